@@ -1,0 +1,183 @@
+package server
+
+import (
+	"io"
+	"syscall"
+
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/zerocopy"
+)
+
+// frameBuilder assembles the response frame for one request frame: one
+// message, or several for a compound. The last element of a single-element
+// frame may carry a READ payload that goes out with sendfile.
+type frameBuilder struct {
+	c        *conn
+	tr       *transformInfo
+	buf      []byte // 4-byte frame header + messages
+	last     int    // offset in buf of the last element; 0 when none
+	lastR    *request
+	signLast bool
+	zc       *readData // payload to sendfile after buf
+	pending  []*asyncOp
+}
+
+func (b *frameBuilder) init(c *conn, tr *transformInfo) {
+	b.c = c
+	b.tr = tr
+	b.buf = getBuf(4096)[:4]
+}
+
+func (b *frameBuilder) release() {
+	if b.buf != nil {
+		putBuf(b.buf)
+		b.buf = nil
+	}
+}
+
+// add appends the response to r.
+func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
+	if b.last != 0 {
+		b.closeElement(true)
+	}
+	b.last = len(b.buf)
+	b.lastR = r
+	h := smb2.Header{
+		CreditCharge: r.hdr.CreditCharge,
+		Status:       resp.status,
+		Command:      r.hdr.Command,
+		Credits:      grant,
+		Flags:        smb2.FlagResponse | r.hdr.Flags&(smb2.FlagRelatedOperations|smb2.FlagPriorityMask),
+		MessageID:    r.hdr.MessageID,
+		TreeID:       r.hdr.TreeID,
+		SessionID:    r.hdr.SessionID,
+	}
+	if r.hdr.Flags&smb2.FlagAsync != 0 {
+		h.Flags |= smb2.FlagAsync
+		h.AsyncID = r.hdr.AsyncID
+	}
+	body := resp.body
+	if resp.pending != nil {
+		h.Status = smb2.StatusPending
+		h.Flags |= smb2.FlagAsync
+		h.AsyncID = resp.pending.id
+		body = nil
+		b.pending = append(b.pending, resp.pending)
+	}
+	b.buf = h.Append(b.buf)
+	if body == nil {
+		b.buf = smb2.AppendError(b.buf, resp.errData)
+	} else {
+		b.buf = append(b.buf, body...)
+	}
+	b.signLast = b.c.shouldSign(r, &h)
+	if d := resp.data; d != nil && resp.pending == nil {
+		if b.canSendfile(r, d) {
+			b.zc = d
+		} else {
+			b.appendData(d)
+		}
+	}
+	return nil
+}
+
+// canSendfile reports whether d may leave through the zero-copy path.
+func (b *frameBuilder) canSendfile(r *request, d *readData) bool {
+	c := b.c
+	if !c.srv.cfg.Sendfile || c.sc == nil || b.tr != nil || r.compound || b.signLast {
+		return false
+	}
+	_, ok := d.f.(zerocopy.Source)
+	return ok && zerocopy.SendAvailable()
+}
+
+// appendData reads the payload into the frame (copy path), zero-padding if
+// the file shrank.
+func (b *frameBuilder) appendData(d *readData) {
+	start := len(b.buf)
+	need := start + int(d.n)
+	if cap(b.buf) < need {
+		nb := getBuf(need)
+		copy(nb, b.buf)
+		putBuf(b.buf)
+		b.buf = nb
+	}
+	b.buf = b.buf[:need]
+	n, err := d.f.ReadAt(b.buf[start:need], d.off)
+	if n < int(d.n) {
+		clear(b.buf[start+n : need])
+		if err != nil && err != io.EOF {
+			b.c.log.Warn("read failed after header was built; padded", "err", err)
+		} else {
+			b.c.log.Warn("file shrank during READ; padded with zeros", "want", d.n, "got", n)
+		}
+	}
+}
+
+// closeElement pads the last element, links it to the next one and signs it.
+func (b *frameBuilder) closeElement(more bool) {
+	if more {
+		for (len(b.buf)-b.last)%8 != 0 {
+			b.buf = append(b.buf, 0)
+		}
+		le.PutUint32(b.buf[b.last+smb2.OffNextCommand:], uint32(len(b.buf)-b.last))
+	}
+	msg := b.buf[b.last:]
+	if b.signLast {
+		b.lastR.sess.signer.Sign(msg)
+	}
+	if b.lastR.onSent != nil {
+		b.lastR.onSent(msg)
+	}
+}
+
+// flush writes the frame.
+func (b *frameBuilder) flush() error {
+	if b.last == 0 {
+		return nil
+	}
+	b.closeElement(false)
+	var err error
+	switch {
+	case b.tr != nil:
+		err = b.c.writeEncrypted(b.tr, b.buf[4:])
+	case b.zc != nil:
+		smb2.PutFrameHeader(b.buf, len(b.buf)-4+int(b.zc.n))
+		err = b.c.sendWithFile(b.buf, b.zc)
+	default:
+		smb2.PutFrameHeader(b.buf, len(b.buf)-4)
+		err = b.c.writeFrame(b.buf)
+	}
+	for _, op := range b.pending {
+		op.interimSent()
+	}
+	return err
+}
+
+// sendWithFile writes hdr and then the file range with sendfile.
+func (c *conn) sendWithFile(hdr []byte, d *readData) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	padded, _, err := zerocopy.SendFile(c.sc, hdr, d.f.(zerocopy.Source), d.off, d.n)
+	if padded > 0 {
+		c.log.Warn("file shrank during READ; padded with zeros", "padded", padded)
+	}
+	return err
+}
+
+// shouldSign decides whether a response header h to r is signed.
+func (c *conn) shouldSign(r *request, h *smb2.Header) bool {
+	s := r.sess
+	if s == nil || s.signer == nil || r.encrypted {
+		return false
+	}
+	if h.Command == smb2.SessionSetup {
+		return h.Status == smb2.StatusSuccess && s.signFinal
+	}
+	if h.Status == smb2.StatusPending {
+		return r.signed
+	}
+	return r.signed || s.signingRequired
+}
+
+var _ = syscall.EAGAIN

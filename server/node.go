@@ -1,0 +1,129 @@
+package server
+
+import (
+	"log/slog"
+	"sync"
+)
+
+// node is the server-wide state of one path in one share, shared by every
+// open of it on every connection: the opens (for share-mode checks),
+// delete-pending, and byte-range locks.
+type node struct {
+	key   nodeKey
+	mu    sync.Mutex
+	opens []*open
+	// deletePending is set by SET_INFO Disposition or a delete-on-close
+	// open; the path is removed when the last open closes.
+	deletePending bool
+	locks         []byteLock
+	// lockWaiters are blocked LOCK requests to retry when locks change.
+	lockWaiters []func()
+	refs        int
+}
+
+type nodeKey struct {
+	share *Share
+	path  string
+}
+
+// byteLock is one granted byte-range lock.
+type byteLock struct {
+	owner     *open
+	off, len  uint64
+	exclusive bool
+}
+
+// nodeTable maps paths to nodes; a node lives while it has opens.
+type nodeTable struct {
+	mu sync.Mutex
+	m  map[nodeKey]*node
+}
+
+func (t *nodeTable) init() { t.m = make(map[nodeKey]*node) }
+
+// acquire returns the node for (share, path) with a reference held; the
+// caller must attach an open (node.opens) or call put.
+func (t *nodeTable) acquire(share *Share, path string) *node {
+	k := nodeKey{share, path}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.m[k]
+	if n == nil {
+		n = &node{key: k}
+		t.m[k] = n
+	}
+	n.refs++
+	return n
+}
+
+// lookup returns the node for (share, path) if one exists, without a reference.
+func (t *nodeTable) lookup(share *Share, path string) *node {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.m[nodeKey{share, path}]
+}
+
+// put drops a reference taken by acquire.
+func (t *nodeTable) put(n *node) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n.refs--
+	if n.refs <= 0 {
+		delete(t.m, n.key)
+	}
+}
+
+// rekey moves a node to a new path after a rename.
+func (t *nodeTable) rekey(n *node, path string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m[n.key] == n {
+		delete(t.m, n.key)
+	}
+	n.key.path = path
+	if _, taken := t.m[n.key]; !taken {
+		t.m[n.key] = n
+	}
+}
+
+// release detaches o from its node: drops its locks, wakes lock waiters,
+// and performs delete-on-close when o was the last open.
+func (t *nodeTable) release(o *open, log *slog.Logger) {
+	n := o.node
+	n.mu.Lock()
+	for i, x := range n.opens {
+		if x == o {
+			n.opens = append(n.opens[:i], n.opens[i+1:]...)
+			break
+		}
+	}
+	kept := n.locks[:0]
+	for _, l := range n.locks {
+		if l.owner != o {
+			kept = append(kept, l)
+		}
+	}
+	n.locks = kept
+	waiters := n.lockWaiters
+	n.lockWaiters = nil
+	if o.deleteOnClose {
+		n.deletePending = true
+	}
+	last := len(n.opens) == 0
+	del := last && n.deletePending
+	path := n.key.path
+	share := n.key.share
+	if del {
+		n.deletePending = false
+	}
+	n.mu.Unlock()
+	if del && share.FS != nil {
+		if err := share.FS.Remove(path); err != nil {
+			log.Warn("delete on close failed", "path", path, "err", err)
+		}
+	}
+	for _, w := range waiters {
+		w()
+	}
+	t.put(n)
+}

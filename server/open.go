@@ -1,0 +1,111 @@
+package server
+
+import (
+	"io/fs"
+	"sync"
+
+	"github.com/zerosmb/zerosmb/rpc"
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// open is an SMB2 open (a FileId): a file, a directory, or a named pipe.
+type open struct {
+	id   smb2.FileID
+	sess *session
+	tree *tree
+	name string // share-relative slash path; "" is the share root
+
+	file vfs.File  // nil for pipes
+	pipe *rpc.Pipe // named pipe on IPC$
+	node *node     // shared state of the path (share modes, locks, delete-pending)
+
+	isDir         bool
+	access        uint32 // granted access mask
+	shareAccess   uint32
+	createOptions uint32
+	oplock        uint8
+
+	mu            sync.Mutex
+	deleteOnClose bool
+	position      int64 // FilePositionInformation
+	mode          uint32
+	closed        bool
+
+	// Directory enumeration state (QUERY_DIRECTORY).
+	dirEntries []fs.DirEntry
+	dirPos     int
+	dirPattern string
+	dirDone    bool
+
+	// Pending CHANGE_NOTIFY / lock waiters register here to be cancelled on close.
+	onClose []func()
+}
+
+// Access mask bits used by the core.
+const (
+	fileReadData        uint32 = 0x00000001
+	fileWriteData       uint32 = 0x00000002
+	fileAppendData      uint32 = 0x00000004
+	fileReadEA          uint32 = 0x00000008
+	fileWriteEA         uint32 = 0x00000010
+	fileExecute         uint32 = 0x00000020
+	fileDeleteChild     uint32 = 0x00000040
+	fileReadAttributes  uint32 = 0x00000080
+	fileWriteAttributes uint32 = 0x00000100
+	accessDelete        uint32 = 0x00010000
+	readControl         uint32 = 0x00020000
+	writeDAC            uint32 = 0x00040000
+	writeOwner          uint32 = 0x00080000
+	synchronize         uint32 = 0x00100000
+	maximumAllowed      uint32 = 0x02000000
+	genericAll          uint32 = 0x10000000
+	genericExecute      uint32 = 0x20000000
+	genericWrite        uint32 = 0x40000000
+	genericRead         uint32 = 0x80000000
+)
+
+// addOpen assigns a FileId to o and registers it on the connection.
+func (c *conn) addOpen(o *open) smb2.FileID {
+	id := c.srv.newID()
+	o.id = smb2.FileID{Persistent: id, Volatile: id}
+	c.mu.Lock()
+	c.opens[id] = o
+	c.mu.Unlock()
+	return o.id
+}
+
+// removeOpen unregisters o; it reports false if it was already gone.
+func (c *conn) removeOpen(o *open) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.opens[o.id.Volatile] != o {
+		return false
+	}
+	delete(c.opens, o.id.Volatile)
+	return true
+}
+
+// closeOpen releases everything an open holds: pending waiters, byte-range
+// locks, the share-mode entry, delete-on-close, and the file itself.
+func (c *conn) closeOpen(o *open) error {
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return nil
+	}
+	o.closed = true
+	waiters := o.onClose
+	o.onClose = nil
+	o.mu.Unlock()
+	for _, f := range waiters {
+		f()
+	}
+	if o.node != nil {
+		c.srv.nodes.release(o, c.log)
+	}
+	if o.file != nil {
+		return o.file.Close()
+	}
+	return nil
+}

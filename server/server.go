@@ -1,0 +1,264 @@
+// Package server is the SMB2/SMB3 server state machine: connections,
+// sessions, tree connects, opens, credits, compound and async handling, and
+// the command handlers. It decides what to answer; how payload bytes move
+// (copy, sendfile, splice) is left to package zerocopy, and the wire format
+// to package smb2.
+//
+// A Go program embeds zerosmb by building a Config with one or more Shares
+// (each backed by a vfs.FS) and calling Serve on a listener:
+//
+//	srv, err := server.New(server.Config{Shares: []*server.Share{{Name: "share", FS: fsys}}})
+//	...
+//	err = srv.Serve(ln)
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/zerosmb/zerosmb/auth"
+	"github.com/zerosmb/zerosmb/rpc"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// Share is one exported directory tree.
+type Share struct {
+	Name     string // share name as clients type it (case-insensitive)
+	FS       vfs.FS // backend; nil only for IPC$ (added automatically)
+	ReadOnly bool   // refuse every modification with STATUS_ACCESS_DENIED
+	Guest    bool   // guest and anonymous sessions may connect
+	Comment  string // shown by `smbclient -L`
+	Path     string // local path, for display in share enumeration
+}
+
+// Config configures a Server. The zero value of each field is a sane default.
+type Config struct {
+	Shares          []*Share
+	Users           *auth.UserDB // users allowed to log on; nil means none
+	SigningRequired bool         // require signed requests on authenticated sessions
+	ServerName      string       // NetBIOS name; default "ZEROSMB"
+	Domain          string       // workgroup; default "WORKGROUP"
+	Logger          *slog.Logger // default slog.Default()
+
+	// Sendfile enables the zero-copy READ path (header + sendfile).
+	Sendfile bool
+	// RecvfileMin is the smallest WRITE payload moved with splice; 0
+	// disables the zero-copy WRITE path.
+	RecvfileMin int
+
+	// MaxIOSize caps MaxReadSize, MaxWriteSize and MaxTransactSize;
+	// default 8 MiB.
+	MaxIOSize uint32
+	// MaxConnections bounds concurrent connections; default 1024.
+	MaxConnections int
+	// IdleTimeout closes connections without any request for this long;
+	// default 15 minutes.
+	IdleTimeout time.Duration
+	// EncryptData requires SMB 3.x encryption on every session that can
+	// negotiate it.
+	EncryptData bool
+}
+
+// DefaultMaxIOSize is the default MaxReadSize/MaxWriteSize/MaxTransactSize.
+const DefaultMaxIOSize = 8 << 20
+
+// Server is an SMB2/SMB3 file server.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	guid    [16]byte
+	start   time.Time
+	shares  map[string]*Share
+	auth    auth.Config
+	rpc     *rpc.Server
+	nodes   nodeTable
+	nextID  atomic.Uint64 // session ids and async ids
+	shuting atomic.Bool
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	connWG    sync.WaitGroup
+}
+
+// New validates cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.ServerName == "" {
+		cfg.ServerName = "ZEROSMB"
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = "WORKGROUP"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxIOSize == 0 {
+		cfg.MaxIOSize = DefaultMaxIOSize
+	}
+	if cfg.MaxIOSize < 65536 || cfg.MaxIOSize > 8<<20 {
+		return nil, fmt.Errorf("server: MaxIOSize %d outside [64 KiB, 8 MiB]", cfg.MaxIOSize)
+	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = 1024
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 15 * time.Minute
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		start:     time.Now(),
+		shares:    make(map[string]*Share),
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*conn]struct{}),
+	}
+	rand.Read(s.guid[:])
+	s.nextID.Store(uint64(time.Now().UnixNano()) & 0xffffffff << 16)
+	s.nodes.init()
+	guest := false
+	for _, sh := range cfg.Shares {
+		key := strings.ToLower(sh.Name)
+		if key == "" || strings.ContainsAny(key, `\/:*?"<>|`) {
+			return nil, fmt.Errorf("server: invalid share name %q", sh.Name)
+		}
+		if key == "ipc$" {
+			return nil, errors.New("server: share name IPC$ is reserved")
+		}
+		if sh.FS == nil {
+			return nil, fmt.Errorf("server: share %q has no filesystem", sh.Name)
+		}
+		if _, dup := s.shares[key]; dup {
+			return nil, fmt.Errorf("server: duplicate share name %q", sh.Name)
+		}
+		s.shares[key] = sh
+		guest = guest || sh.Guest
+	}
+	s.shares["ipc$"] = &Share{Name: "IPC$", Comment: "IPC Service", Guest: true}
+	s.auth = auth.Config{Users: cfg.Users, Domain: cfg.Domain, Server: cfg.ServerName, AllowGuest: guest}
+	s.rpc = &rpc.Server{ServerName: cfg.ServerName, Comment: "zerosmb", Shares: s.shareInfos}
+	return s, nil
+}
+
+func (s *Server) shareInfos() []rpc.ShareInfo {
+	out := make([]rpc.ShareInfo, 0, len(s.cfg.Shares)+1)
+	for _, sh := range s.cfg.Shares {
+		out = append(out, rpc.ShareInfo{Name: sh.Name, Type: 0, Comment: sh.Comment, Path: sh.Path})
+	}
+	return append(out, rpc.ShareInfo{Name: "IPC$", Type: 3 | 0x80000000, Comment: "IPC Service"})
+}
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("server: closed")
+
+// ListenAndServe listens on the TCP address addr and serves it.
+func (s *Server) ListenAndServe(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Serve accepts connections on ln until Shutdown or a permanent error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.shuting.Load() {
+		s.mu.Unlock()
+		ln.Close()
+		return ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, ln)
+		s.mu.Unlock()
+	}()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.shuting.Load() {
+				return ErrServerClosed
+			}
+			if isTemporaryAccept(err) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "err", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		s.mu.Lock()
+		if len(s.conns) >= s.cfg.MaxConnections {
+			s.mu.Unlock()
+			s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String())
+			nc.Close()
+			continue
+		}
+		c := newConn(s, nc)
+		s.conns[c] = struct{}{}
+		s.connWG.Add(1)
+		s.mu.Unlock()
+		go c.serve()
+	}
+}
+
+// isTemporaryAccept reports accept errors worth retrying (timeouts,
+// EMFILE/ENFILE, aborted connections).
+func isTemporaryAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ENOBUFS)
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.connWG.Done()
+}
+
+// Shutdown stops accepting connections, lets requests in flight finish,
+// then closes every connection. If ctx ends first, connections are closed
+// at once and ctx.Err() is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shuting.Store(true)
+	s.mu.Lock()
+	for ln := range s.listeners {
+		ln.Close()
+	}
+	for c := range s.conns {
+		c.beginShutdown()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.connWG.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		<-done
+		return ctx.Err()
+	}
+}
+
+func (s *Server) newID() uint64 { return s.nextID.Add(1) }

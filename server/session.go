@@ -1,0 +1,320 @@
+package server
+
+import (
+	"crypto/rand"
+	"strings"
+	"sync"
+
+	"github.com/zerosmb/zerosmb/auth"
+	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+func init() {
+	handlers[smb2.SessionSetup] = (*conn).handleSessionSetup
+	handlers[smb2.Logoff] = (*conn).handleLogoff
+	handlers[smb2.TreeConnect] = (*conn).handleTreeConnect
+	handlers[smb2.TreeDisconnect] = (*conn).handleTreeDisconnect
+}
+
+func randRead(b []byte) { rand.Read(b) }
+
+type sessionState int
+
+const (
+	sessionInProgress sessionState = iota
+	sessionValid
+)
+
+// session is an authenticated (or in-progress) SMB2 session.
+type session struct {
+	id    uint64
+	c     *conn
+	state sessionState
+	authn *auth.Context
+
+	user, domain     string
+	guest, anonymous bool
+
+	preauth         sign.PreauthHash
+	keys            sign.Keys
+	signer          *sign.Signer
+	signingRequired bool
+	signFinal       bool // sign the final SESSION_SETUP response
+	encryptData     bool
+	sealer          *sign.Sealer // encrypts responses
+	opener          *sign.Sealer // decrypts requests
+
+	mu       sync.Mutex
+	trees    map[uint32]*tree
+	nextTree uint32
+}
+
+func (s *session) valid() bool { return s != nil && s.state == sessionValid }
+
+// tree is a tree connect: a session's view of one share.
+type tree struct {
+	id        uint32
+	sess      *session
+	share     *Share
+	ipc       bool
+	maxAccess uint32
+}
+
+func (s *session) lookupTree(id uint32) *tree {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trees[id]
+}
+
+func (c *conn) lookupSession(id uint64) *session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sessions[id]
+}
+
+func (c *conn) handleSessionSetup(r *request) response {
+	req, err := smb2.DecodeSessionSetupRequest(r.msg)
+	if err != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	if req.Flags&smb2.SessionFlagBinding != 0 {
+		return errResp(smb2.StatusRequestNotAccepted) // no multichannel
+	}
+	s := c.lookupSession(r.hdr.SessionID)
+	switch {
+	case r.hdr.SessionID == 0:
+		c.mu.Lock()
+		if len(c.sessions) >= 64 {
+			c.mu.Unlock()
+			return errResp(smb2.StatusInsufficientResources)
+		}
+		s = &session{id: c.srv.newID(), c: c, trees: make(map[uint32]*tree)}
+		c.sessions[s.id] = s
+		c.mu.Unlock()
+		s.preauth = c.preauth
+		r.hdr.SessionID = s.id
+	case s == nil:
+		return errResp(smb2.StatusUserSessionDeleted)
+	case s.state == sessionValid:
+		// Re-authentication: must be signed like any other request.
+		if st := c.checkSignature(&request{hdr: r.hdr, msg: r.msg, sess: s, encrypted: r.encrypted}); st != smb2.StatusSuccess {
+			return errResp(st)
+		}
+		s.authn = nil
+	}
+	r.sess = s
+	if req.SecurityMode&uint8(smb2.NegotiateSigningRequired) != 0 {
+		s.signingRequired = true
+	}
+	if s.authn == nil {
+		s.authn = c.srv.auth.NewContext()
+	}
+	if c.dialect == smb2.Dialect311 {
+		s.preauth.Update(r.msg)
+	}
+	out, done, err := s.authn.Step(req.SecurityBuffer)
+	if err != nil {
+		c.log.Warn("authentication failed", "user", s.authn.User(), "domain", s.authn.Domain(), "err", err)
+		c.dropSession(s)
+		r.sess = nil
+		return errResp(smb2.StatusLogonFailure)
+	}
+	if !done {
+		if c.dialect == smb2.Dialect311 {
+			r.onSent = func(msg []byte) { s.preauth.Update(msg) }
+		}
+		return response{status: smb2.StatusMoreProcessingRequired, body: (&smb2.SessionSetupResponse{SecurityBuffer: out}).Append(nil)}
+	}
+	return c.finishSessionSetup(r, s, out)
+}
+
+// finishSessionSetup completes a successful authentication: derive keys,
+// set up signing, mark the session valid.
+func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
+	a := s.authn
+	s.user, s.domain = a.User(), a.Domain()
+	s.guest, s.anonymous = a.IsGuest(), a.IsAnonymous()
+	var flags uint16
+	switch {
+	case s.anonymous:
+		flags = smb2.SessionFlagIsNull
+	case s.guest:
+		flags = smb2.SessionFlagIsGuest
+	}
+	if c.srv.cfg.SigningRequired || c.clientSecMode&smb2.NegotiateSigningRequired != 0 {
+		s.signingRequired = true
+	}
+	if key := a.SessionKey(); len(key) > 0 && !s.guest && !s.anonymous {
+		if len(key) > 16 && c.dialect < smb2.Dialect300 {
+			key = key[:16]
+		}
+		s.keys = sign.DeriveKeys(c.dialect, key, s.preauth[:], cipherBits(c.cipher))
+		signer, err := sign.NewSigner(c.signingAlg, s.keys.Signing)
+		if err != nil {
+			c.log.Error("signing setup failed", "err", err)
+			c.dropSession(s)
+			return errResp(smb2.StatusInternalError)
+		}
+		s.signer = signer
+		s.signFinal = c.dialect >= smb2.Dialect300 || s.signingRequired
+		c.setupEncryption(s)
+	} else {
+		s.signingRequired = false // guests cannot sign
+	}
+	if s.encryptData {
+		flags |= smb2.SessionFlagEncryptData
+	}
+	s.state = sessionValid
+	c.log.Info("session established", "session", s.id, "user", s.user, "domain", s.domain,
+		"guest", s.guest, "anonymous", s.anonymous, "dialect", dialectName(c.dialect), "signing", s.signingRequired)
+	return response{body: (&smb2.SessionSetupResponse{SessionFlags: flags, SecurityBuffer: out}).Append(nil)}
+}
+
+func cipherBits(c sign.Cipher) int {
+	if c == sign.AES256CCM || c == sign.AES256GCM {
+		return 256
+	}
+	return 128
+}
+
+// dropSession removes s and everything it holds.
+func (c *conn) dropSession(s *session) {
+	c.mu.Lock()
+	delete(c.sessions, s.id)
+	var opens []*open
+	for _, o := range c.opens {
+		if o.sess == s {
+			opens = append(opens, o)
+			delete(c.opens, o.id.Volatile)
+		}
+	}
+	var ops []*asyncOp
+	for _, op := range c.async {
+		if op.sess == s {
+			ops = append(ops, op)
+		}
+	}
+	c.mu.Unlock()
+	for _, op := range ops {
+		op.cancelOp()
+	}
+	for _, o := range opens {
+		c.closeOpen(o)
+	}
+}
+
+func (c *conn) handleLogoff(r *request) response {
+	if smb2.CheckSimple(r.msg) != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	c.dropSession(r.sess)
+	c.log.Info("session logged off", "session", r.sess.id, "user", r.sess.user)
+	return response{body: smb2.AppendSimple(nil)}
+}
+
+// Maximal access masks reported at TREE_CONNECT.
+const (
+	accessReadOnly  uint32 = 0x001200a9
+	accessReadWrite uint32 = 0x001f01ff
+)
+
+func (c *conn) handleTreeConnect(r *request) response {
+	req, err := smb2.DecodeTreeConnectRequest(r.msg)
+	if err != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	name := req.Path
+	if i := strings.LastIndexByte(name, '\\'); i >= 0 {
+		name = name[i+1:]
+	}
+	sh := c.srv.shares[strings.ToLower(name)]
+	if sh == nil {
+		c.log.Info("tree connect to unknown share", "share", name)
+		return errResp(smb2.StatusBadNetworkName)
+	}
+	s := r.sess
+	if (s.guest || s.anonymous) && !sh.Guest {
+		c.log.Warn("guest session refused on non-guest share", "share", sh.Name)
+		return errResp(smb2.StatusAccessDenied)
+	}
+	t := &tree{sess: s, share: sh, ipc: sh.FS == nil, maxAccess: accessReadWrite}
+	if sh.ReadOnly {
+		t.maxAccess = accessReadOnly
+	}
+	s.mu.Lock()
+	if len(s.trees) >= 1024 {
+		s.mu.Unlock()
+		return errResp(smb2.StatusInsufficientResources)
+	}
+	s.nextTree++
+	t.id = s.nextTree
+	s.trees[t.id] = t
+	s.mu.Unlock()
+	r.hdr.TreeID = t.id
+	resp := smb2.TreeConnectResponse{ShareType: smb2.ShareTypeDisk, MaximalAccess: t.maxAccess}
+	if t.ipc {
+		resp.ShareType = smb2.ShareTypePipe
+		resp.MaximalAccess = accessReadWrite
+	}
+	if s.encryptData && !t.ipc {
+		resp.ShareFlags |= smb2.ShareFlagEncryptData
+	}
+	c.log.Debug("tree connected", "share", sh.Name, "tree", t.id, "session", s.id)
+	return response{body: resp.Append(nil)}
+}
+
+func (c *conn) handleTreeDisconnect(r *request) response {
+	if smb2.CheckSimple(r.msg) != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	t := r.tree
+	s := r.sess
+	s.mu.Lock()
+	delete(s.trees, t.id)
+	s.mu.Unlock()
+	c.mu.Lock()
+	var opens []*open
+	for _, o := range c.opens {
+		if o.tree == t {
+			opens = append(opens, o)
+			delete(c.opens, o.id.Volatile)
+		}
+	}
+	c.mu.Unlock()
+	for _, o := range opens {
+		c.closeOpen(o)
+	}
+	return response{body: smb2.AppendSimple(nil)}
+}
+
+// checkSignature verifies a request's signature against its session.
+func (c *conn) checkSignature(r *request) smb2.Status {
+	s := r.sess
+	if r.encrypted {
+		r.signed = true
+		return smb2.StatusSuccess
+	}
+	if r.hdr.Flags&smb2.FlagSigned != 0 {
+		if s.signer == nil {
+			if s.guest || s.anonymous {
+				return smb2.StatusSuccess // guests cannot sign; ignore the flag
+			}
+			return smb2.StatusAccessDenied
+		}
+		if !s.signer.Verify(r.msg) {
+			c.log.Warn("bad signature; request refused", "command", r.hdr.Command.String(), "session", s.id)
+			return smb2.StatusAccessDenied
+		}
+		r.signed = true
+		return smb2.StatusSuccess
+	}
+	if s.signingRequired && s.signer != nil && s.state == sessionValid {
+		c.log.Warn("unsigned request on a session that requires signing", "command", r.hdr.Command.String())
+		return smb2.StatusAccessDenied
+	}
+	return smb2.StatusSuccess
+}
