@@ -1,0 +1,291 @@
+package memfs
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// errAppendWriteAt matches os.File's refusal of WriteAt in append mode.
+var errAppendWriteAt = errors.New("memfs: WriteAt on file opened with O_APPEND")
+
+// file is an open file or directory.
+type file struct {
+	fsys   *FS
+	n      *node
+	name   string
+	read   bool
+	write  bool
+	append bool
+
+	mu      sync.Mutex // guards the fields below
+	closed  bool
+	dirents []fs.DirEntry // directory snapshot taken by the first ReadDir
+	listed  bool
+}
+
+var _ vfs.File = (*file)(nil)
+
+func (f *file) isClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closed
+}
+
+// ReadAt reads from the file at off, returning io.EOF when it reads
+// fewer than len(b) bytes.
+func (f *file) ReadAt(b []byte, off int64) (int, error) {
+	switch {
+	case f.isClosed():
+		return 0, perr("read", f.name, fs.ErrClosed)
+	case f.n.mode.IsDir():
+		return 0, perr("read", f.name, syscall.EISDIR)
+	case !f.read:
+		return 0, perr("read", f.name, syscall.EBADF)
+	case off < 0:
+		return 0, perr("read", f.name, syscall.EINVAL)
+	}
+	t := f.fsys.t
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if off >= int64(len(f.n.data)) {
+		return 0, io.EOF
+	}
+	n := copy(b, f.n.data[off:])
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// WriteAt writes b at off, extending the file with zeros as needed.
+func (f *file) WriteAt(b []byte, off int64) (int, error) {
+	switch {
+	case f.isClosed():
+		return 0, perr("write", f.name, fs.ErrClosed)
+	case f.n.mode.IsDir():
+		return 0, perr("write", f.name, syscall.EISDIR)
+	case !f.write:
+		return 0, perr("write", f.name, syscall.EBADF)
+	case f.append:
+		return 0, perr("write", f.name, errAppendWriteAt)
+	case off < 0:
+		return 0, perr("write", f.name, syscall.EINVAL)
+	case off > maxFileSize-int64(len(b)):
+		return 0, perr("write", f.name, syscall.EFBIG)
+	}
+	t := f.fsys.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if end := int(off) + len(b); end > len(f.n.data) {
+		f.n.data = resize(f.n.data, end)
+	}
+	copy(f.n.data[off:], b)
+	f.n.touch(time.Now())
+	return len(b), nil
+}
+
+// resize returns data grown (zero-filled) or shrunk to size.
+func resize(data []byte, size int) []byte {
+	if size <= len(data) {
+		return data[:size]
+	}
+	old := len(data)
+	data = slices.Grow(data, size-old)[:size]
+	clear(data[old:])
+	return data
+}
+
+// Close closes the file; a second Close fails with fs.ErrClosed.
+func (f *file) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return perr("close", f.name, fs.ErrClosed)
+	}
+	f.closed = true
+	f.dirents = nil
+	return nil
+}
+
+// Stat describes the open file, even after it was removed or renamed.
+func (f *file) Stat() (fs.FileInfo, error) {
+	if f.isClosed() {
+		return nil, perr("stat", f.name, fs.ErrClosed)
+	}
+	t := f.fsys.t
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return f.n.info(baseName(f.name)), nil
+}
+
+// Truncate changes the file's size.
+func (f *file) Truncate(size int64) error {
+	switch {
+	case f.isClosed():
+		return perr("truncate", f.name, fs.ErrClosed)
+	case f.n.mode.IsDir():
+		return perr("truncate", f.name, syscall.EISDIR)
+	case !f.write || size < 0:
+		return perr("truncate", f.name, syscall.EINVAL)
+	case size > maxFileSize:
+		return perr("truncate", f.name, syscall.EFBIG)
+	}
+	t := f.fsys.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	f.n.data = resize(f.n.data, int(size))
+	f.n.touch(time.Now())
+	return nil
+}
+
+// Sync does nothing: memory is as stable as memfs gets.
+func (f *file) Sync() error {
+	if f.isClosed() {
+		return perr("sync", f.name, fs.ErrClosed)
+	}
+	return nil
+}
+
+// Name returns the clean share-relative path the file was opened with.
+func (f *file) Name() string { return f.name }
+
+// ReadDir lists the directory, sorted by name. The listing is a snapshot
+// taken at the first call; with n > 0 successive calls return the next n
+// entries and io.EOF at the end.
+func (f *file) ReadDir(n int) ([]fs.DirEntry, error) {
+	if !f.n.mode.IsDir() {
+		return nil, perr("readdirent", f.name, syscall.ENOTDIR)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, perr("readdirent", f.name, fs.ErrClosed)
+	}
+	if !f.listed {
+		f.listed = true
+		f.dirents = f.n.list(f.fsys.t)
+	}
+	if n <= 0 {
+		out := f.dirents
+		f.dirents = nil
+		if out == nil {
+			out = []fs.DirEntry{}
+		}
+		return out, nil
+	}
+	if len(f.dirents) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(f.dirents))
+	out := f.dirents[:n:n]
+	f.dirents = f.dirents[n:]
+	return out, nil
+}
+
+// RewindDir makes the next ReadDir start a fresh listing (for SMB2
+// RESTART_SCANS / REOPEN).
+func (f *file) RewindDir() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return perr("seek", f.name, fs.ErrClosed)
+	}
+	f.listed = false
+	f.dirents = nil
+	return nil
+}
+
+// list snapshots directory n's entries sorted by name.
+func (n *node) list(t *tree) []fs.DirEntry {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make([]fs.DirEntry, 0, len(n.kids))
+	for name, c := range n.kids {
+		out = append(out, fs.FileInfoToDirEntry(c.info(name)))
+	}
+	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return out
+}
+
+// info snapshots n under the given base name. Callers hold t.mu.
+func (n *node) info(name string) *FileInfo {
+	fi := &FileInfo{
+		name:  name,
+		size:  int64(len(n.data)),
+		mode:  n.mode,
+		ino:   n.ino,
+		nlink: n.nlink,
+		atime: n.atime,
+		mtime: n.mtime,
+		ctime: n.ctime,
+		btime: n.btime,
+	}
+	if n.mode.IsDir() {
+		fi.size = 0
+		fi.nlink = 2
+		for _, c := range n.kids {
+			if c.mode.IsDir() {
+				fi.nlink++
+			}
+		}
+	}
+	return fi
+}
+
+// FileInfo describes a memfs file. Besides fs.FileInfo it implements
+// vfs.FileIDer and vfs.Timeser, so the vfs helpers report its inode
+// number, link count and all four times.
+type FileInfo struct {
+	name  string
+	size  int64
+	mode  fs.FileMode
+	ino   uint64
+	nlink uint32
+	atime time.Time
+	mtime time.Time
+	ctime time.Time
+	btime time.Time
+}
+
+var (
+	_ vfs.FileIDer = (*FileInfo)(nil)
+	_ vfs.Timeser  = (*FileInfo)(nil)
+)
+
+// Name returns the base name ("." for the share root).
+func (fi *FileInfo) Name() string { return fi.name }
+
+// Size returns the length in bytes (0 for directories).
+func (fi *FileInfo) Size() int64 { return fi.size }
+
+// Mode returns the file mode bits.
+func (fi *FileInfo) Mode() fs.FileMode { return fi.mode }
+
+// ModTime returns the modification time.
+func (fi *FileInfo) ModTime() time.Time { return fi.mtime }
+
+// IsDir reports whether the file is a directory.
+func (fi *FileInfo) IsDir() bool { return fi.mode.IsDir() }
+
+// Sys returns nil; the extra data is on FileInfo itself.
+func (fi *FileInfo) Sys() any { return nil }
+
+// FileID returns the inode number, unique within the FS.
+func (fi *FileInfo) FileID() uint64 { return fi.ino }
+
+// Links returns the link count: 1 for a linked file, 0 for a removed one
+// still open, 2 plus the number of subdirectories for a directory.
+func (fi *FileInfo) Links() uint32 { return fi.nlink }
+
+// Times returns the access, modification, change and birth times.
+func (fi *FileInfo) Times() (atime, mtime, ctime, btime time.Time) {
+	return fi.atime, fi.mtime, fi.ctime, fi.btime
+}
