@@ -1,0 +1,230 @@
+package smb2
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// QUERY_DIRECTORY flags (MS-SMB2 2.2.33).
+const (
+	QueryDirRestartScans      uint8 = 0x01
+	QueryDirReturnSingleEntry uint8 = 0x02
+	QueryDirIndexSpecified    uint8 = 0x04
+	QueryDirReopen            uint8 = 0x10
+)
+
+// Directory information classes (MS-FSCC 2.4) accepted by
+// QUERY_DIRECTORY and encoded by AppendDirEntry.
+const (
+	FileDirectoryInformation       uint8 = 1
+	FileFullDirectoryInformation   uint8 = 2
+	FileBothDirectoryInformation   uint8 = 3
+	FileNamesInformation           uint8 = 12
+	FileIDBothDirectoryInformation uint8 = 37
+	FileIDFullDirectoryInformation uint8 = 38
+)
+
+const (
+	queryDirRequestFixedSize     = 32
+	queryDirRequestStructureSize = 33
+	outputResponseStructureSize  = 9 // QUERY_DIRECTORY, CHANGE_NOTIFY, QUERY_INFO
+	outputResponseFixedSize      = 8
+	shortNameFieldSize           = 24
+)
+
+// QueryDirectoryRequest is a decoded QUERY_DIRECTORY request.
+type QueryDirectoryRequest struct {
+	FileInformationClass uint8
+	Flags                uint8
+	FileIndex            uint32
+	FileID               FileID
+	FileName             string // search pattern
+	OutputBufferLength   uint32
+}
+
+// DecodeQueryDirectoryRequest decodes a QUERY_DIRECTORY request message.
+func DecodeQueryDirectoryRequest(msg []byte) (QueryDirectoryRequest, error) {
+	var r QueryDirectoryRequest
+	b, err := bodyOf(msg, queryDirRequestFixedSize, queryDirRequestStructureSize)
+	if err != nil {
+		return r, err
+	}
+	le := binary.LittleEndian
+	r.FileInformationClass = b[2]
+	r.Flags = b[3]
+	r.FileIndex = le.Uint32(b[4:])
+	r.FileID = DecodeFileID(b[8:])
+	name, err := bufferAt(msg, uint64(le.Uint16(b[24:])), uint64(le.Uint16(b[26:])))
+	if err != nil {
+		return r, fmt.Errorf("query directory pattern: %w", err)
+	}
+	r.FileName = DecodeUTF16(name)
+	r.OutputBufferLength = le.Uint32(b[28:])
+	return r, nil
+}
+
+// AppendOutputResponse appends the body shared by QUERY_DIRECTORY,
+// CHANGE_NOTIFY and QUERY_INFO responses: StructureSize 9,
+// OutputBufferOffset, OutputBufferLength and the buffer. An empty buffer
+// is sent as a single zero pad byte with OutputBufferLength 0; the offset
+// still points just after the fixed part.
+func AppendOutputResponse(dst []byte, out []byte) []byte {
+	le := binary.LittleEndian
+	dst = le.AppendUint16(dst, outputResponseStructureSize)
+	dst = le.AppendUint16(dst, HeaderSize+outputResponseFixedSize)
+	dst = le.AppendUint32(dst, uint32(len(out)))
+	if len(out) == 0 {
+		return append(dst, 0)
+	}
+	return append(dst, out...)
+}
+
+// DirEntry is one directory entry for AppendDirEntry. Times are
+// FILETIMEs (see FileTime).
+type DirEntry struct {
+	FileIndex      uint32
+	CreationTime   uint64
+	LastAccessTime uint64
+	LastWriteTime  uint64
+	ChangeTime     uint64
+	EndOfFile      uint64
+	AllocationSize uint64
+	FileAttributes uint32
+	EaSize         uint32
+	FileID         uint64
+	Name           string
+	ShortName      string // 8.3 name; at most 12 characters are sent
+}
+
+// DirEntryFixedSize returns the size of class's fixed part (before the
+// name), or 0 for a class AppendDirEntry does not know.
+func DirEntryFixedSize(class uint8) int {
+	switch class {
+	case FileDirectoryInformation:
+		return 64
+	case FileFullDirectoryInformation:
+		return 68
+	case FileBothDirectoryInformation:
+		return 94
+	case FileNamesInformation:
+		return 12
+	case FileIDBothDirectoryInformation:
+		return 104
+	case FileIDFullDirectoryInformation:
+		return 80
+	}
+	return 0
+}
+
+// AppendDirEntry appends e encoded in directory information class class,
+// NextEntryOffset set to the entry's size rounded up to 8 and the entry
+// padded to that size. The last entry of a list must have its
+// NextEntryOffset cleared (DirListWriter does this). An unknown class
+// appends nothing and returns dst unchanged; check DirEntryFixedSize
+// first.
+func AppendDirEntry(dst []byte, class uint8, e *DirEntry) []byte {
+	fixed := DirEntryFixedSize(class)
+	if fixed == 0 {
+		return dst
+	}
+	le := binary.LittleEndian
+	start := len(dst)
+	nameLen := UTF16Len(e.Name)
+	dst = le.AppendUint32(dst, 0) // NextEntryOffset, patched below
+	dst = le.AppendUint32(dst, e.FileIndex)
+	if class == FileNamesInformation {
+		dst = le.AppendUint32(dst, uint32(nameLen))
+	} else {
+		dst = le.AppendUint64(dst, e.CreationTime)
+		dst = le.AppendUint64(dst, e.LastAccessTime)
+		dst = le.AppendUint64(dst, e.LastWriteTime)
+		dst = le.AppendUint64(dst, e.ChangeTime)
+		dst = le.AppendUint64(dst, e.EndOfFile)
+		dst = le.AppendUint64(dst, e.AllocationSize)
+		dst = le.AppendUint32(dst, e.FileAttributes)
+		dst = le.AppendUint32(dst, uint32(nameLen))
+	}
+	switch class {
+	case FileFullDirectoryInformation:
+		dst = le.AppendUint32(dst, e.EaSize)
+	case FileIDFullDirectoryInformation:
+		dst = le.AppendUint32(dst, e.EaSize)
+		dst = le.AppendUint32(dst, 0)
+		dst = le.AppendUint64(dst, e.FileID)
+	case FileBothDirectoryInformation, FileIDBothDirectoryInformation:
+		dst = le.AppendUint32(dst, e.EaSize)
+		dst = appendShortName(dst, e.ShortName)
+		if class == FileIDBothDirectoryInformation {
+			dst = le.AppendUint16(dst, 0)
+			dst = le.AppendUint64(dst, e.FileID)
+		}
+	}
+	dst = AppendUTF16(dst, e.Name)
+	dst = pad8(dst, start)
+	le.PutUint32(dst[start:], uint32(len(dst)-start))
+	return dst
+}
+
+// appendShortName appends ShortNameLength, Reserved and the 24-byte
+// ShortName field.
+func appendShortName(dst []byte, s string) []byte {
+	var field [shortNameFieldSize]byte
+	enc := AppendUTF16(field[:0], s)
+	n := len(enc)
+	if n > shortNameFieldSize {
+		n = shortNameFieldSize
+	}
+	dst = append(dst, byte(n), 0)
+	var buf [shortNameFieldSize]byte
+	copy(buf[:], enc[:n])
+	return append(dst, buf[:]...)
+}
+
+// DirListWriter builds a QUERY_DIRECTORY output buffer of at most Max
+// bytes. Add appends entries while they fit; Bytes returns the buffer with
+// the last entry's NextEntryOffset cleared.
+type DirListWriter struct {
+	Class uint8
+	Max   int // OutputBufferLength from the request
+	buf   []byte
+	last  int // offset of the last entry, -1 if none
+	count int
+}
+
+// NewDirListWriter returns a writer appending to buf[:0] (which may be a
+// pooled buffer) for class, limited to max bytes.
+func NewDirListWriter(buf []byte, class uint8, max uint32) *DirListWriter {
+	return &DirListWriter{Class: class, Max: int(max), buf: buf[:0], last: -1}
+}
+
+// Add appends e and reports whether it fit. On false the writer is
+// unchanged; the caller keeps e for the next QUERY_DIRECTORY. The last
+// entry need not be padded, so the fit test ignores its trailing
+// alignment.
+func (w *DirListWriter) Add(e *DirEntry) bool {
+	start := len(w.buf)
+	unpadded := DirEntryFixedSize(w.Class) + UTF16Len(e.Name)
+	if start+unpadded > w.Max {
+		return false
+	}
+	w.buf = AppendDirEntry(w.buf, w.Class, e)
+	w.last = start
+	w.count++
+	return true
+}
+
+// Len returns the number of entries added.
+func (w *DirListWriter) Len() int { return w.count }
+
+// Bytes returns the output buffer: the last entry's NextEntryOffset is
+// zero and its padding is trimmed if the padding would exceed Max.
+func (w *DirListWriter) Bytes() []byte {
+	if w.last < 0 {
+		return w.buf[:0]
+	}
+	binary.LittleEndian.PutUint32(w.buf[w.last:], 0)
+	if len(w.buf) > w.Max {
+		w.buf = w.buf[:w.Max]
+	}
+	return w.buf
+}
