@@ -8,7 +8,6 @@ import (
 	"errors"
 )
 
-
 var errCCMAuth = errors.New("sign: ccm: message authentication failed")
 
 // ccm implements AES-CCM (RFC 3610, NIST SP 800-38C) as a cipher.AEAD. SMB

@@ -69,10 +69,21 @@ const (
 // Signer signs and verifies SMB2 messages with one key. A Signer is safe for
 // concurrent use by multiple goroutines.
 type Signer struct {
-	alg   Algorithm
-	hmacs sync.Pool // of hash.Hash, HMAC-SHA256 keyed with the signing key
-	cmac  *cmac
-	gmac  cipher.AEAD
+	alg     Algorithm
+	hmacKey []byte
+	cmac    *cmac
+	gmac    cipher.AEAD
+	scratch sync.Pool // of *scratch
+}
+
+// scratch is per-call working memory, pooled so that signing allocates
+// nothing: buffers handed to crypto interfaces escape to the heap.
+type scratch struct {
+	h     hash.Hash // HMAC-SHA256 state, HMACSHA256 only
+	sum   [sha256.Size]byte
+	mac   [sigSize]byte
+	tmp   [sigSize]byte
+	nonce [12]byte
 }
 
 // NewSigner returns a Signer for alg. AESCMAC and AESGMAC need a 16-byte key;
@@ -81,8 +92,7 @@ func NewSigner(alg Algorithm, key []byte) (*Signer, error) {
 	s := &Signer{alg: alg}
 	switch alg {
 	case HMACSHA256:
-		k := append([]byte(nil), key...)
-		s.hmacs.New = func() any { return hmac.New(sha256.New, k) }
+		s.hmacKey = append([]byte(nil), key...)
 	case AESCMAC, AESGMAC:
 		if len(key) != 16 {
 			return nil, fmt.Errorf("sign: %v key must be 16 bytes, got %d", alg, len(key))
@@ -98,6 +108,13 @@ func NewSigner(alg Algorithm, key []byte) (*Signer, error) {
 		}
 	default:
 		return nil, fmt.Errorf("sign: unknown signing algorithm %v", alg)
+	}
+	s.scratch.New = func() any {
+		sc := new(scratch)
+		if s.alg == HMACSHA256 {
+			sc.h = hmac.New(sha256.New, s.hmacKey)
+		}
+		return sc
 	}
 	return s, nil
 }
@@ -142,24 +159,22 @@ func (s *Signer) Verify(msg []byte) bool {
 // compute writes the signature of msg, whose signature field is already
 // zero, into sig.
 func (s *Signer) compute(sig *[sigSize]byte, msg []byte) {
+	sc := s.scratch.Get().(*scratch)
 	switch s.alg {
 	case HMACSHA256:
-		h := s.hmacs.Get().(hash.Hash)
-		h.Reset()
-		h.Write(msg)
-		var sum [sha256.Size]byte
-		h.Sum(sum[:0])
-		s.hmacs.Put(h)
-		copy(sig[:], sum[:sigSize])
+		sc.h.Reset()
+		sc.h.Write(msg)
+		sc.h.Sum(sc.sum[:0])
+		copy(sig[:], sc.sum[:sigSize])
 	case AESCMAC:
-		s.cmac.sum(sig, msg)
+		s.cmac.sum(&sc.mac, &sc.tmp, msg)
+		*sig = sc.mac
 	case AESGMAC:
-		var nonce [12]byte
-		gmacNonce(&nonce, msg)
-		var tag [sigSize]byte
-		s.gmac.Seal(tag[:0], nonce[:], nil, msg)
-		*sig = tag
+		gmacNonce(&sc.nonce, msg)
+		s.gmac.Seal(sc.mac[:0], sc.nonce[:], nil, msg)
+		*sig = sc.mac
 	}
+	s.scratch.Put(sc)
 }
 
 // gmacNonce builds the AES-GMAC nonce of MS-SMB2 3.1.4.1 from the header:
