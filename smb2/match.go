@@ -22,13 +22,15 @@ const (
 //     >  (DOS_QM) one character, or nothing at a '.' or the end of the name
 //     "  (DOS_DOT) a '.', or nothing at the end of the name
 //
-// An empty pattern, "*" and "*.*" match every name.
+// An empty pattern (which QUERY_DIRECTORY treats as "*"), "*" and "*.*"
+// match every non-empty name; an empty name matches only the empty
+// pattern.
 func MatchPattern(pattern, name string) bool {
+	if name == "" {
+		return pattern == ""
+	}
 	if pattern == "" || pattern == "*" || pattern == "*.*" {
 		return true
-	}
-	if name == "" {
-		return false
 	}
 	if !strings.ContainsAny(pattern, `*?<>"`) {
 		return strings.EqualFold(pattern, name)
