@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// fileConfig is the TOML configuration file. Every flag of `serve` has a
+// key here; flags given on the command line override the file.
+type fileConfig struct {
+	Listen      string        `toml:"listen"`
+	Users       string        `toml:"users"`
+	Signing     string        `toml:"signing"`
+	Encrypt     bool          `toml:"encrypt"`
+	Sendfile    *bool         `toml:"sendfile"`
+	RecvfileMin *int64        `toml:"recvfile_min"`
+	MaxIO       int64         `toml:"max_io"`
+	ServerName  string        `toml:"server_name"`
+	Workgroup   string        `toml:"workgroup"`
+	LogFormat   string        `toml:"log_format"`
+	LogLevel    string        `toml:"log_level"`
+	Shares      []shareConfig `toml:"share"`
+}
+
+type shareConfig struct {
+	Name     string `toml:"name"`
+	Path     string `toml:"path"`
+	ReadOnly bool   `toml:"read_only"`
+	Guest    bool   `toml:"guest"`
+	Comment  string `toml:"comment"`
+}
+
+// loadConfig reads and validates a TOML config file. Errors name the file,
+// the line and the key.
+func loadConfig(path string) (*fileConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var fc fileConfig
+	md, err := toml.Decode(string(data), &fc)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("config %s:%d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
+	}
+	for i, s := range fc.Shares {
+		if s.Name == "" || s.Path == "" {
+			return nil, fmt.Errorf("config %s: [[share]] #%d needs both name and path", path, i+1)
+		}
+	}
+	return &fc, nil
+}
+
+// parseShareFlag parses NAME=DIR[,ro][,guest][,comment=TEXT].
+func parseShareFlag(v string) (shareConfig, error) {
+	name, rest, ok := strings.Cut(v, "=")
+	if !ok || name == "" || rest == "" {
+		return shareConfig{}, fmt.Errorf("--share %q: want NAME=DIR[,ro][,guest]", v)
+	}
+	parts := strings.Split(rest, ",")
+	sc := shareConfig{Name: name, Path: parts[0]}
+	for _, p := range parts[1:] {
+		switch {
+		case p == "ro" || p == "readonly":
+			sc.ReadOnly = true
+		case p == "rw":
+			sc.ReadOnly = false
+		case p == "guest":
+			sc.Guest = true
+		case strings.HasPrefix(p, "comment="):
+			sc.Comment = strings.TrimPrefix(p, "comment=")
+		default:
+			return shareConfig{}, fmt.Errorf("--share %q: unknown option %q (want ro, guest, comment=TEXT)", v, p)
+		}
+	}
+	return sc, nil
+}
+
+// parseSize parses a byte count with an optional K/M/G (KiB/MiB/GiB) suffix.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	mult := int64(1)
+	for _, suf := range []struct {
+		s string
+		m int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
+		if strings.HasSuffix(s, suf.s) {
+			mult = suf.m
+			s = strings.TrimSuffix(s, suf.s)
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/zerosmb/zerosmb/auth"
+	"github.com/zerosmb/zerosmb/server"
+	"github.com/zerosmb/zerosmb/vfs/osfs"
+)
+
+// serveOptions is the merged result of config file and flags.
+type serveOptions struct {
+	fc       fileConfig
+	explicit map[string]bool
+}
+
+// multiFlag collects repeated --share flags.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// parseInterspersed parses flags that may appear before or after
+// positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func cmdServe(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		configPath = fs.String("config", "", "")
+		listen     = fs.String("listen", "", "")
+		users      = fs.String("users", "", "")
+		signing    = fs.String("signing", "", "")
+		encrypt    = fs.Bool("encrypt", false, "")
+		sendfile   = fs.Bool("sendfile", true, "")
+		recvMin    = fs.String("recvfile-min", "", "")
+		maxIO      = fs.String("max-io", "", "")
+		serverName = fs.String("server-name", "", "")
+		workgroup  = fs.String("workgroup", "", "")
+		logFormat  = fs.String("log-format", "", "")
+		logLevel   = fs.String("log-level", "", "")
+		help       = fs.Bool("help", false, "")
+		shares     multiFlag
+	)
+	fs.BoolVar(help, "h", false, "")
+	fs.Var(&shares, "share", "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\nRun 'zerosmb help' for usage.\n", err)
+		return 2
+	}
+	if *help {
+		fmt.Print(usage)
+		return 0
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	fc := &fileConfig{}
+	if *configPath != "" {
+		if fc, err = loadConfig(*configPath); err != nil {
+			fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
+			return 2
+		}
+	}
+	override := func(name string, dst *string, v string) {
+		if set[name] {
+			*dst = v
+		}
+	}
+	override("listen", &fc.Listen, *listen)
+	override("users", &fc.Users, *users)
+	override("signing", &fc.Signing, *signing)
+	override("server-name", &fc.ServerName, *serverName)
+	override("workgroup", &fc.Workgroup, *workgroup)
+	override("log-format", &fc.LogFormat, *logFormat)
+	override("log-level", &fc.LogLevel, *logLevel)
+	if set["encrypt"] {
+		fc.Encrypt = *encrypt
+	}
+	if set["sendfile"] || fc.Sendfile == nil {
+		fc.Sendfile = sendfile
+	}
+	if set["recvfile-min"] {
+		n, err := parseSize(*recvMin)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zerosmb serve: --recvfile-min: %v\n", err)
+			return 2
+		}
+		fc.RecvfileMin = &n
+	}
+	if set["max-io"] {
+		n, err := parseSize(*maxIO)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zerosmb serve: --max-io: %v\n", err)
+			return 2
+		}
+		fc.MaxIO = n
+	}
+	for _, s := range shares {
+		sc, err := parseShareFlag(s)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
+			return 2
+		}
+		fc.Shares = append(fc.Shares, sc)
+	}
+	switch len(pos) {
+	case 0:
+	case 1:
+		fc.Shares = append(fc.Shares, shareConfig{Name: "share", Path: pos[0]})
+	default:
+		fmt.Fprintf(os.Stderr, "zerosmb serve: at most one DIR argument (use --share NAME=DIR for more), got %q\n", pos)
+		return 2
+	}
+	return serve(fc)
+}
+
+func newLogger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "", "info":
+		lv = slog.LevelInfo
+	case "debug":
+		lv = slog.LevelDebug
+	case "warn", "warning":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", format)
+}
+
+// defaultUsersPath is where the users file lives when none is named.
+func defaultUsersPath() string {
+	if p := os.Getenv("ZEROSMB_USERS"); p != "" {
+		return p
+	}
+	if os.Geteuid() == 0 {
+		return "/etc/zerosmb/users"
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "zerosmb", "users")
+	}
+	return "zerosmb-users"
+}
+
+// buildConfig turns the merged options into a server configuration.
+func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
+	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, EncryptData: fc.Encrypt}
+	switch fc.Signing {
+	case "", "auto":
+	case "required", "mandatory":
+		cfg.SigningRequired = true
+	default:
+		return cfg, fmt.Errorf("signing %q: want auto or required", fc.Signing)
+	}
+	cfg.Sendfile = fc.Sendfile == nil || *fc.Sendfile
+	cfg.RecvfileMin = 64 << 10
+	if fc.RecvfileMin != nil {
+		cfg.RecvfileMin = int(*fc.RecvfileMin)
+	}
+	if fc.MaxIO != 0 {
+		if fc.MaxIO < 64<<10 || fc.MaxIO > 8<<20 {
+			return cfg, fmt.Errorf("max_io %d: must be between 64K and 8M", fc.MaxIO)
+		}
+		cfg.MaxIOSize = uint32(fc.MaxIO)
+	}
+	if len(fc.Shares) == 0 {
+		return cfg, errors.New("nothing to share: give a DIR, --share NAME=DIR, or [[share]] in --config")
+	}
+	guest := false
+	for _, sc := range fc.Shares {
+		st, err := os.Stat(sc.Path)
+		if err != nil {
+			return cfg, fmt.Errorf("share %q: %w", sc.Name, err)
+		}
+		if !st.IsDir() {
+			return cfg, fmt.Errorf("share %q: %s is not a directory", sc.Name, sc.Path)
+		}
+		fsys, err := osfs.New(sc.Path, sc.ReadOnly)
+		if err != nil {
+			return cfg, fmt.Errorf("share %q: %w", sc.Name, err)
+		}
+		abs, _ := filepath.Abs(sc.Path)
+		cfg.Shares = append(cfg.Shares, &server.Share{Name: sc.Name, FS: fsys, ReadOnly: sc.ReadOnly, Guest: sc.Guest, Comment: sc.Comment, Path: abs})
+		guest = guest || sc.Guest
+	}
+	usersPath := fc.Users
+	explicit := usersPath != ""
+	if !explicit {
+		usersPath = defaultUsersPath()
+	}
+	db, err := auth.LoadUsers(usersPath)
+	switch {
+	case err == nil:
+		cfg.Users = db
+		if len(db.Names()) == 0 && !guest {
+			return cfg, fmt.Errorf("users file %s has no users and no share is marked guest: add one with 'zerosmb user add --users %s NAME'", usersPath, usersPath)
+		}
+	case errors.Is(err, os.ErrNotExist) && !explicit && guest:
+		log.Info("no users file; only guest shares are usable", "users", usersPath)
+	case errors.Is(err, os.ErrNotExist):
+		return cfg, fmt.Errorf("users file %s does not exist: create it with 'zerosmb user add --users %s NAME' (password on stdin), or mark a share guest", usersPath, usersPath)
+	default:
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func serve(fc *fileConfig) int {
+	log, err := newLogger(fc.LogFormat, fc.LogLevel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
+		return 2
+	}
+	cfg, err := buildConfig(fc, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
+		return 2
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
+		return 2
+	}
+	addr := fc.Listen
+	if addr == "" {
+		addr = ":445"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EACCES) {
+			fmt.Fprintf(os.Stderr, "zerosmb serve: cannot listen on %s: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE; try --listen :4445)\n", addr)
+		} else {
+			fmt.Fprintf(os.Stderr, "zerosmb serve: cannot listen on %s: %v\n", addr, err)
+		}
+		return 1
+	}
+	shares := make([]string, len(cfg.Shares))
+	for i, s := range cfg.Shares {
+		shares[i] = s.Name + "=" + s.Path
+		if s.ReadOnly {
+			shares[i] += ",ro"
+		}
+		if s.Guest {
+			shares[i] += ",guest"
+		}
+	}
+	log.Info("zerosmb listening", "addr", ln.Addr().String(), "pid", os.Getpid(), "shares", shares,
+		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
+		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", cfg.EncryptData)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		log.Error("serve failed", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; waiting for requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown timed out; connections closed", "err", err)
+	}
+	<-errc
+	log.Info("stopped")
+	return 0
+}

@@ -1,0 +1,25 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
+
+func lookPath(name string) (string, error) { return exec.LookPath(name) }
+
+// testLogger logs to the test log when ZEROSMB_TEST_LOG=1, else discards.
+func testLogger(t testing.TB) *slog.Logger {
+	if os.Getenv("ZEROSMB_TEST_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
