@@ -21,6 +21,9 @@ const (
 	hdrInSendfile = false
 )
 
+// sendfileFn is unix.Sendfile; tests replace it to exercise fallbacks.
+var sendfileFn = unix.Sendfile
+
 // SendAvailable reports whether SendFile can send without copying.
 func SendAvailable() bool { return true }
 
@@ -28,7 +31,7 @@ func SendAvailable() bool { return true }
 // result: false to wait for the socket (EAGAIN), true on failure (s.err).
 func (s *sender) sendfile() (stop, result bool) {
 	off := s.off
-	k, err := unix.Sendfile(s.sock, s.file, &off, int(min(s.remain, maxSendfileChunk)))
+	k, err := sendfileFn(s.sock, s.file, &off, int(min(s.remain, maxSendfileChunk)))
 	if k > 0 {
 		s.off += int64(k)
 		s.remain -= int64(k)

@@ -17,6 +17,9 @@ import (
 // wantPipeSize is the pipe capacity a Receiver asks for.
 const wantPipeSize = 1 << 20
 
+// spliceFn is unix.Splice; tests replace it to exercise fallbacks.
+var spliceFn = unix.Splice
+
 // RecvAvailable reports whether RecvFile can receive without copying
 // through user space.
 func RecvAvailable() bool { return true }
@@ -253,7 +256,7 @@ func (st *receiver) step() bool {
 // fill splices from the socket into the (empty) pipe. It returns true to
 // wait for the socket.
 func (st *receiver) fill() (wait bool) {
-	k, err := unix.Splice(st.sock, nil, st.r.p[1], nil,
+	k, err := spliceFn(st.sock, nil, st.r.p[1], nil,
 		int(min(st.remain, int64(st.r.size))), unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
 	switch {
 	case k > 0:
@@ -281,7 +284,7 @@ func (st *receiver) fill() (wait bool) {
 func (st *receiver) drain() error {
 	if st.discard || st.ferr != nil {
 		if null := devNullFD(); null >= 0 {
-			k, err := unix.Splice(st.r.p[0], nil, null, nil, st.inPipe, unix.SPLICE_F_MOVE)
+			k, err := spliceFn(st.r.p[0], nil, null, nil, st.inPipe, unix.SPLICE_F_MOVE)
 			if k > 0 {
 				st.inPipe -= int(k)
 				counters.discardedBytes.Add(uint64(k))
@@ -296,7 +299,7 @@ func (st *receiver) drain() error {
 	if st.copy {
 		return st.drainRead()
 	}
-	k, err := unix.Splice(st.r.p[0], nil, st.file, &st.off, st.inPipe, unix.SPLICE_F_MOVE)
+	k, err := spliceFn(st.r.p[0], nil, st.file, &st.off, st.inPipe, unix.SPLICE_F_MOVE)
 	switch {
 	case k > 0:
 		// The kernel advanced st.off.
