@@ -45,7 +45,8 @@ const (
 	requestHdrLen   = 24 // common header + alloc_hint, p_cont_id, opnum
 	responseHdrLen  = 24 // common header + alloc_hint, p_cont_id, cancel_count, reserved
 	serverMaxFrag   = 4280
-	minFrag         = 1432 // C706: every implementation accepts at least this
+	maxFragLen      = 1<<16 - 1 // frag_length is 16 bits
+	minFrag         = 1432      // C706: every implementation accepts at least this
 	maxRequestStub  = 1 << 20
 	maxQueuedOutput = 4 << 20
 )
@@ -289,7 +290,7 @@ func appendBindNak(b []byte, callID uint32, reason uint16) []byte {
 	start := len(b)
 	b = appendHeader(b, ptypeBindNak, pfcFirstFrag|pfcLastFrag, callID)
 	b = binary.LittleEndian.AppendUint16(b, reason)
-	b = append(b, 1, rpcVersion, 0, 0) // n_protocols, {5, 0}, pad
+	b = append(b, 1, rpcVersion, 0, 0, 0, 0) // n_protocols, {5, 0}, pad to 4
 	return finishPDU(b, start)
 }
 

@@ -135,7 +135,13 @@ func (p *Pipe) Write(b []byte) (int, error) {
 		}
 		off += int(h.FragLen)
 	}
-	p.in = append(p.in[:0], data[off:]...)
+	if cap(p.in) > 2*maxFragLen {
+		// A large write left a big buffer behind; keep only the
+		// partial PDU (always under maxFragLen bytes).
+		p.in = append([]byte(nil), data[off:]...)
+	} else {
+		p.in = append(p.in[:0], data[off:]...)
+	}
 	return len(b), nil
 }
 
