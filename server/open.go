@@ -40,6 +40,10 @@ type open struct {
 
 	// Pending CHANGE_NOTIFY / lock waiters register here to be cancelled on close.
 	onClose []func()
+
+	// pipeRead is a READ on a named pipe waiting for data (pipe.go);
+	// guarded by mu.
+	pipeRead *pipeRead
 }
 
 // Access mask bits used by the core.

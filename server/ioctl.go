@@ -1,0 +1,243 @@
+package server
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// IOCTL (MS-SMB2 3.3.5.15): negotiate validation, named-pipe transceive,
+// and the handful of file system controls Windows, macOS and Linux
+// clients send in normal use. Everything else is STATUS_NOT_SUPPORTED.
+
+func init() {
+	handlers[smb2.Ioctl] = (*conn).handleIoctl
+}
+
+// ioctlResult is what an FSCTL produced: output bytes and a status
+// (success, a warning such as STATUS_BUFFER_OVERFLOW that keeps the body,
+// or an error).
+type ioctlResult struct {
+	out []byte
+	st  smb2.Status
+}
+
+func ioctlErr(st smb2.Status) ioctlResult { return ioctlResult{st: st} }
+
+// handleIoctl is SMB2 IOCTL.
+func (c *conn) handleIoctl(r *request) response {
+	req, err := smb2.DecodeIoctlRequest(r.msg)
+	if err != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	if !req.IsFsctl() {
+		return errResp(smb2.StatusNotSupported)
+	}
+	if uint64(len(req.Input))+uint64(len(req.Output)) > uint64(c.maxIO) ||
+		uint64(req.MaxInputResponse)+uint64(req.MaxOutputResponse) > uint64(c.maxIO) {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	fid := req.FileID
+	var res ioctlResult
+	switch req.CtlCode {
+	case smb2.FsctlValidateNegotiateInfo:
+		return c.validateNegotiate(&req)
+	case smb2.FsctlDFSGetReferrals, smb2.FsctlDFSGetReferralsEx:
+		// Samba without "host msdfs" answers this; Windows, macOS and
+		// Linux clients take it as "no DFS here".
+		return errResp(smb2.StatusFSDriverRequired)
+	case smb2.FsctlQueryNetworkInterfaceInfo:
+		return errResp(smb2.StatusNotSupported) // no multichannel
+	case smb2.FsctlPipeWait:
+		if r.tree == nil || !r.tree.ipc {
+			return errResp(smb2.StatusInvalidDeviceRequest)
+		}
+		res = ioctlResult{} // our pipes are always available
+	default:
+		o, st := c.lookupOpen(r, req.FileID)
+		if st != smb2.StatusSuccess {
+			return errResp(st)
+		}
+		fid = o.id
+		res = c.fileIoctl(o, &req)
+	}
+	if res.st.IsError() {
+		return errResp(res.st)
+	}
+	if uint64(len(res.out)) > uint64(req.MaxOutputResponse) {
+		return errResp(smb2.StatusBufferTooSmall)
+	}
+	body := (&smb2.IoctlResponse{CtlCode: req.CtlCode, FileID: fid, Output: res.out}).Append(nil)
+	return response{status: res.st, body: body}
+}
+
+// fileIoctl runs an FSCTL that names an open.
+func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
+	if o.pipe != nil {
+		if req.CtlCode != smb2.FsctlPipeTransceive {
+			return ioctlErr(smb2.StatusNotSupported)
+		}
+		out, st := c.transceivePipe(o, req.Input, req.MaxOutputResponse)
+		return ioctlResult{out: out, st: st}
+	}
+	switch req.CtlCode {
+	case smb2.FsctlPipeTransceive, smb2.FsctlPipePeek:
+		return ioctlErr(smb2.StatusInvalidDeviceRequest)
+	case smb2.FsctlSrvEnumerateSnapshots:
+		// SRV_SNAPSHOT_ARRAY with no snapshots.
+		if req.MaxOutputResponse < 16 {
+			return ioctlErr(smb2.StatusInvalidParameter)
+		}
+		return ioctlResult{out: make([]byte, 16)}
+	case smb2.FsctlGetReparsePoint:
+		return ioctlErr(smb2.StatusNotAReparsePoint)
+	case smb2.FsctlIsPathnameValid:
+		return ioctlResult{}
+	case smb2.FsctlGetCompression:
+		return ioctlResult{out: []byte{0, 0}} // COMPRESSION_FORMAT_NONE
+	case smb2.FsctlSetSparse:
+		return c.setSparse(o)
+	case smb2.FsctlQueryAllocatedRanges:
+		return queryAllocatedRanges(o, req)
+	case smb2.FsctlSetZeroData:
+		return setZeroData(o, req.Input)
+	case smb2.FsctlSrvRequestResumeKey:
+		return c.requestResumeKey(o)
+	case smb2.FsctlSrvCopychunk, smb2.FsctlSrvCopychunkWrite:
+		return c.copyChunk(o, req)
+	}
+	return ioctlErr(smb2.StatusNotSupported)
+}
+
+// validateNegotiate is FSCTL_VALIDATE_NEGOTIATE_INFO (3.3.5.15.12): any
+// mismatch with what NEGOTIATE saw means a downgrade attack, and the
+// connection is dropped without an answer. The response is signed by the
+// frame writer because the request was.
+func (c *conn) validateNegotiate(req *smb2.IoctlRequest) response {
+	drop := response{status: statusDisconnect}
+	if c.dialect == smb2.Dialect311 || req.MaxOutputResponse < 24 {
+		c.log.Warn("VALIDATE_NEGOTIATE_INFO not allowed here; closing", "dialect", dialectName(c.dialect))
+		return drop
+	}
+	v, err := smb2.DecodeValidateNegotiateInfoRequest(req.Input)
+	if err != nil {
+		c.log.Warn("malformed VALIDATE_NEGOTIATE_INFO; closing")
+		return drop
+	}
+	if !validateNegotiateMatches(c, &v) {
+		c.log.Warn("VALIDATE_NEGOTIATE_INFO mismatch (possible downgrade attack); closing")
+		return drop
+	}
+	out := (&smb2.ValidateNegotiateInfoResponse{
+		Capabilities: c.serverCaps,
+		GUID:         c.srv.guid,
+		SecurityMode: c.serverSecMode,
+		Dialect:      c.dialect,
+	}).Append(nil)
+	return response{body: (&smb2.IoctlResponse{CtlCode: req.CtlCode, FileID: req.FileID, Output: out}).Append(nil)}
+}
+
+// validateNegotiateMatches compares a VALIDATE_NEGOTIATE_INFO request with
+// the connection's NEGOTIATE.
+func validateNegotiateMatches(c *conn, v *smb2.ValidateNegotiateInfoRequest) bool {
+	if v.GUID != c.clientGUID || v.SecurityMode != c.clientSecMode || v.Capabilities != c.clientCaps {
+		return false
+	}
+	// Connections that negotiated through SMB1 have no dialect list.
+	if c.clientDialects != nil && !slices.Equal(v.Dialects, c.clientDialects) {
+		return false
+	}
+	for _, d := range supportedDialects {
+		if slices.Contains(v.Dialects, d) {
+			return d == c.dialect
+		}
+	}
+	return false
+}
+
+// setSparse is FSCTL_SET_SPARSE: accepted on files (the backend creates
+// holes on its own), refused on directories.
+func (c *conn) setSparse(o *open) ioctlResult {
+	if o.isDir {
+		return ioctlErr(smb2.StatusInvalidParameter)
+	}
+	if o.access&(fileWriteData|fileAppendData|fileWriteAttributes) == 0 || o.tree.share.ReadOnly {
+		return ioctlErr(smb2.StatusAccessDenied)
+	}
+	return ioctlResult{}
+}
+
+// queryAllocatedRanges is FSCTL_QUERY_ALLOCATED_RANGES: the queried range
+// clipped to the file size, reported as one allocated range.
+func queryAllocatedRanges(o *open, req *smb2.IoctlRequest) ioctlResult {
+	if o.isDir || o.file == nil {
+		return ioctlErr(smb2.StatusInvalidParameter)
+	}
+	if o.access&fileReadData == 0 {
+		return ioctlErr(smb2.StatusAccessDenied)
+	}
+	if len(req.Input) < 16 {
+		return ioctlErr(smb2.StatusInvalidParameter)
+	}
+	off := int64(binary.LittleEndian.Uint64(req.Input))
+	n := int64(binary.LittleEndian.Uint64(req.Input[8:]))
+	if off < 0 || n < 0 || off > math.MaxInt64-n {
+		return ioctlErr(smb2.StatusInvalidParameter)
+	}
+	fi, err := o.file.Stat()
+	if err != nil {
+		return ioctlErr(statusFromError(err))
+	}
+	end := min(off+n, fi.Size())
+	if end <= off {
+		return ioctlResult{}
+	}
+	if req.MaxOutputResponse < 16 {
+		return ioctlErr(smb2.StatusBufferTooSmall)
+	}
+	out := binary.LittleEndian.AppendUint64(nil, uint64(off))
+	return ioctlResult{out: binary.LittleEndian.AppendUint64(out, uint64(end-off))}
+}
+
+// setZeroData is FSCTL_SET_ZERO_DATA: zero [FileOffset, BeyondFinalZero)
+// within the current file size.
+func setZeroData(o *open, in []byte) ioctlResult {
+	if o.isDir || o.file == nil {
+		return ioctlErr(smb2.StatusInvalidParameter)
+	}
+	if o.access&fileWriteData == 0 || o.tree.share.ReadOnly {
+		return ioctlErr(smb2.StatusAccessDenied)
+	}
+	if len(in) < 16 {
+		return ioctlErr(smb2.StatusInvalidParameter)
+	}
+	off := int64(binary.LittleEndian.Uint64(in))
+	end := int64(binary.LittleEndian.Uint64(in[8:]))
+	if off < 0 || end < off {
+		return ioctlErr(smb2.StatusInvalidParameter)
+	}
+	if o.node != nil {
+		o.node.mu.Lock()
+		conflict := ioConflict(o.node.locks, o, uint64(off), uint64(end-off), true)
+		o.node.mu.Unlock()
+		if conflict {
+			return ioctlErr(smb2.StatusFileLockConflict)
+		}
+	}
+	fi, err := o.file.Stat()
+	if err != nil {
+		return ioctlErr(statusFromError(err))
+	}
+	end = min(end, fi.Size())
+	zero := make([]byte, min(max(end-off, 0), 64<<10))
+	for off < end {
+		chunk := zero[:min(int64(len(zero)), end-off)]
+		if _, err := o.file.WriteAt(chunk, off); err != nil {
+			return ioctlErr(statusFromError(err))
+		}
+		off += int64(len(chunk))
+	}
+	return ioctlResult{}
+}
