@@ -216,10 +216,14 @@ func TestSendFileErrorAfterPayload(t *testing.T) {
 }
 
 func TestSendFileDeadline(t *testing.T) {
-	f := tempFile(t, make([]byte, 32<<20))
+	const n = 64 << 20 // more than loopback socket buffers absorb
+	f := tempFile(t, nil)
+	if err := f.Truncate(n); err != nil { // sparse: cheap to create
+		t.Fatal(err)
+	}
 	_, server := tcpPair(t) // the client never reads
 	server.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
-	_, _, err := SendFile(server, []byte("hdr"), f, 0, 32<<20)
+	_, _, err := SendFile(server, []byte("hdr"), f, 0, n)
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("err = %v, want deadline exceeded", err)
 	}
@@ -242,4 +246,37 @@ func TestSendFileMatchesCopySend(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("SendFile and CopySend frames differ")
 	}
+}
+
+// A SendFile stuck on a slow client must not block other sends of the same
+// file (the file descriptor is pinned, not locked).
+func TestSendFileSameFileNotSerialized(t *testing.T) {
+	const n = 64 << 20
+	f := tempFile(t, nil)
+	if err := f.Truncate(n); err != nil {
+		t.Fatal(err)
+	}
+	_, stuck := tcpPair(t) // never read
+	stuck.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := SendFile(stuck, nil, f, 0, n)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let it fill the socket and park
+	client, server := tcpPair(t)
+	got, r := sendAndRead(t, client, server, 4096, func() sendResult {
+		p, z, err := SendFile(server, nil, f, 0, 4096)
+		return sendResult{p, z, err}
+	})
+	if r.err != nil || !bytes.Equal(got, make([]byte, 4096)) {
+		t.Fatalf("second SendFile: %v", r.err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("stuck SendFile finished early: %v", err)
+	default:
+	}
+	stuck.Close()
+	<-done
 }
