@@ -5,7 +5,8 @@ import "fmt"
 // Status is an NTSTATUS value (MS-ERREF 2.3). Names follow MS-ERREF.
 type Status uint32
 
-// NTSTATUS values used by the server.
+// NTSTATUS values used by the server. Every value was checked against
+// MS-ERREF 2.3.1 (STATUS_SMB_TOO_MANY_UIDS is defined in MS-SMB2).
 const (
 	StatusSuccess                Status = 0x00000000
 	StatusPending                Status = 0x00000103
@@ -97,6 +98,24 @@ const (
 	StatusConnectionDisconnected Status = 0xC000020C
 	StatusTooManySessions        Status = 0xC00000CE
 	StatusUnexpectedIOError      Status = 0xC00000E9
+	StatusInvalidLockSequence    Status = 0xC000001E
+	StatusNotLocked              Status = 0xC000002A
+	StatusBadImpersonationLevel  Status = 0xC00000A5
+	StatusNetworkAccessDenied    Status = 0xC00000CA
+	StatusObjectIDNotFound       Status = 0xC00002F0
+	StatusObjectIDExists         Status = 0xC000022B
+	StatusInvalidUserBuffer      Status = 0xC00000E8
+	StatusNoMoreEAs              Status = 0x80000012
+	StatusInvalidEAName          Status = 0x80000013
+	StatusFileNotAvailable       Status = 0xC0000467
+	StatusTooManyLinks           Status = 0xC0000265
+	StatusFileInvalid            Status = 0xC0000098
+	StatusInvalidSecurityDescr   Status = 0xC0000079
+	StatusDiskQuotaExceeded      Status = 0xC0000802
+	StatusNotSameObject          Status = 0xC00001AC
+	StatusIOReparseTagNotHandled Status = 0xC0000279
+	StatusOplockNotGranted       Status = 0xC00000E2
+	StatusUserMappedFile         Status = 0xC0000243
 )
 
 var statusNames = map[Status]string{
@@ -158,6 +177,56 @@ var statusNames = map[Status]string{
 	StatusPrivilegeNotHeld:       "STATUS_PRIVILEGE_NOT_HELD",
 	StatusAccountDisabled:        "STATUS_ACCOUNT_DISABLED",
 	StatusNoSuchDevice:           "STATUS_NO_SUCH_DEVICE",
+	StatusStoppedOnSymlink:       "STATUS_STOPPED_ON_SYMLINK",
+	StatusNoMemory:               "STATUS_NO_MEMORY",
+	StatusPortDisconnected:       "STATUS_PORT_DISCONNECTED",
+	StatusObjectPathInvalid:      "STATUS_OBJECT_PATH_INVALID",
+	StatusEATooLarge:             "STATUS_EA_TOO_LARGE",
+	StatusNonexistentEAEntry:     "STATUS_NONEXISTENT_EA_ENTRY",
+	StatusAccountRestriction:     "STATUS_ACCOUNT_RESTRICTION",
+	StatusPasswordExpired:        "STATUS_PASSWORD_EXPIRED",
+	StatusPipeNotAvailable:       "STATUS_PIPE_NOT_AVAILABLE",
+	StatusInvalidPipeState:       "STATUS_INVALID_PIPE_STATE",
+	StatusPipeBusy:               "STATUS_PIPE_BUSY",
+	StatusPipeClosing:            "STATUS_PIPE_CLOSING",
+	StatusBadNetworkPath:         "STATUS_BAD_NETWORK_PATH",
+	StatusFileRenamed:            "STATUS_FILE_RENAMED",
+	StatusFileDeleted:            "STATUS_FILE_DELETED",
+	StatusSMBTooManyUIDs:         "STATUS_SMB_TOO_MANY_UIDS",
+	StatusIOTimeout:              "STATUS_IO_TIMEOUT",
+	StatusRangeNotFound:          "STATUS_RANGE_NOT_FOUND",
+	StatusFSDriverRequired:       "STATUS_FS_DRIVER_REQUIRED",
+	StatusObjectNameExists:       "STATUS_OBJECT_NAME_EXISTS",
+	StatusInvalidNetworkResponse: "STATUS_INVALID_NETWORK_RESPONSE",
+	StatusFileSystemLimitation:   "STATUS_FILE_SYSTEM_LIMITATION",
+	StatusTooManyOpenedFiles:     "STATUS_TOO_MANY_OPENED_FILES",
+	StatusWrongPassword:          "STATUS_WRONG_PASSWORD",
+	StatusNoSuchUser:             "STATUS_NO_SUCH_USER",
+	StatusInvalidDeviceState:     "STATUS_INVALID_DEVICE_STATE",
+	StatusDuplicateObjectID:      "STATUS_DUPLICATE_OBJECTID",
+	StatusIllegalCharacter:       "STATUS_ILLEGAL_CHARACTER",
+	StatusRequestAborted:         "STATUS_REQUEST_ABORTED",
+	StatusConnectionDisconnected: "STATUS_CONNECTION_DISCONNECTED",
+	StatusTooManySessions:        "STATUS_TOO_MANY_SESSIONS",
+	StatusUnexpectedIOError:      "STATUS_UNEXPECTED_IO_ERROR",
+	StatusInvalidLockSequence:    "STATUS_INVALID_LOCK_SEQUENCE",
+	StatusNotLocked:              "STATUS_NOT_LOCKED",
+	StatusBadImpersonationLevel:  "STATUS_BAD_IMPERSONATION_LEVEL",
+	StatusNetworkAccessDenied:    "STATUS_NETWORK_ACCESS_DENIED",
+	StatusObjectIDNotFound:       "STATUS_OBJECTID_NOT_FOUND",
+	StatusObjectIDExists:         "STATUS_OBJECTID_EXISTS",
+	StatusInvalidUserBuffer:      "STATUS_INVALID_USER_BUFFER",
+	StatusNoMoreEAs:              "STATUS_NO_MORE_EAS",
+	StatusInvalidEAName:          "STATUS_INVALID_EA_NAME",
+	StatusFileNotAvailable:       "STATUS_FILE_NOT_AVAILABLE",
+	StatusTooManyLinks:           "STATUS_TOO_MANY_LINKS",
+	StatusFileInvalid:            "STATUS_FILE_INVALID",
+	StatusInvalidSecurityDescr:   "STATUS_INVALID_SECURITY_DESCR",
+	StatusDiskQuotaExceeded:      "STATUS_DISK_QUOTA_EXCEEDED",
+	StatusNotSameObject:          "STATUS_NOT_SAME_OBJECT",
+	StatusIOReparseTagNotHandled: "STATUS_IO_REPARSE_TAG_NOT_HANDLED",
+	StatusOplockNotGranted:       "STATUS_OPLOCK_NOT_GRANTED",
+	StatusUserMappedFile:         "STATUS_USER_MAPPED_FILE",
 }
 
 // String returns the MS-ERREF name, or the hex value for unnamed codes.
