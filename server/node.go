@@ -37,6 +37,9 @@ type byteLock struct {
 type nodeTable struct {
 	mu sync.Mutex
 	m  map[nodeKey]*node
+	// ns holds per-path metadata set through SMB (attributes, times,
+	// security descriptors) and CHANGE_NOTIFY watchers; see meta.go.
+	ns nsState
 }
 
 func (t *nodeTable) init() { t.m = make(map[nodeKey]*node) }

@@ -1,0 +1,254 @@
+package server
+
+import (
+	"hash/fnv"
+	"io/fs"
+	"os"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// CREATE (MS-SMB2 3.3.5.9): opening and creating files, directories and,
+// on IPC$, named pipes.
+
+func init() {
+	handlers[smb2.Create] = (*conn).handleCreate
+}
+
+func (c *conn) handleCreate(r *request) response {
+	req, err := smb2.DecodeCreateRequest(r.msg)
+	if err != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	if r.tree.ipc {
+		return c.createPipe(r, &req)
+	}
+	if st := validateCreate(&req); st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	p, st := sharePath(req.Name)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	access, st := grantAccess(req.DesiredAccess, r.tree.maxAccess)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	o, action, fi, st := c.openPath(r, &req, p, access)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	id := c.addOpen(o)
+	r.setFileID(id)
+	share := r.tree.share
+	info := c.fileInfo(share, p, fi)
+	resp := smb2.CreateResponse{
+		CreateAction:   action,
+		CreationTime:   info.CreationTime,
+		LastAccessTime: info.LastAccessTime,
+		LastWriteTime:  info.LastWriteTime,
+		ChangeTime:     info.ChangeTime,
+		AllocationSize: info.AllocationSize,
+		EndOfFile:      info.EndOfFile,
+		FileAttributes: info.FileAttributes,
+		FileID:         id,
+		CreateContexts: createContextResponses(&req, r.tree, share, info.IndexNumber),
+	}
+	if action == smb2.FileCreated {
+		c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, o.isDir)
+	}
+	return response{body: resp.Append(nil)}
+}
+
+// createContextResponses answers the create contexts zerosmb supports:
+// MxAc (maximal access) and QFid (on-disk id). Others are ignored; no
+// lease or durable handle is granted.
+func createContextResponses(req *smb2.CreateRequest, t *tree, share *Share, fileIndex uint64) []smb2.CreateContext {
+	var out []smb2.CreateContext
+	if _, ok := req.Context(smb2.CreateContextQueryMaximalAccess); ok {
+		out = append(out, smb2.CreateContext{Name: smb2.CreateContextQueryMaximalAccess,
+			Data: smb2.MaximalAccessResponse(smb2.StatusSuccess, t.maxAccess)})
+	}
+	if _, ok := req.Context(smb2.CreateContextQueryOnDiskID); ok {
+		out = append(out, smb2.CreateContext{Name: smb2.CreateContextQueryOnDiskID,
+			Data: smb2.QueryOnDiskIDResponse(fileIndex, volumeID(share))})
+	}
+	return out
+}
+
+// volumeID is a stable identifier of a share's volume.
+func volumeID(share *Share) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(share.Name))
+	return h.Sum64()
+}
+
+// openPath decides the outcome of a CREATE on share path p and performs
+// it: the open (attached to its node), the CreateAction, and the file's
+// state afterwards.
+func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {
+	share := r.tree.share
+	fi, err := share.FS.Stat(vfsName(p))
+	exists := err == nil
+	if !exists {
+		st := statusFromError(err)
+		if st != smb2.StatusObjectNameNotFound {
+			return nil, 0, nil, st
+		}
+		if dir, _ := parentPath(p); dir != "" {
+			if dfi, err := share.FS.Stat(dir); err != nil || !dfi.IsDir() {
+				return nil, 0, nil, smb2.StatusObjectPathNotFound
+			}
+		}
+	}
+	action, st := c.createAction(share, req, p, fi, exists, access)
+	if st != smb2.StatusSuccess {
+		return nil, 0, nil, st
+	}
+	isDir := exists && fi.IsDir() || !exists && req.CreateOptions&smb2.FileDirectoryFile != 0
+	o := &open{sess: r.sess, tree: r.tree, name: p, isDir: isDir, access: access,
+		shareAccess: req.ShareAccess, createOptions: req.CreateOptions,
+		mode: req.CreateOptions & modeBits}
+	n := c.srv.nodes.acquire(share, p)
+	o.node = n
+	n.mu.Lock()
+	if n.deletePending {
+		n.mu.Unlock()
+		c.srv.nodes.put(n)
+		return nil, 0, nil, smb2.StatusDeletePending
+	}
+	if st := n.checkShareModes(access, req.ShareAccess); st != smb2.StatusSuccess {
+		n.mu.Unlock()
+		c.srv.nodes.put(n)
+		return nil, 0, nil, st
+	}
+	n.opens = append(n.opens, o)
+	n.mu.Unlock()
+	if st := c.openBackend(o, req, action); st != smb2.StatusSuccess {
+		c.srv.nodes.release(o, c.log)
+		return nil, 0, nil, st
+	}
+	fi, err = o.file.Stat()
+	if err != nil {
+		c.closeOpen(o)
+		return nil, 0, nil, statusFromError(err)
+	}
+	if action != smb2.FileOpened {
+		attrs := req.FileAttributes & settableAttrs
+		if !isDir {
+			attrs |= smb2.FileAttributeArchive
+		}
+		c.srv.nodes.ns.resetMeta(share, p, attrs, attrs != 0)
+	}
+	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0
+	return o, action, fi, smb2.StatusSuccess
+}
+
+// modeBits are the CreateOptions reported by FileModeInformation.
+const modeBits = smb2.FileWriteThrough | smb2.FileSequentialOnly | smb2.FileNoIntermediateBuffering |
+	smb2.FileSynchronousIOAlert | smb2.FileSynchronousIONonalert
+
+// createAction applies the disposition to what exists at p and returns
+// the CreateAction, or the status the CREATE fails with.
+func (c *conn) createAction(share *Share, req *smb2.CreateRequest, p string, fi fs.FileInfo, exists bool, access uint32) (uint32, smb2.Status) {
+	opts := req.CreateOptions
+	disp := req.CreateDisposition
+	overwrite := disp == smb2.FileSupersede || disp == smb2.FileOverwrite || disp == smb2.FileOverwriteIf
+	if !exists {
+		switch {
+		case disp == smb2.FileOpen || disp == smb2.FileOverwrite:
+			return 0, smb2.StatusObjectNameNotFound
+		case share.ReadOnly:
+			return 0, smb2.StatusAccessDenied
+		case opts&smb2.FileDeleteOnClose != 0 && req.FileAttributes&smb2.FileAttributeReadonly != 0:
+			return 0, smb2.StatusCannotDelete
+		}
+		return smb2.FileCreated, smb2.StatusSuccess
+	}
+	switch {
+	case disp == smb2.FileCreate:
+		return 0, smb2.StatusObjectNameCollision
+	case fi.IsDir() && opts&smb2.FileNonDirectoryFile != 0:
+		return 0, smb2.StatusFileIsADirectory
+	case !fi.IsDir() && opts&smb2.FileDirectoryFile != 0:
+		return 0, smb2.StatusNotADirectory
+	case fi.IsDir() && overwrite:
+		return 0, smb2.StatusInvalidParameter
+	case p == "" && opts&smb2.FileDeleteOnClose != 0:
+		return 0, smb2.StatusAccessDenied
+	case overwrite && share.ReadOnly:
+		return 0, smb2.StatusAccessDenied
+	}
+	if c.isReadOnlyFile(share, p, fi) {
+		if opts&smb2.FileDeleteOnClose != 0 {
+			return 0, smb2.StatusCannotDelete
+		}
+		if overwrite || access&(fileWriteData|fileAppendData) != 0 {
+			return 0, smb2.StatusAccessDenied
+		}
+	}
+	switch disp {
+	case smb2.FileSupersede:
+		return smb2.FileSuperseded, smb2.StatusSuccess
+	case smb2.FileOverwrite, smb2.FileOverwriteIf:
+		return smb2.FileOverwritten, smb2.StatusSuccess
+	}
+	return smb2.FileOpened, smb2.StatusSuccess
+}
+
+// openBackend creates and/or opens the vfs file for o.
+func (c *conn) openBackend(o *open, req *smb2.CreateRequest, action uint32) smb2.Status {
+	fsys := o.tree.share.FS
+	name := vfsName(o.name)
+	if o.isDir {
+		if action == smb2.FileCreated {
+			if err := fsys.Mkdir(name, 0o777); err != nil {
+				return statusFromError(err)
+			}
+		}
+		f, err := fsys.OpenFile(name, os.O_RDONLY, 0)
+		if err != nil {
+			return statusFromError(err)
+		}
+		o.file = f
+		return smb2.StatusSuccess
+	}
+	flag := os.O_RDONLY
+	if o.access&(fileWriteData|fileAppendData) != 0 {
+		flag = os.O_RDWR
+	}
+	switch action {
+	case smb2.FileCreated:
+		flag = flag | os.O_CREATE
+		if req.CreateDisposition == smb2.FileCreate {
+			flag |= os.O_EXCL
+		}
+	case smb2.FileOverwritten, smb2.FileSuperseded:
+		flag = os.O_RDWR | os.O_TRUNC
+	}
+	f, err := fsys.OpenFile(name, flag, 0o666)
+	if err != nil {
+		return statusFromError(err)
+	}
+	o.file = f
+	return smb2.StatusSuccess
+}
+
+// createPipe opens a named pipe on IPC$.
+func (c *conn) createPipe(r *request, req *smb2.CreateRequest) response {
+	p, ok := c.srv.rpc.OpenPipe(req.Name)
+	if !ok {
+		return errResp(smb2.StatusObjectNameNotFound)
+	}
+	access, _ := grantAccess(req.DesiredAccess&^smb2.AccessSystemSec, accessReadWrite)
+	o := &open{sess: r.sess, tree: r.tree, name: req.Name, pipe: p, access: access,
+		shareAccess: req.ShareAccess, createOptions: req.CreateOptions}
+	id := c.addOpen(o)
+	r.setFileID(id)
+	resp := smb2.CreateResponse{
+		CreateAction:   smb2.FileOpened,
+		FileAttributes: smb2.FileAttributeNormal,
+		FileID:         id,
+	}
+	return response{body: resp.Append(nil)}
+}

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"io/fs"
+	"sync"
+
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// What a POSIX file system cannot keep for us: DOS attribute bits,
+// creation and change times set by a client, an allocation size larger
+// than the data, and a security descriptor a client stored. zerosmb keeps
+// them in memory, per share path, for the life of the server.
+
+// pathMeta is the in-memory metadata of one path.
+type pathMeta struct {
+	attrs    uint32 // settableAttrs bits, valid when hasAttrs
+	hasAttrs bool
+	btime    uint64 // creation time set by the client (FILETIME), 0 if none
+	// ctime is a change time set by the client; it holds while the
+	// file's real change time is still ctimeAt.
+	ctime, ctimeAt uint64
+	alloc          int64  // allocation size set by the client
+	sd             []byte // security descriptor set by the client
+}
+
+// nsState is the server-wide namespace state kept beside the node table.
+type nsState struct {
+	mu       sync.Mutex
+	meta     map[nodeKey]*pathMeta
+	watchers map[*watcher]struct{}
+}
+
+// getMeta returns a copy of the metadata of (share, p).
+func (s *nsState) getMeta(share *Share, p string) pathMeta {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.meta[nodeKey{share, p}]; m != nil {
+		return *m
+	}
+	return pathMeta{}
+}
+
+// updateMeta changes the metadata of (share, p) under the lock.
+func (s *nsState) updateMeta(share *Share, p string, f func(m *pathMeta)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.meta == nil {
+		s.meta = make(map[nodeKey]*pathMeta)
+	}
+	k := nodeKey{share, p}
+	m := s.meta[k]
+	if m == nil {
+		m = &pathMeta{}
+		s.meta[k] = m
+	}
+	f(m)
+	if !m.hasAttrs && m.btime == 0 && m.ctime == 0 && m.alloc == 0 && m.sd == nil {
+		delete(s.meta, k)
+	}
+}
+
+// resetMeta forgets everything about (share, p) and, when attrs is
+// non-negative, records attrs: a file was created or overwritten there.
+func (s *nsState) resetMeta(share *Share, p string, attrs uint32, has bool) {
+	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has} })
+}
+
+// moveMeta moves the metadata of oldp and everything below it to newp.
+func (s *nsState) moveMeta(share *Share, oldp, newp string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	moved := make(map[nodeKey]*pathMeta)
+	for k, m := range s.meta {
+		if k.share == share && pathWithin(k.path, oldp) {
+			delete(s.meta, k)
+			moved[nodeKey{share, newp + k.path[len(oldp):]}] = m
+		}
+	}
+	for k := range s.meta {
+		if k.share == share && pathWithin(k.path, newp) {
+			delete(s.meta, k)
+		}
+	}
+	for k, m := range moved {
+		s.meta[k] = m
+	}
+}
+
+// fileInfo describes the file at share path p from its FileInfo and the
+// in-memory metadata.
+func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
+	m := c.srv.nodes.ns.getMeta(share, p)
+	at, mt, ct, bt := vfs.Times(fi)
+	out := smb2.FileInfo{
+		CreationTime:   smb2.FileTime(bt),
+		LastAccessTime: smb2.FileTime(at),
+		LastWriteTime:  smb2.FileTime(mt),
+		ChangeTime:     smb2.FileTime(ct),
+		NumberOfLinks:  vfs.Links(fi),
+		Directory:      fi.IsDir(),
+		IndexNumber:    vfs.FileIndex(fi),
+		Name:           smbName(p),
+	}
+	if m.btime != 0 {
+		out.CreationTime = m.btime
+	}
+	if m.ctime != 0 && m.ctimeAt == out.ChangeTime {
+		out.ChangeTime = m.ctime
+	}
+	out.FileAttributes = fileAttributes(share, fi, m)
+	if !fi.IsDir() {
+		out.EndOfFile = uint64(fi.Size())
+		out.AllocationSize = uint64(max(vfs.AllocationSize(fi), m.alloc))
+	}
+	return out
+}
+
+// fileAttributes computes the DOS attributes of a file: the bits a
+// client set (or defaults: ARCHIVE for files), DIRECTORY for
+// directories, READONLY on read-only shares or for files without any
+// write permission bit.
+func fileAttributes(share *Share, fi fs.FileInfo, m pathMeta) uint32 {
+	var a uint32
+	if m.hasAttrs {
+		a = m.attrs
+	} else if !fi.IsDir() {
+		a = smb2.FileAttributeArchive
+	}
+	if fi.IsDir() {
+		a |= smb2.FileAttributeDirectory
+	} else if share.ReadOnly || fi.Mode().Perm()&0o222 == 0 {
+		a |= smb2.FileAttributeReadonly
+	}
+	if a == 0 {
+		a = smb2.FileAttributeNormal
+	}
+	return a
+}
+
+// isReadOnlyFile reports whether the file carries the READONLY attribute
+// set by a client (the share being read-only is checked elsewhere).
+func (c *conn) isReadOnlyFile(share *Share, p string, fi fs.FileInfo) bool {
+	if fi.IsDir() {
+		return false
+	}
+	m := c.srv.nodes.ns.getMeta(share, p)
+	return m.hasAttrs && m.attrs&smb2.FileAttributeReadonly != 0
+}

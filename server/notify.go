@@ -1,0 +1,193 @@
+package server
+
+import (
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// CHANGE_NOTIFY (MS-SMB2 3.3.5.19). A request on a directory handle
+// stays pending until something changes in the directory through this
+// server (CREATE, rename, delete, attribute changes), until it is
+// cancelled (STATUS_CANCELLED) or until the handle is closed
+// (STATUS_NOTIFY_CLEANUP). Changes made behind the server's back are not
+// seen. Changes that happen while no request is pending are queued on
+// the handle's watcher and returned by the next request.
+
+func init() {
+	handlers[smb2.ChangeNotify] = (*conn).handleChangeNotify
+}
+
+// maxQueuedChanges bounds a watcher's backlog; past it the next
+// completion is STATUS_NOTIFY_ENUM_DIR ("re-read the directory").
+const maxQueuedChanges = 256
+
+// watcher is a directory handle that has asked for change notifications.
+type watcher struct {
+	o *open
+	// The following are guarded by nsState.mu.
+	dir      string // share path of the watched directory (updated on rename)
+	tree     bool   // WATCH_TREE
+	filter   uint32 // completion filter
+	maxOut   uint32 // OutputBufferLength of the pending request
+	pending  *asyncOp
+	queued   []smb2.FileNotifyInformation
+	overflow bool
+}
+
+func (c *conn) handleChangeNotify(r *request) response {
+	req, err := smb2.DecodeChangeNotifyRequest(r.msg)
+	if err != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	o, st := c.lookupOpen(r, req.FileID)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	if !o.isDir || o.file == nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	if !o.has(fileReadData) {
+		return errResp(smb2.StatusAccessDenied)
+	}
+	ns := &c.srv.nodes.ns
+	ns.mu.Lock()
+	w := ns.watcherOf(o)
+	if w == nil {
+		w = &watcher{o: o, dir: o.path()}
+		if ns.watchers == nil {
+			ns.watchers = make(map[*watcher]struct{})
+		}
+		ns.watchers[w] = struct{}{}
+		o.mu.Lock()
+		closed := o.closed
+		if !closed {
+			o.onClose = append(o.onClose, func() { ns.dropWatcher(w) })
+		}
+		o.mu.Unlock()
+		if closed {
+			delete(ns.watchers, w)
+			ns.mu.Unlock()
+			return errResp(smb2.StatusFileClosed)
+		}
+	}
+	w.tree = req.Flags&smb2.ChangeNotifyWatchTree != 0
+	w.filter = req.CompletionFilter
+	w.maxOut = req.OutputBufferLength
+	if w.pending != nil {
+		ns.mu.Unlock()
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	if len(w.queued) > 0 || w.overflow {
+		resp := w.takeResponse()
+		ns.mu.Unlock()
+		return resp
+	}
+	var op *asyncOp
+	op = c.goAsync(r, func() {
+		ns.mu.Lock()
+		if w.pending == op {
+			w.pending = nil
+		}
+		ns.mu.Unlock()
+		go op.complete(errResp(smb2.StatusCancelled))
+	})
+	w.pending = op
+	ns.mu.Unlock()
+	return response{pending: op}
+}
+
+// watcherOf returns o's watcher, if any. The caller holds s.mu.
+func (s *nsState) watcherOf(o *open) *watcher {
+	for w := range s.watchers {
+		if w.o == o {
+			return w
+		}
+	}
+	return nil
+}
+
+// dropWatcher removes w (its handle is closing) and completes its pending
+// request with STATUS_NOTIFY_CLEANUP.
+func (s *nsState) dropWatcher(w *watcher) {
+	s.mu.Lock()
+	delete(s.watchers, w)
+	op := w.pending
+	w.pending = nil
+	s.mu.Unlock()
+	if op != nil {
+		// Not inline: the interim response may still be unsent when the
+		// CLOSE is part of the same compound.
+		go op.complete(response{status: smb2.StatusNotifyCleanup, body: smb2.AppendOutputResponse(nil, nil)})
+	}
+}
+
+// takeResponse builds the response for w's queued changes and clears
+// them. The caller holds the nsState lock.
+func (w *watcher) takeResponse() response {
+	out := smb2.AppendFileNotifyInformation(nil, w.queued)
+	overflow := w.overflow || uint32(len(out)) > w.maxOut
+	w.queued = nil
+	w.overflow = false
+	if overflow {
+		return response{status: smb2.StatusNotifyEnumDir, body: smb2.AppendOutputResponse(nil, nil)}
+	}
+	return response{body: smb2.AppendOutputResponse(nil, out)}
+}
+
+// notify reports a change to share path p to the watchers of its parent
+// directory (and of every ancestor watching the whole tree).
+func (s *nsState) notify(share *Share, p string, action uint32, isDir bool) {
+	filter := smb2.FileNotifyChangeFileName
+	if isDir {
+		filter = smb2.FileNotifyChangeDirName
+	}
+	s.notifyFiltered(share, p, action, filter)
+}
+
+// notifyFiltered is notify with an explicit completion-filter class.
+func (s *nsState) notifyFiltered(share *Share, p string, action, filter uint32) {
+	if p == "" {
+		return
+	}
+	parent, _ := parentPath(p)
+	var done []*asyncOp
+	var resps []response
+	s.mu.Lock()
+	for w := range s.watchers {
+		if w.o.tree.share != share || w.filter&filter == 0 {
+			continue
+		}
+		if w.dir != parent && !(w.tree && pathWithin(p, w.dir) && p != w.dir) {
+			continue
+		}
+		rel := p
+		if w.dir != "" {
+			rel = p[len(w.dir)+1:]
+		}
+		if len(w.queued) >= maxQueuedChanges {
+			w.overflow = true
+		} else {
+			w.queued = append(w.queued, smb2.FileNotifyInformation{Action: action,
+				FileName: smbName(rel)[1:]})
+		}
+		if w.pending != nil {
+			done = append(done, w.pending)
+			resps = append(resps, w.takeResponse())
+			w.pending = nil
+		}
+	}
+	s.mu.Unlock()
+	for i, op := range done {
+		go op.complete(resps[i])
+	}
+}
+
+// renameWatchers updates the watched paths after a rename of oldp.
+func (s *nsState) renameWatchers(share *Share, oldp, newp string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for w := range s.watchers {
+		if w.o.tree.share == share && pathWithin(w.dir, oldp) {
+			w.dir = newp + w.dir[len(oldp):]
+		}
+	}
+}

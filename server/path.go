@@ -1,0 +1,97 @@
+package server
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// maxComponentLen is the longest path component accepted, in bytes of
+// UTF-8 (NTFS allows 255 UTF-16 units; Linux 255 bytes).
+const maxComponentLen = 255
+
+// sharePath converts an SMB path name (backslash separated, relative to
+// the share root) into the slash-separated form the vfs takes. The share
+// root is "". It refuses what must never reach the backend:
+//
+//   - NUL and other control characters, wildcards (* ? < > "), '|' and
+//     stream names other than the default data stream ("name::$DATA"):
+//     STATUS_OBJECT_NAME_INVALID
+//   - empty or "." components in the middle: STATUS_OBJECT_NAME_INVALID
+//   - ".." components: STATUS_OBJECT_PATH_SYNTAX_BAD (nothing may climb
+//     out of the share, and Windows clients never send them)
+//
+// Leading and trailing backslashes are ignored; '/' is treated as a
+// separator too.
+func sharePath(name string) (string, smb2.Status) {
+	name = strings.TrimSuffix(name, "::$DATA")
+	name = strings.Trim(name, `\/`)
+	if name == "" {
+		return "", smb2.StatusSuccess
+	}
+	if !utf8.ValidString(name) {
+		return "", smb2.StatusObjectNameInvalid
+	}
+	var b strings.Builder
+	b.Grow(len(name))
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) {
+			ch := name[i]
+			if ch != '\\' && ch != '/' {
+				if ch < 0x20 || strings.IndexByte(`*?<>"|:`, ch) >= 0 {
+					return "", smb2.StatusObjectNameInvalid
+				}
+				continue
+			}
+		}
+		comp := name[start:i]
+		switch {
+		case comp == "..":
+			return "", smb2.StatusObjectPathSyntaxBad
+		case comp == "" || comp == ".":
+			return "", smb2.StatusObjectNameInvalid
+		case len(comp) > maxComponentLen:
+			return "", smb2.StatusObjectNameInvalid
+		}
+		if b.Len() > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(comp)
+		start = i + 1
+	}
+	return b.String(), smb2.StatusSuccess
+}
+
+// vfsName is the name to hand the vfs for a share path: "." for the root.
+func vfsName(p string) string {
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+// parentPath returns the share path of p's parent directory ("" for the
+// root's children) and p's last component.
+func parentPath(p string) (dir, base string) {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return "", p
+	}
+	return p[:i], p[i+1:]
+}
+
+// smbName is the form of a share path shown to clients: backslash
+// separated with a leading backslash ("\" for the root).
+func smbName(p string) string {
+	return `\` + strings.ReplaceAll(p, "/", `\`)
+}
+
+// pathWithin reports whether p is dir or lies below it.
+func pathWithin(p, dir string) bool {
+	if dir == "" {
+		return true
+	}
+	return p == dir || strings.HasPrefix(p, dir+"/")
+}

@@ -1,0 +1,331 @@
+package server
+
+import (
+	"encoding/binary"
+	"strings"
+	"unicode"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// QUERY_INFO (MS-SMB2 3.3.5.20): file, file system and security
+// information. Quotas are not supported.
+
+func init() {
+	handlers[smb2.QueryInfo] = (*conn).handleQueryInfo
+}
+
+func (c *conn) handleQueryInfo(r *request) response {
+	req, err := smb2.DecodeQueryInfoRequest(r.msg)
+	if err != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	o, st := c.lookupOpen(r, req.FileID)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	if o.pipe != nil {
+		return c.queryPipeInfo(&req)
+	}
+	var out []byte
+	switch req.InfoType {
+	case smb2.InfoFile:
+		out, st = c.queryFileInfo(o, &req)
+	case smb2.InfoFilesystem:
+		out, st = c.queryFSInfo(o, req.FileInfoClass)
+	case smb2.InfoSecurity:
+		return c.querySecurity(o, &req)
+	case smb2.InfoQuota:
+		return errResp(smb2.StatusNotSupported)
+	default:
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	return fitOutput(out, req.OutputBufferLength, minInfoSize(req.InfoType, req.FileInfoClass))
+}
+
+// fitOutput applies MS-SMB2 3.3.5.20.1 to an encoded information buffer:
+// a buffer too small for the fixed part fails with
+// STATUS_INFO_LENGTH_MISMATCH; variable-length classes (min > 0 and less
+// than the data) are truncated and answered with STATUS_BUFFER_OVERFLOW.
+func fitOutput(out []byte, maxLen uint32, min int) response {
+	if uint32(len(out)) <= maxLen {
+		return response{body: smb2.AppendOutputResponse(nil, out)}
+	}
+	if min <= 0 || uint32(min) > maxLen {
+		return errResp(smb2.StatusInfoLengthMismatch)
+	}
+	return response{status: smb2.StatusBufferOverflow, body: smb2.AppendOutputResponse(nil, out[:maxLen])}
+}
+
+// minInfoSize returns the fixed part of a variable-length class, or 0
+// for fixed-size classes.
+func minInfoSize(infoType, class uint8) int {
+	if infoType == smb2.InfoFile {
+		switch class {
+		case smb2.FileAllInformation:
+			return 100
+		case smb2.FileNameInformation, smb2.FileNormalizedNameInformation, smb2.FileAlternateNameInformation:
+			return 4
+		case smb2.FileStreamInformation:
+			return 24
+		case smb2.FileFullEaInformation:
+			return 8
+		}
+		return 0
+	}
+	switch class {
+	case smb2.FileFsVolumeInformation:
+		return 18
+	case smb2.FileFsAttributeInformation:
+		return 12
+	}
+	return 0
+}
+
+// fileInfoNeeds returns the access a file information class requires.
+func fileInfoNeeds(class uint8) uint32 {
+	switch class {
+	case smb2.FileBasicInformation, smb2.FileAllInformation, smb2.FileNetworkOpenInformation,
+		smb2.FileAttributeTagInformation:
+		return fileReadAttributes
+	case smb2.FileFullEaInformation:
+		return fileReadEA
+	}
+	return 0
+}
+
+func (c *conn) queryFileInfo(o *open, req *smb2.QueryInfoRequest) ([]byte, smb2.Status) {
+	class := req.FileInfoClass
+	if need := fileInfoNeeds(class); need != 0 && !o.has(need) {
+		return nil, smb2.StatusAccessDenied
+	}
+	fi, err := o.file.Stat()
+	if err != nil {
+		return nil, statusFromError(err)
+	}
+	p := o.path()
+	info := c.fileInfo(o.tree.share, p, fi)
+	o.mu.Lock()
+	info.Position = uint64(o.position)
+	info.Mode = o.mode
+	o.mu.Unlock()
+	info.AccessFlags = o.access
+	if n := o.node; n != nil {
+		n.mu.Lock()
+		info.DeletePending = n.deletePending
+		n.mu.Unlock()
+	}
+	if info.DeletePending && info.NumberOfLinks > 0 {
+		info.NumberOfLinks--
+	}
+	switch class {
+	case smb2.FileFullEaInformation:
+		return nil, smb2.StatusSuccess // no extended attributes
+	case smb2.FileAlternateNameInformation:
+		if p == "" {
+			return nil, smb2.StatusObjectNameNotFound
+		}
+		_, base := parentPath(p)
+		info.AlternateName = shortName(base)
+	case smb2.FileNormalizedNameInformation:
+		info.Name = info.Name[1:] // relative to the share, no leading backslash
+	}
+	out, err := smb2.AppendFileInfo(nil, class, &info)
+	if err != nil {
+		return nil, smb2.StatusInvalidInfoClass
+	}
+	return out, smb2.StatusSuccess
+}
+
+// shortName makes an 8.3 name for FileAlternateNameInformation: the name
+// itself, upper-cased, when it already fits; otherwise a mangled form
+// "BASE~1.EXT".
+func shortName(name string) string {
+	base, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		base, ext = name[:i], name[i+1:]
+	}
+	valid := func(s string, max int) bool {
+		if len(s) > max {
+			return false
+		}
+		for _, r := range s {
+			if r > 0x7f || r == '.' || r == ' ' || strings.ContainsRune(`+,;=[]`, r) {
+				return false
+			}
+		}
+		return true
+	}
+	if base != "" && valid(base, 8) && valid(ext, 3) {
+		return strings.ToUpper(name)
+	}
+	clean := func(s string, n int) string {
+		var b strings.Builder
+		for _, r := range s {
+			if b.Len() >= n {
+				break
+			}
+			if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				b.WriteRune(unicode.ToUpper(r))
+			}
+		}
+		return b.String()
+	}
+	s := clean(base, 6)
+	if s == "" {
+		s = "FILE"
+	}
+	s += "~1"
+	if e := clean(ext, 3); e != "" {
+		s += "." + e
+	}
+	return s
+}
+
+// fsInfo describes the volume of o's share.
+func (c *conn) fsInfo(o *open) (smb2.FSInfo, smb2.Status) {
+	share := o.tree.share
+	st, err := share.FS.Statfs()
+	if err != nil {
+		return smb2.FSInfo{}, statusFromError(err)
+	}
+	const sector = 512
+	bs := st.BlockSize
+	if bs < sector {
+		bs = 4096
+	}
+	attrs := smb2.FileCaseSensitiveSearch | smb2.FileCasePreservedNames | smb2.FileUnicodeOnDisk |
+		smb2.FilePersistentACLs | smb2.FileSupportsSparseFiles
+	if share.ReadOnly {
+		attrs |= smb2.FileReadOnlyVolume
+	}
+	label := st.Label
+	if label == "" {
+		label = share.Name
+	}
+	serial := st.Serial
+	if serial == 0 {
+		serial = uint32(volumeID(share))
+	}
+	info := smb2.FSInfo{
+		VolumeCreationTime:         smb2.FileTime(c.srv.start),
+		VolumeSerialNumber:         serial,
+		VolumeLabel:                label,
+		TotalAllocationUnits:       st.TotalBlocks,
+		CallerAvailableUnits:       st.FreeBlocks,
+		ActualAvailableUnits:       st.FreeBlocks,
+		SectorsPerAllocationUnit:   bs / sector,
+		BytesPerSector:             sector,
+		DeviceType:                 smb2.FileDeviceDisk,
+		FileSystemAttributes:       attrs,
+		MaximumComponentNameLength: maxComponentLen,
+		FileSystemName:             "NTFS",
+	}
+	binary.LittleEndian.PutUint64(info.ObjectID[:], volumeID(share))
+	return info, smb2.StatusSuccess
+}
+
+func (c *conn) queryFSInfo(o *open, class uint8) ([]byte, smb2.Status) {
+	info, st := c.fsInfo(o)
+	if st != smb2.StatusSuccess {
+		return nil, st
+	}
+	if class == smb2.FileFsControlInformation {
+		// Quotas are off: thresholds and limits of -1, no flags.
+		out := make([]byte, 48)
+		for i := 24; i < 40; i++ {
+			out[i] = 0xff
+		}
+		return out, smb2.StatusSuccess
+	}
+	out, err := smb2.AppendFSInfo(nil, class, &info)
+	if err != nil {
+		return nil, smb2.StatusInvalidInfoClass
+	}
+	return out, smb2.StatusSuccess
+}
+
+// queryPipeInfo answers the few file classes clients ask of a named pipe.
+func (c *conn) queryPipeInfo(req *smb2.QueryInfoRequest) response {
+	if req.InfoType != smb2.InfoFile {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	info := smb2.FileInfo{FileAttributes: smb2.FileAttributeNormal, NumberOfLinks: 1,
+		AllocationSize: 4096, DeletePending: true}
+	switch req.FileInfoClass {
+	case smb2.FileBasicInformation, smb2.FileStandardInformation, smb2.FileNetworkOpenInformation,
+		smb2.FileAttributeTagInformation:
+	default:
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	out, _ := smb2.AppendFileInfo(nil, req.FileInfoClass, &info)
+	return fitOutput(out, req.OutputBufferLength, 0)
+}
+
+// querySecurity returns the file's security descriptor: one a client
+// stored, or a default granting Everyone full control. Too small a
+// buffer fails with STATUS_BUFFER_TOO_SMALL and the size needed.
+func (c *conn) querySecurity(o *open, req *smb2.QueryInfoRequest) response {
+	if !o.has(readControl) {
+		return errResp(smb2.StatusAccessDenied)
+	}
+	if req.AdditionalInformation&smb2.SACLSecurityInformation != 0 && !o.has(smb2.AccessSystemSec) {
+		return errResp(smb2.StatusAccessDenied)
+	}
+	sd := c.srv.nodes.ns.getMeta(o.tree.share, o.path()).sd
+	if sd == nil {
+		sd = defaultSecurityDescriptor(req.AdditionalInformation)
+	}
+	if uint32(len(sd)) > req.OutputBufferLength {
+		need := binary.LittleEndian.AppendUint32(nil, uint32(len(sd)))
+		return response{status: smb2.StatusBufferTooSmall, errData: need}
+	}
+	return response{body: smb2.AppendOutputResponse(nil, sd)}
+}
+
+// Well-known SIDs in binary form.
+var (
+	sidEveryone = []byte{1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}                    // S-1-1-0
+	sidAdmins   = []byte{1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0} // S-1-5-32-544
+	sidUsers    = []byte{1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x21, 0x02, 0, 0} // S-1-5-32-545
+)
+
+// defaultSecurityDescriptor builds a self-relative security descriptor
+// with the parts asked for in info: owner Administrators, group Users,
+// and a DACL with one ACE giving Everyone full access.
+func defaultSecurityDescriptor(info uint32) []byte {
+	le := binary.LittleEndian
+	const (
+		seDACLPresent = 0x0004
+		seSelfRel     = 0x8000
+	)
+	sd := make([]byte, 20)
+	sd[0] = 1 // revision
+	control := uint16(seSelfRel)
+	if info&smb2.OwnerSecurityInformation != 0 {
+		le.PutUint32(sd[4:], uint32(len(sd)))
+		sd = append(sd, sidAdmins...)
+	}
+	if info&smb2.GroupSecurityInformation != 0 {
+		le.PutUint32(sd[8:], uint32(len(sd)))
+		sd = append(sd, sidUsers...)
+	}
+	if info&smb2.DACLSecurityInformation != 0 {
+		control |= seDACLPresent
+		le.PutUint32(sd[16:], uint32(len(sd)))
+		aceSize := 8 + len(sidEveryone)
+		sd = append(sd, 2, 0) // ACL revision, Sbz1
+		sd = le.AppendUint16(sd, uint16(8+aceSize))
+		sd = le.AppendUint16(sd, 1) // AceCount
+		sd = le.AppendUint16(sd, 0)
+		sd = append(sd, 0, 0) // ACCESS_ALLOWED_ACE_TYPE, flags
+		sd = le.AppendUint16(sd, uint16(aceSize))
+		sd = le.AppendUint32(sd, smb2.FileAllAccess)
+		sd = append(sd, sidEveryone...)
+	}
+	le.PutUint16(sd[2:], control)
+	return sd
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// setRename applies FileRenameInformation(Ex): the open's file moves to
+// a new path in the same share. Like Windows it refuses to replace a
+// directory or a file someone has open, and to move a directory with
+// open handles below it.
+func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
+	ri, err := smb2.DecodeFileRenameInfo(b, class)
+	if err != nil {
+		return asStatus(err)
+	}
+	if !o.has(accessDelete) {
+		return smb2.StatusAccessDenied
+	}
+	if ri.RootDirectory != 0 {
+		return smb2.StatusInvalidParameter
+	}
+	newp, st := sharePath(ri.FileName)
+	if st != smb2.StatusSuccess {
+		return st
+	}
+	oldp := o.path()
+	share := o.tree.share
+	switch {
+	case oldp == "" || newp == "":
+		return smb2.StatusAccessDenied
+	case newp == oldp:
+		return smb2.StatusSuccess
+	case pathWithin(newp, oldp):
+		return smb2.StatusInvalidParameter
+	}
+	if dir, _ := parentPath(newp); dir != "" {
+		if fi, err := share.FS.Stat(dir); err != nil || !fi.IsDir() {
+			return smb2.StatusObjectPathNotFound
+		}
+	}
+	if tfi, err := share.FS.Lstat(newp); err == nil {
+		switch {
+		case !ri.ReplaceIfExists:
+			return smb2.StatusObjectNameCollision
+		case tfi.IsDir():
+			return smb2.StatusAccessDenied
+		case c.srv.nodes.hasOpens(share, newp, false):
+			return smb2.StatusAccessDenied
+		case c.isReadOnlyFile(share, newp, tfi) && ri.Flags&smb2.FileRenameIgnoreReadonlyAttribute == 0:
+			return smb2.StatusAccessDenied
+		}
+	}
+	if o.isDir && c.srv.nodes.hasOpens(share, oldp, true) {
+		return smb2.StatusAccessDenied
+	}
+	if err := share.FS.Rename(oldp, newp); err != nil {
+		return statusFromError(err)
+	}
+	c.srv.nodes.renamed(o.node, newp)
+	c.srv.nodes.ns.moveMeta(share, oldp, newp)
+	c.srv.nodes.ns.renameWatchers(share, oldp, newp)
+	oldDir, _ := parentPath(oldp)
+	newDir, _ := parentPath(newp)
+	if oldDir == newDir {
+		c.srv.nodes.ns.notify(share, oldp, smb2.FileActionRenamedOldName, o.isDir)
+		c.srv.nodes.ns.notify(share, newp, smb2.FileActionRenamedNewName, o.isDir)
+	} else {
+		c.srv.nodes.ns.notify(share, oldp, smb2.FileActionRemoved, o.isDir)
+		c.srv.nodes.ns.notify(share, newp, smb2.FileActionAdded, o.isDir)
+	}
+	return smb2.StatusSuccess
+}
+
+// hasOpens reports whether p (or, with below, anything strictly below
+// p) has opens.
+func (t *nodeTable) hasOpens(share *Share, p string, below bool) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, n := range t.m {
+		if k.share != share {
+			continue
+		}
+		if below && (k.path == p || !pathWithin(k.path, p)) || !below && k.path != p {
+			continue
+		}
+		n.mu.Lock()
+		busy := len(n.opens) > 0
+		n.mu.Unlock()
+		if busy {
+			return true
+		}
+	}
+	return false
+}
+
+// renamed moves node n to path newp and renames its opens.
+func (t *nodeTable) renamed(n *node, newp string) {
+	t.rekey(n, newp)
+	n.mu.Lock()
+	opens := append([]*open(nil), n.opens...)
+	n.mu.Unlock()
+	for _, x := range opens {
+		x.mu.Lock()
+		x.name = newp
+		x.mu.Unlock()
+	}
+}

@@ -1,0 +1,301 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// SET_INFO (MS-SMB2 3.3.5.21): times and attributes, rename, delete
+// disposition, size, position, mode and security descriptors. Security
+// descriptors are remembered in memory only; nothing is enforced.
+
+func init() {
+	handlers[smb2.SetInfo] = (*conn).handleSetInfo
+}
+
+func (c *conn) handleSetInfo(r *request) response {
+	req, err := smb2.DecodeSetInfoRequest(r.msg)
+	if err != nil {
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	o, st := c.lookupOpen(r, req.FileID)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	if o.pipe != nil {
+		return errResp(smb2.StatusNotSupported)
+	}
+	switch req.InfoType {
+	case smb2.InfoFile:
+		st = c.setFileInfo(o, &req)
+	case smb2.InfoSecurity:
+		st = c.setSecurity(o, &req)
+	case smb2.InfoFilesystem, smb2.InfoQuota:
+		st = smb2.StatusNotSupported
+	default:
+		st = smb2.StatusInvalidParameter
+	}
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	return response{body: smb2.AppendSetInfoResponse(nil)}
+}
+
+func (c *conn) setFileInfo(o *open, req *smb2.SetInfoRequest) smb2.Status {
+	b := req.Buffer
+	ro := o.tree.share.ReadOnly
+	switch req.FileInfoClass {
+	case smb2.FilePositionInformation:
+		v, err := smb2.DecodeUint64Info(b)
+		if err != nil {
+			return asStatus(err)
+		}
+		if v > 1<<63-1 {
+			return smb2.StatusInvalidParameter
+		}
+		o.mu.Lock()
+		o.position = int64(v)
+		o.mu.Unlock()
+		return smb2.StatusSuccess
+	case smb2.FileModeInformation:
+		return setMode(o, b)
+	case smb2.FileBasicInformation:
+		if ro {
+			return smb2.StatusAccessDenied
+		}
+		return c.setBasic(o, b)
+	case smb2.FileRenameInformation, smb2.FileRenameInformationEx:
+		if ro {
+			return smb2.StatusAccessDenied
+		}
+		return c.setRename(o, b, req.FileInfoClass)
+	case smb2.FileDispositionInformation, smb2.FileDispositionInformationEx:
+		if ro {
+			return smb2.StatusAccessDenied
+		}
+		return c.setDisposition(o, b, req.FileInfoClass)
+	case smb2.FileEndOfFileInformation, smb2.FileAllocationInformation:
+		if ro {
+			return smb2.StatusAccessDenied
+		}
+		return c.setSize(o, b, req.FileInfoClass)
+	case smb2.FileLinkInformation, smb2.FileLinkInformationEx, smb2.FileShortNameInformation,
+		smb2.FileValidDataLengthInformation, smb2.FileFullEaInformation:
+		return smb2.StatusNotSupported
+	}
+	return smb2.StatusInvalidInfoClass
+}
+
+// asStatus turns a decoder error into a status.
+func asStatus(err error) smb2.Status {
+	var st smb2.Status
+	if errors.As(err, &st) {
+		return st
+	}
+	return smb2.StatusInvalidParameter
+}
+
+// setMode sets FileModeInformation: only the mode bits may be set, and
+// the synchronous-I/O bits must match those the file was opened with.
+func setMode(o *open, b []byte) smb2.Status {
+	m, err := smb2.DecodeFileModeInfo(b)
+	if err != nil {
+		return asStatus(err)
+	}
+	const syncBits = smb2.FileSynchronousIOAlert | smb2.FileSynchronousIONonalert
+	if m&^modeBits != 0 || (m^o.createOptions)&syncBits != 0 {
+		return smb2.StatusInvalidParameter
+	}
+	o.mu.Lock()
+	o.mode = m
+	o.mu.Unlock()
+	return smb2.StatusSuccess
+}
+
+// setBasic applies FileBasicInformation. A time of 0 leaves it alone; -1
+// and -2 (stop/resume automatic updates) are treated the same way.
+func (c *conn) setBasic(o *open, b []byte) smb2.Status {
+	bi, err := smb2.DecodeFileBasicInfo(b)
+	if err != nil {
+		return asStatus(err)
+	}
+	if !o.has(fileWriteAttributes) {
+		return smb2.StatusAccessDenied
+	}
+	if bi.FileAttributes&smb2.FileAttributeDirectory != 0 && !o.isDir {
+		return smb2.StatusInvalidParameter
+	}
+	if bi.FileAttributes&^(validCreateAttrs) != 0 {
+		return smb2.StatusInvalidParameter
+	}
+	settime := func(v uint64) (time.Time, bool) {
+		if v == 0 || v >= 0xFFFFFFFFFFFFFFFE {
+			return time.Time{}, false
+		}
+		return smb2.TimeFromFileTime(v), true
+	}
+	share := o.tree.share
+	p := o.path()
+	at, aok := settime(bi.LastAccessTime)
+	mt, mok := settime(bi.LastWriteTime)
+	if aok || mok {
+		if err := share.FS.Chtimes(vfsName(p), at, mt); err != nil {
+			return statusFromError(err)
+		}
+	}
+	_, cok := settime(bi.ChangeTime)
+	_, bok := settime(bi.CreationTime)
+	var realCtime uint64
+	if cok {
+		fi, err := o.file.Stat()
+		if err != nil {
+			return statusFromError(err)
+		}
+		realCtime = c.fileInfo(share, p, fi).ChangeTime
+	}
+	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) {
+		if bok {
+			m.btime = bi.CreationTime
+		}
+		if cok {
+			m.ctime, m.ctimeAt = 0, 0
+			m.ctimeAt = realCtime
+			m.ctime = bi.ChangeTime
+		}
+		if bi.FileAttributes != 0 {
+			m.attrs = bi.FileAttributes & settableAttrs
+			m.hasAttrs = true
+		}
+	})
+	if bi.FileAttributes != 0 || aok || mok || bok || cok {
+		c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified,
+			smb2.FileNotifyChangeAttributes|smb2.FileNotifyChangeLastWrite|smb2.FileNotifyChangeCreation)
+	}
+	return smb2.StatusSuccess
+}
+
+// setSize applies FileEndOfFileInformation and FileAllocationInformation.
+func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
+	v, err := smb2.DecodeUint64Info(b)
+	if err != nil {
+		return asStatus(err)
+	}
+	if !o.has(fileWriteData | fileAppendData) {
+		return smb2.StatusAccessDenied
+	}
+	if o.isDir {
+		return smb2.StatusInvalidParameter
+	}
+	if v > 1<<62 {
+		return smb2.StatusDiskFull
+	}
+	size := int64(v)
+	share := o.tree.share
+	p := o.path()
+	if class == smb2.FileEndOfFileInformation {
+		if err := o.file.Truncate(size); err != nil {
+			return statusFromError(err)
+		}
+		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.alloc = 0 })
+	} else {
+		fi, err := o.file.Stat()
+		if err != nil {
+			return statusFromError(err)
+		}
+		if size < fi.Size() {
+			if err := o.file.Truncate(size); err != nil {
+				return statusFromError(err)
+			}
+		}
+		const cluster = 4096
+		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.alloc = (size + cluster - 1) / cluster * cluster })
+	}
+	c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified, smb2.FileNotifyChangeSize)
+	return smb2.StatusSuccess
+}
+
+// setDisposition sets or clears delete-pending on the file.
+func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
+	flags, err := smb2.DecodeFileDispositionInfo(b, class)
+	if err != nil {
+		return asStatus(err)
+	}
+	if !o.has(accessDelete) {
+		return smb2.StatusAccessDenied
+	}
+	del := flags&smb2.FileDispositionDelete != 0
+	p := o.path()
+	if del {
+		if p == "" {
+			return smb2.StatusCannotDelete
+		}
+		fi, err := o.file.Stat()
+		if err != nil {
+			return statusFromError(err)
+		}
+		if flags&smb2.FileDispositionIgnoreReadonlyAttribute == 0 && c.isReadOnlyFile(o.tree.share, p, fi) {
+			return smb2.StatusCannotDelete
+		}
+		if fi.IsDir() {
+			if st := dirEmpty(o); st != smb2.StatusSuccess {
+				return st
+			}
+		}
+	}
+	if class == smb2.FileDispositionInformationEx && flags&smb2.FileDispositionOnClose != 0 {
+		o.mu.Lock()
+		o.deleteOnClose = del
+		o.mu.Unlock()
+		return smb2.StatusSuccess
+	}
+	n := o.node
+	n.mu.Lock()
+	n.deletePending = del
+	n.mu.Unlock()
+	return smb2.StatusSuccess
+}
+
+// dirEmpty reports STATUS_DIRECTORY_NOT_EMPTY for a directory with entries.
+func dirEmpty(o *open) smb2.Status {
+	d, err := o.tree.share.FS.OpenFile(vfsName(o.path()), os.O_RDONLY, 0)
+	if err != nil {
+		return statusFromError(err)
+	}
+	defer d.Close()
+	list, err := d.ReadDir(1)
+	if err != nil && err != io.EOF {
+		return statusFromError(err)
+	}
+	if len(list) > 0 {
+		return smb2.StatusDirectoryNotEmpty
+	}
+	return smb2.StatusSuccess
+}
+
+// setSecurity stores a security descriptor sent by the client. Nothing
+// enforces it; it is returned by later queries.
+func (c *conn) setSecurity(o *open, req *smb2.SetInfoRequest) smb2.Status {
+	info := req.AdditionalInformation
+	if info&(smb2.OwnerSecurityInformation|smb2.GroupSecurityInformation) != 0 && !o.has(writeOwner) {
+		return smb2.StatusAccessDenied
+	}
+	if info&smb2.DACLSecurityInformation != 0 && !o.has(writeDAC) {
+		return smb2.StatusAccessDenied
+	}
+	if info&smb2.SACLSecurityInformation != 0 && !o.has(smb2.AccessSystemSec) {
+		return smb2.StatusAccessDenied
+	}
+	if len(req.Buffer) < 20 || req.Buffer[0] != 1 {
+		return smb2.StatusInvalidParameter
+	}
+	if o.tree.share.ReadOnly {
+		return smb2.StatusAccessDenied
+	}
+	sd := append([]byte(nil), req.Buffer...)
+	c.srv.nodes.ns.updateMeta(o.tree.share, o.path(), func(m *pathMeta) { m.sd = sd })
+	return smb2.StatusSuccess
+}
