@@ -9,10 +9,7 @@ import (
 
 // SMB dialect revisions that change how keys are derived.
 const (
-	dialect202 = 0x0202
-	dialect210 = 0x0210
 	dialect300 = 0x0300
-	dialect302 = 0x0302
 	dialect311 = 0x0311
 )
 
