@@ -241,3 +241,49 @@ func AppendFSInfo(dst []byte, class uint8, fs *FSInfo) ([]byte, error) {
 	}
 	return dst, StatusInvalidInfoClass
 }
+
+// infoFixedSizes holds, per file and file system information class, the
+// size of the part that must fit in OutputBufferLength; the rest (a name)
+// may be truncated.
+var infoFixedSizes = map[[2]uint8]int{
+	{InfoFile, FileBasicInformation}:              40,
+	{InfoFile, FileStandardInformation}:           24,
+	{InfoFile, FileInternalInformation}:           8,
+	{InfoFile, FileEaInformation}:                 4,
+	{InfoFile, FileAccessInformation}:             4,
+	{InfoFile, FileNameInformation}:               4,
+	{InfoFile, FilePositionInformation}:           8,
+	{InfoFile, FileModeInformation}:               4,
+	{InfoFile, FileAlignmentInformation}:          4,
+	{InfoFile, FileAllInformation}:                100,
+	{InfoFile, FileAlternateNameInformation}:      4,
+	{InfoFile, FileStreamInformation}:             24,
+	{InfoFile, FileCompressionInformation}:        16,
+	{InfoFile, FileNetworkOpenInformation}:        56,
+	{InfoFile, FileAttributeTagInformation}:       8,
+	{InfoFile, FileNormalizedNameInformation}:     4,
+	{InfoFilesystem, FileFsVolumeInformation}:     18,
+	{InfoFilesystem, FileFsSizeInformation}:       24,
+	{InfoFilesystem, FileFsDeviceInformation}:     8,
+	{InfoFilesystem, FileFsAttributeInformation}:  12,
+	{InfoFilesystem, FileFsFullSizeInformation}:   32,
+	{InfoFilesystem, FileFsObjectIDInformation}:   64,
+	{InfoFilesystem, FileFsSectorSizeInformation}: 28,
+}
+
+// FitInfo applies the QUERY_INFO output rules (MS-SMB2 3.3.5.20.1,
+// 3.3.5.20.2) to out, an encoding of class produced by AppendFileInfo or
+// AppendFSInfo: if it fits in max it is returned with StatusSuccess; if
+// not even the fixed part fits the result is StatusInfoLengthMismatch;
+// otherwise out is truncated to max and the status is
+// StatusBufferOverflow (a warning: the truncated data is still sent).
+func FitInfo(out []byte, infoType, class uint8, max uint32) ([]byte, Status) {
+	if uint64(len(out)) <= uint64(max) {
+		return out, StatusSuccess
+	}
+	fixed, ok := infoFixedSizes[[2]uint8{infoType, class}]
+	if !ok || uint64(max) < uint64(fixed) {
+		return nil, StatusInfoLengthMismatch
+	}
+	return out[:max], StatusBufferOverflow
+}
