@@ -118,15 +118,12 @@ func (s *Sealer) Overhead() int { return TransformHeaderSize }
 // header from its nonce field on (bytes 20..52). msg must not overlap the
 // appended region of dst.
 func (s *Sealer) Seal(dst []byte, sessionID uint64, msg []byte) []byte {
-	var nonce [thNonceField]byte
-	if _, err := rand.Read(nonce[:s.aead.NonceSize()]); err != nil {
-		panic("sign: crypto/rand failed: " + err.Error())
-	}
-	return s.seal(dst, &nonce, sessionID, msg)
+	return s.seal(dst, nil, sessionID, msg)
 }
 
-// seal is Seal with the whole 16-byte nonce field given; tests use it to
-// reproduce published vectors.
+// seal is Seal with the whole 16-byte nonce field given (tests use it to
+// reproduce published vectors); nil means a fresh random nonce, generated
+// straight into the header so that nothing escapes to the heap.
 func (s *Sealer) seal(dst []byte, nonce *[thNonceField]byte, sessionID uint64, msg []byte) []byte {
 	if uint64(len(msg)) > 0xFFFFFFFF {
 		panic("sign: message too large to encrypt")
@@ -139,15 +136,19 @@ func (s *Sealer) seal(dst []byte, nonce *[thNonceField]byte, sessionID uint64, m
 	ret = ret[:len(ret)-sigSize]
 	h := out[:TransformHeaderSize]
 	h[0], h[1], h[2], h[3] = 0xFD, 'S', 'M', 'B'
-	clear(h[thOffSignature:thOffNonce])
-	copy(h[thOffNonce:], nonce[:])
+	clear(h[thOffSignature:thOffOriginalSize])
+	n := s.aead.NonceSize()
+	if nonce != nil {
+		copy(h[thOffNonce:], nonce[:])
+	} else if _, err := rand.Read(h[thOffNonce : thOffNonce+n]); err != nil {
+		panic("sign: crypto/rand failed: " + err.Error())
+	}
 	binary.LittleEndian.PutUint32(h[thOffOriginalSize:], uint32(len(msg)))
 	binary.LittleEndian.PutUint16(h[thOffOriginalSize+4:], 0)
 	binary.LittleEndian.PutUint16(h[thOffFlags:], thFlagEncrypted)
 	binary.LittleEndian.PutUint64(h[thOffSessionID:], sessionID)
 
-	n := s.aead.NonceSize()
-	sealed := s.aead.Seal(out[TransformHeaderSize:TransformHeaderSize], nonce[:n], msg, h[thOffNonce:])
+	sealed := s.aead.Seal(out[TransformHeaderSize:TransformHeaderSize], h[thOffNonce:thOffNonce+n], msg, h[thOffNonce:])
 	copy(h[thOffSignature:thOffNonce], sealed[len(msg):])
 	return ret
 }

@@ -249,3 +249,20 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+func TestSealGCMAllocs(t *testing.T) {
+	s, _ := NewSealer(AES128GCM, pattern(16))
+	msg := pattern(4096)
+	buf := make([]byte, 0, len(msg)+TransformHeaderSize+16)
+	pbuf := make([]byte, 0, len(msg)+16)
+	frame := s.Seal(nil, 1, msg)
+	n := testing.AllocsPerRun(50, func() {
+		s.Seal(buf[:0], 1, msg)
+		if _, _, err := s.Open(pbuf[:0], frame); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 0.5 {
+		t.Errorf("%.1f allocations per GCM Seal+Open with room in dst", n)
+	}
+}
