@@ -30,8 +30,10 @@ type FS interface {
 	Mkdir(name string, perm fs.FileMode) error
 	// Remove removes a file or an empty directory.
 	Remove(name string) error
-	// Rename renames oldname to newname, replacing newname if it exists and
-	// is not a non-empty directory.
+	// Rename renames oldname to newname, replacing newname if it is an
+	// existing file. An existing directory at newname is never replaced
+	// (an error wrapping fs.ErrExist), as with os.Rename and as Windows
+	// refuses to replace a directory on rename.
 	Rename(oldname, newname string) error
 	// Stat returns information about the named file, following symlinks
 	// that stay inside the share.

@@ -255,9 +255,9 @@ func (fsys *FS) Remove(name string) error {
 	return nil
 }
 
-// Rename moves oldname to newname, replacing a file or an empty
-// directory at newname (a directory only replaces a directory, a file
-// only a file).
+// Rename moves oldname to newname, replacing a file at newname. Like
+// os.Rename it never replaces a directory (fs.ErrExist), and a directory
+// cannot replace a file (syscall.ENOTDIR).
 func (fsys *FS) Rename(oldname, newname string) error {
 	op, err := fsys.check("rename", oldname, true)
 	if err != nil {
@@ -293,12 +293,12 @@ func (fsys *FS) Rename(oldname, newname string) error {
 	}
 	if old := nd.kids[nbase]; old != nil {
 		switch {
-		case n.mode.IsDir() && !old.mode.IsDir():
+		case old == n:
+			return nil
+		case old.mode.IsDir():
+			return perr("rename", newname, fs.ErrExist)
+		case n.mode.IsDir():
 			return perr("rename", newname, syscall.ENOTDIR)
-		case !n.mode.IsDir() && old.mode.IsDir():
-			return perr("rename", newname, syscall.EISDIR)
-		case old.mode.IsDir() && len(old.kids) > 0:
-			return perr("rename", newname, syscall.ENOTEMPTY)
 		}
 		old.nlink = 0
 	}

@@ -247,28 +247,30 @@ func testRename(t *testing.T, fsys vfs.FS) {
 		t.Errorf("root lists %q", got)
 	}
 
-	// Rename a directory, with its contents, and onto an empty directory.
+	// Rename a directory with its contents, into another directory.
 	if err := fsys.Rename("d", "e"); err != nil {
 		t.Fatal(err)
 	}
 	if got := ReadFile(t, fsys, "e/a2"); string(got) != "B" {
 		t.Errorf("content after dir rename = %q", got)
 	}
-	if err := fsys.Mkdir("empty", 0o755); err != nil {
+	if err := fsys.Mkdir("p", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := fsys.Rename("e", "empty"); err != nil {
-		t.Fatalf("dir onto empty dir: %v", err)
+	if err := fsys.Rename("e", "p/e"); err != nil {
+		t.Fatal(err)
 	}
-	if got := readDirNames(t, fsys, "empty"); !slices.Equal(got, []string{"a2"}) {
+	if got := readDirNames(t, fsys, "p/e"); !slices.Equal(got, []string{"a2"}) {
 		t.Errorf("moved dir lists %q", got)
 	}
-	// Renaming onto itself is a no-op.
-	if err := fsys.Rename("empty/a2", "empty/a2"); err != nil {
-		t.Errorf("rename onto itself: %v", err)
-	}
-	if _, err := fsys.Stat("empty/a2"); err != nil {
-		t.Errorf("after self-rename: %v", err)
+	// Renaming onto itself is a no-op, for files and directories.
+	for _, name := range []string{"p/e/a2", "p/e"} {
+		if err := fsys.Rename(name, name); err != nil {
+			t.Errorf("rename %q onto itself: %v", name, err)
+		}
+		if _, err := fsys.Stat(name); err != nil {
+			t.Errorf("after self-rename: %v", err)
+		}
 	}
 }
 
@@ -282,12 +284,13 @@ func testRenameErrors(t *testing.T, fsys vfs.FS) {
 	WriteFile(t, fsys, "full/x", nil)
 	wantErr(t, "missing source", fsys.Rename("nope", "g"), fs.ErrNotExist)
 	wantErr(t, "missing target dir", fsys.Rename("f", "nodir/g"), fs.ErrNotExist)
-	if err := fsys.Rename("d", "full"); err == nil {
-		t.Error("dir onto non-empty dir succeeded")
+	// A directory is never replaced, empty or not.
+	if err := fsys.Mkdir("empty", 0o755); err != nil {
+		t.Fatal(err)
 	}
-	if err := fsys.Rename("f", "d"); err == nil {
-		t.Error("file onto dir succeeded")
-	}
+	wantErr(t, "dir onto non-empty dir", fsys.Rename("d", "full"), fs.ErrExist)
+	wantErr(t, "dir onto empty dir", fsys.Rename("d", "empty"), fs.ErrExist)
+	wantErr(t, "file onto dir", fsys.Rename("f", "d"), fs.ErrExist)
 	if err := fsys.Rename("d", "f"); err == nil {
 		t.Error("dir onto file succeeded")
 	}
@@ -297,7 +300,7 @@ func testRenameErrors(t *testing.T, fsys vfs.FS) {
 	if err := fsys.Rename("", "x"); err == nil {
 		t.Error("rename of the root succeeded")
 	}
-	for _, name := range []string{"f", "d", "full/x"} {
+	for _, name := range []string{"f", "d", "full/x", "empty"} {
 		if _, err := fsys.Stat(name); err != nil {
 			t.Errorf("%q lost after failed renames: %v", name, err)
 		}

@@ -1,0 +1,141 @@
+package osfs
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// File is an open file or directory in an osfs share. Besides vfs.File
+// it offers the underlying descriptor for zero-copy I/O (OSFile,
+// SyscallConn) and implements vfs.DirRewinder.
+type File struct {
+	f    *os.File
+	name string
+	fsys *FS
+
+	mu      sync.Mutex // guards the directory listing below
+	listed  bool
+	dirents []fs.DirEntry
+}
+
+var (
+	_ vfs.File        = (*File)(nil)
+	_ vfs.DirRewinder = (*File)(nil)
+)
+
+// OSFile returns the underlying *os.File, for sendfile(2) and splice(2).
+// The caller must not close it, change its offset-independent state
+// (flags, blocking mode) or use it after File.Close. Writing through it
+// bypasses the read-only check.
+func (f *File) OSFile() *os.File { return f.f }
+
+// SyscallConn returns the raw descriptor of the underlying file, as
+// (*os.File).SyscallConn does; the same rules as for OSFile apply.
+func (f *File) SyscallConn() (syscall.RawConn, error) { return f.f.SyscallConn() }
+
+// Name returns the clean share-relative path the file was opened with.
+func (f *File) Name() string { return f.name }
+
+// ReadAt reads len(b) bytes at off (pread(2)).
+func (f *File) ReadAt(b []byte, off int64) (int, error) { return f.f.ReadAt(b, off) }
+
+// WriteAt writes b at off (pwrite(2)). On a read-only share it fails
+// with vfs.ErrReadOnly.
+func (f *File) WriteAt(b []byte, off int64) (int, error) {
+	if f.fsys.readOnly {
+		return 0, &fs.PathError{Op: "write", Path: f.name, Err: vfs.ErrReadOnly}
+	}
+	return f.f.WriteAt(b, off)
+}
+
+// Truncate changes the file's size. On a read-only share it fails with
+// vfs.ErrReadOnly.
+func (f *File) Truncate(size int64) error {
+	if f.fsys.readOnly {
+		return &fs.PathError{Op: "truncate", Path: f.name, Err: vfs.ErrReadOnly}
+	}
+	return f.f.Truncate(size)
+}
+
+// Sync flushes the file to stable storage (fsync(2)).
+func (f *File) Sync() error { return f.f.Sync() }
+
+// Stat describes the open file (fstat(2)).
+func (f *File) Stat() (fs.FileInfo, error) { return f.f.Stat() }
+
+// Close closes the file.
+func (f *File) Close() error {
+	f.mu.Lock()
+	f.dirents = nil
+	f.mu.Unlock()
+	return f.f.Close()
+}
+
+// ReadDir lists the directory sorted by name, without "." and "..". The
+// whole directory is read and sorted at the first call; with n > 0
+// successive calls return the next n entries and io.EOF at the end.
+// Entries' Info is an Lstat through the share's root, so it cannot be
+// redirected outside the share.
+func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.listed {
+		ents, err := f.f.ReadDir(-1)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+		f.dirents = make([]fs.DirEntry, len(ents))
+		for i, e := range ents {
+			f.dirents[i] = dirEntry{DirEntry: e, fsys: f.fsys, path: path.Join(f.name, e.Name())}
+		}
+		f.listed = true
+	}
+	if n <= 0 {
+		out := f.dirents
+		f.dirents = nil
+		if out == nil {
+			out = []fs.DirEntry{}
+		}
+		return out, nil
+	}
+	if len(f.dirents) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(f.dirents))
+	out := f.dirents[:n:n]
+	f.dirents = f.dirents[n:]
+	return out, nil
+}
+
+// RewindDir makes the next ReadDir list the directory afresh.
+func (f *File) RewindDir() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := f.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	f.listed = false
+	f.dirents = nil
+	return nil
+}
+
+// dirEntry resolves Info through the share's os.Root.
+type dirEntry struct {
+	fs.DirEntry
+	fsys *FS
+	path string
+}
+
+func (d dirEntry) Info() (fs.FileInfo, error) {
+	fi, err := d.fsys.root.Lstat(d.path)
+	return fi, osErr(err)
+}
