@@ -22,6 +22,7 @@ const (
 	FileNamesInformation           uint8 = 12
 	FileIDBothDirectoryInformation uint8 = 37
 	FileIDFullDirectoryInformation uint8 = 38
+	FileIDExtdDirectoryInformation uint8 = 60
 )
 
 const (
@@ -92,6 +93,7 @@ type DirEntry struct {
 	FileAttributes uint32
 	EaSize         uint32
 	FileID         uint64
+	ReparseTag     uint32 // FileIdExtdDirectoryInformation only
 	Name           string
 	ShortName      string // 8.3 name; at most 12 characters are sent
 }
@@ -112,6 +114,8 @@ func DirEntryFixedSize(class uint8) int {
 		return 104
 	case FileIDFullDirectoryInformation:
 		return 80
+	case FileIDExtdDirectoryInformation:
+		return 88
 	}
 	return 0
 }
@@ -151,6 +155,11 @@ func AppendDirEntry(dst []byte, class uint8, e *DirEntry) []byte {
 		dst = le.AppendUint32(dst, e.EaSize)
 		dst = le.AppendUint32(dst, 0)
 		dst = le.AppendUint64(dst, e.FileID)
+	case FileIDExtdDirectoryInformation:
+		dst = le.AppendUint32(dst, e.EaSize)
+		dst = le.AppendUint32(dst, e.ReparseTag)
+		dst = le.AppendUint64(dst, e.FileID) // 128-bit FileId, high half zero
+		dst = le.AppendUint64(dst, 0)
 	case FileBothDirectoryInformation, FileIDBothDirectoryInformation:
 		dst = le.AppendUint32(dst, e.EaSize)
 		dst = appendShortName(dst, e.ShortName)

@@ -36,7 +36,7 @@ func TestAppendDirEntryLayouts(t *testing.T) {
 	e := DirEntry{
 		FileIndex: 5, CreationTime: 1, LastAccessTime: 2, LastWriteTime: 3, ChangeTime: 4,
 		EndOfFile: 1000, AllocationSize: 4096, FileAttributes: FileAttributeArchive,
-		EaSize: 0, FileID: 0x1122334455, Name: "abc.txt", ShortName: "ABC.TXT",
+		EaSize: 0, FileID: 0x1122334455, ReparseTag: 0xA000000C, Name: "abc.txt", ShortName: "ABC.TXT",
 	}
 	le := binary.LittleEndian
 	nameLen := 14
@@ -60,6 +60,11 @@ func TestAppendDirEntryLayouts(t *testing.T) {
 		{FileIDBothDirectoryInformation, 104, func(t *testing.T, b []byte) {
 			if le.Uint64(b[96:]) != 0x1122334455 || b[68] != 14 {
 				t.Errorf("id both: id %#x", le.Uint64(b[96:]))
+			}
+		}},
+		{FileIDExtdDirectoryInformation, 88, func(t *testing.T, b []byte) {
+			if le.Uint32(b[68:]) != 0xA000000C || le.Uint64(b[72:]) != 0x1122334455 || le.Uint64(b[80:]) != 0 {
+				t.Errorf("id extd % x", b[64:88])
 			}
 		}},
 		{FileIDFullDirectoryInformation, 80, func(t *testing.T, b []byte) {
