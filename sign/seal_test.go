@@ -251,6 +251,9 @@ func FuzzOpen(f *testing.F) {
 }
 
 func TestSealGCMAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops objects under the race detector")
+	}
 	s, _ := NewSealer(AES128GCM, pattern(16))
 	msg := pattern(4096)
 	buf := make([]byte, 0, len(msg)+TransformHeaderSize+16)
