@@ -57,6 +57,7 @@ const (
 	faultUnknownIf    = 0x1c010003 // nca_unk_if
 	faultProtoError   = 0x1c01000b // nca_proto_error
 	faultNDR          = 0x000006f7 // nca_s_fault_ndr (RPC_X_BAD_STUB_DATA)
+	faultInvalidTag   = 0x1c000006 // nca_s_fault_invalid_tag: union level in no arm
 )
 
 // Presentation context results and reasons (C706 12.6.3.1, MS-RPCE 2.2.2.4).

@@ -1,12 +1,17 @@
 package rpc
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // srvsvc (MS-SRVS) procedures served here.
 const (
 	opNetrShareEnum       = 15
 	opNetrShareGetInfo    = 16
+	opNetrShareCheck      = 20
 	opNetrServerGetInfo   = 21
+	opNetrRemoteTOD       = 28
 	opNetrShareEnumSticky = 36
 )
 
@@ -15,6 +20,7 @@ const (
 	werrOK              = 0
 	werrInvalidLevel    = 124  // ERROR_INVALID_LEVEL
 	werrNetNameNotFound = 2310 // NERR_NetNameNotFound
+	werrDeviceNotShared = 2311 // NERR_DeviceNotShared
 )
 
 // Values reported by NetrServerGetInfo and NetrWkstaGetInfo.
@@ -33,22 +39,22 @@ var srvsvcIface = &iface{
 }
 
 func srvsvcCall(s *Server, opnum uint16, stub []byte) ([]byte, uint32) {
-	var out []byte
-	var ok bool
 	switch opnum {
 	case opNetrShareEnum, opNetrShareEnumSticky:
-		out, ok = s.shareEnum(stub)
+		return s.shareEnum(stub, opnum == opNetrShareEnumSticky)
 	case opNetrShareGetInfo:
-		out, ok = s.shareGetInfo(stub)
+		return s.shareGetInfo(stub)
+	case opNetrShareCheck:
+		return s.shareCheck(stub)
 	case opNetrServerGetInfo:
-		out, ok = s.serverGetInfo(stub)
-	default:
-		return nil, faultOpRangeError
+		return s.serverGetInfo(stub)
+	case opNetrRemoteTOD:
+		return remoteTOD(stub, time.Now())
 	}
-	if !ok {
-		return nil, faultNDR
+	if e, ok := emptyEnums[opnum]; ok {
+		return e.run(stub)
 	}
-	return out, 0
+	return nil, faultOpRangeError
 }
 
 func (s *Server) shares() []ShareInfo {
@@ -131,69 +137,109 @@ func shareDeferred(e *ndrEncoder, level uint32, sh *ShareInfo) {
 	}
 }
 
-// shareEnum implements NetrShareEnum (opnum 15, Samba's NetShareEnumAll)
-// and NetrShareEnumSticky (opnum 36). MaxBuffer is ignored: every entry
-// from the resume point on is returned.
-func (s *Server) shareEnum(stub []byte) ([]byte, bool) {
+// enumArgs is the common input of the NetrXxxEnum procedures: a
+// level, an INFO_STRUCT whose container the client leaves empty, a
+// preferred maximum length and an optional resume handle.
+type enumArgs struct {
+	level     uint32
+	resumePtr bool
+	resume    uint32
+}
+
+// parseEnum decodes an enumeration request whose level/container
+// parameter follows nStrs unique string parameters. skip, if not nil,
+// consumes a client-supplied array in the container; otherwise a
+// non-null array is an error.
+func parseEnum(stub []byte, nStrs int, skip func(*ndrDecoder, uint32)) (enumArgs, bool) {
+	var r enumArgs
 	d := ndrDecoder{b: stub}
-	d.uniqueStr() // server name: any value means this server
-	level := d.u32()
-	if d.u32() != level {
-		return nil, false
+	for i := 0; i < nStrs; i++ {
+		d.uniqueStr() // server name, and filters this server ignores
+	}
+	r.level = d.u32()
+	if d.u32() != r.level {
+		return r, false
 	}
 	if d.u32() != 0 { // container pointer
 		d.u32() // entries read
 		if d.u32() != 0 {
-			skipShareArray(&d, level)
+			if skip == nil {
+				return r, false
+			}
+			skip(&d, r.level)
 		}
 	}
 	d.u32() // PreferedMaximumLength
-	resumePtr := d.u32()
-	var resume uint32
-	if resumePtr != 0 {
-		resume = d.u32()
+	if d.u32() != 0 {
+		r.resumePtr = true
+		r.resume = d.u32()
 	}
-	if d.err != nil {
-		return nil, false
-	}
+	return r, d.err == nil
+}
 
-	list := s.shares()
-	if uint64(resume) > uint64(len(list)) {
-		resume = uint32(len(list))
-	}
-	list = list[resume:]
-
-	e := ndrEncoder{b: make([]byte, 0, 256+len(list)*96)}
-	e.u32(level)
-	e.u32(level) // union discriminant
-	werr, total := uint32(werrOK), uint32(0)
-	switch level {
-	case 0, 1, 2, 501, 502:
-		total = uint32(len(list))
-		e.ptr(true) // SHARE_INFO_<level>_CONTAINER
-		e.u32(total)
-		e.ptr(len(list) > 0)
-		if len(list) > 0 {
-			e.u32(uint32(len(list))) // conformance
-			for i := range list {
-				shareScalars(&e, level, &list[i])
-			}
-			for i := range list {
-				shareDeferred(&e, level, &list[i])
-			}
-		}
-	default:
-		werr = werrInvalidLevel
-	}
-	e.u32(total) // TotalEntries
-	if resumePtr != 0 {
+// enumTail writes TotalEntries, the resume handle and the result.
+func (r *enumArgs) tail(e *ndrEncoder, total, werr uint32) []byte {
+	e.u32(total)
+	if r.resumePtr {
 		e.ptr(true)
 		e.u32(0)
 	} else {
 		e.u32(0)
 	}
 	e.u32(werr)
-	return e.b, true
+	return e.b
+}
+
+// shareEnum implements NetrShareEnum (opnum 15, Samba's NetShareEnumAll)
+// and NetrShareEnumSticky (opnum 36), which has no level 501.
+// MaxBuffer is ignored: every entry from the resume point on is
+// returned.
+func (s *Server) shareEnum(stub []byte, sticky bool) ([]byte, uint32) {
+	r, ok := parseEnum(stub, 1, skipShareArray)
+	if !ok {
+		return nil, faultNDR
+	}
+	e := ndrEncoder{b: make([]byte, 0, 256)}
+	e.u32(r.level)
+	e.u32(r.level) // union discriminant
+	switch {
+	case r.level == 501 && sticky:
+	case r.level == 0, r.level == 1, r.level == 2, r.level == 501, r.level == 502:
+		list := s.shares()
+		if uint64(r.resume) > uint64(len(list)) {
+			r.resume = uint32(len(list))
+		}
+		list = list[r.resume:]
+		total := uint32(len(list))
+		e.ptr(true) // SHARE_INFO_<level>_CONTAINER
+		e.u32(total)
+		e.ptr(len(list) > 0)
+		if len(list) > 0 {
+			e.u32(total) // conformance
+			for i := range list {
+				shareScalars(&e, r.level, &list[i])
+			}
+			for i := range list {
+				shareDeferred(&e, r.level, &list[i])
+			}
+		}
+		return r.tail(&e, total, werrOK), 0
+	case !shareUnionArm(r.level):
+		return nil, faultInvalidTag
+	}
+	e.ptr(false)
+	return r.tail(&e, 0, werrInvalidLevel), 0
+}
+
+// shareUnionArm reports whether level is a case of the SHARE_INFO and
+// SHARE_ENUM unions (MS-SRVS, and Samba's srvsvc.idl, which adds 1007).
+// Such levels have a pointer arm even when this server declines them.
+func shareUnionArm(level uint32) bool {
+	switch level {
+	case 0, 1, 2, 501, 502, 503, 1004, 1005, 1006, 1007, 1501:
+		return true
+	}
+	return false
 }
 
 // skipShareArray consumes a client-supplied SHARE_INFO array (clients
@@ -233,19 +279,23 @@ func skipShareArray(d *ndrDecoder, level uint32) {
 }
 
 // shareGetInfo implements NetrShareGetInfo (opnum 16).
-func (s *Server) shareGetInfo(stub []byte) ([]byte, bool) {
+func (s *Server) shareGetInfo(stub []byte) ([]byte, uint32) {
 	d := ndrDecoder{b: stub}
 	d.uniqueStr()
 	name := d.str()
 	level := d.u32()
 	if d.err != nil {
-		return nil, false
+		return nil, faultNDR
 	}
 	e := ndrEncoder{}
 	e.u32(level) // union discriminant
 	if !shareLevelKnown(level) {
+		if !shareUnionArm(level) {
+			return nil, faultInvalidTag
+		}
+		e.ptr(false)
 		e.u32(werrInvalidLevel)
-		return e.b, true
+		return e.b, 0
 	}
 	list := s.shares()
 	for i := range list {
@@ -254,55 +304,10 @@ func (s *Server) shareGetInfo(stub []byte) ([]byte, bool) {
 			shareScalars(&e, level, &list[i])
 			shareDeferred(&e, level, &list[i])
 			e.u32(werrOK)
-			return e.b, true
+			return e.b, 0
 		}
 	}
 	e.ptr(false)
 	e.u32(werrNetNameNotFound)
-	return e.b, true
-}
-
-// serverGetInfo implements NetrServerGetInfo (opnum 21) levels 100-102.
-func (s *Server) serverGetInfo(stub []byte) ([]byte, bool) {
-	d := ndrDecoder{b: stub}
-	d.uniqueStr()
-	level := d.u32()
-	if d.err != nil {
-		return nil, false
-	}
-	e := ndrEncoder{}
-	e.u32(level)
-	switch level {
-	case 100, 101, 102:
-	default:
-		e.u32(werrInvalidLevel)
-		return e.b, true
-	}
-	e.ptr(true)
-	e.u32(platformIDNT)
-	e.ptr(true) // name
-	if level >= 101 {
-		e.u32(versionMajor)
-		e.u32(versionMinor)
-		e.u32(serverTypeBits)
-		e.ptr(true) // comment
-	}
-	if level == 102 {
-		e.u32(0xffffffff) // users: unlimited
-		e.u32(15)         // disc: auto-disconnect minutes
-		e.u32(0)          // hidden
-		e.u32(240)        // announce
-		e.u32(3000)       // anndelta
-		e.u32(0)          // licenses
-		e.ptr(true)       // userpath
-	}
-	e.str(s.name())
-	if level >= 101 {
-		e.str(s.Comment)
-	}
-	if level == 102 {
-		e.str(`C:\`)
-	}
-	e.u32(werrOK)
-	return e.b, true
+	return e.b, 0
 }

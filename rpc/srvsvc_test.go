@@ -31,7 +31,7 @@ func decodeShareEnum(t *testing.T, stub []byte, level uint32, withResume bool) (
 		t.Fatalf("discriminant %d, want %d", got, level)
 	}
 	var entries []string
-	if shareLevelKnown(level) && level < 1000 && d.ptr() {
+	if shareUnionArm(level) && d.ptr() {
 		count := d.u32()
 		if d.ptr() {
 			if mc := d.u32(); mc != count {
@@ -146,10 +146,24 @@ func TestShareEnumResumeAndBadLevel(t *testing.T) {
 	if len(got) != 1 || total != 1 || got[0] != "IPC$|0x80000003|IPC Service||0" {
 		t.Fatalf("resume 2: %q total %d", got, total)
 	}
-	r = call(t, p, 3, opNetrShareEnum, enumRequest(7, true, 0))
-	got, total, werr := decodeShareEnum(t, r.stub, 7, true)
+	// A level that is a union arm but not served: null arm, invalid level.
+	r = call(t, p, 3, opNetrShareEnum, enumRequest(1005, true, 0))
+	got, total, werr := decodeShareEnum(t, r.stub, 1005, true)
 	if len(got) != 0 || total != 0 || werr != werrInvalidLevel {
-		t.Fatalf("level 7: %q total %d werr %d", got, total, werr)
+		t.Fatalf("level 1005: %q total %d werr %d", got, total, werr)
+	}
+	// NetrShareEnumSticky has no level 501.
+	r = call(t, p, 4, opNetrShareEnumSticky, enumRequest(501, false, 0))
+	if _, _, werr := decodeShareEnum(t, r.stub, 501, false); werr != werrInvalidLevel {
+		t.Fatalf("sticky 501: werr %d", werr)
+	}
+	r = call(t, p, 5, opNetrShareEnumSticky, enumRequest(2, false, 0))
+	if got, _, werr := decodeShareEnum(t, r.stub, 2, false); werr != 0 || len(got) != 3 {
+		t.Fatalf("sticky 2: werr %d, %q", werr, got)
+	}
+	// A level in no union arm cannot be marshalled at all.
+	if r = call(t, p, 6, opNetrShareEnum, enumRequest(7, true, 0)); r.fault != faultInvalidTag {
+		t.Fatalf("level 7: fault %#x", r.fault)
 	}
 }
 
@@ -204,7 +218,7 @@ func TestShareGetInfo(t *testing.T) {
 		{"data", 1005, "0", 0},
 		{"data", 1004, "Data share", 0},
 		{"nope", 1, "", werrNetNameNotFound},
-		{"data", 9, "", werrInvalidLevel},
+		{"data", 1007, "", werrInvalidLevel},
 	}
 	p := bindPipe(t, testServer(), "srvsvc", srvsvcSyntax)
 	for i, tt := range tests {
@@ -217,8 +231,7 @@ func TestShareGetInfo(t *testing.T) {
 			t.Fatalf("%v: discriminant", tt)
 		}
 		var got string
-		known := tt.level != 9
-		if known && d.ptr() {
+		if d.ptr() {
 			switch tt.level {
 			case 0:
 				d.ptr()
@@ -297,10 +310,13 @@ func TestServerGetInfo(t *testing.T) {
 	}
 	r := call(t, p, 9, opNetrServerGetInfo, levelRequest(502))
 	d := cDec{t: t, b: r.stub}
-	if d.u32() != 502 || d.u32() != werrInvalidLevel {
+	if d.u32() != 502 || d.ptr() || d.u32() != werrInvalidLevel {
 		t.Fatal("level 502 not refused")
 	}
 	d.end()
+	if r := call(t, p, 10, opNetrServerGetInfo, levelRequest(7)); r.fault != faultInvalidTag {
+		t.Fatalf("level 7: fault %#x", r.fault)
+	}
 }
 
 func TestWkstaGetInfo(t *testing.T) {
@@ -326,7 +342,7 @@ func TestWkstaGetInfo(t *testing.T) {
 
 func TestBadOpnumAndStub(t *testing.T) {
 	p := bindPipe(t, testServer(), "srvsvc", srvsvcSyntax)
-	r := call(t, p, 2, 99, nil)
+	r := call(t, p, 2, 54, nil)
 	if r.fault != faultOpRangeError || r.stub != nil {
 		t.Fatalf("fault %#x", r.fault)
 	}

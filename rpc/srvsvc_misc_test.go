@@ -1,0 +1,105 @@
+package rpc
+
+import (
+	"testing"
+	"time"
+)
+
+func TestShareCheck(t *testing.T) {
+	p := bindPipe(t, testServer(), "srvsvc", srvsvcSyntax)
+	tests := []struct {
+		device   string
+		typ, err uint32
+	}{
+		{`c:\SRV\data`, STypeDiskTree, 0},
+		{"/srv/empty", STypeDiskTree, 0},
+		{"", 0, werrDeviceNotShared}, // IPC$ has no path
+		{"/elsewhere", 0, werrDeviceNotShared},
+	}
+	for i, tt := range tests {
+		var e cEnc
+		e.uniqueStr(`\\srv`)
+		e.str(tt.device)
+		r := call(t, p, uint32(i+2), opNetrShareCheck, e.b)
+		d := cDec{t: t, b: r.stub}
+		if typ, werr := d.u32(), d.u32(); typ != tt.typ || werr != tt.err {
+			t.Errorf("%q: type %#x werr %d", tt.device, typ, werr)
+		}
+		d.end()
+	}
+}
+
+func TestRemoteTOD(t *testing.T) {
+	when := time.Date(2024, time.February, 29, 13, 14, 15, 160e6, time.UTC)
+	var e cEnc
+	e.uniqueStr(`\\srv`)
+	out, status := remoteTOD(e.b, when)
+	if status != 0 {
+		t.Fatalf("fault %#x", status)
+	}
+	d := cDec{t: t, b: out}
+	if !d.ptr() {
+		t.Fatal("null TIME_OF_DAY_INFO")
+	}
+	var f [12]uint32
+	for i := range f {
+		f[i] = d.u32()
+	}
+	want := [12]uint32{uint32(when.Unix()), uint32(when.UnixMilli()), 13, 14, 15, 16, 0, 310, 29, 2, 2024, 4}
+	if f != want {
+		t.Fatalf("got %v\nwant %v", f, want)
+	}
+	if d.u32() != 0 {
+		t.Fatal("werr")
+	}
+	d.end()
+}
+
+func TestEmptyEnums(t *testing.T) {
+	p := bindPipe(t, testServer(), "srvsvc", srvsvcSyntax)
+	tests := []struct {
+		opnum uint16
+		nStrs int
+		level uint32
+		fault uint32
+	}{
+		{12, 3, 10, 0},  // NetrSessionEnum
+		{12, 3, 502, 0}, // NetrSessionEnum
+		{8, 2, 1, 0},    // NetrConnectionEnum
+		{9, 3, 3, 0},    // NetrFileEnum
+		{26, 1, 0, 0},   // NetrServerTransportEnum
+		{0, 1, 1, 0},    // NetrCharDevEnum
+		{3, 2, 0, 0},    // NetrCharDevQEnum
+		{12, 3, 7, faultInvalidTag},
+	}
+	for i, tt := range tests {
+		var e cEnc
+		e.uniqueStr(`\\srv`)
+		for j := 1; j < tt.nStrs; j++ {
+			e.u32(0) // null filter
+		}
+		e.u32(tt.level)
+		e.u32(tt.level)
+		e.u32(0x20004)
+		e.u32(0)
+		e.u32(0)
+		e.u32(0xffffffff)
+		e.u32(0x20008)
+		e.u32(0)
+		r := call(t, p, uint32(i+2), tt.opnum, e.b)
+		if r.fault != tt.fault {
+			t.Fatalf("opnum %d level %d: fault %#x", tt.opnum, tt.level, r.fault)
+		}
+		if r.fault != 0 {
+			continue
+		}
+		d := cDec{t: t, b: r.stub}
+		if d.u32() != tt.level || d.u32() != tt.level || !d.ptr() || d.u32() != 0 || d.ptr() {
+			t.Fatalf("opnum %d: bad container", tt.opnum)
+		}
+		if d.u32() != 0 || !d.ptr() || d.u32() != 0 || d.u32() != 0 {
+			t.Fatalf("opnum %d: bad tail", tt.opnum)
+		}
+		d.end()
+	}
+}
