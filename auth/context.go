@@ -83,6 +83,10 @@ func (c *Config) NewContext() *Context {
 // done=true, err=nil: authenticated; answer STATUS_SUCCESS with out.
 // err != nil: the logon failed (errors.Is(err, ErrLogonFailure) holds); out,
 // when non-nil, is a SPNEGO reject token. Errors never contain secrets.
+//
+// A client mechListMIC is verified (and answered with the server's) whenever
+// the client sends one and a session key exists; guest and anonymous logons
+// have no key, so their final token carries no mechListMIC.
 func (c *Context) Step(in []byte) (out []byte, done bool, err error) {
 	switch c.state {
 	case stateInitial:
