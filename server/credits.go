@@ -31,7 +31,7 @@ func (w *creditWindow) init() { w.low, w.high = 0, 1 }
 // consume validates and charges the request's MessageId range. It returns
 // the charge and StatusSuccess, an NTSTATUS to fail just this request, or
 // statusDisconnect.
-func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msgLen int) (uint16, smb2.Status) {
+func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msg []byte) (uint16, smb2.Status) {
 	charge := hdr.CreditCharge
 	if c.dialect == smb2.Dialect202 || !c.negotiated || charge == 0 {
 		charge = max(charge, 1)
@@ -61,22 +61,38 @@ func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msgLen int) (uint16, s
 	}
 	// Multi-credit: a request may carry at most 64 KiB per credit.
 	if c.dialect != smb2.Dialect202 && c.negotiated {
-		if payload := payloadSize(hdr, msgLen); payload > int64(charge)*65536 {
+		if payload := expectedPayload(hdr.Command, msg); payload > int64(charge)*65536 {
 			return charge, smb2.StatusInvalidParameter
 		}
 	}
 	return charge, smb2.StatusSuccess
 }
 
-// payloadSize estimates the request's payload for credit charging: the
-// message length (a WRITE's payload may still be in the socket, so the
-// caller passes the full frame length for split writes).
-func payloadSize(hdr *smb2.Header, msgLen int) int64 {
-	n := int64(msgLen) - smb2.HeaderSize
-	if n < 0 {
-		return 0
+// expectedPayload is the larger of the request's send payload and its
+// expected response size, which CreditCharge must cover (MS-SMB2 3.1.5.2).
+// Only the fixed part of the body is consulted, so it also works for a
+// header-split WRITE whose data is still in the socket.
+func expectedPayload(cmd smb2.Command, msg []byte) int64 {
+	b := msg[min(len(msg), smb2.HeaderSize):]
+	u32 := func(off int) int64 {
+		if len(b) < off+4 {
+			return 0
+		}
+		return int64(le.Uint32(b[off:]))
 	}
-	return n
+	switch cmd {
+	case smb2.Read, smb2.Write:
+		return u32(4)
+	case smb2.Ioctl:
+		return max(u32(28), u32(40), u32(44))
+	case smb2.QueryDirectory:
+		return u32(28)
+	case smb2.QueryInfo:
+		return max(u32(4), u32(12))
+	case smb2.ChangeNotify, smb2.SetInfo:
+		return u32(4)
+	}
+	return 0
 }
 
 // grant decides how many credits the response carries and extends the

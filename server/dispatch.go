@@ -135,11 +135,7 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 		c.log.Warn("request before NEGOTIATE; closing", "command", hdr.Command.String())
 		return errCloseConn
 	}
-	msgLen := len(r.msg)
-	if r.split != nil {
-		msgLen += int(r.split.remaining)
-	}
-	charge, st := c.credits.consume(c, hdr, msgLen)
+	charge, st := c.credits.consume(c, hdr, r.msg)
 	if st == statusDisconnect {
 		c.log.Warn("invalid message id or credit charge; closing", "mid", hdr.MessageID, "command", hdr.Command.String())
 		return errCloseConn

@@ -87,9 +87,9 @@ func TestSmbclientSignedUserShare(t *testing.T) {
 		args []string
 	}{
 		{"signed-zerocopy", testOpts{Signing: true, Sendfile: true, RecvfileMin: 65536}, userArgs("--client-protection=sign")},
-		{"unsigned-zerocopy", testOpts{Sendfile: true, RecvfileMin: 65536}, userArgs("--client-protection=plain")},
-		{"unsigned-copy", testOpts{}, userArgs("--client-protection=plain")},
-		{"smb2_02", testOpts{Sendfile: true, RecvfileMin: 65536}, userArgs("-m", "SMB2_02", "--client-protection=plain")},
+		{"unsigned-zerocopy", testOpts{Sendfile: true, RecvfileMin: 65536}, userArgs("--client-protection=off")},
+		{"unsigned-copy", testOpts{}, userArgs("--client-protection=off")},
+		{"smb2_02", testOpts{Sendfile: true, RecvfileMin: 65536}, userArgs("-m", "SMB2_02", "--client-protection=off")},
 		{"encrypted", testOpts{Sendfile: true, RecvfileMin: 65536}, userArgs("--client-protection=encrypt")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
