@@ -1,0 +1,126 @@
+//go:build linux || darwin || freebsd
+
+package osfs
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/zerosmb/zerosmb/vfs"
+	"github.com/zerosmb/zerosmb/vfs/vfstest"
+)
+
+// TestFIFO checks that a FIFO in the share neither blocks OpenFile nor
+// gets opened.
+func TestFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := unix.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	fsys, err := New(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	done := make(chan error, 1)
+	go func() {
+		f, err := fsys.OpenFile("pipe", os.O_RDONLY, 0)
+		if err == nil {
+			f.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, fs.ErrPermission) {
+			t.Errorf("open FIFO: %v, want fs.ErrPermission", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OpenFile blocked on a FIFO")
+	}
+	// It is still visible to Lstat.
+	if fi, err := fsys.Lstat("pipe"); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Errorf("lstat pipe: %v, %v", fi, err)
+	}
+}
+
+// TestOSFile checks the zero-copy accessors: the descriptor is the open
+// file, and it is in blocking mode.
+func TestOSFile(t *testing.T) {
+	fsys, err := New(t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	vfstest.WriteFile(t, fsys, "f", []byte("payload"))
+	vf, err := fsys.OpenFile("f", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vf.Close()
+	f := vf.(*File)
+	osf := f.OSFile()
+	buf := make([]byte, 7)
+	if n, err := osf.ReadAt(buf, 0); n != 7 || string(buf) != "payload" {
+		t.Errorf("OSFile ReadAt: %d, %v, %q", n, err, buf)
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	var flags int
+	var cerr error
+	err = rc.Control(func(fd uintptr) {
+		if cerr = unix.Fstat(int(fd), &st); cerr == nil {
+			flags, cerr = unix.FcntlInt(fd, unix.F_GETFL, 0)
+		}
+	})
+	if err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
+	fi, err := fsys.Stat("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uint64(st.Ino) != vfs.FileIndex(fi) || st.Size != 7 {
+		t.Errorf("fd inode %d size %d, Stat index %d", st.Ino, st.Size, vfs.FileIndex(fi))
+	}
+	if flags&unix.O_NONBLOCK != 0 {
+		t.Error("descriptor left in non-blocking mode")
+	}
+	if _, ok := fi.Sys().(*syscall.Stat_t); !ok {
+		t.Errorf("Sys() = %T, want *syscall.Stat_t", fi.Sys())
+	}
+}
+
+func TestStatfsMatchesKernel(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := New(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	st, err := fsys.Statfs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ks unix.Statfs_t
+	if err := unix.Statfs(dir, &ks); err != nil {
+		t.Fatal(err)
+	}
+	if st.TotalBlocks != uint64(ks.Blocks) || st.BlockSize == 0 || st.Serial == 0 {
+		t.Errorf("Statfs = %+v, kernel blocks %d", st, ks.Blocks)
+	}
+	again, _ := fsys.Statfs()
+	if again.Serial != st.Serial {
+		t.Error("serial not stable")
+	}
+}
