@@ -11,6 +11,7 @@ const (
 	opNetrShareGetInfo    = 16
 	opNetrShareCheck      = 20
 	opNetrServerGetInfo   = 21
+	opNetrServerDiskEnum  = 23
 	opNetrRemoteTOD       = 28
 	opNetrShareEnumSticky = 36
 )
@@ -48,6 +49,8 @@ func srvsvcCall(s *Server, opnum uint16, stub []byte) ([]byte, uint32) {
 		return s.shareCheck(stub)
 	case opNetrServerGetInfo:
 		return s.serverGetInfo(stub)
+	case opNetrServerDiskEnum:
+		return diskEnum(stub)
 	case opNetrRemoteTOD:
 		return remoteTOD(stub, time.Now())
 	}

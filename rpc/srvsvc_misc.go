@@ -64,7 +64,8 @@ func (s *Server) serverGetInfo(stub []byte) ([]byte, uint32) {
 }
 
 // shareCheck implements NetrShareCheck (opnum 20): is a device (a local
-// path) shared, and as what type.
+// path) shared, and as what type. As on Windows, the empty device
+// matches IPC$, whose path is empty.
 func (s *Server) shareCheck(stub []byte) ([]byte, uint32) {
 	d := ndrDecoder{b: stub}
 	d.uniqueStr()
@@ -74,7 +75,7 @@ func (s *Server) shareCheck(stub []byte) ([]byte, uint32) {
 	}
 	e := ndrEncoder{}
 	for _, sh := range s.shares() {
-		if sh.Path != "" && strings.EqualFold(sh.Path, device) {
+		if strings.EqualFold(sh.Path, device) {
 			e.u32(sh.Type)
 			e.u32(werrOK)
 			return e.b, 0
@@ -147,4 +148,36 @@ func (t emptyEnum) run(stub []byte) ([]byte, uint32) {
 		}
 	}
 	return nil, faultInvalidTag
+}
+
+// diskEnum implements NetrServerDiskEnum (opnum 23) with an empty list:
+// a file server has no business advertising its local drives.
+func diskEnum(stub []byte) ([]byte, uint32) {
+	d := ndrDecoder{b: stub}
+	d.uniqueStr()
+	d.u32() // EntriesRead
+	if d.u32() != 0 {
+		return nil, faultNDR // clients send an empty container
+	}
+	level := d.u32()
+	d.u32() // PreferedMaximumLength
+	resumePtr := d.u32() != 0
+	if resumePtr {
+		d.u32()
+	}
+	if d.err != nil {
+		return nil, faultNDR
+	}
+	if level != 0 {
+		e := ndrEncoder{}
+		e.u32(0)
+		e.u32(0)
+		r := enumArgs{resumePtr: resumePtr}
+		return r.tail(&e, 0, werrInvalidLevel), 0
+	}
+	e := ndrEncoder{}
+	e.u32(0)     // EntriesRead
+	e.ptr(false) // Buffer
+	r := enumArgs{resumePtr: resumePtr}
+	return r.tail(&e, 0, werrOK), 0
 }

@@ -13,7 +13,7 @@ func TestShareCheck(t *testing.T) {
 	}{
 		{`c:\SRV\data`, STypeDiskTree, 0},
 		{"/srv/empty", STypeDiskTree, 0},
-		{"", 0, werrDeviceNotShared}, // IPC$ has no path
+		{"", STypeIPC | STypeSpecial, 0}, // IPC$ has no path
 		{"/elsewhere", 0, werrDeviceNotShared},
 	}
 	for i, tt := range tests {
@@ -99,6 +99,33 @@ func TestEmptyEnums(t *testing.T) {
 		}
 		if d.u32() != 0 || !d.ptr() || d.u32() != 0 || d.u32() != 0 {
 			t.Fatalf("opnum %d: bad tail", tt.opnum)
+		}
+		d.end()
+	}
+}
+
+func TestDiskEnum(t *testing.T) {
+	p := bindPipe(t, testServer(), "srvsvc", srvsvcSyntax)
+	for i, level := range []uint32{0, 1} {
+		var e cEnc
+		e.u32(0) // null server name
+		e.u32(0)
+		e.u32(0)
+		e.u32(level)
+		e.u32(0xffffffff)
+		e.u32(0x20000)
+		e.u32(0)
+		r := call(t, p, uint32(i+2), opNetrServerDiskEnum, e.b)
+		d := cDec{t: t, b: r.stub}
+		if d.u32() != 0 || d.ptr() || d.u32() != 0 || !d.ptr() || d.u32() != 0 {
+			t.Fatalf("level %d: bad output", level)
+		}
+		want := uint32(0)
+		if level != 0 {
+			want = werrInvalidLevel
+		}
+		if werr := d.u32(); werr != want {
+			t.Fatalf("level %d: werr %d", level, werr)
 		}
 		d.end()
 	}
