@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
 )
 
 func TestFilesCreateWriteReadStat(t *testing.T) {
