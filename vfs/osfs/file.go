@@ -128,7 +128,9 @@ func (f *File) RewindDir() error {
 	return nil
 }
 
-// dirEntry resolves Info through the share's os.Root.
+// dirEntry resolves Info through the share's os.Root, by path, so it
+// keeps working after the directory is closed (each call walks the path
+// from the share root: depth+1 lookups).
 type dirEntry struct {
 	fs.DirEntry
 	fsys *FS

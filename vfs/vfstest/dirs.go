@@ -133,6 +133,23 @@ func testReadDir(t *testing.T, fsys vfs.FS) {
 		}
 	}
 
+	// Entries stay usable after the directory is closed (the server
+	// lists, closes, then stats entries).
+	d, err := fsys.OpenFile("", os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err = d.ReadDir(-1)
+	d.Close()
+	if err != nil || len(ents) != len(want) {
+		t.Fatalf("ReadDir: %d entries, %v", len(ents), err)
+	}
+	for _, e := range ents {
+		if fi, err := e.Info(); err != nil || fi.Name() != e.Name() {
+			t.Errorf("Info(%q) after Close: %v, %v", e.Name(), fi, err)
+		}
+	}
+
 	g, err := fsys.OpenFile("a", os.O_RDONLY, 0)
 	if err != nil {
 		t.Fatal(err)
