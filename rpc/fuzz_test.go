@@ -53,10 +53,10 @@ func FuzzStubs(f *testing.F) {
 	f.Add(uint16(opNetrServerGetInfo), levelRequest(101))
 	f.Fuzz(func(t *testing.T, opnum uint16, stub []byte) {
 		s := testServer()
-		out, status := srvsvcCall(s, opnum, stub)
+		out, status := srvsvcCall(s, opnum&1 == 0, opnum, stub)
 		if (status == 0) == (out == nil) {
 			t.Fatalf("status %#x with %d output bytes", status, len(out))
 		}
-		wkssvcCall(s, opnum, stub)
+		wkssvcCall(s, false, opnum, stub)
 	})
 }

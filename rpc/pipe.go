@@ -53,7 +53,7 @@ type iface struct {
 	syntax syntaxID
 	// call runs opnum on the request stub and returns the response stub,
 	// or a non-zero fault status.
-	call func(s *Server, opnum uint16, stub []byte) ([]byte, uint32)
+	call func(s *Server, anon bool, opnum uint16, stub []byte) ([]byte, uint32)
 }
 
 var ifaces = []*iface{srvsvcIface, wkssvcIface}
@@ -89,6 +89,7 @@ type Pipe struct {
 	contexts map[uint16]bool // accepted presentation context ids
 	maxXmit  int             // largest response fragment the client accepts
 	assoc    uint32
+	anon     bool // opened by an anonymous session; see SetAnonymous
 
 	// request reassembly
 	reqActive bool
@@ -149,6 +150,17 @@ func (p *Pipe) fail(err error) (int, error) {
 	p.broken = err
 	p.in, p.reqStub = nil, nil
 	return 0, err
+}
+
+// SetAnonymous marks the pipe as opened by an anonymous (null) session.
+// Share information levels that expose server paths (2 and 502, and 501
+// when enumerating) are then refused with ERROR_ACCESS_DENIED, as
+// Windows does; levels 0, 1 and 1005 keep working so clients can still
+// browse. Call it before the first Write.
+func (p *Pipe) SetAnonymous(anon bool) {
+	p.mu.Lock()
+	p.anon = anon
+	p.mu.Unlock()
 }
 
 // Read returns queued response bytes, at most len(b); n=0 with ErrNoData when nothing is queued (server answers STATUS_PIPE_EMPTY or pends). If the next response PDU is bigger than b, return what fits and more=true (server answers STATUS_BUFFER_OVERFLOW).

@@ -19,6 +19,7 @@ const (
 // Win32 error codes returned in the WERROR result of srvsvc/wkssvc calls.
 const (
 	werrOK              = 0
+	werrAccessDenied    = 5    // ERROR_ACCESS_DENIED
 	werrInvalidLevel    = 124  // ERROR_INVALID_LEVEL
 	werrNetNameNotFound = 2310 // NERR_NetNameNotFound
 	werrDeviceNotShared = 2311 // NERR_DeviceNotShared
@@ -39,12 +40,12 @@ var srvsvcIface = &iface{
 	call:   srvsvcCall,
 }
 
-func srvsvcCall(s *Server, opnum uint16, stub []byte) ([]byte, uint32) {
+func srvsvcCall(s *Server, anon bool, opnum uint16, stub []byte) ([]byte, uint32) {
 	switch opnum {
 	case opNetrShareEnum, opNetrShareEnumSticky:
-		return s.shareEnum(stub, opnum == opNetrShareEnumSticky)
+		return s.shareEnum(stub, opnum == opNetrShareEnumSticky, anon)
 	case opNetrShareGetInfo:
-		return s.shareGetInfo(stub)
+		return s.shareGetInfo(stub, anon)
 	case opNetrShareCheck:
 		return s.shareCheck(stub)
 	case opNetrServerGetInfo:
@@ -197,7 +198,7 @@ func (r *enumArgs) tail(e *ndrEncoder, total, werr uint32) []byte {
 // and NetrShareEnumSticky (opnum 36), which has no level 501.
 // MaxBuffer is ignored: every entry from the resume point on is
 // returned.
-func (s *Server) shareEnum(stub []byte, sticky bool) ([]byte, uint32) {
+func (s *Server) shareEnum(stub []byte, sticky, anon bool) ([]byte, uint32) {
 	r, ok := parseEnum(stub, 1, skipShareArray)
 	if !ok {
 		return nil, faultNDR
@@ -207,6 +208,9 @@ func (s *Server) shareEnum(stub []byte, sticky bool) ([]byte, uint32) {
 	e.u32(r.level) // union discriminant
 	switch {
 	case r.level == 501 && sticky:
+	case anon && (r.level == 2 || r.level == 501 || r.level == 502):
+		e.ptr(false)
+		return r.tail(&e, 0, werrAccessDenied), 0
 	case r.level == 0, r.level == 1, r.level == 2, r.level == 501, r.level == 502:
 		list := s.shares()
 		if uint64(r.resume) > uint64(len(list)) {
@@ -282,7 +286,7 @@ func skipShareArray(d *ndrDecoder, level uint32) {
 }
 
 // shareGetInfo implements NetrShareGetInfo (opnum 16).
-func (s *Server) shareGetInfo(stub []byte) ([]byte, uint32) {
+func (s *Server) shareGetInfo(stub []byte, anon bool) ([]byte, uint32) {
 	d := ndrDecoder{b: stub}
 	d.uniqueStr()
 	name := d.str()
@@ -298,6 +302,11 @@ func (s *Server) shareGetInfo(stub []byte) ([]byte, uint32) {
 		}
 		e.ptr(false)
 		e.u32(werrInvalidLevel)
+		return e.b, 0
+	}
+	if anon && (level == 2 || level == 502) {
+		e.ptr(false)
+		e.u32(werrAccessDenied)
 		return e.b, 0
 	}
 	list := s.shares()

@@ -130,3 +130,68 @@ func TestDiskEnum(t *testing.T) {
 		d.end()
 	}
 }
+
+func TestAnonymousLevels(t *testing.T) {
+	p, _ := testServer().OpenPipe("srvsvc")
+	p.SetAnonymous(true)
+	p.Write(buildBind(ptypeBind, 1, 4280, 4280, testCtx{0, srvsvcSyntax, []syntaxID{ndr20Syntax}}))
+	readAll(t, p)
+	enum := map[uint32]uint32{0: 0, 1: 0, 2: werrAccessDenied, 501: werrAccessDenied, 502: werrAccessDenied}
+	for level, want := range enum {
+		r := call(t, p, 2, opNetrShareEnum, enumRequest(level, true, 0))
+		got, _, werr := decodeShareEnum(t, r.stub, level, true)
+		if werr != want || (want == 0) != (len(got) == 3) {
+			t.Errorf("enum level %d: werr %d, %d entries", level, werr, len(got))
+		}
+	}
+	get := map[uint32]uint32{0: 0, 1: 0, 2: werrAccessDenied, 501: 0, 502: werrAccessDenied, 1005: 0}
+	for level, want := range get {
+		r := call(t, p, 3, opNetrShareGetInfo, getInfoRequest("data", level))
+		d := cDec{t: t, b: r.stub}
+		d.u32()
+		if d.ptr() != (want == 0) {
+			t.Errorf("getinfo level %d: pointer mismatch", level)
+		}
+		if want != 0 {
+			if werr := d.u32(); werr != want {
+				t.Errorf("getinfo level %d: werr %d", level, werr)
+			}
+			d.end()
+		}
+	}
+}
+
+func TestWkstaLevels(t *testing.T) {
+	p := bindPipe(t, &Server{Workgroup: "HOME"}, "wkssvc", wkssvcSyntax)
+	for i, level := range []uint32{101, 102} {
+		r := call(t, p, uint32(i+2), opNetrWkstaGetInfo, levelRequest(level))
+		d := cDec{t: t, b: r.stub}
+		if d.u32() != level || !d.ptr() || d.u32() != platformIDNT || !d.ptr() || !d.ptr() {
+			t.Fatalf("level %d: bad fixed part", level)
+		}
+		d.u32()
+		d.u32()
+		if !d.ptr() {
+			t.Fatalf("level %d: no lan root", level)
+		}
+		if level == 102 {
+			d.u32()
+		}
+		if n, g, root := d.str(), d.str(), d.str(); n != "ZEROSMB" || g != "HOME" || root != `C:\` {
+			t.Fatalf("level %d: %q %q %q", level, n, g, root)
+		}
+		if d.u32() != 0 {
+			t.Fatal("werr")
+		}
+		d.end()
+	}
+	r := call(t, p, 9, opNetrWkstaGetInfo, levelRequest(502))
+	d := cDec{t: t, b: r.stub}
+	if d.u32() != 502 || d.ptr() || d.u32() != werrInvalidLevel {
+		t.Fatal("level 502 not refused with a null arm")
+	}
+	d.end()
+	if r := call(t, p, 10, opNetrWkstaGetInfo, levelRequest(7)); r.fault != faultInvalidTag {
+		t.Fatalf("level 7: fault %#x", r.fault)
+	}
+}

@@ -9,15 +9,11 @@ var wkssvcIface = &iface{
 	call:   wkssvcCall,
 }
 
-func wkssvcCall(s *Server, opnum uint16, stub []byte) ([]byte, uint32) {
+func wkssvcCall(s *Server, _ bool, opnum uint16, stub []byte) ([]byte, uint32) {
 	if opnum != opNetrWkstaGetInfo {
 		return nil, faultOpRangeError
 	}
-	out, ok := s.wkstaGetInfo(stub)
-	if !ok {
-		return nil, faultNDR
-	}
-	return out, 0
+	return s.wkstaGetInfo(stub)
 }
 
 func (s *Server) workgroup() string {
@@ -29,20 +25,25 @@ func (s *Server) workgroup() string {
 
 // wkstaGetInfo implements NetrWkstaGetInfo (opnum 0) levels 100-102
 // (WKSTA_INFO_100/101/102, MS-WKST 2.2.5.1-2.2.5.3).
-func (s *Server) wkstaGetInfo(stub []byte) ([]byte, bool) {
+func (s *Server) wkstaGetInfo(stub []byte) ([]byte, uint32) {
 	d := ndrDecoder{b: stub}
 	d.uniqueStr()
 	level := d.u32()
 	if d.err != nil {
-		return nil, false
+		return nil, faultNDR
 	}
 	e := ndrEncoder{}
 	e.u32(level)
-	switch level {
-	case 100, 101, 102:
-	default:
+	switch {
+	case level == 100, level == 101, level == 102:
+	case level == 502, level >= 1010 && level <= 1062:
+		// WKSTA_INFO union arms (MS-WKST 2.2.4.1, Samba's wkssvc.idl)
+		// this server does not fill in.
+		e.ptr(false)
 		e.u32(werrInvalidLevel)
-		return e.b, true
+		return e.b, 0
+	default:
+		return nil, faultInvalidTag
 	}
 	e.ptr(true)
 	e.u32(platformIDNT)
@@ -62,5 +63,5 @@ func (s *Server) wkstaGetInfo(stub []byte) ([]byte, bool) {
 		e.str(`C:\`)
 	}
 	e.u32(werrOK)
-	return e.b, true
+	return e.b, 0
 }
