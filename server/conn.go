@@ -141,6 +141,9 @@ func (c *conn) readLoop() error {
 			return nil
 		}
 		c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
+		if c.closing.Load() { // Shutdown may have raced with the deadline above
+			return nil
+		}
 		if _, err := io.ReadFull(c.nc, fh[:]); err != nil {
 			if c.closing.Load() {
 				return nil
