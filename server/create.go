@@ -34,6 +34,7 @@ func (c *conn) handleCreate(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
+	p = resolveCase(r.tree.share.FS, p)
 	o, action, fi, st := c.openPath(r, &req, p, access)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
@@ -240,6 +241,7 @@ func (c *conn) createPipe(r *request, req *smb2.CreateRequest) response {
 	if !ok {
 		return errResp(smb2.StatusObjectNameNotFound)
 	}
+	p.SetAnonymous(r.sess.anonymous) // null sessions don't see share paths
 	access, _ := grantAccess(req.DesiredAccess&^smb2.AccessSystemSec, accessReadWrite)
 	o := &open{sess: r.sess, tree: r.tree, name: req.Name, pipe: p, access: access,
 		shareAccess: req.ShareAccess, createOptions: req.CreateOptions}
