@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"slices"
 	"sync/atomic"
 
@@ -27,8 +28,13 @@ import (
 //   - A failed lock is always STATUS_LOCK_NOT_GRANTED (the SMB2 rule;
 //     Windows' FILE_LOCK_CONFLICT heuristic for repeated SMB1 lock attempts
 //     is not reproduced). READ/WRITE conflicts are STATUS_FILE_LOCK_CONFLICT.
-//   - Unlock needs a lock of the same open with exactly the same offset and
-//     length; an exclusive one is released before a shared one.
+//   - Unlock elements carry exactly SMB2_LOCKFLAG_UNLOCK (with
+//     FAIL_IMMEDIATELY too they are STATUS_INVALID_PARAMETER, as on Windows
+//     since 2008 R2) and need a lock of the same open with exactly the same
+//     offset and length; an exclusive one is released before a shared one.
+//   - A pending lock ends with STATUS_CANCELLED on CANCEL, and with
+//     STATUS_RANGE_NOT_LOCKED when its handle closes or its session logs
+//     off (Samba's answer; Windows may grant it first on logoff).
 //   - Elements are processed in order. A failing lock element rolls back
 //     the elements of the same request granted before it; failing unlock
 //     elements do not roll back earlier unlocks.
@@ -40,7 +46,7 @@ func init() {
 // lockRangeValid reports whether [off, off+n) fits in 64-bit offsets. The
 // range may end exactly at 2^64.
 func lockRangeValid(off, n uint64) bool {
-	return n == 0 || off+n-1 >= off
+	return n == 0 || n-1 <= math.MaxUint64-off
 }
 
 // rangesOverlap implements the overlap test of MS-FSA 2.1.4.10.
@@ -131,7 +137,7 @@ func applyLocks(locks []byteLock, owner *open, elems []smb2.LockElement) ([]byte
 func applyUnlocks(locks []byteLock, owner *open, elems []smb2.LockElement) ([]byteLock, int, smb2.Status) {
 	removed := 0
 	for _, e := range elems {
-		if e.Flags&(smb2.LockFlagSharedLock|smb2.LockFlagExclusiveLock) != 0 || e.Flags&smb2.LockFlagUnlock == 0 {
+		if e.Flags != smb2.LockFlagUnlock {
 			return locks, removed, smb2.StatusInvalidParameter
 		}
 		idx := -1
@@ -228,7 +234,15 @@ func (w *lockWait) finish(resp response) {
 func (c *conn) waitLock(r *request, o *open, e smb2.LockElement) response {
 	n := o.node
 	w := &lockWait{c: c, o: o, e: e}
-	w.op = c.goAsync(r, func() { w.finish(errResp(smb2.StatusCancelled)) })
+	sess := r.sess
+	w.op = c.goAsync(r, func() {
+		if c.lookupSession(sess.id) != sess {
+			// LOGOFF or teardown: the handle is going away.
+			w.finish(errResp(smb2.StatusRangeNotLocked))
+			return
+		}
+		w.finish(errResp(smb2.StatusCancelled))
+	})
 	n.lockWaiters = append(n.lockWaiters, w.retry)
 	n.mu.Unlock()
 	// Opens are closed only by this connection's serve goroutine, which is

@@ -188,7 +188,7 @@ func TestApplyUnlocks(t *testing.T) {
 		{"zero-length lock", []smb2.LockElement{le3(30, 0, un)}, smb2.StatusSuccess, 1, 3},
 		{"unlock with lock flag", []smb2.LockElement{le3(0, 10, un|smb2.LockFlagSharedLock)}, smb2.StatusInvalidParameter, 0, 4},
 		{"unlock then lock element", []smb2.LockElement{le3(0, 10, un), le3(0, 10, smb2.LockFlagExclusiveLock)}, smb2.StatusInvalidParameter, 1, 3},
-		{"fail-immediately ignored on unlock", []smb2.LockElement{le3(0, 10, un|smb2.LockFlagFailImmediately)}, smb2.StatusSuccess, 1, 3},
+		{"unlock with fail-immediately", []smb2.LockElement{le3(0, 10, un|smb2.LockFlagFailImmediately)}, smb2.StatusInvalidParameter, 0, 4},
 	}
 	for _, tt := range tests {
 		got, removed, st := applyUnlocks(held(), a, tt.elems)

@@ -43,6 +43,9 @@ func (c *conn) handleRead(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
+	o.mu.Lock()
+	o.position = int64(req.Offset) + n // FilePositionInformation follows I/O
+	o.mu.Unlock()
 	body := smb2.AppendReadResponseHeader(make([]byte, 0, 16), uint32(n), 0)
 	if n == 0 {
 		return response{body: body}
@@ -153,6 +156,9 @@ func (c *conn) handleWrite(r *request) response {
 	if err != nil {
 		return errResp(statusFromError(err))
 	}
+	o.mu.Lock()
+	o.position = off + n
+	o.mu.Unlock()
 	if req.Flags&smb2.WriteFlagWriteThrough != 0 {
 		if err := o.file.Sync(); err != nil {
 			return errResp(statusFromError(err))
