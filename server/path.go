@@ -1,10 +1,12 @@
 package server
 
 import (
+	"os"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 // maxComponentLen is the longest path component accepted, in bytes of
@@ -94,4 +96,60 @@ func pathWithin(p, dir string) bool {
 		return true
 	}
 	return p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// resolveCase maps share path p onto the names that exist on disk,
+// matching each component case-insensitively when the exact name is
+// missing (SMB names are case-insensitive; most Unix file systems are
+// not). Components that match nothing are kept as given, so the result
+// can name a file about to be created. Exact matches cost one Lstat.
+func resolveCase(fsys vfs.FS, p string) string {
+	if p == "" {
+		return p
+	}
+	if _, err := fsys.Lstat(p); err == nil {
+		return p
+	}
+	parts := strings.Split(p, "/")
+	dir := ""
+	for i, comp := range parts {
+		cand := comp
+		if dir != "" {
+			cand = dir + "/" + comp
+		}
+		if _, err := fsys.Lstat(cand); err != nil {
+			if m, ok := findFold(fsys, dir, comp); ok {
+				parts[i] = m
+				if dir != "" {
+					cand = dir + "/" + m
+				} else {
+					cand = m
+				}
+			} else {
+				return strings.Join(parts, "/")
+			}
+		}
+		dir = cand
+	}
+	return dir
+}
+
+// findFold looks for an entry of directory dir whose name equals name
+// case-insensitively.
+func findFold(fsys vfs.FS, dir, name string) (string, bool) {
+	d, err := fsys.OpenFile(vfsName(dir), os.O_RDONLY, 0)
+	if err != nil {
+		return "", false
+	}
+	defer d.Close()
+	list, err := d.ReadDir(-1)
+	if err != nil {
+		return "", false
+	}
+	for _, e := range list {
+		if strings.EqualFold(e.Name(), name) {
+			return e.Name(), true
+		}
+	}
+	return "", false
 }

@@ -169,5 +169,15 @@ func (c *conn) dirEntry(share *Share, dir string, d fs.DirEntry) (smb2.DirEntry,
 		FileAttributes: info.FileAttributes,
 		FileID:         info.IndexNumber,
 		Name:           d.Name(),
+		ShortName:      dirShortName(d.Name()),
 	}, true
+}
+
+// dirShortName is the 8.3 name listed for an entry, the same one
+// FileAlternateNameInformation reports ("." and ".." have none).
+func dirShortName(name string) string {
+	if name == "." || name == ".." {
+		return ""
+	}
+	return shortName(name)
 }

@@ -60,27 +60,28 @@ func fitOutput(out []byte, maxLen uint32, min int) response {
 	return response{status: smb2.StatusBufferOverflow, body: smb2.AppendOutputResponse(nil, out[:maxLen])}
 }
 
-// minInfoSize returns the fixed part of a variable-length class, or 0
-// for fixed-size classes.
+// minInfoSize returns the size of a variable-length class's C structure
+// (fixed part plus alignment, as Windows measures it), or 0 for
+// fixed-size classes.
 func minInfoSize(infoType, class uint8) int {
 	if infoType == smb2.InfoFile {
 		switch class {
 		case smb2.FileAllInformation:
-			return 100
+			return 104
 		case smb2.FileNameInformation, smb2.FileNormalizedNameInformation, smb2.FileAlternateNameInformation:
-			return 4
-		case smb2.FileStreamInformation:
-			return 24
-		case smb2.FileFullEaInformation:
 			return 8
+		case smb2.FileStreamInformation:
+			return 32
+		case smb2.FileFullEaInformation:
+			return 12
 		}
 		return 0
 	}
 	switch class {
 	case smb2.FileFsVolumeInformation:
-		return 18
+		return 24
 	case smb2.FileFsAttributeInformation:
-		return 12
+		return 16
 	}
 	return 0
 }

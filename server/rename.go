@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strings"
+
 	"github.com/zerosmb/zerosmb/smb2"
 )
 
@@ -25,6 +27,12 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 	}
 	oldp := o.path()
 	share := o.tree.share
+	if !strings.EqualFold(newp, oldp) {
+		newp = resolveCase(share.FS, newp)
+	} else if dir, base := parentPath(newp); dir != "" {
+		// A case-only rename keeps the new spelling of the last component.
+		newp = resolveCase(share.FS, dir) + "/" + base
+	}
 	switch {
 	case oldp == "" || newp == "":
 		return smb2.StatusAccessDenied
