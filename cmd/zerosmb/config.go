@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,7 +64,28 @@ func loadConfig(path string) (*fileConfig, error) {
 			return nil, fmt.Errorf("config %s: [[share]] #%d needs both name and path", path, i+1)
 		}
 	}
+	if err := checkEnums(&fc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
 	return &fc, nil
+}
+
+// checkEnums validates the keys that take one of a fixed set of words, so
+// a typo in the file is reported with the file name rather than later.
+func checkEnums(fc *fileConfig) error {
+	for _, e := range []struct {
+		key, val string
+		ok       []string
+	}{
+		{"signing", fc.Signing, []string{"", "auto", "required", "mandatory"}},
+		{"log_format", fc.LogFormat, []string{"", "text", "json"}},
+		{"log_level", strings.ToLower(fc.LogLevel), []string{"", "debug", "info", "warn", "warning", "error"}},
+	} {
+		if !slices.Contains(e.ok, e.val) {
+			return fmt.Errorf("%s = %q: want one of %s", e.key, e.val, strings.Join(e.ok[1:], ", "))
+		}
+	}
+	return nil
 }
 
 // parseShareFlag parses NAME=DIR[,ro][,guest][,comment=TEXT].

@@ -102,7 +102,7 @@ func main() {
 
 func run(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, usage)
+		os.Stderr.WriteString(usage)
 		return 2
 	}
 	switch args[0] {
@@ -116,7 +116,7 @@ func run(args []string) int {
 		fmt.Println("zerosmb", version)
 		return 0
 	case "help", "-h", "--help":
-		fmt.Print(usage)
+		os.Stdout.WriteString(usage)
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "zerosmb: unknown command %q\n\n%s", args[0], usage)

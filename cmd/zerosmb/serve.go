@@ -21,12 +21,6 @@ import (
 	"github.com/zerosmb/zerosmb/vfs/osfs"
 )
 
-// serveOptions is the merged result of config file and flags.
-type serveOptions struct {
-	fc       fileConfig
-	explicit map[string]bool
-}
-
 // multiFlag collects repeated --share flags.
 type multiFlag []string
 
@@ -51,6 +45,27 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func cmdServe(args []string) int {
+	fc, help, err := parseServeArgs(args)
+	switch {
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\nRun 'zerosmb help' for usage.\n", err)
+		return 2
+	case help:
+		os.Stdout.WriteString(usage)
+		return 0
+	}
+	return serve(fc)
+}
+
+// defaultListen is the address served when neither --listen nor the
+// config file names one.
+const defaultListen = ":445"
+
+// parseServeArgs parses the arguments of `serve` and merges them over the
+// config file named by --config, if any: a flag given on the command line
+// wins over the file, the file wins over the defaults. help reports -h or
+// --help; fc is then nil.
+func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
@@ -66,28 +81,25 @@ func cmdServe(args []string) int {
 		workgroup  = fs.String("workgroup", "", "")
 		logFormat  = fs.String("log-format", "", "")
 		logLevel   = fs.String("log-level", "", "")
-		help       = fs.Bool("help", false, "")
 		shares     multiFlag
 	)
-	fs.BoolVar(help, "h", false, "")
+	fs.BoolVar(&help, "help", false, "")
+	fs.BoolVar(&help, "h", false, "")
 	fs.Var(&shares, "share", "")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\nRun 'zerosmb help' for usage.\n", err)
-		return 2
+		return nil, false, err
 	}
-	if *help {
-		fmt.Print(usage)
-		return 0
+	if help {
+		return nil, true, nil
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	fc := &fileConfig{}
+	fc = &fileConfig{}
 	if *configPath != "" {
 		if fc, err = loadConfig(*configPath); err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
-			return 2
+			return nil, false, err
 		}
 	}
 	override := func(name string, dst *string, v string) {
@@ -111,24 +123,21 @@ func cmdServe(args []string) int {
 	if set["recvfile-min"] {
 		n, err := parseSize(*recvMin)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb serve: --recvfile-min: %v\n", err)
-			return 2
+			return nil, false, fmt.Errorf("--recvfile-min: %w", err)
 		}
 		fc.RecvfileMin = &n
 	}
 	if set["max-io"] {
 		n, err := parseSize(*maxIO)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb serve: --max-io: %v\n", err)
-			return 2
+			return nil, false, fmt.Errorf("--max-io: %w", err)
 		}
 		fc.MaxIO = n
 	}
 	for _, s := range shares {
 		sc, err := parseShareFlag(s)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
-			return 2
+			return nil, false, err
 		}
 		fc.Shares = append(fc.Shares, sc)
 	}
@@ -137,10 +146,12 @@ func cmdServe(args []string) int {
 	case 1:
 		fc.Shares = append(fc.Shares, shareConfig{Name: "share", Path: pos[0]})
 	default:
-		fmt.Fprintf(os.Stderr, "zerosmb serve: at most one DIR argument (use --share NAME=DIR for more), got %q\n", pos)
-		return 2
+		return nil, false, fmt.Errorf("at most one DIR argument (use --share NAME=DIR for more), got %q", pos)
 	}
-	return serve(fc)
+	if fc.Listen == "" {
+		fc.Listen = defaultListen
+	}
+	return fc, false, nil
 }
 
 func newLogger(format, level string) (*slog.Logger, error) {
@@ -262,7 +273,7 @@ func serve(fc *fileConfig) int {
 	}
 	addr := fc.Listen
 	if addr == "" {
-		addr = ":445"
+		addr = defaultListen
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

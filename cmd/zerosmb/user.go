@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/zerosmb/zerosmb/auth"
 )
@@ -45,8 +47,8 @@ func cmdUser(args []string) int {
 			return 2
 		}
 		name := pos[0]
-		if strings.ContainsAny(name, ":\n\r") || strings.TrimSpace(name) == "" {
-			fmt.Fprintf(os.Stderr, "zerosmb user add: invalid user name %q\n", name)
+		if err := auth.ValidUserName(name); err != nil {
+			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", strings.TrimPrefix(err.Error(), "auth: "))
 			return 2
 		}
 		db, err := load(true)
@@ -54,15 +56,11 @@ func cmdUser(args []string) int {
 			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", err)
 			return 1
 		}
-		if isTerminal(os.Stdin) {
-			fmt.Fprintf(os.Stderr, "Password for %s (echoed; pipe it in to avoid that): ", name)
-		}
-		pw, err := bufio.NewReader(os.Stdin).ReadString('\n')
-		if err != nil && !(errors.Is(err, io.EOF) && pw != "") {
-			fmt.Fprintln(os.Stderr, "zerosmb user add: no password on stdin")
+		pw, err := readPassword(os.Stdin, name)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", err)
 			return 2
 		}
-		pw = strings.TrimRight(pw, "\r\n")
 		if pw == "" {
 			fmt.Fprintln(os.Stderr, "zerosmb user add: empty password refused")
 			return 2
@@ -109,6 +107,41 @@ func cmdUser(args []string) int {
 		return 2
 	}
 	return 0
+}
+
+// readPassword reads one line from in. On a terminal it prompts on
+// stderr and turns echo off while the password is typed.
+func readPassword(in *os.File, name string) (string, error) {
+	if isTerminal(in) {
+		restore, quiet := echoOff(in)
+		if quiet {
+			fmt.Fprintf(os.Stderr, "Password for %s: ", name)
+			defer fmt.Fprintln(os.Stderr)
+			// Give the terminal its echo back if interrupted.
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+			done := make(chan struct{})
+			defer close(done)
+			defer signal.Stop(sig)
+			go func() {
+				select {
+				case <-sig:
+					restore()
+					fmt.Fprintln(os.Stderr)
+					os.Exit(130)
+				case <-done:
+				}
+			}()
+		} else {
+			fmt.Fprintf(os.Stderr, "Password for %s (echoed; pipe it in to avoid that): ", name)
+		}
+		defer restore()
+	}
+	pw, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && pw != "") {
+		return "", errors.New("no password on stdin")
+	}
+	return strings.TrimRight(pw, "\r\n"), nil
 }
 
 func isTerminal(f *os.File) bool {
