@@ -164,9 +164,16 @@ func (c *conn) readLoop() error {
 func (c *conn) readFrame(fh [4]byte) error {
 	n, ok := smb2.FrameLength(fh[:])
 	if !ok {
+		// FrameLength reports 0 for other types; their (17-bit) length
+		// still says how much to skip.
+		n = int(fh[1]&1)<<16 | int(fh[2])<<8 | int(fh[3])
 		switch fh[0] {
 		case 0x85: // NetBIOS keepalive
-			return nil
+			if n > 1024 {
+				return errCloseConn
+			}
+			_, err := io.CopyN(io.Discard, c.nc, int64(n))
+			return err
 		case 0x81: // session request (port 139): answer positively
 			if n > 1024 {
 				return errCloseConn
