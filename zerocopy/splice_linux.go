@@ -17,8 +17,14 @@ import (
 // wantPipeSize is the pipe capacity a Receiver asks for.
 const wantPipeSize = 1 << 20
 
-// spliceFn is unix.Splice; tests replace it to exercise fallbacks.
-var spliceFn = unix.Splice
+// spliceFn is splice(2); tests replace it to exercise fallbacks.
+var spliceFn = splice
+
+// splice is unix.Splice with the count as int64 on every architecture.
+func splice(rfd int, roff *int64, wfd int, woff *int64, n int, flags int) (int64, error) {
+	k, err := unix.Splice(rfd, roff, wfd, woff, n, flags)
+	return int64(k), err
+}
 
 // RecvAvailable reports whether RecvFile can receive without copying
 // through user space.

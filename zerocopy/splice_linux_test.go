@@ -183,7 +183,7 @@ func TestRecvFileFallback(t *testing.T) {
 				if tt.fail(roff, woff) {
 					return 0, unix.EINVAL
 				}
-				return unix.Splice(rfd, roff, wfd, woff, n, flags)
+				return splice(rfd, roff, wfd, woff, n, flags)
 			})
 			r := NewReceiver()
 			defer r.Close()
@@ -275,4 +275,3 @@ func TestReceiverPipe(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
-
