@@ -58,6 +58,9 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 			return smb2.StatusAccessDenied
 		}
 	}
+	if dir, _ := parentPath(newp); c.srv.nodes.parentBlocksRename(share, dir, o) {
+		return smb2.StatusSharingViolation
+	}
 	if o.isDir && c.srv.nodes.hasOpens(share, oldp, true) {
 		return smb2.StatusAccessDenied
 	}
@@ -112,4 +115,22 @@ func (t *nodeTable) renamed(n *node, newp string) {
 		x.name = newp
 		x.mu.Unlock()
 	}
+}
+
+// parentBlocksRename reports whether an open of the destination
+// directory dir (other than the renamer's own) forbids adding an entry
+// to it: one that holds DELETE access or does not share write access.
+func (t *nodeTable) parentBlocksRename(share *Share, dir string, self *open) bool {
+	n := t.lookup(share, dir)
+	if n == nil {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, x := range n.opens {
+		if x != self && (x.access&accessDelete != 0 || x.shareAccess&smb2.FileShareWrite == 0) {
+			return true
+		}
+	}
+	return false
 }
