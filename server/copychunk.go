@@ -111,7 +111,7 @@ func (c *conn) copyChunk(o *open, req *smb2.IoctlRequest) ioctlResult {
 	if src == nil || src.sess != o.sess {
 		return ioctlErr(smb2.StatusObjectNameNotFound)
 	}
-	if src.access&fileReadData == 0 {
+	if src.access&(fileReadData|fileExecute) == 0 {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}
 	if st := checkCopyChunks(chunks); st != smb2.StatusSuccess {
@@ -121,7 +121,7 @@ func (c *conn) copyChunk(o *open, req *smb2.IoctlRequest) ioctlResult {
 	var total uint32
 	for i, ch := range chunks {
 		if st := copyChunkLocks(src, o, ch); st != smb2.StatusSuccess {
-			return ioctlErr(st)
+			return ioctlResult{st: st, out: appendCopyChunkResponse(nil, uint32(i), 0, total)}
 		}
 		n, err := copyRange(o.file, ch.dst, src.file, ch.src, int64(ch.n))
 		total += uint32(n)
@@ -129,9 +129,6 @@ func (c *conn) copyChunk(o *open, req *smb2.IoctlRequest) ioctlResult {
 			st := statusFromError(err)
 			if err == io.EOF {
 				st = smb2.StatusInvalidViewSize
-			}
-			if i == 0 && n == 0 {
-				return ioctlErr(st)
 			}
 			return ioctlResult{st: st, out: appendCopyChunkResponse(nil, uint32(i), uint32(n), total)}
 		}

@@ -63,7 +63,7 @@ func (c *conn) handleIoctl(r *request) response {
 		fid = o.id
 		res = c.fileIoctl(o, &req)
 	}
-	if res.st.IsError() {
+	if res.st.IsError() && res.out == nil {
 		return errResp(res.st)
 	}
 	if uint64(len(res.out)) > uint64(req.MaxOutputResponse) {
@@ -97,6 +97,15 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 		return ioctlResult{}
 	case smb2.FsctlGetCompression:
 		return ioctlResult{out: []byte{0, 0}} // COMPRESSION_FORMAT_NONE
+	case smb2.FsctlSetCompression:
+		// Only COMPRESSION_FORMAT_NONE, which is what every file has.
+		if len(req.Input) < 2 {
+			return ioctlErr(smb2.StatusInvalidParameter)
+		}
+		if binary.LittleEndian.Uint16(req.Input) != 0 {
+			return ioctlErr(smb2.StatusNotSupported)
+		}
+		return ioctlResult{}
 	case smb2.FsctlSetSparse:
 		return c.setSparse(o)
 	case smb2.FsctlQueryAllocatedRanges:

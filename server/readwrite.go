@@ -22,9 +22,9 @@ func init() {
 	handlers[smb2.Write] = (*conn).handleWrite
 }
 
-// appendOffset is the WRITE offset meaning "at end of file" for opens with
-// FILE_APPEND_DATA access (MS-SMB2 3.3.5.13).
-const appendOffset = math.MaxUint64
+// maxFileSize is the largest file size NTFS allows (16 TiB - 64 KiB);
+// WRITEs that would end past it fail with STATUS_INVALID_PARAMETER.
+const maxFileSize = 0xfffffff0000
 
 // handleRead is SMB2 READ.
 func (c *conn) handleRead(r *request) response {
@@ -61,7 +61,8 @@ func checkRead(o *open, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status
 	if o.access&(fileReadData|fileExecute) == 0 {
 		return 0, smb2.StatusAccessDenied
 	}
-	if req.Length > maxIO || req.Channel != smb2.ChannelNone || req.Offset > math.MaxInt64 {
+	if req.Length > maxIO || req.Channel != smb2.ChannelNone ||
+		req.Offset > math.MaxInt64 || uint64(req.Length) > math.MaxInt64-req.Offset {
 		return 0, smb2.StatusInvalidParameter
 	}
 	if req.Length == 0 {
@@ -180,20 +181,23 @@ func (c *conn) checkWrite(o *open, req *smb2.WriteRequest) (int64, smb2.Status) 
 		return 0, smb2.StatusInvalidParameter
 	}
 	off := req.Offset
-	// Append-only opens always write at end of file (MS-FSA 2.1.5.4), as
-	// does the all-ones offset.
-	if off == appendOffset || o.access&fileWriteData == 0 {
-		if o.access&fileAppendData == 0 {
-			return 0, smb2.StatusInvalidParameter
-		}
+	// Append-only opens (FILE_APPEND_DATA without FILE_WRITE_DATA) always
+	// write at end of file, whatever the offset, all-ones included.
+	if o.access&fileWriteData == 0 {
 		fi, err := o.file.Stat()
 		if err != nil {
 			return 0, statusFromError(err)
 		}
 		off = uint64(fi.Size())
 	}
-	if off > math.MaxInt64 || uint64(req.Length) > math.MaxInt64-off {
+	// Offsets past 2^63-1 and writes ending past the NTFS maximum file
+	// size are invalid; one ending exactly there does not fit (Windows'
+	// answers in smbtorture smb2.rw.invalid).
+	if off > math.MaxInt64 || (req.Length > 0 && uint64(req.Length) > maxFileSize-min(off, maxFileSize)) {
 		return 0, smb2.StatusInvalidParameter
+	}
+	if req.Length > 0 && off+uint64(req.Length) == maxFileSize {
+		return 0, smb2.StatusDiskFull
 	}
 	if o.node != nil && req.Length > 0 {
 		o.node.mu.Lock()
