@@ -714,3 +714,184 @@ func TestBadInputNegotiate(t *testing.T) {
 		}},
 	})
 }
+
+func TestBadInputCompound(t *testing.T) {
+	echoes := func(c *rawConn, n int) [][]byte {
+		var ms [][]byte
+		for range n {
+			m := c.msg(smb2.Echo, append(rawEcho(), 0, 0, 0, 0), nil)
+			ms = append(ms, m)
+		}
+		for i := range ms[:n-1] {
+			le.PutUint32(ms[i][smb2.OffNextCommand:], uint32(len(ms[i])))
+		}
+		return ms
+	}
+	hostileCases(t, []hostileCase{
+		{"64 elements answered", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.call(smb2.Echo, rawEcho(), nil) // collect more credits
+			c.write(rawFrame(echoes(c, 64)...))
+			if rs := c.recvAll(); len(rs) != 64 {
+				t.Fatalf("got %d responses, want 64", len(rs))
+			}
+		}},
+		{"65 elements", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.call(smb2.Echo, rawEcho(), nil)
+			c.write(rawFrame(echoes(c, 65)...))
+			c.expectClosed("65-element compound")
+		}},
+		{"NextCommand not 8-aligned", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			ms := echoes(c, 2)
+			ms[0] = ms[0][:len(ms[0])-1]
+			le.PutUint32(ms[0][smb2.OffNextCommand:], uint32(len(ms[0])))
+			c.write(rawFrame(ms...))
+			c.expectClosed("unaligned NextCommand")
+		}},
+		{"NextCommand past the frame", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			ms := echoes(c, 2)
+			le.PutUint32(ms[0][smb2.OffNextCommand:], 4096)
+			c.write(rawFrame(ms...))
+			c.expectClosed("NextCommand past the frame")
+		}},
+		{"NextCommand inside the header", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			ms := echoes(c, 2)
+			le.PutUint32(ms[0][smb2.OffNextCommand:], 8)
+			c.write(rawFrame(ms...))
+			c.expectClosed("NextCommand 8")
+		}},
+		{"trailing garbage after last element", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			// A lone message with junk after its body: the junk belongs to
+			// the message (NextCommand 0), so it is simply answered.
+			c.write(rawFrame(c.msg(smb2.Echo, append(rawEcho(), 1, 2, 3, 4, 5, 6, 7), nil)))
+			if r := c.recv(); r.hdr.Status != smb2.StatusSuccess {
+				t.Fatalf("ECHO with trailing bytes: %v", r.hdr.Status)
+			}
+		}},
+	})
+}
+
+func TestBadInputCredits(t *testing.T) {
+	hostileCases(t, []hostileCase{
+		{"MessageId reuse", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.call(smb2.Echo, rawEcho(), nil)
+			c.write(rawFrame(c.msg(smb2.Echo, rawEcho(), func(h *smb2.Header) { h.MessageID = 1 })))
+			c.expectClosed("reused MessageId")
+		}},
+		{"MessageId beyond granted credits", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.write(rawFrame(c.msg(smb2.Echo, rawEcho(), func(h *smb2.Header) { h.MessageID = 1 << 20 })))
+			c.expectClosed("MessageId beyond the window")
+		}},
+		{"MessageId 0xFFFFFFFFFFFFFFFF", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.write(rawFrame(c.msg(smb2.Echo, rawEcho(), func(h *smb2.Header) { h.MessageID = ^uint64(0) })))
+			c.expectClosed("MessageId all ones")
+		}},
+		{"CreditCharge larger than granted", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.write(rawFrame(c.msg(smb2.Echo, rawEcho(), func(h *smb2.Header) { h.CreditCharge = 10000 })))
+			c.expectClosed("CreditCharge 10000")
+		}},
+		{"CreditCharge 0 for a 1 MiB READ", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			id, st := c.create("credit.bin", rawDispOverwriteIf)
+			if st != smb2.StatusSuccess {
+				t.Fatal(st)
+			}
+			c.expectStatus("1 MiB READ, charge 0", smb2.Read, rawRead(id, 0, 1<<20),
+				func(h *smb2.Header) { h.CreditCharge = 0 }, smb2.StatusInvalidParameter)
+			c.expectStatus("1 MiB READ, charge 15", smb2.Read, rawRead(id, 0, 1<<20),
+				func(h *smb2.Header) { h.CreditCharge = 15 }, smb2.StatusInvalidParameter)
+			// The connection is still in sync.
+			c.expectStatus("1 MiB READ, charge 16", smb2.Read, rawRead(id, 0, 1<<20),
+				func(h *smb2.Header) { h.CreditCharge = 16 }, smb2.StatusEndOfFile)
+		}},
+		{"65535 credits requested repeatedly", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			for i := range 50 {
+				c.call(smb2.Echo, rawEcho(), func(h *smb2.Header) { h.Credits = 0xffff })
+				if c.credits > maxCredits {
+					t.Fatalf("after %d requests the client holds %d credits (> %d)", i+1, c.credits, maxCredits)
+				}
+			}
+			if c.credits < maxCredits/2 {
+				t.Errorf("client holds only %d credits; the grant looks broken", c.credits)
+			}
+		}},
+	})
+}
+
+func TestBadInputIdentifiers(t *testing.T) {
+	bogusID := smb2.FileID{Persistent: 0x1234, Volatile: 0x5678}
+	hostileCases(t, []hostileCase{
+		{"bogus SessionId", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.sid = 0xdeadbeef
+			c.expectStatus("TREE_CONNECT", smb2.TreeConnect, rawTreeConnect(`\\x\share`), nil, smb2.StatusUserSessionDeleted)
+			c.expectStatus("SESSION_SETUP", smb2.SessionSetup, rawSessionSetup(rawNTLM(1, 32)), nil, smb2.StatusUserSessionDeleted)
+			c.expectStatus("LOGOFF", smb2.Logoff, rawEcho(), nil, smb2.StatusUserSessionDeleted)
+		}},
+		{"another session's id after logoff", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			c.expectStatus("LOGOFF", smb2.Logoff, rawEcho(), nil, smb2.StatusSuccess)
+			c.expectStatus("CREATE after LOGOFF", smb2.Create, rawCreate("x", rawDispOpen), nil, smb2.StatusUserSessionDeleted)
+		}},
+		{"bogus TreeId", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			c.tid = 0x7777
+			c.expectStatus("CREATE", smb2.Create, rawCreate("x", rawDispOpen), nil, smb2.StatusNetworkNameDeleted)
+		}},
+		{"bogus FileId", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			c.expectStatus("READ", smb2.Read, rawRead(bogusID, 0, 10), nil, smb2.StatusFileClosed)
+			c.expectStatus("WRITE", smb2.Write, rawWrite(bogusID, 0, []byte("x")), nil, smb2.StatusFileClosed)
+			c.expectStatus("CLOSE", smb2.Close, rawClose(bogusID), nil, smb2.StatusFileClosed)
+			c.expectStatus("QUERY_DIRECTORY", smb2.QueryDirectory, rawQueryDir(bogusID, "*", 4096), nil, smb2.StatusFileClosed)
+			c.expectStatus("CLOSE AnyFileID", smb2.Close, rawClose(smb2.AnyFileID), nil, smb2.StatusFileClosed)
+		}},
+		{"FileId of a closed file", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			id, st := c.create("closed.txt", rawDispOverwriteIf)
+			if st != smb2.StatusSuccess {
+				t.Fatal(st)
+			}
+			c.expectStatus("CLOSE", smb2.Close, rawClose(id), nil, smb2.StatusSuccess)
+			c.expectStatus("READ after CLOSE", smb2.Read, rawRead(id, 0, 10), nil, smb2.StatusFileClosed)
+			c.expectStatus("CLOSE twice", smb2.Close, rawClose(id), nil, smb2.StatusFileClosed)
+		}},
+		{"unknown command 0x0013", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			c.write(rawFrame(c.msg(0x0013, rawEcho(), nil)))
+			c.expectClosed("command 0x13")
+		}},
+		{"unknown command 0xFFFF", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			c.write(rawFrame(c.msg(0xffff, rawEcho(), nil)))
+			c.expectClosed("command 0xFFFF")
+		}},
+		{"client sends a response", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			c.write(rawFrame(c.msg(smb2.Echo, rawEcho(), func(h *smb2.Header) { h.Flags |= smb2.FlagResponse })))
+			c.expectClosed("response flag")
+		}},
+	})
+}

@@ -127,6 +127,12 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 		c.log.Warn("client sent a response; closing")
 		return errCloseConn
 	}
+	if hdr.Command > smb2.OplockBreak {
+		// MS-SMB2 3.3.5.2.6: an unknown command code means disconnect,
+		// without an error response.
+		c.log.Warn("unknown command; closing", "command", uint16(hdr.Command))
+		return errCloseConn
+	}
 	if hdr.Command == smb2.Cancel {
 		c.handleCancel(r)
 		return nil
