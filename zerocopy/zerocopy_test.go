@@ -177,3 +177,53 @@ func TestCopyDiscard(t *testing.T) {
 		t.Errorf("err = %v, want ErrUnexpectedEOF", err)
 	}
 }
+
+// FuzzCopy checks the frame invariants of CopySend and CopyRecv for
+// arbitrary file sizes, offsets and lengths: the frame always carries
+// exactly n payload bytes, the file's bytes then zeros, and CopyRecv writes
+// exactly [off, off+n).
+func FuzzCopy(f *testing.F) {
+	f.Add(uint32(100), uint32(0), uint32(100), []byte("h"))
+	f.Add(uint32(10), uint32(5), uint32(70000), []byte{})
+	f.Add(uint32(0), uint32(1000), uint32(1), []byte("header"))
+	f.Fuzz(func(t *testing.T, size, off, n uint32, hdr []byte) {
+		size, off, n = size%(200<<10), off%(200<<10), n%(200<<10)
+		content := randBytes(int(size), uint64(size))
+		var out bytes.Buffer
+		padded, err := CopySend(&out, hdr, &memFile{data: content}, int64(off), int64(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		avail := min(int64(n), max(int64(size)-int64(off), 0))
+		if padded != int64(n)-avail {
+			t.Fatalf("padded = %d, want %d", padded, int64(n)-avail)
+		}
+		frame := out.Bytes()
+		if len(frame) != len(hdr)+int(n) || !bytes.Equal(frame[:len(hdr)], hdr) {
+			t.Fatalf("frame length %d, want %d", len(frame), len(hdr)+int(n))
+		}
+		payload := frame[len(hdr):]
+		if !bytes.Equal(payload[:avail], content[min(int(off), len(content)):][:avail]) ||
+			!bytes.Equal(payload[avail:], make([]byte, int64(n)-avail)) {
+			t.Fatal("payload is not file bytes followed by zeros")
+		}
+
+		dst := &memFile{data: bytes.Repeat([]byte{0xEE}, int(size))}
+		w, err := CopyRecv(bytes.NewReader(payload), dst, int64(off), int64(n))
+		if err != nil || w != int64(n) {
+			t.Fatalf("CopyRecv = %d, %v", w, err)
+		}
+		for i, b := range dst.data {
+			inRange := i >= int(off) && i < int(off+n)
+			if !inRange && i < int(size) && b != 0xEE {
+				t.Fatalf("byte %d outside [off, off+n) changed", i)
+			}
+			if !inRange && i >= int(size) && b != 0 {
+				t.Fatalf("hole byte %d is %#x", i, b)
+			}
+			if inRange && b != payload[i-int(off)] {
+				t.Fatalf("byte %d not written", i)
+			}
+		}
+	})
+}
