@@ -163,6 +163,9 @@ func (fsys *FS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, err
 	var n *node
 	if p == "." {
 		n = t.root
+		if create && flag&os.O_EXCL != 0 {
+			return nil, perr("open", name, fs.ErrExist)
+		}
 	} else {
 		d, base, err := t.parent(p)
 		if err != nil {
@@ -277,29 +280,29 @@ func (fsys *FS) Rename(oldname, newname string) error {
 	if err != nil {
 		return perr("rename", oldname, err)
 	}
+	nd, nbase, err := t.parent(np) // both parents resolve first, as in rename(2)
+	if err != nil {
+		return perr("rename", newname, err)
+	}
 	n := od.kids[obase]
 	if n == nil {
 		return perr("rename", oldname, fs.ErrNotExist)
 	}
-	nd, nbase, err := t.parent(np)
-	if err != nil {
-		return perr("rename", newname, err)
-	}
 	if op == np {
 		return nil
 	}
-	if n.mode.IsDir() && strings.HasPrefix(np, op+"/") {
+	// Checks in the order osfs (os.Root, then rename(2)) makes them.
+	old := nd.kids[nbase]
+	switch {
+	case old == n:
+		return nil
+	case old != nil && old.mode.IsDir():
+		return perr("rename", newname, fs.ErrExist)
+	case n.mode.IsDir() && strings.HasPrefix(np, op+"/"):
 		return perr("rename", newname, syscall.EINVAL)
-	}
-	if old := nd.kids[nbase]; old != nil {
-		switch {
-		case old == n:
-			return nil
-		case old.mode.IsDir():
-			return perr("rename", newname, fs.ErrExist)
-		case n.mode.IsDir():
-			return perr("rename", newname, syscall.ENOTDIR)
-		}
+	case old != nil && n.mode.IsDir():
+		return perr("rename", newname, syscall.ENOTDIR)
+	case old != nil:
 		old.nlink = 0
 	}
 	now := time.Now()
