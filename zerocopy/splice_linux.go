@@ -3,6 +3,7 @@
 package zerocopy
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,9 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// errAppend refuses receiving into a file opened with O_APPEND.
+var errAppend = errors.New("zerocopy: file is opened with O_APPEND")
 
 // wantPipeSize is the pipe capacity a Receiver asks for.
 const wantPipeSize = 1 << 20
@@ -128,7 +132,7 @@ func devNullFD() int {
 // drains the pipe completely into f at an explicit offset before reading
 // more; it never writes outside [off, off+n). If the socket or file cannot
 // splice (EINVAL before any byte moved), it reads into a pooled buffer and
-// pwrites instead. f must not be opened with O_APPEND.
+// pwrites instead. A file opened with O_APPEND is refused (*FileError).
 //
 // If writing f fails, RecvFile consumes and discards the rest of the payload
 // and returns a *FileError: the stream is still in sync. Any other error
@@ -152,6 +156,11 @@ func (r *Receiver) RecvFile(conn syscall.Conn, f Sink, off, n int64) (written in
 	st := receiver{r: r, file: -1, off: off, remain: n}
 	cerr := fc.Control(func(ffd uintptr) {
 		st.file = int(ffd)
+		// O_APPEND would make pwrite ignore the offset (and splice refuse
+		// it): refuse the write but keep the stream in sync.
+		if fl, err := unix.FcntlInt(ffd, unix.F_GETFL, 0); err == nil && fl&unix.O_APPEND != 0 {
+			st.ferr = errAppend
+		}
 		st.run(sc)
 	})
 	if st.err == nil && cerr != nil {

@@ -275,3 +275,31 @@ func TestReceiverPipe(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+func TestRecvFileAppendRefused(t *testing.T) {
+	tf := tempFile(t, []byte("keep"))
+	f, err := os.OpenFile(tf.Name(), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := NewReceiver()
+	defer r.Close()
+	client, server := tcpPair(t)
+	go func() {
+		client.Write(make([]byte, 100000))
+		client.Write([]byte("NEXT"))
+	}()
+	server.SetReadDeadline(time.Now().Add(10 * time.Second))
+	w, err := r.RecvFile(server, f, 0, 100000)
+	if !errors.Is(err, errAppend) || w != 0 {
+		t.Fatalf("RecvFile = %d, %v; want 0, errAppend", w, err)
+	}
+	next := make([]byte, 4)
+	if _, err := io.ReadFull(server, next); err != nil || string(next) != "NEXT" {
+		t.Fatalf("after refused payload read %q, %v; want NEXT", next, err)
+	}
+	if got, _ := os.ReadFile(tf.Name()); string(got) != "keep" {
+		t.Errorf("file changed to %q", got)
+	}
+}
