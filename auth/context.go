@@ -150,7 +150,8 @@ func (c *Context) stepInitial(in []byte) ([]byte, error) {
 	if idx < 0 {
 		return nil, errors.New("spnego: client does not offer NTLMSSP")
 	}
-	c.mechList = init.mechList
+	// Copy: the input aliases the caller's request buffer, which is reused.
+	c.mechList = append([]byte(nil), init.mechList...)
 	if idx != 0 || len(init.mechToken) == 0 {
 		// The optimistic token (if any) belongs to another mechanism; ask
 		// for an NTLMSSP NEGOTIATE and insist on a mechListMIC (RFC 4178 4.2.2).
