@@ -188,7 +188,7 @@ func (fsys *FS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, err
 		if write || create || trunc {
 			return nil, perr("open", name, syscall.EISDIR)
 		}
-	} else if trunc && write && len(n.data) > 0 {
+	} else if trunc && len(n.data) > 0 { // as Linux does, even with O_RDONLY
 		n.data = nil
 		n.touch(time.Now())
 	}
