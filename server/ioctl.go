@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/binary"
 	"math"
+	"net"
 	"slices"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -49,7 +50,10 @@ func (c *conn) handleIoctl(r *request) response {
 		// Linux clients take it as "no DFS here".
 		return errResp(smb2.StatusFSDriverRequired)
 	case smb2.FsctlQueryNetworkInterfaceInfo:
-		return errResp(smb2.StatusNotSupported) // no multichannel
+		if req.FileID != smb2.AnyFileID { // 3.3.5.15.11
+			return errResp(smb2.StatusInvalidParameter)
+		}
+		res = ioctlResult{out: appendNetworkInterfaceInfo(nil, c.nc.LocalAddr())}
 	case smb2.FsctlPipeWait:
 		if r.tree == nil || !r.tree.ipc {
 			return errResp(smb2.StatusInvalidDeviceRequest)
@@ -249,4 +253,30 @@ func setZeroData(o *open, in []byte) ioctlResult {
 		off += int64(len(chunk))
 	}
 	return ioctlResult{}
+}
+
+// appendNetworkInterfaceInfo appends one NETWORK_INTERFACE_INFO entry
+// (MS-SMB2 2.2.32.5) for the address the client connected to. The server
+// has no multichannel, so this just tells the client what it already
+// uses; an address that is not TCP yields an empty list.
+func appendNetworkInterfaceInfo(dst []byte, addr net.Addr) []byte {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return dst
+	}
+	le := binary.LittleEndian
+	dst = le.AppendUint32(dst, 0) // Next: last entry
+	dst = le.AppendUint32(dst, 1) // IfIndex
+	dst = le.AppendUint32(dst, 0) // Capability: neither RSS nor RDMA
+	dst = le.AppendUint32(dst, 0) // Reserved
+	dst = le.AppendUint64(dst, 1000_000_000)
+	var sa [128]byte // SOCKADDR_STORAGE
+	if ip4 := ta.IP.To4(); ip4 != nil {
+		le.PutUint16(sa[0:], 0x0002) // InterNetwork
+		copy(sa[4:8], ip4)
+	} else {
+		le.PutUint16(sa[0:], 0x0017) // InterNetworkV6
+		copy(sa[8:24], ta.IP.To16())
+	}
+	return append(dst, sa[:]...)
 }
