@@ -81,6 +81,7 @@ type FileError struct {
 	Err error
 }
 
+// Error describes the failed file write.
 func (e *FileError) Error() string { return "zerocopy: writing file: " + e.Err.Error() }
 
 // Unwrap returns the underlying error.
