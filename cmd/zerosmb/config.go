@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -114,8 +115,8 @@ func parseShareFlag(v string) (shareConfig, error) {
 }
 
 // parseSize parses a byte count with an optional K/M/G (KiB/MiB/GiB) suffix.
-func parseSize(s string) (int64, error) {
-	s = strings.TrimSpace(strings.ToUpper(s))
+func parseSize(in string) (int64, error) {
+	s := strings.TrimSpace(strings.ToUpper(in))
 	mult := int64(1)
 	for _, suf := range []struct {
 		s string
@@ -129,7 +130,10 @@ func parseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad size %q", s)
+		return 0, fmt.Errorf("bad size %q: want a byte count with optional suffix K, M or G", in)
+	}
+	if n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("size %q is too large", in)
 	}
 	return n * mult, nil
 }
