@@ -1,0 +1,369 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Options configure a benchmark run.
+type Options struct {
+	Size    int64    // bytes moved per run (and size of the test file)
+	Reps    int      // runs per case and server
+	Cases   []string // substrings of case names to keep (empty: all)
+	Servers []string // server names to keep (empty: all)
+	Quick   bool     // the key cases only
+	Depth   int      // outstanding requests per client (0: by I/O size)
+	Exe     string   // zerosmb binary; default os.Executable
+	TmpDir  string   // tmpfs directory for the share; default /dev/shm
+	Log     io.Writer
+}
+
+// Case is one workload: direction, I/O size, signing, concurrent clients.
+type Case struct {
+	Write   bool
+	IO      int
+	Signed  bool
+	Clients int
+}
+
+// Name is the case's short name, e.g. "read-1m-unsigned-c8".
+func (c Case) Name() string {
+	dir, sg := "read", "unsigned"
+	if c.Write {
+		dir = "write"
+	}
+	if c.Signed {
+		sg = "signed"
+	}
+	return fmt.Sprintf("%s-%s-%s-c%d", dir, sizeName(c.IO), sg, c.Clients)
+}
+
+func sizeName(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%dm", n>>20)
+	}
+	return fmt.Sprintf("%dk", n>>10)
+}
+
+// Result is the measurement of one run of one case against one server.
+type Result struct {
+	Case      Case
+	Server    string
+	Rep       int
+	Bytes     int64
+	Wall      time.Duration
+	ServerCPU time.Duration
+	ClientCPU time.Duration
+}
+
+// AllCases returns the full matrix, or the key cases when quick.
+func AllCases(quick bool) []Case {
+	var cs []Case
+	for _, clients := range []int{1, 8} {
+		for _, w := range []bool{false, true} {
+			for _, sg := range []bool{false, true} {
+				for _, io := range []int{64 << 10, 1 << 20, 8 << 20} {
+					c := Case{Write: w, IO: io, Signed: sg, Clients: clients}
+					if quick && !isKeyCase(c) {
+						continue
+					}
+					cs = append(cs, c)
+				}
+			}
+		}
+	}
+	return cs
+}
+
+// isKeyCase reports the cases the targets are stated for.
+func isKeyCase(c Case) bool {
+	if c.Signed {
+		return !c.Write && c.IO == 1<<20
+	}
+	return c.IO != 8<<20 || !c.Write
+}
+
+func match(name string, filters []string) bool {
+	if len(filters) == 0 {
+		return true
+	}
+	for _, f := range filters {
+		if f != "" && strings.Contains(name, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// Run performs the benchmark and returns every measurement.
+func Run(o Options) ([]Result, error) {
+	logf := func(format string, a ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", a...)
+		}
+	}
+	if o.Reps <= 0 {
+		o.Reps = 5
+	}
+	if o.Exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		o.Exe = exe
+	}
+	if o.TmpDir == "" {
+		o.TmpDir = "/dev/shm"
+	}
+	var cases []Case
+	for _, c := range AllCases(o.Quick) {
+		if match(c.Name(), o.Cases) {
+			cases = append(cases, c)
+		}
+	}
+	var servers []string
+	for _, s := range AllServers {
+		if len(o.Servers) == 0 || contains(o.Servers, s) {
+			servers = append(servers, s)
+		}
+	}
+	if len(cases) == 0 || len(servers) == 0 {
+		return nil, fmt.Errorf("bench: no cases or servers selected")
+	}
+	dir, err := os.MkdirTemp(o.TmpDir, "zerosmb-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	e := &env{dir: dir, share: filepath.Join(dir, "share"), exe: o.Exe, log: o.Log}
+	if err := e.prepare(o.Size); err != nil {
+		return nil, err
+	}
+	targets := map[string]*target{}
+	defer func() {
+		for _, t := range targets {
+			t.stop()
+		}
+	}()
+	for _, s := range servers {
+		if strings.HasPrefix(s, "samba") {
+			if err := ensureSamba(logf); err != nil {
+				return nil, err
+			}
+		}
+		t, err := e.start(s)
+		if err != nil {
+			return nil, err
+		}
+		targets[s] = t
+		logf("started %s on %s (pid %d)", s, t.addr, t.pid())
+	}
+	var results []Result
+	for _, c := range cases {
+		for rep := 0; rep < o.Reps; rep++ {
+			for i := range servers {
+				s := servers[(i+rep)%len(servers)] // rotate the order each rep
+				if isFloor(s) && c.Signed {
+					continue // the floor has no signing; signed rows use the unsigned floor
+				}
+				r, err := runOnce(e, targets[s], c, o.Size, o.Depth)
+				if err != nil {
+					return results, fmt.Errorf("%s on %s: %w", c.Name(), s, err)
+				}
+				r.Rep = rep
+				results = append(results, r)
+				logf("%-26s %-15s rep %d: %6.3f s  server %.3f s/GiB  client %.3f s/GiB  %.2f GiB/s",
+					c.Name(), s, rep, r.Wall.Seconds(), perGiB(r.ServerCPU, r.Bytes), perGiB(r.ClientCPU, r.Bytes), gibPerSec(r))
+			}
+		}
+	}
+	return results, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare creates the share with the read file (random-ish data) and a
+// preallocated write file of the same size, so every WRITE overwrites
+// allocated tmpfs pages.
+func (e *env) prepare(size int64) error {
+	if err := os.MkdirAll(e.share, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(e.share, readName))
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<20)
+	for i := range buf {
+		buf[i] = byte(i*131 + i>>9)
+	}
+	for off := int64(0); off < size; off += int64(len(buf)) {
+		buf[0], buf[1] = byte(off>>20), byte(off>>28)
+		if _, err := f.Write(buf[:min(int64(len(buf)), size-off)]); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	w, err := os.Create(filepath.Join(e.share, writeName))
+	if err != nil {
+		return err
+	}
+	if err := unix.Fallocate(int(w.Fd()), 0, 0, size); err != nil {
+		w.Close()
+		return fmt.Errorf("bench: fallocate: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return e.setupUsers()
+}
+
+// depthFor keeps about 32 MiB outstanding per client, 2 to 16 requests.
+func depthFor(io int) int { return min(max((32<<20)/io, 2), 16) }
+
+// mover is one connected client of either kind.
+type mover interface {
+	move(off, n int64) (int64, error)
+	close()
+}
+
+type smbMover struct {
+	c     *Client
+	id    FileID
+	write bool
+	io    int
+	depth int
+}
+
+func (m *smbMover) move(off, n int64) (int64, error) {
+	moved, err := m.c.Transfer(m.id, m.write, off, n, m.io, m.depth)
+	if err == nil && m.c.cfg.Sign && m.c.Unsigned() > 0 {
+		err = fmt.Errorf("bench: %d responses unsigned on a signed session", m.c.Unsigned())
+	}
+	return moved, err
+}
+
+func (m *smbMover) close() {
+	m.c.CloseFile(m.id)
+	m.c.Close()
+}
+
+type floorMover struct {
+	c     *floorClient
+	write bool
+	io    int
+}
+
+func (m *floorMover) move(off, n int64) (int64, error) { return m.c.transfer(m.write, off, n, m.io) }
+func (m *floorMover) close()                           { m.c.conn.Close() }
+
+func connect(e *env, t *target, c Case, depth int) (mover, error) {
+	if isFloor(t.name) {
+		fc, err := dialFloor(t.addr)
+		if err != nil {
+			return nil, err
+		}
+		return &floorMover{c: fc, write: c.Write, io: c.IO}, nil
+	}
+	cl, err := Dial(ClientConfig{Addr: t.addr, Share: "share", User: e.user, Password: e.password, Sign: c.Signed})
+	if err != nil {
+		return nil, err
+	}
+	name := readName
+	if c.Write {
+		name = writeName
+	}
+	id, err := cl.Open(name, c.Write)
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	if depth <= 0 {
+		depth = depthFor(c.IO)
+	}
+	return &smbMover{c: cl, id: id, write: c.Write, io: c.IO, depth: depth}, nil
+}
+
+// runOnce connects c.Clients clients, then measures only the data phase:
+// each client moves its own contiguous share of size bytes.
+func runOnce(e *env, t *target, c Case, size int64, depth int) (Result, error) {
+	ms := make([]mover, c.Clients)
+	defer func() {
+		for _, m := range ms {
+			if m != nil {
+				m.close()
+			}
+		}
+	}()
+	for i := range ms {
+		m, err := connect(e, t, c, depth)
+		if err != nil {
+			return Result{}, err
+		}
+		ms[i] = m
+	}
+	chunk := size / int64(c.Clients) / int64(c.IO) * int64(c.IO)
+	if chunk == 0 {
+		return Result{}, fmt.Errorf("bench: size %d too small for %d clients of %d bytes", size, c.Clients, c.IO)
+	}
+	cpu0, err := TreeCPU(t.pid())
+	if err != nil {
+		return Result{}, err
+	}
+	self0, t0 := selfCPU(), time.Now()
+	var wg sync.WaitGroup
+	moved := make([]int64, len(ms))
+	errs := make([]error, len(ms))
+	for i, m := range ms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			moved[i], errs[i] = m.move(int64(i)*chunk, chunk)
+		}()
+	}
+	wg.Wait()
+	wall, self1 := time.Since(t0), selfCPU()
+	cpu1, err := TreeCPU(t.pid())
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Case: c, Server: t.name, Wall: wall, ServerCPU: cpu1 - cpu0, ClientCPU: self1 - self0}
+	for i := range ms {
+		if errs[i] != nil {
+			return r, errs[i]
+		}
+		r.Bytes += moved[i]
+	}
+	return r, nil
+}
+
+func perGiB(d time.Duration, bytes int64) float64 {
+	if bytes == 0 {
+		return 0
+	}
+	return d.Seconds() / (float64(bytes) / (1 << 30))
+}
+
+func gibPerSec(r Result) float64 {
+	if r.Wall <= 0 {
+		return 0
+	}
+	return float64(r.Bytes) / (1 << 30) / r.Wall.Seconds()
+}

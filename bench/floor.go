@@ -1,0 +1,242 @@
+package bench
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// The kernel floor: a server that moves file bytes over TCP and does nothing
+// else. The wire protocol is a 17-byte request — op ('R' or 'W'), offset
+// and length as little-endian uint64 — after which the server sends length
+// bytes of the file (READ) or receives length bytes into the file at
+// offset and answers one byte (WRITE). A connection may carry many
+// requests.
+
+// FloorMode selects how the floor server moves bytes.
+type FloorMode string
+
+// Floor modes.
+const (
+	FloorZeroCopy FloorMode = "zerocopy" // sendfile for READ, splice for WRITE
+	FloorCopy     FloorMode = "copy"     // pread+write for READ, read+pwrite for WRITE
+)
+
+const floorReqSize = 17
+
+// ServeFloor accepts connections on ln until it is closed, sending
+// readPath for READ and receiving into writePath for WRITE, with mode. Each
+// connection runs on blocking file descriptors so the program does nothing
+// but the system calls that move the data.
+func ServeFloor(ln net.Listener, readPath, writePath string, mode FloorMode) error {
+	rf, err := os.Open(readPath)
+	if err != nil {
+		return fmt.Errorf("bench: floor: %w", err)
+	}
+	defer rf.Close()
+	wf, err := os.OpenFile(writePath, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("bench: floor: %w", err)
+	}
+	defer wf.Close()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer c.Close()
+			if err := serveFloorConn(c.(*net.TCPConn), rf, wf, mode); err != nil && err != io.EOF {
+				fmt.Fprintln(os.Stderr, "floor:", err)
+			}
+		}()
+	}
+}
+
+func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
+	sf, err := c.File() // a blocking dup of the socket
+	if err != nil {
+		return err
+	}
+	defer sf.Close()
+	sock, rfd, wfd := int(sf.Fd()), int(rf.Fd()), int(wf.Fd())
+	var pipe [2]int
+	var buf []byte
+	if mode == FloorZeroCopy {
+		if err := unix.Pipe2(pipe[:], unix.O_CLOEXEC); err != nil {
+			return err
+		}
+		defer unix.Close(pipe[0])
+		defer unix.Close(pipe[1])
+		unix.FcntlInt(uintptr(pipe[0]), unix.F_SETPIPE_SZ, 1<<20)
+	} else {
+		buf = make([]byte, 1<<20)
+	}
+	var req [floorReqSize]byte
+	for {
+		if _, err := io.ReadFull(sf, req[:]); err != nil {
+			return err
+		}
+		off := int64(binary.LittleEndian.Uint64(req[1:]))
+		n := int64(binary.LittleEndian.Uint64(req[9:]))
+		switch {
+		case req[0] == 'R' && mode == FloorZeroCopy:
+			err = floorSendfile(sock, rfd, off, n)
+		case req[0] == 'R':
+			err = floorPreadWrite(sock, rfd, off, n, buf)
+		case req[0] == 'W' && mode == FloorZeroCopy:
+			err = floorSplice(sock, wfd, pipe, off, n)
+		case req[0] == 'W':
+			err = floorReadPwrite(sock, wfd, off, n, buf)
+		default:
+			err = fmt.Errorf("bench: floor: bad op %q", req[0])
+		}
+		if err == nil && req[0] == 'W' {
+			_, err = unix.Write(sock, []byte{1})
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func floorSendfile(sock, file int, off, n int64) error {
+	for n > 0 {
+		k, err := unix.Sendfile(sock, file, &off, int(min(n, 1<<30)))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sendfile: %w", err)
+		}
+		if k == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		n -= int64(k)
+	}
+	return nil
+}
+
+func floorPreadWrite(sock, file int, off, n int64, buf []byte) error {
+	for n > 0 {
+		k, err := unix.Pread(file, buf[:min(n, int64(len(buf)))], off)
+		if err != nil || k == 0 {
+			return fmt.Errorf("pread: %v", err)
+		}
+		for p := buf[:k]; len(p) > 0; {
+			w, err := unix.Write(sock, p)
+			if err != nil && err != unix.EINTR {
+				return fmt.Errorf("write: %w", err)
+			}
+			p = p[max(w, 0):]
+		}
+		off += int64(k)
+		n -= int64(k)
+	}
+	return nil
+}
+
+func floorSplice(sock, file int, pipe [2]int, off, n int64) error {
+	for n > 0 {
+		k, err := unix.Splice(sock, nil, pipe[1], nil, int(min(n, 1<<20)), unix.SPLICE_F_MOVE)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("splice in: %w", err)
+		}
+		if k == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		n -= k
+		for k > 0 {
+			w, err := unix.Splice(pipe[0], nil, file, &off, int(k), unix.SPLICE_F_MOVE)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("splice out: %w", err)
+			}
+			k -= w
+		}
+	}
+	return nil
+}
+
+func floorReadPwrite(sock, file int, off, n int64, buf []byte) error {
+	for n > 0 {
+		k, err := unix.Read(sock, buf[:min(n, int64(len(buf)))])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || k == 0 {
+			return fmt.Errorf("read: %v", err)
+		}
+		for p := buf[:k]; len(p) > 0; {
+			w, err := unix.Pwrite(file, p, off)
+			if err != nil {
+				return fmt.Errorf("pwrite: %w", err)
+			}
+			p, off = p[w:], off+int64(w)
+		}
+		n -= int64(k)
+	}
+	return nil
+}
+
+// floorClient drives a floor server the way Client drives an SMB server.
+type floorClient struct {
+	conn net.Conn
+	sink []byte
+}
+
+func dialFloor(addr string) (*floorClient, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &floorClient{conn: c}, nil
+}
+
+// transfer moves length bytes at off, writing in ioSize chunks.
+func (c *floorClient) transfer(write bool, off, length int64, ioSize int) (int64, error) {
+	var req [floorReqSize]byte
+	req[0] = 'R'
+	if write {
+		req[0] = 'W'
+	}
+	binary.LittleEndian.PutUint64(req[1:], uint64(off))
+	binary.LittleEndian.PutUint64(req[9:], uint64(length))
+	if _, err := c.conn.Write(req[:]); err != nil {
+		return 0, err
+	}
+	if len(c.sink) < ioSize {
+		c.sink = make([]byte, ioSize)
+	}
+	if !write {
+		var n int64
+		for n < length {
+			k, err := c.conn.Read(c.sink[:min(int64(len(c.sink)), length-n)])
+			n += int64(k)
+			if err != nil {
+				return n, err
+			}
+		}
+		return n, nil
+	}
+	var done int64
+	for done < length {
+		k := int(min(int64(ioSize), length-done))
+		if _, err := c.conn.Write(c.sink[:k]); err != nil {
+			return done, err
+		}
+		done += int64(k)
+	}
+	var ack [1]byte
+	_, err := io.ReadFull(c.conn, ack[:])
+	return done, err
+}

@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Server names accepted by Options.Servers, in report order.
+const (
+	ServerZeroSMB       = "zerosmb"        // zero-copy: sendfile READ, splice WRITE
+	ServerZeroSMBCopy   = "zerosmb-copy"   // --sendfile=false --recvfile-min 0
+	ServerSambaSendfile = "samba-sendfile" // use sendfile, aio off, min receivefile size
+	ServerSamba         = "samba"          // Samba defaults
+	ServerFloorZC       = "floor-zc"       // kernel floor: sendfile / splice only
+	ServerFloorCopy     = "floor-copy"     // kernel floor: read()+write() copy
+)
+
+// AllServers lists every target in report order.
+var AllServers = []string{ServerZeroSMB, ServerZeroSMBCopy, ServerSambaSendfile, ServerSamba, ServerFloorZC, ServerFloorCopy}
+
+func isFloor(name string) bool { return strings.HasPrefix(name, "floor-") }
+
+// env is the scratch area of one benchmark run.
+type env struct {
+	dir      string // root of everything, on tmpfs
+	share    string // shared directory: ReadFile and WriteFile
+	exe      string // the zerosmb binary
+	user     string
+	password string
+	log      io.Writer
+}
+
+const (
+	readName  = "read.dat"
+	writeName = "write.dat"
+)
+
+// target is one running server.
+type target struct {
+	name string
+	addr string
+	cmd  *exec.Cmd
+	out  *os.File
+}
+
+func (t *target) pid() int { return t.cmd.Process.Pid }
+
+// stop terminates the server's process group.
+func (t *target) stop() {
+	if t.cmd.Process == nil {
+		return
+	}
+	pg := -t.cmd.Process.Pid
+	syscall.Kill(pg, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { t.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(pg, syscall.SIGKILL)
+		<-done
+	}
+	if t.out != nil {
+		t.out.Close()
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// start launches the named server on a spare loopback port and waits until
+// it accepts connections.
+func (e *env) start(name string) (*target, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	var args []string
+	bin := e.exe
+	switch name {
+	case ServerZeroSMB, ServerZeroSMBCopy:
+		args = []string{"serve", "--listen", addr, "--users", filepath.Join(e.dir, "users"),
+			"--share", "share=" + e.share, "--log-level", "warn"}
+		if name == ServerZeroSMBCopy {
+			args = append(args, "--sendfile=false", "--recvfile-min", "0")
+		}
+	case ServerSambaSendfile, ServerSamba:
+		conf, err := e.sambaConf(name, port)
+		if err != nil {
+			return nil, err
+		}
+		bin = smbdPath
+		args = []string{"--foreground", "--no-process-group", "--debug-stdout", "-s", conf}
+	case ServerFloorZC, ServerFloorCopy:
+		mode := FloorZeroCopy
+		if name == ServerFloorCopy {
+			mode = FloorCopy
+		}
+		args = []string{"bench", "floor", "--mode", string(mode), "--listen", addr,
+			"--read", filepath.Join(e.share, readName), "--write", filepath.Join(e.share, writeName)}
+	default:
+		return nil, fmt.Errorf("bench: unknown server %q", name)
+	}
+	out, err := os.Create(filepath.Join(e.dir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("bench: start %s: %w", name, err)
+	}
+	t := &target{name: name, addr: addr, cmd: cmd, out: out}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return t, nil
+		}
+		if time.Now().After(deadline) {
+			t.stop()
+			log, _ := os.ReadFile(out.Name())
+			return nil, fmt.Errorf("bench: %s did not start listening on %s: %v\n%s", name, addr, err, tail(log, 2000))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// setupUsers creates the bench user for zerosmb. Samba's passdb is made per
+// instance in sambaConf.
+func (e *env) setupUsers() error {
+	u, err := user.Current()
+	if err != nil {
+		return err
+	}
+	e.user = u.Username
+	e.password = "bench-Pw-1"
+	cmd := exec.Command(e.exe, "user", "add", "--users", filepath.Join(e.dir, "users"), e.user)
+	cmd.Stdin = strings.NewReader(e.password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("bench: zerosmb user add: %v: %s", err, out)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package bench
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// Transfer moves length bytes of the open file starting at off in requests
+// of ioSize bytes, keeping up to depth requests outstanding (fewer when the
+// server's credits run short). write selects WRITE (payload taken from a
+// constant pattern) instead of READ (payload discarded). It returns the
+// bytes the server reported moved.
+func (c *Client) Transfer(id FileID, write bool, off, length int64, ioSize, depth int) (int64, error) {
+	limit := c.MaxRead
+	if write {
+		limit = c.MaxWrite
+	}
+	if ioSize <= 0 || uint32(ioSize) > limit {
+		return 0, fmt.Errorf("bench: I/O size %d outside server limit %d", ioSize, limit)
+	}
+	if length <= 0 {
+		return 0, nil
+	}
+	depth = max(depth, 1)
+	c.mu.Lock()
+	c.sendDone, c.err = false, nil
+	c.mu.Unlock()
+	done := make(chan int64, 1)
+	go func() { done <- c.receive(write, ioSize) }()
+
+	var buf []byte
+	if write {
+		buf = make([]byte, 4+hdrSize+48+ioSize)
+		for i := range buf[4+hdrSize+48:] {
+			buf[4+hdrSize+48+i] = byte(i*7 + i>>12)
+		}
+	} else {
+		buf = make([]byte, 4+hdrSize+49)
+	}
+	le := binary.LittleEndian
+	end := off + length
+	for pos := off; pos < end; {
+		n := int(min(int64(ioSize), end-pos))
+		charge := uint16((n-1)>>16 + 1)
+		c.mu.Lock()
+		for c.err == nil && (c.outstanding >= depth || c.credits < int(charge)) {
+			c.cond.Wait()
+		}
+		if c.err != nil {
+			c.mu.Unlock()
+			break
+		}
+		id64 := c.msgID
+		c.msgID += uint64(charge)
+		c.credits -= int(charge)
+		c.outstanding++
+		c.sendDone = pos+int64(n) >= end // set before the last send so the receiver knows when to stop
+		c.mu.Unlock()
+
+		req := 256 - min(c.creditsNow(), 255)
+		msg := buf[4:]
+		c.header(msg, cmdRead, charge, id64, uint16(int(charge)+req))
+		body := msg[hdrSize:]
+		if write {
+			le.PutUint16(msg[12:], cmdWrite)
+			clear(body[:48])
+			le.PutUint16(body[0:], 49)
+			le.PutUint16(body[2:], hdrSize+48)
+			le.PutUint32(body[4:], uint32(n))
+			le.PutUint64(body[8:], uint64(pos))
+			copy(body[16:32], id[:])
+			msg = msg[:hdrSize+48+n]
+		} else {
+			clear(body[:49])
+			le.PutUint16(body[0:], 49)
+			body[2] = 0x50
+			le.PutUint32(body[4:], uint32(n))
+			le.PutUint64(body[8:], uint64(pos))
+			copy(body[16:32], id[:])
+		}
+		putFrame(buf, len(msg))
+		if c.signer != nil {
+			c.signer.Sign(msg)
+		}
+		if _, err := c.conn.Write(buf[:4+len(msg)]); err != nil {
+			c.fail(fmt.Errorf("bench: send: %w", err))
+			break
+		}
+		pos += int64(n)
+	}
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	if err != nil {
+		c.conn.Close() // unblock the receiver; the client is unusable now
+	}
+	moved := <-done
+	c.mu.Lock()
+	err = c.err
+	c.mu.Unlock()
+	if err == nil && moved != length {
+		err = fmt.Errorf("bench: moved %d of %d bytes", moved, length)
+	}
+	return moved, err
+}
+
+func (c *Client) creditsNow() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.credits
+}
+
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+// receive reads responses until the sender has nothing outstanding.
+func (c *Client) receive(write bool, ioSize int) int64 {
+	le := binary.LittleEndian
+	var moved int64
+	var hdr [4 + hdrSize + 16]byte
+	sink := make([]byte, ioSize+4096)
+	for {
+		if _, err := io.ReadFull(c.br, hdr[:4+hdrSize]); err != nil {
+			c.fail(fmt.Errorf("bench: receive: %w", err))
+			return moved
+		}
+		n := int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
+		h := hdr[4:]
+		if hdr[0] != 0 || n < hdrSize || string(h[:4]) != "\xfeSMB" {
+			c.fail(fmt.Errorf("bench: receive: bad frame %x", hdr[:8]))
+			return moved
+		}
+		st, flags := le.Uint32(h[8:]), le.Uint32(h[16:])
+		granted := int(le.Uint16(h[14:]))
+		rest := n - hdrSize
+		final := !(st == statusPending && flags&flagAsync != 0)
+		var count int64
+		if final && st == statusOK && rest >= 16 {
+			if _, err := io.ReadFull(c.br, hdr[4+hdrSize:]); err != nil {
+				c.fail(fmt.Errorf("bench: receive: %w", err))
+				return moved
+			}
+			rest -= 16
+			body := hdr[4+hdrSize:]
+			count = int64(le.Uint32(body[4:])) // WRITE Count and READ DataLength share offset 4
+		}
+		for rest > 0 {
+			k, err := io.ReadFull(c.br, sink[:min(rest, len(sink))])
+			rest -= k
+			if err != nil {
+				c.fail(fmt.Errorf("bench: receive payload: %w", err))
+				return moved
+			}
+		}
+		c.mu.Lock()
+		c.credits += granted
+		if final {
+			if st != statusOK && c.err == nil {
+				c.err = fmt.Errorf("bench: %s response: status %#x", map[bool]string{true: "WRITE", false: "READ"}[write], st)
+			}
+			if c.signer != nil && flags&flagSigned == 0 {
+				c.unsigned++
+			}
+			moved += count
+			c.outstanding--
+		}
+		finished := c.sendDone && c.outstanding == 0
+		c.cond.Broadcast()
+		c.mu.Unlock()
+		if finished {
+			return moved
+		}
+	}
+}
+
+// ReadAt reads len(p) bytes at off with one synchronous READ.
+func (c *Client) ReadAt(id FileID, p []byte, off int64) (int, error) {
+	le := binary.LittleEndian
+	b := make([]byte, 49)
+	le.PutUint16(b[0:], 49)
+	b[2] = 0x50
+	le.PutUint32(b[4:], uint32(len(p)))
+	le.PutUint64(b[8:], uint64(off))
+	copy(b[16:32], id[:])
+	r, st, err := c.roundTrip(cmdRead, b, true)
+	if err != nil {
+		return 0, err
+	}
+	if st != statusOK || len(r) < hdrSize+16 {
+		return 0, fmt.Errorf("bench: READ: status %#x", st)
+	}
+	doff, dlen := int(r[hdrSize+2]), int(le.Uint32(r[hdrSize+4:]))
+	if doff+dlen > len(r) {
+		return 0, fmt.Errorf("bench: READ: data outside message")
+	}
+	return copy(p, r[doff:doff+dlen]), nil
+}

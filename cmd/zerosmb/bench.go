@@ -1,0 +1,115 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/zerosmb/zerosmb/bench"
+)
+
+const benchUsage = `usage: zerosmb bench [options]
+       zerosmb bench floor --mode zerocopy|copy --listen ADDR --read FILE --write FILE
+
+Starts zerosmb (zero-copy and copy path), Samba (sendfile/recvfile tuned and
+defaults) and the kernel floor on loopback, drives each with the built-in
+SMB2 load client and reports server CPU seconds per GiB and GiB/s.
+See bench/README.md.
+
+options:
+`
+
+func cmdBench(args []string) int {
+	if len(args) > 0 && args[0] == "floor" {
+		return cmdBenchFloor(args[1:])
+	}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, benchUsage); fs.PrintDefaults() }
+	size := fs.String("size", "1G", "bytes moved per run and size of the test file (K, M, G suffixes)")
+	reps := fs.Int("reps", 5, "runs per case and server (interleaved)")
+	cases := fs.String("cases", "", "comma-separated substrings of case names to run (e.g. read-1m-unsigned)")
+	servers := fs.String("servers", "", "comma-separated servers: "+strings.Join(bench.AllServers, ","))
+	out := fs.String("out", "bench-out", "directory for results.md, results.csv, results.png")
+	quick := fs.Bool("quick", false, "key cases only")
+	depth := fs.Int("depth", 0, "outstanding requests per client (0: 16, or 32 MiB worth)")
+	tmp := fs.String("tmpfs", "/dev/shm", "tmpfs directory holding the shared files")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	n, err := parseSize(*size)
+	if err != nil || n <= 0 {
+		fmt.Fprintf(os.Stderr, "zerosmb bench: bad --size %q\n", *size)
+		return 2
+	}
+	o := bench.Options{Size: n, Reps: *reps, Quick: *quick, Depth: *depth, TmpDir: *tmp, Log: os.Stderr,
+		Cases: splitList(*cases), Servers: splitList(*servers)}
+	for _, s := range o.Servers {
+		if !contains(bench.AllServers, s) {
+			fmt.Fprintf(os.Stderr, "zerosmb bench: unknown server %q\n", s)
+			return 2
+		}
+	}
+	results, runErr := bench.Run(o)
+	if len(results) == 0 && runErr != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench:", runErr)
+		return 1
+	}
+	if err := bench.WriteFiles(*out, results); err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench:", err)
+		return 1
+	}
+	md, _ := os.ReadFile(filepath.Join(*out, "results.md"))
+	os.Stdout.Write(md)
+	if runErr != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench: stopped early:", runErr)
+		return 1
+	}
+	return 0
+}
+
+func cmdBenchFloor(args []string) int {
+	fs := flag.NewFlagSet("bench floor", flag.ContinueOnError)
+	mode := fs.String("mode", "zerocopy", "zerocopy (sendfile/splice) or copy (read+write)")
+	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
+	rd := fs.String("read", "", "file sent for READ")
+	wr := fs.String("write", "", "file written by WRITE")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *rd == "" || *wr == "" || (*mode != string(bench.FloorZeroCopy) && *mode != string(bench.FloorCopy)) {
+		fs.Usage()
+		return 2
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench floor:", err)
+		return 1
+	}
+	if err := bench.ServeFloor(ln, *rd, *wr, bench.FloorMode(*mode)); err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench floor:", err)
+		return 1
+	}
+	return 0
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
