@@ -271,6 +271,10 @@ func serve(fc *fileConfig) int {
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
 		return 2
 	}
+	// Catch signals before anything can announce that we are up, so a
+	// SIGTERM sent right after the "listening" line is never fatal.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
 	addr := fc.Listen
 	if addr == "" {
 		addr = defaultListen
@@ -298,8 +302,6 @@ func serve(fc *fileConfig) int {
 		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
 		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", cfg.EncryptData)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
