@@ -895,3 +895,206 @@ func TestBadInputIdentifiers(t *testing.T) {
 		}},
 	})
 }
+
+func TestBadInputStructureSize(t *testing.T) {
+	hostileCases(t, []hostileCase{
+		{"NEGOTIATE", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			b := rawNegotiate(smb2.Dialect210)
+			le.PutUint16(b, 35)
+			c.expectStatus("NEGOTIATE", smb2.Negotiate, b, nil, smb2.StatusInvalidParameter)
+		}},
+		{"SESSION_SETUP", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			b := rawSessionSetup(rawNTLM(1, 32))
+			le.PutUint16(b, 24)
+			c.expectStatus("SESSION_SETUP", smb2.SessionSetup, b, nil, smb2.StatusInvalidParameter)
+		}},
+		{"every command after logon", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			for cmd := smb2.Command(smb2.Logoff); cmd <= smb2.OplockBreak; cmd++ {
+				if cmd == smb2.Cancel {
+					continue // never answered
+				}
+				for _, size := range []uint16{0, 1, 0xffff} {
+					body := make([]byte, 128)
+					le.PutUint16(body, size)
+					c.expectStatus(fmt.Sprintf("%v StructureSize %d", cmd, size), cmd, body, nil, smb2.StatusInvalidParameter)
+				}
+				// Body shorter than the fixed part, right StructureSize.
+				good := map[smb2.Command]uint16{smb2.Create: 57, smb2.Close: 24, smb2.Flush: 24, smb2.Read: 49,
+					smb2.Write: 49, smb2.Lock: 48, smb2.Ioctl: 57, smb2.QueryDirectory: 33, smb2.ChangeNotify: 32,
+					smb2.QueryInfo: 41, smb2.SetInfo: 33, smb2.TreeConnect: 9, smb2.OplockBreak: 24}
+				if s, ok := good[cmd]; ok {
+					c.expectStatus(fmt.Sprintf("%v truncated body", cmd), cmd, le.AppendUint16(nil, s), nil, smb2.StatusInvalidParameter)
+				}
+			}
+			// The session survived all of that.
+			c.expectStatus("ECHO", smb2.Echo, rawEcho(), nil, smb2.StatusSuccess)
+			if _, st := c.create("after.txt", rawDispOverwriteIf); st != smb2.StatusSuccess {
+				t.Errorf("CREATE after bad requests: %v", st)
+			}
+		}},
+		{"header StructureSize", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			m := c.msg(smb2.Echo, rawEcho(), nil)
+			le.PutUint16(m[4:], 65)
+			c.write(rawFrame(m))
+			c.expectClosed("header StructureSize 65")
+		}},
+	})
+}
+
+func TestBadInputBuffers(t *testing.T) {
+	hostileCases(t, []hostileCase{
+		{"SESSION_SETUP buffer outside the message", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			for _, tc := range []struct{ off, n uint16 }{{0xfff0, 32}, {88, 0xffff}, {10, 32}, {0xffff, 0xffff}} {
+				b := rawSessionSetup(rawNTLM(1, 32))
+				le.PutUint16(b[12:], tc.off)
+				le.PutUint16(b[14:], tc.n)
+				c.expectStatus(fmt.Sprintf("offset %d length %d", tc.off, tc.n), smb2.SessionSetup, b, nil, smb2.StatusInvalidParameter)
+			}
+			if n := len(hs.Srv.conns); n > 100 {
+				t.Fatal(n)
+			}
+			c.anonLogon() // no half-made session got in the way
+		}},
+		{"SESSION_SETUP garbage token", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.expectStatus("garbage", smb2.SessionSetup, rawSessionSetup([]byte("\x60\xff\xff\xff\xffjunk")), nil, smb2.StatusLogonFailure)
+			c.anonLogon()
+		}},
+		{"TREE_CONNECT path outside", func(t *testing.T, hs *hostileServer) {
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+			c.anonLogon()
+			b := rawTreeConnect(`\\x\share`)
+			le.PutUint16(b[4:], 0xfff0)
+			c.expectStatus("TREE_CONNECT", smb2.TreeConnect, b, nil, smb2.StatusInvalidParameter)
+		}},
+		{"WRITE data outside the message", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			id, st := c.create("w.bin", rawDispOverwriteIf)
+			if st != smb2.StatusSuccess {
+				t.Fatal(st)
+			}
+			for _, tc := range []struct {
+				off uint16
+				n   uint32
+			}{{0xfff0, 4}, {112, 5000}, {0, 4}, {64, 4}, {112, 0xffffffff}} {
+				b := rawWrite(id, 0, []byte("data"))
+				le.PutUint16(b[2:], tc.off)
+				le.PutUint32(b[4:], tc.n)
+				charge := uint16(max(1, (uint64(tc.n)+65535)/65536))
+				c.expectStatus(fmt.Sprintf("DataOffset %d Length %d", tc.off, tc.n), smb2.Write, b,
+					func(h *smb2.Header) { h.CreditCharge = min(charge, 64) }, smb2.StatusInvalidParameter)
+			}
+			c.expectStatus("WRITE at offset 2^63", smb2.Write, rawWrite(id, 1<<63, []byte("x")), nil, smb2.StatusInvalidParameter)
+			if fi, err := os.Stat(filepath.Join(hs.Dir, "w.bin")); err != nil || fi.Size() != 0 {
+				t.Errorf("file changed by rejected WRITEs: %v, %v", fi.Size(), err)
+			}
+		}},
+		{"READ larger than MaxReadSize", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			id, st := c.create("r.bin", rawDispOverwriteIf)
+			if st != smb2.StatusSuccess {
+				t.Fatal(st)
+			}
+			n := hs.Srv.cfg.MaxIOSize + 1
+			c.expectStatus("READ MaxReadSize+1", smb2.Read, rawRead(id, 0, n),
+				func(h *smb2.Header) { h.CreditCharge = uint16((n + 65535) / 65536) }, smb2.StatusInvalidParameter)
+			c.expectStatus("READ at offset 2^63", smb2.Read, rawRead(id, 1<<63, 1), nil, smb2.StatusInvalidParameter)
+		}},
+		{"QUERY_DIRECTORY OutputBufferLength 0", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			id, st := c.create("", rawDispOpen)
+			if st != smb2.StatusSuccess {
+				t.Fatal(st)
+			}
+			c.expectStatus("OutputBufferLength 0", smb2.QueryDirectory, rawQueryDir(id, "*", 0), nil, smb2.StatusInfoLengthMismatch)
+			b := rawQueryDir(id, "*", 4096)
+			le.PutUint16(b[24:], 0xfff0)
+			c.expectStatus("FileNameOffset outside", smb2.QueryDirectory, b, nil, smb2.StatusInvalidParameter)
+		}},
+	})
+}
+
+func TestBadInputPaths(t *testing.T) {
+	long := strings.Repeat("a", 16384) // 32 KiB of UTF-16
+	hostileCases(t, []hostileCase{
+		{"names that try to leave the share", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			passwd, _ := os.Stat("/etc/passwd")
+			for _, name := range []string{
+				`..\sentinel.txt`, `..\..\sentinel.txt`, `a\..\..\sentinel.txt`, `\..\sentinel.txt`,
+				`..`, `.\..\escape.txt`, `../escape.txt`, `x/../../escape.txt`,
+				`\etc\passwd`, `\\?\C:\escape.txt`, `C:\escape.txt`, `C:escape.txt`, `a:stream`,
+				`sentinel.txt:$DATA`, "nul\x00byte", "\x00", long, long + `\x`, `..\` + long,
+				`*`, `a?b`, `a<b`, `a"b`, `a|b`,
+			} {
+				for _, disp := range []uint32{rawDispOpen, rawDispOverwriteIf} {
+					id, st := c.create(name, disp)
+					if st == smb2.StatusSuccess {
+						// Allowed only if it landed inside the share.
+						c.call(smb2.Close, rawClose(id), nil)
+						if disp == rawDispOpen {
+							t.Errorf("open %q succeeded", name)
+						}
+					}
+				}
+			}
+			if fi, _ := os.Stat("/etc/passwd"); passwd != nil && (fi == nil || !fi.ModTime().Equal(passwd.ModTime()) || fi.Size() != passwd.Size()) {
+				t.Errorf("/etc/passwd changed")
+			}
+			filepath.WalkDir(hs.Base, func(p string, d os.DirEntry, err error) error {
+				if err == nil && strings.Contains(p, "escape") {
+					t.Errorf("found %s", p)
+				}
+				return nil
+			})
+		}},
+		{"NameLength odd and past the end", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			b := rawCreate("abc", rawDispOverwriteIf)
+			le.PutUint16(b[46:], 5)
+			c.expectStatus("odd NameLength", smb2.Create, b, nil, smb2.StatusInvalidParameter)
+			b = rawCreate("abc", rawDispOverwriteIf)
+			le.PutUint16(b[46:], 0xfffe)
+			c.expectStatus("NameLength past the end", smb2.Create, b, nil, smb2.StatusInvalidParameter)
+		}},
+	})
+}
+
+func TestBadInputSlowClients(t *testing.T) {
+	hostileCases(t, []hostileCase{
+		{"two bytes then silence", func(t *testing.T, hs *hostileServer) {
+			var cs []*rawConn
+			for range 8 {
+				c := dialRaw(t, hs.Addr)
+				c.write([]byte{0, 0})
+				cs = append(cs, c)
+			}
+			// Others are served while these stall (checked after this
+			// function); a fresh client negotiates at once.
+			c := dialRaw(t, hs.Addr)
+			c.negotiate(rawNegotiate(smb2.Dialect210))
+		}},
+		{"header then partial body", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			m := c.msg(smb2.Echo, rawEcho(), nil)
+			f := rawFrame(m)
+			c.write(f[:len(f)-3])
+			d := dialRaw(t, hs.Addr)
+			d.negotiate(rawNegotiate(smb2.Dialect210))
+			c.write(f[len(f)-3:])
+			if r := c.recv(); r.hdr.Status != smb2.StatusSuccess {
+				t.Fatalf("ECHO after a stall: %v", r.hdr.Status)
+			}
+		}},
+	})
+}
