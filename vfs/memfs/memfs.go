@@ -58,6 +58,8 @@ type node struct {
 	mtime time.Time
 	ctime time.Time
 	btime time.Time
+	// xattrs are the extended attributes (see xattr.go); nil when none.
+	xattrs map[string][]byte
 }
 
 var _ vfs.FS = (*FS)(nil)
