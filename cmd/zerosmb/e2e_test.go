@@ -287,14 +287,15 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// startServer runs `zerosmb serve --listen ADDR args...` and waits until
+// startServer runs `zerosmb serve --listen ADDR args...` with env added to
+// the environment and waits until
 // it has logged that it listens. The process is killed at test end if
 // still running.
-func startServer(t *testing.T, args ...string) *serverProc {
+func startServer(t *testing.T, env []string, args ...string) *serverProc {
 	t.Helper()
 	s := &serverProc{t: t, addr: freeAddr(t), log: &syncBuffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(binPath, append([]string{"serve", "--listen", s.addr}, args...)...)
-	s.cmd.Env = cleanEnv()
+	s.cmd.Env = append(cleanEnv(), env...)
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -364,11 +365,23 @@ func requireSmbclient(t *testing.T) string {
 
 // smbclient runs smbclient against s's share "share" in directory dir.
 func smbclient(t *testing.T, s *serverProc, dir, user string, cmds string, extra ...string) (string, error) {
+	return smbclientShare(t, s, "share", dir, user, cmds, extra...)
+}
+
+// smbclientShare runs smbclient against the named share of s. An empty
+// user means an anonymous logon (-N).
+func smbclientShare(t *testing.T, s *serverProc, share, dir, user string, cmds string, extra ...string) (string, error) {
 	t.Helper()
 	bin := requireSmbclient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	args := append([]string{"//127.0.0.1/share", "-p", s.port(), "-U", user, "-c", cmds}, extra...)
+	args := []string{"//127.0.0.1/" + share, "-p", s.port(), "-c", cmds}
+	if user == "" {
+		args = append(args, "-N")
+	} else {
+		args = append(args, "-U", user)
+	}
+	args = append(args, extra...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
@@ -398,7 +411,7 @@ func TestServeSmbclientPutGet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := startServer(t, "--users", newUsers(t, dir), share)
+	s := startServer(t, nil, "--users", newUsers(t, dir), share)
 
 	// 3 MiB + 7: several READs and WRITEs, large enough for the splice
 	// path, with an unaligned tail.
@@ -448,7 +461,7 @@ func TestServeSmbclientPutGet(t *testing.T) {
 
 func TestServeSIGINT(t *testing.T) {
 	dir := t.TempDir()
-	s := startServer(t, "--users", newUsers(t, dir), dir)
+	s := startServer(t, nil, "--users", newUsers(t, dir), dir)
 	if code := s.stop(os.Interrupt, 5*time.Second); code != 0 {
 		t.Errorf("exit code after SIGINT = %d, want 0", code)
 	}
@@ -485,7 +498,7 @@ func TestServeShutdownDuringRead(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, "--users", newUsers(t, dir), share)
+	s := startServer(t, nil, "--users", newUsers(t, dir), share)
 
 	type clientResult struct {
 		out string
@@ -562,5 +575,41 @@ func TestServeShutdownDuringRead(t *testing.T) {
 	}
 	if strings.Contains(log, "panic") || strings.Contains(log, "shutdown timed out") {
 		t.Errorf("unclean shutdown:\n%s", log)
+	}
+}
+
+// TestServeGuestOnly runs without any users file: a guest share is
+// reachable anonymously and by unknown user names, read-only as flagged.
+// --signing required does not lock guests out: they cannot sign.
+func TestServeGuestOnly(t *testing.T) {
+	requireSmbclient(t)
+	dir := t.TempDir()
+	pub := filepath.Join(dir, "pub")
+	if err := os.Mkdir(pub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pub, "readme.txt"), []byte("public\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"ZEROSMB_USERS=" + filepath.Join(dir, "absent")}
+	s := startServer(t, env, "--share", "pub="+pub+",ro,guest", "--signing", "required")
+	if !strings.Contains(s.log.String(), "only guest shares") {
+		t.Errorf("log does not say guest-only:\n%s", s.log)
+	}
+	for _, user := range []string{"", "stranger%whatever"} {
+		out, err := smbclientShare(t, s, "pub", dir, user, "get readme.txt got.txt; put got.txt new.txt", "--client-protection=off")
+		if got, _ := os.ReadFile(filepath.Join(dir, "got.txt")); string(got) != "public\n" {
+			t.Errorf("user %q: get readme.txt = %q (%v):\n%s", user, got, err, out)
+		}
+		if err == nil || !strings.Contains(out, "ACCESS_DENIED") {
+			t.Errorf("user %q: put on a read-only share: err %v:\n%s", user, err, out)
+		}
+		os.Remove(filepath.Join(dir, "got.txt"))
+	}
+	if _, err := os.Stat(filepath.Join(pub, "new.txt")); err == nil {
+		t.Error("put succeeded on a read-only share")
+	}
+	if code := s.stop(syscall.SIGTERM, 5*time.Second); code != 0 {
+		t.Errorf("exit %d", code)
 	}
 }

@@ -37,7 +37,7 @@ func TestServeJSONLog(t *testing.T) {
 	if err := os.Mkdir(share, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := startServer(t, "--users", newUsers(t, dir), "--log-format", "json", share)
+	s := startServer(t, nil, "--users", newUsers(t, dir), "--log-format", "json", share)
 
 	nc, sess, err := gosmb2Session(t, s, "alice", "pa55word")
 	if err != nil {

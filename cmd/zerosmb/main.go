@@ -14,86 +14,171 @@ const usage = `NAME
 
 SYNOPSIS
     zerosmb serve [options] [DIR]
-    zerosmb user add [--users FILE] NAME     (password read from stdin)
+    zerosmb user add [--users FILE] NAME
     zerosmb user del [--users FILE] NAME
     zerosmb user list [--users FILE]
-    zerosmb bench [options]                   (see zerosmb bench --help)
+    zerosmb bench [options]
     zerosmb version
     zerosmb help
 
 DESCRIPTION
     zerosmb serves local directories to SMB clients (Windows, macOS, Linux
-    cifs, smbclient, Go clients) over SMB 2.0.2 to 3.1.1. Unsigned reads are
-    sent with sendfile(2) straight from the page cache and large unsigned
-    writes are spliced from the socket into the file, so file data never
-    crosses into user space on the fast path.
+    cifs, smbclient, Go clients) over SMB 2.0.2 to 3.1.1. Unsigned,
+    unencrypted reads are sent with sendfile(2) straight from the page
+    cache, and large unsigned, unencrypted writes are spliced from the
+    socket into the file, so file data never crosses into user space on
+    the fast path. Signed and encrypted traffic takes the ordinary copy
+    path.
 
-    "zerosmb serve DIR" shares DIR as "share" on port 445. Users log on
-    with NTLMv2 against the users file (NT hashes, mode 0600); create one
-    with "zerosmb user add NAME" first. Guest access only for shares marked
-    guest.
+    "zerosmb serve DIR" shares DIR as "share" on port 445 (all addresses).
+    Users log on with NTLMv2 (NTLMv1 and LM are refused) against the users
+    file; create it with "zerosmb user add NAME" first.
+
+COMMANDS
+    serve [options] [DIR]
+        Serve DIR as "share", plus any --share and [[share]] entries.
+        Runs in the foreground and logs to stderr.
+
+    user add [--users FILE] NAME
+        Add NAME, or replace its password. The password is read from the
+        first line of stdin; on a terminal it is prompted for and not
+        echoed. It is never taken from the command line. The file and its
+        directory are created if missing (mode 0600 and 0700). Names are
+        case-insensitive and must not contain ':' or line breaks, start
+        with '#', or have leading or trailing spaces.
+
+    user del [--users FILE] NAME
+        Remove NAME.
+
+    user list [--users FILE]
+        Print the user names, one per line.
+
+    bench [options]
+        Compare zerosmb with Samba on loopback; see "zerosmb bench --help".
+
+    version
+        Print the version.
 
 SERVE OPTIONS
-    --config FILE       TOML configuration file (keys listed below). Flags
-                        given on the command line override it.
-    --listen ADDR       TCP address to listen on (default ":445"; binding
-                        a port below 1024 needs root or CAP_NET_BIND_SERVICE).
+    Options may come before or after DIR. Flags given on the command line
+    override the config file, which overrides the defaults.
+
+    --config FILE       TOML configuration file (see CONFIG FILE).
+    --listen ADDR       TCP address to listen on (default ":445"). Binding
+                        a port below 1024 needs root or
+                        CAP_NET_BIND_SERVICE. Most desktop clients only
+                        connect to port 445.
     --share NAME=DIR[,ro][,guest][,comment=TEXT]
-                        Export DIR as NAME; repeatable. ro = read-only,
-                        guest = guest/anonymous sessions allowed.
-    --users FILE        Users file (default $ZEROSMB_USERS, else
-                        /etc/zerosmb/users for root, else
-                        ~/.config/zerosmb/users).
+                        Export DIR as NAME; repeatable. ro: read-only.
+                        guest: guest and anonymous sessions may connect.
+    --users FILE        Users file (default: see ENVIRONMENT and FILES).
     --signing auto|required
-                        auto: sign when the client asks (default);
-                        required: refuse unsigned requests on user sessions.
-    --encrypt           Require SMB 3.x encryption on sessions that can
-                        negotiate it.
+                        auto (default): sign responses when the client
+                        signs its requests or requires signing.
+                        required: user sessions must sign every request;
+                        unsigned requests are refused. Guest and anonymous
+                        sessions have no key to sign with and stay
+                        unsigned either way.
+    --encrypt           Require encryption on SMB 3.x sessions: their
+                        plaintext requests are refused. SMB 2.x clients,
+                        guests and anonymous sessions cannot encrypt and
+                        are served unencrypted.
     --sendfile=true|false
-                        Zero-copy READ with sendfile (default true).
-    --recvfile-min BYTES
-                        Smallest WRITE payload spliced into the file
-                        (default 64K; 0 disables). Suffixes K, M, G.
-    --max-io BYTES      MaxRead/MaxWrite/MaxTransact size (default 8M).
+                        Send READ payloads with sendfile (default true).
+    --recvfile-min SIZE Smallest WRITE payload spliced into the file
+                        (default 64K; 0 disables splicing).
+    --max-io SIZE       MaxRead/MaxWrite/MaxTransact size offered to
+                        clients, 64K to 8M (default 8M).
     --server-name NAME  NetBIOS server name (default ZEROSMB).
     --workgroup NAME    Workgroup/domain name (default WORKGROUP).
     --log-format text|json
                         Log format on stderr (default text).
     --log-level debug|info|warn|error
-                        Minimum log level (default info).
+                        Minimum log level (default info). At info every
+                        connection logs "connection opened" and
+                        "connection closed"; failed logons are logged at
+                        warn with the user name, never the password.
+    -h, --help          Print this manual.
+
+    SIZE is a byte count with an optional suffix K, M or G (or KiB, MiB,
+    GiB), all powers of 1024.
+
+GUEST ACCESS
+    Marking a share guest lets anonymous logons, and logons of user names
+    not in the users file, in as guests. Guests reach only guest shares;
+    a known user with a wrong password is refused, not made a guest. If
+    every share that needs to be reachable is a guest share, the users
+    file may be absent (guest-only mode), unless --users or "users" names
+    it explicitly.
 
 CONFIG FILE
-    listen = ":445"
-    users = "/etc/zerosmb/users"
-    signing = "auto"            # or "required"
-    encrypt = false
-    sendfile = true
-    recvfile_min = 65536
-    max_io = 8388608
-    server_name = "ZEROSMB"
-    workgroup = "WORKGROUP"
-    log_format = "text"
-    log_level = "info"
+    TOML; every key is optional, and unknown keys are errors. Sizes are
+    plain byte counts here. Errors name the file, the line and the key.
 
-    [[share]]
-    name = "share"
-    path = "/srv/share"
-    read_only = false
-    guest = false
-    comment = "files"
+        listen = ":445"
+        users = "/etc/zerosmb/users"
+        signing = "auto"            # or "required"
+        encrypt = false
+        sendfile = true
+        recvfile_min = 65536        # 0 disables splicing
+        max_io = 8388608
+        server_name = "ZEROSMB"
+        workgroup = "WORKGROUP"
+        log_format = "text"         # or "json"
+        log_level = "info"
+
+        [[share]]                   # repeatable; name and path required
+        name = "share"
+        path = "/srv/share"
+        read_only = false
+        guest = false
+        comment = "files"
+
+ENVIRONMENT
+    ZEROSMB_USERS
+        Users file used when --users (or "users" in the config file) is
+        not given, by serve and by the user commands.
+
+FILES
+    /etc/zerosmb/users
+        Default users file when running as root.
+    $XDG_CONFIG_HOME/zerosmb/users, else ~/.config/zerosmb/users
+        Default users file for other users.
+
+    A users file holds one "name:hash" line per user, where hash is the
+    NT hash (MD4 of the UTF-16LE password) in hex; lines starting with
+    '#' are comments. The hash is a password equivalent: zerosmb refuses
+    a users file that group or others may access (chmod 600 it).
 
 SIGNALS
-    SIGTERM, SIGINT   stop accepting connections, let requests in flight
-                      finish (up to 30 s), then exit.
+    SIGTERM, SIGINT
+        Stop accepting connections, let the request in flight on each
+        connection finish (up to 30 s), close the connections, log
+        "stopped" and exit 0.
 
 EXIT STATUS
-    0 on clean shutdown, 1 on runtime errors, 2 on usage or configuration
-    errors.
+    0   success, or clean shutdown after SIGTERM/SIGINT.
+    1   runtime error: cannot listen, serve failed, users file unreadable
+        or a user to delete not found.
+    2   usage or configuration error: bad flag or config file, missing
+        share directory, no usable users file, invalid user name or empty
+        password.
 
 EXAMPLES
-    echo 'pa55word' | zerosmb user add --users ./users alice
-    zerosmb serve --listen 127.0.0.1:4445 --users ./users /srv/data
-    smbclient //127.0.0.1/share -p 4445 -U alice%pa55word -c ls
+    Share /srv/data for alice on a high port and list it:
+
+        echo 'pa55word' | zerosmb user add --users ./users alice
+        zerosmb serve --listen 127.0.0.1:4445 --users ./users /srv/data
+        smbclient //127.0.0.1/share -p 4445 -U alice -c ls
+
+    A read-only guest share next to a private one, JSON logs:
+
+        zerosmb serve --share pub=/srv/pub,ro,guest,comment=Public \
+            --share home=/home/alice --log-format json
+
+    Require signing and encryption where the client can do it:
+
+        zerosmb serve --signing required --encrypt /srv/data
 `
 
 func main() {
