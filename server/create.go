@@ -89,6 +89,10 @@ func volumeID(share *Share) uint64 {
 // state afterwards.
 func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {
 	share := r.tree.share
+	eas, st := createEAs(req)
+	if st != smb2.StatusSuccess {
+		return nil, 0, nil, st
+	}
 	fi, err := share.FS.Stat(vfsName(p))
 	exists := err == nil
 	if !exists {
@@ -140,9 +144,24 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 			attrs |= smb2.FileAttributeArchive
 		}
 		c.srv.nodes.ns.resetMeta(share, p, attrs, attrs != 0)
+		if st := c.replaceEAs(o, action, eas); st != smb2.StatusSuccess {
+			c.closeOpen(o)
+			return nil, 0, nil, st
+		}
 	}
 	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0
 	return o, action, fi, smb2.StatusSuccess
+}
+
+// replaceEAs gives a created or overwritten file the EAs of the CREATE's
+// ExtA context; an overwritten file loses the EAs it had.
+func (c *conn) replaceEAs(o *open, action uint32, eas []eaEntry) smb2.Status {
+	if action != smb2.FileCreated {
+		if st := c.clearEAs(o); st != smb2.StatusSuccess {
+			return st
+		}
+	}
+	return c.writeEAs(o, eas)
 }
 
 // modeBits are the CreateOptions reported by FileModeInformation.

@@ -23,6 +23,11 @@ type pathMeta struct {
 	ctime, ctimeAt uint64
 	alloc          int64  // allocation size set by the client
 	sd             []byte // security descriptor set by the client
+	// eas are extended attributes kept here when the backend cannot
+	// store them (ea.go); eaSize is the EaSize last computed for the
+	// path, shown in directory listings.
+	eas    map[string][]byte
+	eaSize uint32
 }
 
 // nsState is the server-wide namespace state kept beside the node table.
@@ -56,7 +61,8 @@ func (s *nsState) updateMeta(share *Share, p string, f func(m *pathMeta)) {
 		s.meta[k] = m
 	}
 	f(m)
-	if !m.hasAttrs && m.btime == 0 && m.ctime == 0 && m.alloc == 0 && m.sd == nil {
+	if !m.hasAttrs && m.btime == 0 && m.ctime == 0 && m.alloc == 0 && m.sd == nil &&
+		m.eas == nil && m.eaSize == 0 {
 		delete(s.meta, k)
 	}
 }
@@ -102,6 +108,7 @@ func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
 		Directory:      fi.IsDir(),
 		IndexNumber:    vfs.FileIndex(fi),
 		Name:           smbName(p),
+		EaSize:         m.eaSize, // as last seen through SMB (ea.go)
 	}
 	if m.btime != 0 {
 		out.CreationTime = m.btime

@@ -31,6 +31,7 @@ type open struct {
 	position      int64 // FilePositionInformation
 	mode          uint32
 	closed        bool
+	eaIndex       int // next EA to return (QUERY_INFO FileFullEaInformation)
 
 	// Directory enumeration state (QUERY_DIRECTORY).
 	dirEntries []fs.DirEntry

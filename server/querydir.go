@@ -168,6 +168,7 @@ func (c *conn) dirEntry(share *Share, dir string, d fs.DirEntry) (smb2.DirEntry,
 		AllocationSize: info.AllocationSize,
 		FileAttributes: info.FileAttributes,
 		FileID:         info.IndexNumber,
+		EaSize:         info.EaSize,
 		Name:           d.Name(),
 		ShortName:      dirShortName(d.Name()),
 	}, true

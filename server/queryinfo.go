@@ -30,6 +30,9 @@ func (c *conn) handleQueryInfo(r *request) response {
 	var out []byte
 	switch req.InfoType {
 	case smb2.InfoFile:
+		if req.FileInfoClass == smb2.FileFullEaInformation {
+			return c.queryFullEA(o, &req)
+		}
 		out, st = c.queryFileInfo(o, &req)
 	case smb2.InfoFilesystem:
 		out, st = c.queryFSInfo(o, req.FileInfoClass)
@@ -123,8 +126,12 @@ func (c *conn) queryFileInfo(o *open, req *smb2.QueryInfoRequest) ([]byte, smb2.
 		info.NumberOfLinks--
 	}
 	switch class {
-	case smb2.FileFullEaInformation:
-		return nil, smb2.StatusSuccess // no extended attributes
+	case smb2.FileEaInformation, smb2.FileAllInformation:
+		eas, st := c.readEAs(o)
+		if st != smb2.StatusSuccess {
+			return nil, st
+		}
+		info.EaSize = eaSize(eas)
 	case smb2.FileAlternateNameInformation:
 		if p == "" {
 			return nil, smb2.StatusObjectNameNotFound

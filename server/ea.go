@@ -1,0 +1,397 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// Extended attributes (EAs): the FILE_FULL_EA_INFORMATION wire format
+// (MS-FSCC 2.4.15), SET_INFO/QUERY_INFO FileFullEaInformation, the ExtA
+// create context and the EaSize reported in file information and
+// directory listings.
+//
+// EAs are stored durably as backend extended attributes named
+// eaXattrPrefix+NAME when the open file implements vfs.XattrFile and its
+// file system accepts them (osfs: Linux "user." xattrs); otherwise they
+// are kept in memory with the other per-path metadata (meta.go). EA names
+// are case-insensitive: they are stored and returned upper-cased.
+
+// eaXattrPrefix prefixes EA names in the backend's attribute namespace.
+const eaXattrPrefix = "ea."
+
+// statusEAListInconsistent is STATUS_EA_LIST_INCONSISTENT (MS-ERREF).
+const statusEAListInconsistent smb2.Status = 0x80000014
+
+// fileNeedEA is the only FILE_FULL_EA_INFORMATION flag.
+const fileNeedEA = 0x80
+
+// eaEntry is one extended attribute.
+type eaEntry struct {
+	name  string // upper-case ASCII
+	flags uint8
+	value []byte
+}
+
+// validEAName reports whether s may name an EA: 1..254 bytes of
+// printable ASCII without the characters Windows forbids in EA names.
+func validEAName(s string) bool {
+	if len(s) == 0 || len(s) > 254 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch < 0x20 || ch > 0x7e || strings.IndexByte(`"*+,/:;<=>?[\]|`, ch) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeFullEA parses a chain of FILE_FULL_EA_INFORMATION entries. A
+// malformed chain fails with STATUS_EA_LIST_INCONSISTENT, a bad name with
+// STATUS_INVALID_EA_NAME. Values alias b.
+func decodeFullEA(b []byte) ([]eaEntry, smb2.Status) {
+	le := binary.LittleEndian
+	var out []eaEntry
+	for len(b) > 0 {
+		if len(b) < 8 {
+			return nil, statusEAListInconsistent
+		}
+		next := le.Uint32(b)
+		flags, nameLen, valLen := b[4], int(b[5]), int(le.Uint16(b[6:]))
+		size := 8 + nameLen + 1 + valLen
+		if size > len(b) || b[8+nameLen] != 0 || flags&^fileNeedEA != 0 {
+			return nil, statusEAListInconsistent
+		}
+		if next != 0 && (next%4 != 0 || uint64(next) < uint64(size) || uint64(next) > uint64(len(b))) {
+			return nil, statusEAListInconsistent
+		}
+		name := string(b[8 : 8+nameLen])
+		if !validEAName(name) {
+			return nil, smb2.StatusInvalidEAName
+		}
+		out = append(out, eaEntry{name: strings.ToUpper(name), flags: flags, value: b[9+nameLen : size]})
+		if next == 0 {
+			break
+		}
+		b = b[next:]
+	}
+	return out, smb2.StatusSuccess
+}
+
+// eaEntrySize is the size of e as a FILE_FULL_EA_INFORMATION entry,
+// without padding.
+func eaEntrySize(e eaEntry) int { return 8 + len(e.name) + 1 + len(e.value) }
+
+// appendFullEA appends eas as a FILE_FULL_EA_INFORMATION chain: each
+// entry but the last padded to a multiple of 4 bytes.
+func appendFullEA(dst []byte, eas []eaEntry) []byte {
+	le := binary.LittleEndian
+	for i, e := range eas {
+		size := eaEntrySize(e)
+		next := 0
+		if i < len(eas)-1 {
+			next = (size + 3) &^ 3
+		}
+		dst = le.AppendUint32(dst, uint32(next))
+		dst = append(dst, e.flags, byte(len(e.name)))
+		dst = le.AppendUint16(dst, uint16(len(e.value)))
+		dst = append(dst, e.name...)
+		dst = append(dst, 0)
+		dst = append(dst, e.value...)
+		for j := size; j < next; j++ {
+			dst = append(dst, 0)
+		}
+	}
+	return dst
+}
+
+// eaSize is the EaSize reported for a file with eas: the length of their
+// FILE_FULL_EA_INFORMATION chain.
+func eaSize(eas []eaEntry) uint32 {
+	n := 0
+	for i, e := range eas {
+		if i < len(eas)-1 {
+			n += (eaEntrySize(e) + 3) &^ 3
+		} else {
+			n += eaEntrySize(e)
+		}
+	}
+	return uint32(n)
+}
+
+// eaStore returns the backend attribute interface of o's file, or nil
+// when EAs of o live in memory.
+func eaStore(o *open) vfs.XattrFile {
+	x, _ := o.file.(vfs.XattrFile)
+	return x
+}
+
+// xattrUnsupported reports whether err means the backend cannot keep
+// attributes, so the in-memory store must be used.
+func xattrUnsupported(err error) bool {
+	return errors.Is(err, vfs.ErrXattrUnsupported) || errors.Is(err, errors.ErrUnsupported)
+}
+
+// readEAs returns the EAs of o's file sorted by name.
+func (c *conn) readEAs(o *open) ([]eaEntry, smb2.Status) {
+	var out []eaEntry
+	if x := eaStore(o); x != nil {
+		names, err := x.Listxattr()
+		switch {
+		case err == nil:
+			for _, n := range names {
+				name, ok := strings.CutPrefix(n, eaXattrPrefix)
+				if !ok || !validEAName(name) {
+					continue
+				}
+				v, err := x.Getxattr(n)
+				if errors.Is(err, vfs.ErrNoXattr) {
+					continue
+				} else if err != nil {
+					return nil, statusFromError(err)
+				}
+				out = append(out, eaEntry{name: name, value: v})
+			}
+			slices.SortFunc(out, func(a, b eaEntry) int { return strings.Compare(a.name, b.name) })
+			return out, smb2.StatusSuccess
+		case !xattrUnsupported(err):
+			return nil, statusFromError(err)
+		}
+	}
+	m := c.srv.nodes.ns.getMeta(o.tree.share, o.path())
+	for name, v := range m.eas {
+		out = append(out, eaEntry{name: name, value: v})
+	}
+	slices.SortFunc(out, func(a, b eaEntry) int { return strings.Compare(a.name, b.name) })
+	return out, smb2.StatusSuccess
+}
+
+// writeEAs applies eas to o's file: an empty value deletes the EA,
+// others create or replace it. It remembers the resulting EaSize for
+// directory listings.
+func (c *conn) writeEAs(o *open, eas []eaEntry) smb2.Status {
+	if len(eas) == 0 {
+		return smb2.StatusSuccess
+	}
+	share, p := o.tree.share, o.path()
+	if x := eaStore(o); x != nil {
+		st, done := writeXattrEAs(x, eas)
+		if st != smb2.StatusSuccess {
+			return st
+		}
+		if done {
+			return c.cacheEASize(o)
+		}
+	}
+	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) {
+		for _, e := range eas {
+			if len(e.value) == 0 {
+				delete(m.eas, e.name)
+				continue
+			}
+			if m.eas == nil {
+				m.eas = make(map[string][]byte)
+			}
+			m.eas[e.name] = append([]byte(nil), e.value...)
+		}
+		if len(m.eas) == 0 {
+			m.eas = nil
+		}
+	})
+	return c.cacheEASize(o)
+}
+
+// writeXattrEAs stores eas as backend attributes. done is false when the
+// backend turned out not to support attributes.
+func writeXattrEAs(x vfs.XattrFile, eas []eaEntry) (st smb2.Status, done bool) {
+	for _, e := range eas {
+		var err error
+		if len(e.value) == 0 {
+			if err = x.Removexattr(eaXattrPrefix + e.name); errors.Is(err, vfs.ErrNoXattr) {
+				err = nil
+			}
+		} else {
+			err = x.Setxattr(eaXattrPrefix+e.name, e.value)
+		}
+		if xattrUnsupported(err) {
+			return smb2.StatusSuccess, false
+		}
+		if err != nil {
+			return statusFromError(err), false
+		}
+	}
+	return smb2.StatusSuccess, true
+}
+
+// clearEAs removes every EA of o's file (overwrite and supersede).
+func (c *conn) clearEAs(o *open) smb2.Status {
+	eas, st := c.readEAs(o)
+	if st != smb2.StatusSuccess || len(eas) == 0 {
+		return st
+	}
+	for i := range eas {
+		eas[i].value = nil
+	}
+	return c.writeEAs(o, eas)
+}
+
+// cacheEASize records the EaSize of o's path for directory listings,
+// which do not open each entry.
+func (c *conn) cacheEASize(o *open) smb2.Status {
+	eas, st := c.readEAs(o)
+	if st != smb2.StatusSuccess {
+		return st
+	}
+	size := eaSize(eas)
+	c.srv.nodes.ns.updateMeta(o.tree.share, o.path(), func(m *pathMeta) { m.eaSize = size })
+	return smb2.StatusSuccess
+}
+
+// setFullEA handles SET_INFO FileFullEaInformation.
+func (c *conn) setFullEA(o *open, b []byte) smb2.Status {
+	if !o.has(fileWriteEA) {
+		return smb2.StatusAccessDenied
+	}
+	if o.tree.share.ReadOnly {
+		return smb2.StatusAccessDenied
+	}
+	eas, st := decodeFullEA(b)
+	if st != smb2.StatusSuccess {
+		return st
+	}
+	if len(eas) == 0 {
+		return smb2.StatusInvalidParameter
+	}
+	if st := c.writeEAs(o, eas); st != smb2.StatusSuccess {
+		return st
+	}
+	c.srv.nodes.ns.notifyFiltered(o.tree.share, o.path(), smb2.FileActionModified, smb2.FileNotifyChangeEA)
+	return smb2.StatusSuccess
+}
+
+// queryFullEA answers QUERY_INFO FileFullEaInformation (MS-FSA
+// 2.1.5.11.9 semantics): with a FILE_GET_EA_INFORMATION list in the
+// input buffer the named EAs (absent ones with empty values), otherwise
+// the file's EAs from the open's enumeration index, as many whole
+// entries as fit (one with SL_RETURN_SINGLE_ENTRY).
+func (c *conn) queryFullEA(o *open, req *smb2.QueryInfoRequest) response {
+	if !o.has(fileReadEA) {
+		return errResp(smb2.StatusAccessDenied)
+	}
+	eas, st := c.readEAs(o)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	if len(req.InputBuffer) > 0 {
+		names, st := decodeGetEA(req.InputBuffer)
+		if st != smb2.StatusSuccess {
+			return errResp(st)
+		}
+		sel := make([]eaEntry, 0, len(names))
+		for _, n := range names {
+			e := eaEntry{name: n}
+			if i := slices.IndexFunc(eas, func(x eaEntry) bool { return x.name == n }); i >= 0 {
+				e = eas[i]
+			}
+			sel = append(sel, e)
+		}
+		return eaListResponse(sel, req.OutputBufferLength, req.Flags&smb2.SLReturnSingleEntry != 0, nil)
+	}
+	if len(eas) == 0 {
+		return errResp(smb2.StatusNoEAsOnFile)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if req.Flags&smb2.SLRestartScan != 0 {
+		o.eaIndex = 0
+	}
+	if o.eaIndex >= len(eas) {
+		return errResp(smb2.StatusNoMoreEAs)
+	}
+	return eaListResponse(eas[o.eaIndex:], req.OutputBufferLength, req.Flags&smb2.SLReturnSingleEntry != 0, &o.eaIndex)
+}
+
+// eaListResponse encodes the leading entries of eas that fit in max
+// bytes, advancing *index by the number returned when index is non-nil.
+func eaListResponse(eas []eaEntry, max uint32, single bool, index *int) response {
+	n, used := 0, 0
+	for n < len(eas) && !(single && n == 1) {
+		size := eaEntrySize(eas[n])
+		if n > 0 {
+			used = (used + 3) &^ 3
+		}
+		if uint64(used+size) > uint64(max) {
+			break
+		}
+		used += size
+		n++
+	}
+	if n == 0 {
+		return errResp(smb2.StatusBufferTooSmall)
+	}
+	if index != nil {
+		*index += n
+	}
+	body := smb2.AppendOutputResponse(nil, appendFullEA(nil, eas[:n]))
+	if n < len(eas) && !single {
+		return response{status: smb2.StatusBufferOverflow, body: body}
+	}
+	return response{body: body}
+}
+
+// decodeGetEA parses a FILE_GET_EA_INFORMATION chain (MS-FSCC 2.4.15.1)
+// into upper-cased names.
+func decodeGetEA(b []byte) ([]string, smb2.Status) {
+	le := binary.LittleEndian
+	var names []string
+	for len(b) > 0 {
+		if len(b) < 5 {
+			return nil, statusEAListInconsistent
+		}
+		next, nameLen := le.Uint32(b), int(b[4])
+		size := 5 + nameLen + 1
+		if size > len(b) || b[5+nameLen] != 0 {
+			return nil, statusEAListInconsistent
+		}
+		if next != 0 && (next%4 != 0 || uint64(next) < uint64(size) || uint64(next) > uint64(len(b))) {
+			return nil, statusEAListInconsistent
+		}
+		name := string(b[5 : 5+nameLen])
+		if !validEAName(name) {
+			return nil, smb2.StatusInvalidEAName
+		}
+		names = append(names, strings.ToUpper(name))
+		if next == 0 {
+			break
+		}
+		b = b[next:]
+	}
+	return names, smb2.StatusSuccess
+}
+
+// createEAs validates the ExtA create context of req; it returns the
+// EAs to apply once the file is created or overwritten.
+func createEAs(req *smb2.CreateRequest) ([]eaEntry, smb2.Status) {
+	data, ok := req.Context(smb2.CreateContextEABuffer)
+	if !ok {
+		return nil, smb2.StatusSuccess
+	}
+	eas, st := decodeFullEA(data)
+	if st != smb2.StatusSuccess {
+		return nil, st
+	}
+	// Empty values in a create mean nothing to delete; drop them.
+	kept := eas[:0]
+	for _, e := range eas {
+		if len(e.value) > 0 {
+			kept = append(kept, e)
+		}
+	}
+	return kept, smb2.StatusSuccess
+}
