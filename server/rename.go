@@ -119,7 +119,10 @@ func (t *nodeTable) renamed(n *node, newp string) {
 
 // parentBlocksRename reports whether an open of the destination
 // directory dir (other than the renamer's own) forbids adding an entry
-// to it: one that holds DELETE access or does not share write access.
+// to it. The rename is checked like an open of dir for FILE_ADD_FILE
+// sharing read and write: it conflicts with opens holding DELETE or not
+// sharing write, but, as in every share-mode check, only with opens
+// that have data access (an open for attributes only never blocks).
 func (t *nodeTable) parentBlocksRename(share *Share, dir string, self *open) bool {
 	n := t.lookup(share, dir)
 	if n == nil {
@@ -128,7 +131,7 @@ func (t *nodeTable) parentBlocksRename(share *Share, dir string, self *open) boo
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, x := range n.opens {
-		if x != self && (x.access&accessDelete != 0 || x.shareAccess&smb2.FileShareWrite == 0) {
+		if x != self && shareConflict(x.access, x.shareAccess, fileWriteData, smb2.FileShareRead|smb2.FileShareWrite) {
 			return true
 		}
 	}
