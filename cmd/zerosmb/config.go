@@ -20,13 +20,34 @@ type fileConfig struct {
 	Signing     string        `toml:"signing"`
 	Encrypt     bool          `toml:"encrypt"`
 	Sendfile    *bool         `toml:"sendfile"`
-	RecvfileMin *int64        `toml:"recvfile_min"`
-	MaxIO       int64         `toml:"max_io"`
+	RecvfileMin *byteSize     `toml:"recvfile_min"`
+	MaxIO       byteSize      `toml:"max_io"`
 	ServerName  string        `toml:"server_name"`
 	Workgroup   string        `toml:"workgroup"`
 	LogFormat   string        `toml:"log_format"`
 	LogLevel    string        `toml:"log_level"`
 	Shares      []shareConfig `toml:"share"`
+}
+
+// byteSize is a size in the config file: an integer byte count or a
+// string with a K/M/G suffix, as on the command line.
+type byteSize int64
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (b *byteSize) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case int64:
+		if v < 0 {
+			return fmt.Errorf("negative size %d", v)
+		}
+		*b = byteSize(v)
+		return nil
+	case string:
+		n, err := parseSize(v)
+		*b = byteSize(n)
+		return err
+	}
+	return fmt.Errorf("size must be an integer or a string like \"64K\", not %T", v)
 }
 
 type shareConfig struct {
@@ -49,6 +70,9 @@ func loadConfig(path string) (*fileConfig, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
+			if pe.LastKey != "" {
+				return nil, fmt.Errorf("config %s:%d: %s (key %s)", path, pe.Position.Line, pe.Message, pe.LastKey)
+			}
 			return nil, fmt.Errorf("config %s:%d: %s", path, pe.Position.Line, pe.Message)
 		}
 		return nil, fmt.Errorf("config %s: %w", path, err)

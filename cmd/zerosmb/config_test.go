@@ -93,7 +93,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad signing", "signing = \"always\"\n", []string{"signing", `"always"`, "auto", "required"}},
 		{"bad log format", "log_format = \"xml\"\n", []string{"log_format", `"xml"`, "json"}},
 		{"bad log level", "log_level = \"loud\"\n", []string{"log_level", `"loud"`, "debug"}},
-		{"wrong type", "recvfile_min = \"64K\"\n", []string{"recvfile_min"}},
+		{"wrong type", "listen = \":1\"\nrecvfile_min = true\n", []string{":2:", "recvfile_min"}},
+		{"bad size string", "max_io = \"8 megs\"\n", []string{":1:", "max_io", "8 megs"}},
+		{"negative size", "recvfile_min = -1\n", []string{"recvfile_min", "negative"}},
+		{"wrong share type", "[[share]]\nname = \"a\"\npath = 3\n", []string{"share.path"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +112,17 @@ func TestLoadConfigErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadConfigSizeStrings(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "c.toml", "recvfile_min = \"128K\"\nmax_io = \"2MiB\"\n", 0o644)
+	fc, err := loadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.RecvfileMin == nil || *fc.RecvfileMin != 128<<10 || fc.MaxIO != 2<<20 {
+		t.Errorf("recvfile_min = %v, max_io = %d; want 128K and 2M", fc.RecvfileMin, fc.MaxIO)
 	}
 }
 
@@ -318,7 +332,7 @@ func TestBuildConfig(t *testing.T) {
 	}
 	users := usersFile(t, dir, 0o600)
 	yes := true
-	n := int64(0)
+	n := byteSize(0)
 	cfg, err := buildConfig(&fileConfig{
 		Users: users, Signing: "required", Sendfile: &yes, RecvfileMin: &n, MaxIO: 1 << 20,
 		Shares: []shareConfig{{Name: "s", Path: share, ReadOnly: true, Comment: "c"}},

@@ -83,7 +83,7 @@ func cleanEnv() []string {
 }
 
 func TestCLIHelpAndErrors(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}, {"serve", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}, {"serve", "--help"}, {"user", "add", "--help"}} {
 		r := zerosmb(t, "", nil, args...)
 		if r.code != 0 {
 			t.Errorf("%q exit %d, want 0", args, r.code)
@@ -113,7 +113,7 @@ func TestCLIHelpAndErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"bad config", []string{"serve", "--config", bad, dir}, 2, []string{bad, "unknown key", "shares"}},
+		{"bad config", []string{"serve", "--config", bad, dir}, 2, []string{bad + ": unknown key shares"}},
 		{"unknown flag", []string{"serve", "--bogus", dir}, 2, []string{"bogus", "zerosmb help"}},
 		{"missing dir", []string{"serve", "--users", users, filepath.Join(dir, "nope")}, 2, []string{"nope"}},
 		{"no users file", []string{"serve", "--users", filepath.Join(dir, "nousers"), dir}, 2, []string{"zerosmb user add"}},
@@ -122,6 +122,9 @@ func TestCLIHelpAndErrors(t *testing.T) {
 		{"bad log format", []string{"serve", "--users", users, "--log-format", "xml", dir}, 2, []string{"xml"}},
 		{"user without subcommand", []string{"user"}, 2, []string{"add, del or list"}},
 		{"user bad subcommand", []string{"user", "show"}, 2, []string{"show"}},
+		{"user list extra", []string{"user", "list", "--users", users, "bob"}, 2, []string{`unexpected argument "bob"`}},
+		{"user bad flag", []string{"user", "list", "--file", users}, 2, []string{"file"}},
+		{"user list 0644", []string{"user", "list", "--users", writeFile(t, dir, "loose", "", 0o644)}, 1, []string{"0644"}},
 	}
 	for _, tt := range tests {
 		r := zerosmb(t, "", nil, tt.args...)

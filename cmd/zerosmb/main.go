@@ -112,16 +112,17 @@ GUEST ACCESS
     it explicitly.
 
 CONFIG FILE
-    TOML; every key is optional, and unknown keys are errors. Sizes are
-    plain byte counts here. Errors name the file, the line and the key.
+    TOML; every key is optional and unknown keys are errors, reported
+    with the file name and the line or key at fault. Sizes are integers
+    (bytes) or strings with a suffix, like "64K".
 
         listen = ":445"
         users = "/etc/zerosmb/users"
         signing = "auto"            # or "required"
         encrypt = false
         sendfile = true
-        recvfile_min = 65536        # 0 disables splicing
-        max_io = 8388608
+        recvfile_min = "64K"        # 0 disables splicing
+        max_io = "8M"
         server_name = "ZEROSMB"
         workgroup = "WORKGROUP"
         log_format = "text"         # or "json"

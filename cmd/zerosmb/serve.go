@@ -47,8 +47,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 func cmdServe(args []string) int {
 	fc, help, err := parseServeArgs(args)
 	switch {
-	case err != nil:
+	case errors.As(err, new(usageError)):
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\nRun 'zerosmb help' for usage.\n", err)
+		return 2
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
 		return 2
 	case help:
 		os.Stdout.WriteString(usage)
@@ -88,7 +91,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	fs.Var(&shares, "share", "")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return nil, false, err
+		return nil, false, usageError{err.Error()}
 	}
 	if help {
 		return nil, true, nil
@@ -125,14 +128,15 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		if err != nil {
 			return nil, false, fmt.Errorf("--recvfile-min: %w", err)
 		}
-		fc.RecvfileMin = &n
+		b := byteSize(n)
+		fc.RecvfileMin = &b
 	}
 	if set["max-io"] {
 		n, err := parseSize(*maxIO)
 		if err != nil {
 			return nil, false, fmt.Errorf("--max-io: %w", err)
 		}
-		fc.MaxIO = n
+		fc.MaxIO = byteSize(n)
 	}
 	for _, s := range shares {
 		sc, err := parseShareFlag(s)

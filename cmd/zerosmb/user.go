@@ -15,98 +15,125 @@ import (
 	"github.com/zerosmb/zerosmb/auth"
 )
 
+// usageError is a command-line mistake: exit status 2 instead of 1.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// exitCode prints err for cmd and maps it to an exit status: 0 for nil, 2
+// for usage errors, 1 otherwise.
+func exitCode(cmd string, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "zerosmb %s: %v\n", cmd, err)
+	if errors.As(err, new(usageError)) {
+		return 2
+	}
+	return 1
+}
+
 func cmdUser(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "zerosmb user: want add, del or list")
-		return 2
+		return exitCode("user", usagef("want add, del or list"))
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	users := fs.String("users", "", "")
+	help := fs.Bool("help", false, "")
+	fs.BoolVar(help, "h", false, "")
 	pos, err := parseInterspersed(fs, args[1:])
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "zerosmb user %s: %v\n", sub, err)
-		return 2
+		return exitCode("user "+sub, usageError{err.Error()})
+	}
+	if *help {
+		os.Stdout.WriteString(usage)
+		return 0
 	}
 	path := *users
 	if path == "" {
 		path = defaultUsersPath()
 	}
-	load := func(mayCreate bool) (*auth.UserDB, error) {
-		db, err := auth.LoadUsers(path)
-		if errors.Is(err, os.ErrNotExist) && mayCreate {
-			return auth.NewUserDB(), nil
-		}
-		return db, err
-	}
 	switch sub {
 	case "add":
-		if len(pos) != 1 {
-			fmt.Fprintln(os.Stderr, "zerosmb user add: want exactly one NAME (password is read from stdin)")
-			return 2
-		}
-		name := pos[0]
-		if err := auth.ValidUserName(name); err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", strings.TrimPrefix(err.Error(), "auth: "))
-			return 2
-		}
-		db, err := load(true)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", err)
-			return 1
-		}
-		pw, err := readPassword(os.Stdin, name)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", err)
-			return 2
-		}
-		if pw == "" {
-			fmt.Fprintln(os.Stderr, "zerosmb user add: empty password refused")
-			return 2
-		}
-		db.Add(name, pw)
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", err)
-			return 1
-		}
-		if err := db.Save(path); err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user add: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(os.Stderr, "user %s saved in %s\n", name, path)
+		err = userAdd(path, pos)
 	case "del":
-		if len(pos) != 1 {
-			fmt.Fprintln(os.Stderr, "zerosmb user del: want exactly one NAME")
-			return 2
-		}
-		db, err := load(false)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user del: %v\n", err)
-			return 1
-		}
-		if !db.Delete(pos[0]) {
-			fmt.Fprintf(os.Stderr, "zerosmb user del: no user %q in %s\n", pos[0], path)
-			return 1
-		}
-		if err := db.Save(path); err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user del: %v\n", err)
-			return 1
-		}
+		err = userDel(path, pos)
 	case "list":
-		db, err := load(false)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "zerosmb user list: %v\n", err)
-			return 1
-		}
-		for _, n := range db.Names() {
-			fmt.Println(n)
-		}
+		err = userList(path, pos)
 	default:
-		fmt.Fprintf(os.Stderr, "zerosmb user: unknown subcommand %q (want add, del, list)\n", sub)
-		return 2
+		return exitCode("user", usagef("unknown subcommand %q (want add, del, list)", sub))
 	}
-	return 0
+	return exitCode("user "+sub, err)
+}
+
+// userAdd adds or updates the user named in pos with a password from stdin.
+func userAdd(path string, pos []string) error {
+	if len(pos) != 1 {
+		return usagef("want exactly one NAME (password is read from stdin)")
+	}
+	name := pos[0]
+	if err := auth.ValidUserName(name); err != nil {
+		return usageError{strings.TrimPrefix(err.Error(), "auth: ")}
+	}
+	db, err := auth.LoadUsers(path)
+	if errors.Is(err, os.ErrNotExist) {
+		db, err = auth.NewUserDB(), nil
+	}
+	if err != nil {
+		return err
+	}
+	pw, err := readPassword(os.Stdin, name)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if pw == "" {
+		return usagef("empty password refused")
+	}
+	db.Add(name, pw)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	if err := db.Save(path); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "user %s saved in %s\n", name, path)
+	return nil
+}
+
+// userDel removes the user named in pos.
+func userDel(path string, pos []string) error {
+	if len(pos) != 1 {
+		return usagef("want exactly one NAME")
+	}
+	db, err := auth.LoadUsers(path)
+	if err != nil {
+		return err
+	}
+	if !db.Delete(pos[0]) {
+		return fmt.Errorf("no user %q in %s", pos[0], path)
+	}
+	return db.Save(path)
+}
+
+// userList prints the user names, one per line.
+func userList(path string, pos []string) error {
+	if len(pos) != 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	db, err := auth.LoadUsers(path)
+	if err != nil {
+		return err
+	}
+	for _, n := range db.Names() {
+		fmt.Println(n)
+	}
+	return nil
 }
 
 // readPassword reads one line from in. On a terminal it prompts on
