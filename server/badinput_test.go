@@ -1098,3 +1098,72 @@ func TestBadInputSlowClients(t *testing.T) {
 		}},
 	})
 }
+
+func TestBadInputOpenLimit(t *testing.T) {
+	hostileCases(t, []hostileCase{
+		{"opens per connection are capped", func(t *testing.T, hs *hostileServer) {
+			c := hs.session(t)
+			r := c.call(smb2.TreeConnect, rawTreeConnect(`\\x\IPC$`), nil)
+			if r.hdr.Status != smb2.StatusSuccess {
+				t.Fatal(r.hdr.Status)
+			}
+			c.tid = r.hdr.TreeID
+			// Pipe opens hold no file descriptors; 64 per compound.
+			var last smb2.FileID
+			for opened := 0; opened < maxOpensPerConn; {
+				c.call(smb2.Echo, rawEcho(), nil) // top up credits
+				var ms [][]byte
+				for range min(64, maxOpensPerConn-opened) {
+					ms = append(ms, c.msg(smb2.Create, rawCreate("srvsvc", rawDispOpen), nil))
+				}
+				for i := range ms[:len(ms)-1] {
+					for len(ms[i])%8 != 0 {
+						ms[i] = append(ms[i], 0)
+					}
+					le.PutUint32(ms[i][smb2.OffNextCommand:], uint32(len(ms[i])))
+				}
+				c.write(rawFrame(ms...))
+				for _, r := range c.recvAll() {
+					if r.hdr.Status != smb2.StatusSuccess {
+						t.Fatalf("CREATE #%d: %v", opened, r.hdr.Status)
+					}
+					last = smb2.FileID{Persistent: le.Uint64(r.body[64:]), Volatile: le.Uint64(r.body[72:])}
+					opened++
+				}
+			}
+			c.expectStatus("one open too many", smb2.Create, rawCreate("srvsvc", rawDispOpen), nil, smb2.StatusInsufficientResources)
+			if !strings.Contains(hs.Log.String(), "per-connection limit reached") {
+				t.Error("limit not logged")
+			}
+			c.expectStatus("CLOSE", smb2.Close, rawClose(last), nil, smb2.StatusSuccess)
+			if _, st := c.create("srvsvc", rawDispOpen); st != smb2.StatusSuccess {
+				t.Errorf("CREATE after a CLOSE: %v", st)
+			}
+		}},
+	})
+}
+
+func TestCheckLimitsAsync(t *testing.T) {
+	hs := startHostile(t)
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	c := newConn(hs.Srv, a)
+	for i := range maxAsyncPerConn {
+		c.async[uint64(i)] = &asyncOp{}
+	}
+	for _, cmd := range []smb2.Command{smb2.Lock, smb2.ChangeNotify, smb2.Read} {
+		if st := c.checkLimits(cmd); st != smb2.StatusInsufficientResources {
+			t.Errorf("%v with a full async table: %v", cmd, st)
+		}
+	}
+	for _, cmd := range []smb2.Command{smb2.Close, smb2.Cancel, smb2.Create, smb2.Write} {
+		if st := c.checkLimits(cmd); st != smb2.StatusSuccess {
+			t.Errorf("%v with a full async table: %v", cmd, st)
+		}
+	}
+	delete(c.async, 0)
+	if st := c.checkLimits(smb2.Lock); st != smb2.StatusSuccess {
+		t.Errorf("LOCK below the bound: %v", st)
+	}
+}

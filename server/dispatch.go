@@ -206,6 +206,9 @@ func (c *conn) dispatch(r *request) response {
 		}
 	}
 	r.chain.sess, r.chain.tree = r.sess, r.tree
+	if st := c.checkLimits(hdr.Command); st != smb2.StatusSuccess {
+		return errResp(st)
+	}
 	h := handlerFor(hdr.Command)
 	if h == nil {
 		return errResp(smb2.StatusNotSupported)

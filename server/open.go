@@ -70,6 +70,34 @@ const (
 	genericRead         uint32 = 0x80000000
 )
 
+// Per-connection bounds on state a client can pile up: opens, and
+// pending async operations (each of which has its credits back).
+const (
+	maxOpensPerConn = 16384
+	maxAsyncPerConn = 8192
+)
+
+// checkLimits refuses a request that could grow the connection's opens or
+// async operations past their bounds (MS-SMB2 3.3.4.2 allows
+// STATUS_INSUFFICIENT_RESOURCES when resources are constrained).
+func (c *conn) checkLimits(cmd smb2.Command) smb2.Status {
+	c.mu.Lock()
+	opens, async := len(c.opens), len(c.async)
+	c.mu.Unlock()
+	full := false
+	switch cmd {
+	case smb2.Create:
+		full = opens >= maxOpensPerConn
+	case smb2.Lock, smb2.ChangeNotify, smb2.Read:
+		full = async >= maxAsyncPerConn
+	}
+	if full {
+		c.log.Warn("per-connection limit reached; request refused", "command", cmd.String(), "opens", opens, "async", async)
+		return smb2.StatusInsufficientResources
+	}
+	return smb2.StatusSuccess
+}
+
 // addOpen assigns a FileId to o and registers it on the connection.
 func (c *conn) addOpen(o *open) smb2.FileID {
 	id := c.srv.newID()
