@@ -462,13 +462,32 @@ func TestServeSmbclientPutGet(t *testing.T) {
 	}
 }
 
-func TestServeSIGINT(t *testing.T) {
+// TestServeConfigSIGINT serves what a config file describes and stops on
+// SIGINT.
+func TestServeConfigSIGINT(t *testing.T) {
 	dir := t.TempDir()
-	s := startServer(t, nil, "--users", newUsers(t, dir), dir)
+	cfg := writeFile(t, dir, "zerosmb.toml", fmt.Sprintf(`
+listen = "127.0.0.1:1"   # overridden by --listen
+users = %q
+log_format = "json"
+recvfile_min = "1M"
+
+[[share]]
+name = "data"
+path = %q
+read_only = true
+`, newUsers(t, dir), dir), 0o644)
+	s := startServer(t, nil, "--config", cfg)
+	log := s.log.String()
+	for _, w := range []string{`"msg":"zerosmb listening"`, `"addr":"` + s.addr + `"`, `"data=` + dir + `,ro"`, `"recvfile_min":"1048576"`} {
+		if !strings.Contains(log, w) {
+			t.Errorf("startup line lacks %s:\n%s", w, log)
+		}
+	}
 	if code := s.stop(os.Interrupt, 5*time.Second); code != 0 {
 		t.Errorf("exit code after SIGINT = %d, want 0", code)
 	}
-	if !strings.Contains(s.log.String(), "stopped") {
+	if !strings.Contains(s.log.String(), `"msg":"stopped"`) {
 		t.Errorf("log lacks stopped:\n%s", s.log)
 	}
 }

@@ -1,7 +1,11 @@
 // Command zerosmb is an SMB2/SMB3 file server whose READ and WRITE payloads
 // bypass user space (sendfile and splice).
 //
-// Run `zerosmb help` for the full manual.
+// This package is the command line only: argument and config file parsing
+// (serve.go, config.go), the users file commands (user.go), logging and
+// signal handling. The protocol lives in package server, authentication
+// and the users file format in package auth, the benchmark driver in
+// package bench. Run `zerosmb help` for the full manual.
 package main
 
 import (
