@@ -484,9 +484,6 @@ func TestBadInputBuffers(t *testing.T) {
 				le.PutUint16(b[14:], tc.n)
 				c.expectStatus(fmt.Sprintf("offset %d length %d", tc.off, tc.n), smb2.SessionSetup, b, nil, smb2.StatusInvalidParameter)
 			}
-			if n := len(hs.Srv.conns); n > 100 {
-				t.Fatal(n)
-			}
 			c.anonLogon() // no half-made session got in the way
 		}},
 		{"SESSION_SETUP garbage token", func(t *testing.T, hs *hostileServer) {
