@@ -89,6 +89,11 @@ func TestServeJSONLog(t *testing.T) {
 				t.Errorf("line %d: remote = %v, want the client address", i+1, m["remote"])
 			}
 		}
+		if msg == "connection closed" {
+			if d, ok := m["duration"].(string); !ok || !strings.HasSuffix(d, "s") {
+				t.Errorf("line %d: duration = %#v, want a string like \"3ms\"", i+1, m["duration"])
+			}
+		}
 		if msg == "authentication failed" {
 			authFail, authFailLine = m, line
 		}
