@@ -635,3 +635,64 @@ func TestServeGuestOnly(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// TestServeSecondSignal stalls a READ (smbclient writes into a FIFO nobody
+// reads), then sends SIGTERM: the server must keep waiting for the READ.
+// A second SIGTERM must end it at once.
+func TestServeSecondSignal(t *testing.T) {
+	requireSmbclient(t)
+	dir := t.TempDir()
+	share := filepath.Join(dir, "share")
+	if err := os.Mkdir(share, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(share, "big.bin"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(share, "big.bin"), 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, nil, "--users", newUsers(t, dir), share)
+	go func() {
+		smbclient(t, s, dir, "alice%pa55word", "get big.bin "+fifo, "--client-protection=off")
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+	}()
+	f, err := os.Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drain whatever is left at the end so smbclient can exit.
+	defer func() { io.Copy(io.Discard, f); f.Close() }()
+	if _, err := io.ReadFull(f, make([]byte, 1<<20)); err != nil {
+		t.Fatalf("fifo: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // let socket buffers fill
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.done:
+		t.Fatalf("server exited with a READ in flight (%v); log:\n%s", s.err, s.log)
+	case <-time.After(time.Second):
+	}
+	if !strings.Contains(s.log.String(), "shutting down") {
+		t.Errorf("log lacks shutting down:\n%s", s.log)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("second SIGTERM did not stop the server; log:\n%s", s.log)
+	}
+	if ee, ok := s.err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
+		t.Errorf("exit after second SIGTERM: %v, want killed by the signal", s.err)
+	}
+}

@@ -159,7 +159,7 @@ SIGNALS
     SIGTERM, SIGINT
         Stop accepting connections, let the request in flight on each
         connection finish (up to 30 s), close the connections, log
-        "stopped" and exit 0.
+        "stopped" and exit 0. A second signal kills the process at once.
 
 EXIT STATUS
     0   success, or clean shutdown after SIGTERM/SIGINT.

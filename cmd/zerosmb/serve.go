@@ -321,6 +321,7 @@ func serve(fc *fileConfig) int {
 		return 1
 	case <-ctx.Done():
 	}
+	stop() // a second SIGTERM or SIGINT kills the process at once
 	log.Info("shutting down; waiting for requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
