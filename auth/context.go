@@ -239,6 +239,7 @@ func (c *Context) authenticate(msg []byte) error {
 		return err
 	}
 	c.domain = m.domain
+	c.user = m.user // reported by User() in failure logs; replaced on success
 	if m.user == "" && len(m.nt) == 0 && (len(m.lm) == 0 || bytes.Equal(m.lm, []byte{0})) {
 		if !c.cfg.AllowGuest {
 			return errors.New("anonymous logon refused")
@@ -326,7 +327,8 @@ func (c *Context) SessionKey() []byte {
 }
 
 // User returns the authenticated user name as stored in the UserDB; for a
-// guest logon of an unknown user, the name the client sent; "" for anonymous.
+// guest logon of an unknown user, or after a failed logon, the name the
+// client sent; "" for anonymous.
 func (c *Context) User() string { return c.user }
 
 // Domain returns the domain name the client sent in its AUTHENTICATE message.
