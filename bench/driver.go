@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -165,9 +167,17 @@ func Run(o Options) ([]Result, error) {
 		targets[s] = t
 		logf("started %s on %s (pid %d)", s, t.addr, t.pid())
 	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stop)
 	var results []Result
 	for _, c := range cases {
 		for rep := 0; rep < o.Reps; rep++ {
+			select {
+			case sig := <-stop:
+				return results, fmt.Errorf("bench: %v: stopped", sig)
+			default:
+			}
 			for i := range servers {
 				s := servers[(i+rep)%len(servers)] // rotate the order each rep
 				if isFloor(s) && c.Signed {

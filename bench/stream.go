@@ -180,8 +180,12 @@ func (c *Client) receive(write bool, ioSize int) int64 {
 	}
 }
 
-// ReadAt reads len(p) bytes at off with one synchronous READ.
+// ReadAt reads len(p) bytes (at most 64 KiB, one credit) at off with one
+// synchronous READ.
 func (c *Client) ReadAt(id FileID, p []byte, off int64) (int, error) {
+	if len(p) > 1<<16 {
+		return 0, fmt.Errorf("bench: ReadAt of %d bytes: at most 64 KiB", len(p))
+	}
 	le := binary.LittleEndian
 	b := make([]byte, 49)
 	le.PutUint16(b[0:], 49)
