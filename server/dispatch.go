@@ -213,7 +213,12 @@ func (c *conn) dispatch(r *request) response {
 	if h == nil {
 		return errResp(smb2.StatusNotSupported)
 	}
-	return h(c, r)
+	resp := h(c, r)
+	if hdr.Command == smb2.TreeConnect && r.hdr.TreeID != 0 {
+		// A related element after TREE_CONNECT uses the new tree.
+		r.chain.tree = r.sess.lookupTree(r.hdr.TreeID)
+	}
+	return resp
 }
 
 func handlerFor(cmd smb2.Command) handlerFunc {

@@ -8,6 +8,10 @@ import (
 	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
+// maxCompoundResponse bounds the bytes of one response frame that carries
+// READ payloads through memory (compounds); a lone READ is at most MaxIOSize.
+const maxCompoundResponse = 16 << 20
+
 // frameBuilder assembles the response frame for one request frame: one
 // message, or several for a compound. The last element of a single-element
 // frame may carry a READ payload that goes out with sendfile.
@@ -63,6 +67,13 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 		h.AsyncID = resp.pending.id
 		body = nil
 		b.pending = append(b.pending, resp.pending)
+	}
+	if d := resp.data; d != nil && resp.pending == nil && len(b.buf)+int(d.n) > maxCompoundResponse {
+		// A compound's responses are built in memory: bound the total.
+		b.c.log.Warn("compound response too large; element refused", "command", r.hdr.Command.String())
+		resp = &response{status: smb2.StatusInsufficientResources}
+		h.Status = resp.status
+		body = nil
 	}
 	b.buf = h.Append(b.buf)
 	if body == nil {
