@@ -43,7 +43,7 @@ func (c *conn) requestResumeKey(o *open) ioctlResult {
 	resumeKeys.m[key] = o
 	resumeKeys.Unlock()
 	o.mu.Lock()
-	o.onClose = append(o.onClose, func() {
+	o.atClose(func() {
 		resumeKeys.Lock()
 		delete(resumeKeys.m, key)
 		resumeKeys.Unlock()

@@ -218,6 +218,8 @@ type lockWait struct {
 	e    smb2.LockElement
 	op   *asyncOp
 	done atomic.Bool
+	// closeKey is the handle-close hook to drop once the wait is over.
+	closeKey uint64
 }
 
 // finish completes the wait with resp unless it already completed. The
@@ -225,7 +227,10 @@ type lockWait struct {
 // response, which the serve goroutine (possibly our caller) has yet to send.
 func (w *lockWait) finish(resp response) {
 	if w.done.CompareAndSwap(false, true) {
-		go w.op.complete(resp)
+		go func() {
+			w.o.dropClose(w.closeKey)
+			w.op.complete(resp)
+		}()
 	}
 }
 
@@ -249,7 +254,7 @@ func (c *conn) waitLock(r *request, o *open, e smb2.LockElement) response {
 	// running this handler, so o is still open here. A retry that already
 	// granted the lock makes the close hook a no-op.
 	o.mu.Lock()
-	o.onClose = append(o.onClose, func() { w.finish(errResp(smb2.StatusRangeNotLocked)) })
+	w.closeKey = o.atClose(func() { w.finish(errResp(smb2.StatusRangeNotLocked)) })
 	o.mu.Unlock()
 	return response{pending: w.op}
 }

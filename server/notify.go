@@ -60,7 +60,7 @@ func (c *conn) handleChangeNotify(r *request) response {
 		o.mu.Lock()
 		closed := o.closed
 		if !closed {
-			o.onClose = append(o.onClose, func() { ns.dropWatcher(w) })
+			o.atClose(func() { ns.dropWatcher(w) })
 		}
 		o.mu.Unlock()
 		if closed {

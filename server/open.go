@@ -39,8 +39,11 @@ type open struct {
 	dirPattern string
 	dirDone    bool
 
-	// Pending CHANGE_NOTIFY / lock waiters register here to be cancelled on close.
-	onClose []func()
+	// Pending CHANGE_NOTIFY / lock / pipe waiters register here (atClose)
+	// to be finished when the handle closes; they unregister (dropClose)
+	// when they finish first, so the set stays bounded.
+	onClose   map[uint64]func()
+	nextClose uint64
 
 	// pipeRead is a READ on a named pipe waiting for data (pipe.go);
 	// guarded by mu.
@@ -96,6 +99,24 @@ func (c *conn) checkLimits(cmd smb2.Command) smb2.Status {
 		return smb2.StatusInsufficientResources
 	}
 	return smb2.StatusSuccess
+}
+
+// atClose registers f to run when o closes and returns a key for
+// dropClose. Call with o.mu held.
+func (o *open) atClose(f func()) uint64 {
+	if o.onClose == nil {
+		o.onClose = make(map[uint64]func())
+	}
+	o.nextClose++
+	o.onClose[o.nextClose] = f
+	return o.nextClose
+}
+
+// dropClose unregisters a hook added by atClose.
+func (o *open) dropClose(key uint64) {
+	o.mu.Lock()
+	delete(o.onClose, key)
+	o.mu.Unlock()
 }
 
 // addOpen assigns a FileId to o and registers it on the connection.

@@ -15,8 +15,9 @@ import (
 
 // pipeRead is a pending READ on a named pipe.
 type pipeRead struct {
-	op  *asyncOp
-	max uint32
+	op       *asyncOp
+	max      uint32
+	closeKey uint64 // handle-close hook, dropped when the read finishes
 }
 
 // pipeStatus maps an rpc.Pipe error to NTSTATUS.
@@ -68,7 +69,7 @@ func (c *conn) readPipe(r *request, o *open, req *smb2.ReadRequest) response {
 	pr := &pipeRead{max: req.Length}
 	pr.op = c.goAsync(r, func() { o.finishPipeRead(pr, errResp(smb2.StatusCancelled)) })
 	o.pipeRead = pr
-	o.onClose = append(o.onClose, func() { o.finishPipeRead(pr, errResp(smb2.StatusPipeBroken)) })
+	pr.closeKey = o.atClose(func() { o.finishPipeRead(pr, errResp(smb2.StatusPipeBroken)) })
 	return response{pending: pr.op}
 }
 
@@ -80,6 +81,7 @@ func (o *open) finishPipeRead(pr *pipeRead, resp response) {
 		return
 	}
 	o.pipeRead = nil
+	delete(o.onClose, pr.closeKey)
 	o.mu.Unlock()
 	go pr.op.complete(resp)
 }
