@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -37,6 +38,9 @@ func cmdBench(args []string) int {
 	depth := fs.Int("depth", 0, "outstanding requests per client (0: 16, or 32 MiB worth)")
 	tmp := fs.String("tmpfs", "/dev/shm", "tmpfs directory holding the shared files")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	n, err := parseSize(*size)
