@@ -77,6 +77,10 @@ func validateCreate(req *smb2.CreateRequest) smb2.Status {
 		return smb2.StatusInvalidParameter
 	case opts&smb2.FileDirectoryFile != 0 && opts&smb2.FileNonDirectoryFile != 0:
 		return smb2.StatusInvalidParameter
+	case opts&reservedCreateOptions != 0:
+		return smb2.StatusInvalidParameter
+	case opts&smb2.FileDirectoryFile != 0 && req.FileAttributes&smb2.FileAttributeTemporary != 0:
+		return smb2.StatusInvalidParameter
 	case opts&smb2.FileDirectoryFile != 0 && req.CreateDisposition != smb2.FileCreate &&
 		req.CreateDisposition != smb2.FileOpen && req.CreateDisposition != smb2.FileOpenIf:
 		return smb2.StatusInvalidParameter
@@ -84,7 +88,7 @@ func validateCreate(req *smb2.CreateRequest) smb2.Status {
 		return smb2.StatusInvalidParameter
 	case opts&smb2.FileDeleteOnClose != 0 && smb2.MapGenericAccess(req.DesiredAccess)&(accessDelete|maximumAllowed) == 0:
 		return smb2.StatusInvalidParameter
-	case opts&(smb2.FileReserveOpfilter|smb2.FileOpenByFileID) != 0:
+	case opts&(smb2.FileReserveOpfilter|smb2.FileOpenByFileID|fileCreateTreeConnection) != 0:
 		return smb2.StatusNotSupported
 	case req.FileAttributes&^validCreateAttrs != 0:
 		return smb2.StatusInvalidParameter
@@ -95,6 +99,14 @@ func validateCreate(req *smb2.CreateRequest) smb2.Status {
 	}
 	return smb2.StatusSuccess
 }
+
+// fileCreateTreeConnection is the FILE_CREATE_TREE_CONNECTION create
+// option (MS-SMB2 2.2.13), which servers do not support.
+const fileCreateTreeConnection uint32 = 0x00000080
+
+// reservedCreateOptions are CreateOptions bits no request may set
+// (MS-SMB2 2.2.13: the top eight bits are reserved).
+const reservedCreateOptions uint32 = 0xFF000000
 
 // statusBadImpersonationLevel is STATUS_BAD_IMPERSONATION_LEVEL.
 const statusBadImpersonationLevel smb2.Status = 0xC00000A5

@@ -110,6 +110,13 @@ func TestValidateCreate(t *testing.T) {
 		}, smb2.StatusInvalidParameter},
 		{"bad attribute", func(r *smb2.CreateRequest) { r.FileAttributes = 0x00000008 }, smb2.StatusInvalidParameter},
 		{"bad oplock", func(r *smb2.CreateRequest) { r.RequestedOplockLevel = 3 }, smb2.StatusInvalidParameter},
+		{"reserved options", func(r *smb2.CreateRequest) { r.CreateOptions = 0xF0000000 }, smb2.StatusInvalidParameter},
+		{"tree connection option", func(r *smb2.CreateRequest) { r.CreateOptions = fileCreateTreeConnection }, smb2.StatusNotSupported},
+		{"temporary directory", func(r *smb2.CreateRequest) {
+			r.CreateOptions = smb2.FileDirectoryFile
+			r.FileAttributes = smb2.FileAttributeTemporary
+		}, smb2.StatusInvalidParameter},
+		{"temporary file", func(r *smb2.CreateRequest) { r.FileAttributes = smb2.FileAttributeTemporary }, smb2.StatusSuccess},
 	}
 	for _, tt := range tests {
 		r := base

@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/zerosmb/zerosmb/smb2"
 )
@@ -23,8 +24,23 @@ func (c *conn) handleCreate(r *request) response {
 	if r.tree.ipc {
 		return c.createPipe(r, &req)
 	}
+	if strings.HasPrefix(req.Name, `\`) {
+		// MS-SMB2 3.3.5.9: the name must be relative to the share root.
+		return errResp(smb2.StatusInvalidParameter)
+	}
+	if req.DesiredAccess&reservedAccessBits != 0 {
+		return errResp(smb2.StatusAccessDenied) // checked before anything else, as Windows does
+	}
 	if st := validateCreate(&req); st != smb2.StatusSuccess {
 		return errResp(st)
+	}
+	for _, cc := range req.CreateContexts {
+		if len(cc.Name) < 4 {
+			return errResp(smb2.StatusInvalidParameter) // as Windows: tags are at least 4 bytes
+		}
+	}
+	if _, ok := req.Context(smb2.CreateContextTimewarpToken); ok {
+		return errResp(smb2.StatusObjectNameNotFound) // no previous versions (snapshots) exist
 	}
 	p, st := sharePath(req.Name)
 	if st != smb2.StatusSuccess {
@@ -148,6 +164,7 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 			c.closeOpen(o)
 			return nil, 0, nil, st
 		}
+		c.applyCreateContexts(o, req)
 	}
 	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0
 	return o, action, fi, smb2.StatusSuccess
@@ -162,6 +179,24 @@ func (c *conn) replaceEAs(o *open, action uint32, eas []eaEntry) smb2.Status {
 		}
 	}
 	return c.writeEAs(o, eas)
+}
+
+// applyCreateContexts applies the AlSi (allocation size) and SecD
+// (security descriptor) contexts of a CREATE that made or overwrote a
+// file; malformed ones are ignored.
+func (c *conn) applyCreateContexts(o *open, req *smb2.CreateRequest) {
+	share, p := o.tree.share, o.path()
+	if b, ok := req.Context(smb2.CreateContextAllocationSize); ok && !o.isDir {
+		if v, err := smb2.DecodeAllocationSize(b); err == nil && v <= 1<<62 {
+			const cluster = 4096
+			alloc := (int64(v) + cluster - 1) / cluster * cluster
+			c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.alloc = alloc })
+		}
+	}
+	if sd, ok := req.Context(smb2.CreateContextSecDesc); ok && len(sd) >= 20 && sd[0] == 1 {
+		sd = append([]byte(nil), sd...)
+		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = sd })
+	}
 }
 
 // modeBits are the CreateOptions reported by FileModeInformation.

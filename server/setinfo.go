@@ -134,6 +134,9 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 	if bi.FileAttributes&^(validCreateAttrs) != 0 {
 		return smb2.StatusInvalidParameter
 	}
+	if o.isDir && bi.FileAttributes&smb2.FileAttributeTemporary != 0 {
+		return smb2.StatusInvalidParameter // MS-FSA 2.1.5.14.2
+	}
 	settime := func(v uint64) (time.Time, bool) {
 		if v == 0 || v >= 0xFFFFFFFFFFFFFFFE {
 			return time.Time{}, false
