@@ -19,6 +19,11 @@ var serverColors = map[string]color.RGBA{
 	ServerFloorCopy:     {0xa6, 0xd8, 0x96, 0xff},
 }
 
+// Chart geometry in pixels.
+const (
+	barW, gap, left, panelH, top, scale = 12, 24, 70, 250, 60, 2
+)
+
 // panelKey selects one chart panel: signing and client count.
 type panelKey struct {
 	signed  bool
@@ -51,9 +56,6 @@ func WriteChart(w io.Writer, st []Stat) error {
 	slices.SortFunc(servers, func(a, b string) int {
 		return slices.Index(AllServers, a) - slices.Index(AllServers, b)
 	})
-	const (
-		barW, gap, left, panelH, top, scale = 12, 24, 70, 250, 60, 2
-	)
 	groups := chartGroups(st)
 	groupW := max(len(servers), 1)*barW + gap
 	width := left + max(len(groups), 1)*groupW + 20
@@ -62,7 +64,6 @@ func WriteChart(w io.Writer, st []Stat) error {
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	fillRect(img, 0, 0, width, height, color.White)
 	black := color.RGBA{0, 0, 0, 0xff}
-	grey := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
 	drawText(img, 10, 8, "SERVER CPU S/GIB (MEDIAN, MIN-MAX), LOWER IS BETTER", scale, black)
 	// legend
 	x := 10
@@ -73,47 +74,56 @@ func WriteChart(w io.Writer, st []Stat) error {
 	}
 	for pi, pk := range panels {
 		y0 := top + pi*(panelH+60) + 20
-		sg := "UNSIGNED"
-		if pk.signed {
-			sg = "SIGNED"
-		}
-		drawText(img, left, y0-18, fmt.Sprintf("%s, %d CLIENT(S)", sg, pk.clients), scale, black)
-		ymax := 0.0
-		for _, s := range st {
-			if s.Case.Signed == pk.signed && s.Case.Clients == pk.clients {
-				ymax = max(ymax, s.CPUMax)
-			}
-		}
-		ymax = niceCeil(ymax)
-		base := y0 + panelH
-		for i := 0; i <= 4; i++ {
-			v := ymax * float64(i) / 4
-			yy := base - int(float64(panelH)*float64(i)/4)
-			fillRect(img, left, yy, width-left-10, 1, grey)
-			label := fmt.Sprintf("%.2f", v)
-			drawText(img, left-6-textWidth(label, 1), yy-3, label, 1, black)
-		}
-		for gi, g := range groups {
-			gx := left + gap/2 + gi*groupW
-			for si, srv := range servers {
-				c := Case{Write: g.write, IO: g.io, Signed: pk.signed, Clients: pk.clients}
-				s, ok := find(st, c, srv)
-				if !ok {
-					continue
-				}
-				bx := gx + si*barW
-				h := int(float64(panelH) * s.CPU / ymax)
-				fillRect(img, bx, base-h, barW-2, h, serverColors[srv])
-				lo := base - int(float64(panelH)*s.CPUMin/ymax)
-				hi := base - int(float64(panelH)*s.CPUMax/ymax)
-				fillRect(img, bx+barW/2-1, hi, 1, lo-hi+1, black)
-			}
-			label := g.label()
-			drawText(img, gx+(len(servers)*barW-textWidth(label, 1))/2, base+6, label, 1, black)
-		}
-		fillRect(img, left, base, width-left-10, 1, black)
+		drawPanel(img, st, pk, groups, servers, y0)
 	}
 	return png.Encode(w, img)
+}
+
+// drawPanel draws one panel whose plot area starts at y0.
+func drawPanel(img *image.RGBA, st []Stat, pk panelKey, groups []chartGroup, servers []string, y0 int) {
+	width := img.Bounds().Dx()
+	groupW := max(len(servers), 1)*barW + gap
+	black := color.RGBA{0, 0, 0, 0xff}
+	grey := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
+	sg := "UNSIGNED"
+	if pk.signed {
+		sg = "SIGNED"
+	}
+	drawText(img, left, y0-18, fmt.Sprintf("%s, %d CLIENT(S)", sg, pk.clients), scale, black)
+	ymax := 0.0
+	for _, s := range st {
+		if s.Case.Signed == pk.signed && s.Case.Clients == pk.clients {
+			ymax = max(ymax, s.CPUMax)
+		}
+	}
+	ymax = niceCeil(ymax)
+	base := y0 + panelH
+	for i := 0; i <= 4; i++ {
+		v := ymax * float64(i) / 4
+		yy := base - int(float64(panelH)*float64(i)/4)
+		fillRect(img, left, yy, width-left-10, 1, grey)
+		label := fmt.Sprintf("%.2f", v)
+		drawText(img, left-6-textWidth(label, 1), yy-3, label, 1, black)
+	}
+	for gi, g := range groups {
+		gx := left + gap/2 + gi*groupW
+		for si, srv := range servers {
+			c := Case{Write: g.write, IO: g.io, Signed: pk.signed, Clients: pk.clients}
+			s, ok := find(st, c, srv)
+			if !ok {
+				continue
+			}
+			bx := gx + si*barW
+			h := int(float64(panelH) * s.CPU / ymax)
+			fillRect(img, bx, base-h, barW-2, h, serverColors[srv])
+			lo := base - int(float64(panelH)*s.CPUMin/ymax)
+			hi := base - int(float64(panelH)*s.CPUMax/ymax)
+			fillRect(img, bx+barW/2-1, hi, 1, lo-hi+1, black)
+		}
+		label := g.label()
+		drawText(img, gx+(len(servers)*barW-textWidth(label, 1))/2, base+6, label, 1, black)
+	}
+	fillRect(img, left, base, width-left-10, 1, black)
 }
 
 type chartGroup struct {

@@ -202,7 +202,26 @@ func (c *Client) logon() error {
 	body := r[hdrSize:]
 	dialect := le.Uint16(body[4:])
 	c.MaxRead, c.MaxWrite = le.Uint32(body[32:]), le.Uint32(body[36:])
+	sessionKey, err := c.sessionSetup()
+	if err != nil {
+		return err
+	}
+	if c.cfg.Sign {
+		keys := sign.DeriveKeys(dialect, sessionKey, nil, 128)
+		alg := sign.AESCMAC
+		if dialect < 0x0300 {
+			alg = sign.HMACSHA256
+		}
+		if c.signer, err = sign.NewSigner(alg, keys.Signing); err != nil {
+			return fmt.Errorf("bench: signer: %w", err)
+		}
+	}
+	return c.treeConnect()
+}
 
+// sessionSetup runs the NTLMv2 logon and returns the session key.
+func (c *Client) sessionSetup() ([]byte, error) {
+	le := binary.LittleEndian
 	nc := &ntlmClient{user: c.cfg.User, password: c.cfg.Password, domain: c.cfg.Domain}
 	tok := spnegoInit(nc.negotiate())
 	for round := 0; ; round++ {
@@ -214,39 +233,34 @@ func (c *Client) logon() error {
 		copy(ss[24:], tok)
 		r, st, err := c.roundTrip(cmdSessionSetup, ss, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.sessionID = le.Uint64(r[40:])
 		if st == statusOK {
-			break
+			return nc.sessionKey, nil
 		}
-		if st != statusMoreProcess || round > 0 {
-			return fmt.Errorf("bench: SESSION_SETUP: status %#x", st)
+		if st != statusMoreProcess || round > 0 || len(r) < hdrSize+8 {
+			return nil, fmt.Errorf("bench: SESSION_SETUP: status %#x", st)
 		}
 		off, n := int(le.Uint16(r[hdrSize+4:])), int(le.Uint16(r[hdrSize+6:]))
 		if off+n > len(r) {
-			return errors.New("bench: SESSION_SETUP: bad security buffer")
+			return nil, errors.New("bench: SESSION_SETUP: bad security buffer")
 		}
 		chal, err := spnegoToken(r[off : off+n])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		am, err := nc.authenticate(chal)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tok = spnegoResp(am)
 	}
-	if c.cfg.Sign {
-		keys := sign.DeriveKeys(dialect, nc.sessionKey, nil, 128)
-		alg := sign.AESCMAC
-		if dialect < 0x0300 {
-			alg = sign.HMACSHA256
-		}
-		if c.signer, err = sign.NewSigner(alg, keys.Signing); err != nil {
-			return fmt.Errorf("bench: signer: %w", err)
-		}
-	}
+}
+
+// treeConnect connects to \\HOST\SHARE.
+func (c *Client) treeConnect() error {
+	le := binary.LittleEndian
 	host, _, _ := net.SplitHostPort(c.cfg.Addr)
 	path := utf16le(`\\` + host + `\` + c.cfg.Share)
 	tc := make([]byte, 8+len(path))
@@ -254,7 +268,7 @@ func (c *Client) logon() error {
 	le.PutUint16(tc[4:], hdrSize+8)
 	le.PutUint16(tc[6:], uint16(len(path)))
 	copy(tc[8:], path)
-	r, st, err = c.roundTrip(cmdTreeConnect, tc, true)
+	r, st, err := c.roundTrip(cmdTreeConnect, tc, true)
 	if err != nil {
 		return err
 	}

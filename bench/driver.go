@@ -124,18 +124,7 @@ func Run(o Options) ([]Result, error) {
 	if o.TmpDir == "" {
 		o.TmpDir = "/dev/shm"
 	}
-	var cases []Case
-	for _, c := range AllCases(o.Quick) {
-		if match(c.Name(), o.Cases) {
-			cases = append(cases, c)
-		}
-	}
-	var servers []string
-	for _, s := range AllServers {
-		if len(o.Servers) == 0 || contains(o.Servers, s) {
-			servers = append(servers, s)
-		}
-	}
+	cases, servers := o.selection()
 	if len(cases) == 0 || len(servers) == 0 {
 		return nil, fmt.Errorf("bench: no cases or servers selected")
 	}
@@ -195,6 +184,21 @@ func Run(o Options) ([]Result, error) {
 		}
 	}
 	return results, nil
+}
+
+// selection returns the cases and servers the filters keep, in run order.
+func (o *Options) selection() (cases []Case, servers []string) {
+	for _, c := range AllCases(o.Quick) {
+		if match(c.Name(), o.Cases) {
+			cases = append(cases, c)
+		}
+	}
+	for _, s := range AllServers {
+		if len(o.Servers) == 0 || contains(o.Servers, s) {
+			servers = append(servers, s)
+		}
+	}
+	return cases, servers
 }
 
 func contains(list []string, s string) bool {

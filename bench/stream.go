@@ -38,13 +38,16 @@ func (c *Client) Transfer(id FileID, write bool, off, length int64, ioSize, dept
 	} else {
 		buf = make([]byte, 4+hdrSize+49)
 	}
-	le := binary.LittleEndian
 	end := off + length
 	for pos := off; pos < end; {
 		n := int(min(int64(ioSize), end-pos))
 		charge := uint16((n-1)>>16 + 1)
 		c.mu.Lock()
 		for c.err == nil && (c.outstanding >= depth || c.credits < int(charge)) {
+			if c.outstanding == 0 { // nothing in flight will bring more credits
+				c.err = fmt.Errorf("bench: %d credits, request needs %d", c.credits, charge)
+				break
+			}
 			c.cond.Wait()
 		}
 		if c.err != nil {
@@ -58,28 +61,7 @@ func (c *Client) Transfer(id FileID, write bool, off, length int64, ioSize, dept
 		c.sendDone = pos+int64(n) >= end // set before the last send so the receiver knows when to stop
 		c.mu.Unlock()
 
-		req := 256 - min(c.creditsNow(), 255)
-		msg := buf[4:]
-		c.header(msg, cmdRead, charge, id64, uint16(int(charge)+req))
-		body := msg[hdrSize:]
-		if write {
-			le.PutUint16(msg[12:], cmdWrite)
-			clear(body[:48])
-			le.PutUint16(body[0:], 49)
-			le.PutUint16(body[2:], hdrSize+48)
-			le.PutUint32(body[4:], uint32(n))
-			le.PutUint64(body[8:], uint64(pos))
-			copy(body[16:32], id[:])
-			msg = msg[:hdrSize+48+n]
-		} else {
-			clear(body[:49])
-			le.PutUint16(body[0:], 49)
-			body[2] = 0x50
-			le.PutUint32(body[4:], uint32(n))
-			le.PutUint64(body[8:], uint64(pos))
-			copy(body[16:32], id[:])
-		}
-		putFrame(buf, len(msg))
+		msg := c.buildIO(buf, write, id, charge, id64, pos, n)
 		if c.signer != nil {
 			c.signer.Sign(msg)
 		}
@@ -105,6 +87,38 @@ func (c *Client) Transfer(id FileID, write bool, off, length int64, ioSize, dept
 	return moved, err
 }
 
+// buildIO fills buf (frame header, SMB2 header, READ or WRITE body; a WRITE
+// payload is already in place) and returns the message without the frame
+// header.
+func (c *Client) buildIO(buf []byte, write bool, id FileID, charge uint16, msgID uint64, pos int64, n int) []byte {
+	le := binary.LittleEndian
+	req := 256 - min(c.creditsNow(), 255) // keep asking until ~256 credits are banked
+	msg := buf[4:]
+	cmd := uint16(cmdRead)
+	if write {
+		cmd = cmdWrite
+	}
+	c.header(msg, cmd, charge, msgID, uint16(int(charge)+req))
+	body := msg[hdrSize:]
+	if write {
+		clear(body[:48])
+		le.PutUint16(body[0:], 49)
+		le.PutUint16(body[2:], hdrSize+48)
+		msg = msg[:hdrSize+48+n]
+	} else {
+		clear(body[:49])
+		le.PutUint16(body[0:], 49)
+		body[2] = 0x50
+		msg = msg[:hdrSize+49]
+	}
+	le.PutUint32(body[4:], uint32(n))
+	le.PutUint64(body[8:], uint64(pos))
+	copy(body[16:32], id[:])
+	putFrame(buf, len(msg))
+	return msg
+}
+
+// creditsNow returns the credits currently available.
 func (c *Client) creditsNow() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
