@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // smbclientRun runs smbclient against ts with the given command string.
@@ -95,7 +97,8 @@ func TestSmbclientSignedUserShare(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startServer(t, tc.opts)
 			local := t.TempDir()
-			sizes := map[string]int{"zero.bin": 0, "one.bin": 1, "64k1.bin": 64<<10 + 1, "big.bin": 100 << 20}
+			sizes := map[string]int{"zero.bin": 0, "one.bin": 1, "64k1.bin": 64<<10 + 1, "big.bin": 100 << 20,
+				"64km1.bin": 64<<10 - 1, "64k.bin": 64 << 10, "8m.bin": 8 << 20}
 			if testing.Short() || tc.name == "smb2_02" || tc.name == "encrypted" {
 				sizes["big.bin"] = 9<<20 + 7
 			}
@@ -105,6 +108,7 @@ func TestSmbclientSignedUserShare(t *testing.T) {
 				puts = append(puts, fmt.Sprintf("put %s %s", filepath.Join(local, name), name))
 				gets = append(gets, fmt.Sprintf("get %s %s", name, filepath.Join(local, name+".back")))
 			}
+			before := zerocopy.Snapshot()
 			mustSmbclient(t, ts, "share", tc.args, "mkdir sub; "+strings.Join(puts, "; "))
 			for name := range sizes {
 				sameFile(t, filepath.Join(local, name), filepath.Join(ts.Dir, name))
@@ -113,6 +117,7 @@ func TestSmbclientSignedUserShare(t *testing.T) {
 			for name := range sizes {
 				sameFile(t, filepath.Join(local, name), filepath.Join(local, name+".back"))
 			}
+			checkDataPath(t, tc.name, before, zerocopy.Snapshot(), sizes)
 			out := mustSmbclient(t, ts, "share", tc.args, "ls")
 			for _, want := range []string{"zero.bin", "one.bin", "64k1.bin", "big.bin", "sub"} {
 				if !strings.Contains(out, want) {
@@ -137,6 +142,34 @@ func TestSmbclientSignedUserShare(t *testing.T) {
 				t.Errorf("get of a missing file: want NT_STATUS_OBJECT_NAME_NOT_FOUND, got:\n%s", out)
 			}
 		})
+	}
+}
+
+// checkDataPath proves which data path carried the transfers: with an
+// unsigned, unencrypted session and zero-copy enabled every READ byte goes
+// through sendfile and large WRITEs through splice; signed, encrypted and
+// copy-path sessions must not touch the zero-copy path at all.
+func checkDataPath(t *testing.T, name string, before, after zerocopy.Stats, sizes map[string]int) {
+	t.Helper()
+	total := uint64(0)
+	for _, n := range sizes {
+		total += uint64(n)
+	}
+	sent := after.SendfileBytes - before.SendfileBytes
+	spliced := after.SpliceBytes - before.SpliceBytes
+	t.Logf("%s: sendfile %d bytes, splice %d bytes of %d per direction", name, sent, spliced, total)
+	switch name {
+	case "unsigned-zerocopy", "smb2_02":
+		if sent < total {
+			t.Errorf("sendfile carried %d bytes, want all %d read bytes", sent, total)
+		}
+		if big := uint64(sizes["big.bin"]); spliced < big {
+			t.Errorf("splice carried %d bytes, want at least the %d-byte file", spliced, big)
+		}
+	default:
+		if sent != 0 || spliced != 0 {
+			t.Errorf("zero-copy path used on a %s session (sendfile %d, splice %d)", name, sent, spliced)
+		}
 	}
 }
 
