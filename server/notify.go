@@ -82,12 +82,19 @@ func (c *conn) handleChangeNotify(r *request) response {
 		return resp
 	}
 	var op *asyncOp
+	sess := r.sess
 	op = c.goAsync(r, func() {
 		ns.mu.Lock()
 		if w.pending == op {
 			w.pending = nil
 		}
 		ns.mu.Unlock()
+		if c.lookupSession(sess.id) != sess {
+			// LOGOFF (or teardown) cancels before closing the handles;
+			// the client must see the handle-close answer.
+			go op.complete(response{status: smb2.StatusNotifyCleanup, body: smb2.AppendOutputResponse(nil, nil)})
+			return
+		}
 		go op.complete(errResp(smb2.StatusCancelled))
 	})
 	w.pending = op
