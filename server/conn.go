@@ -51,6 +51,7 @@ type conn struct {
 	async    map[uint64]*asyncOp
 
 	recv     *zerocopy.Receiver
+	batch    frameBatch // requests taken from the socket, not yet handled
 	closing  atomic.Bool
 	busy     atomic.Bool
 	lastUsed atomic.Int64
@@ -140,9 +141,33 @@ func (c *conn) readLoop() error {
 		if c.closing.Load() {
 			return nil
 		}
+		if c.batch.next(c) {
+			// A complete frame taken from the socket earlier.
+			c.busy.Store(true)
+			err := c.handleFrame(c.batch.frame, nil)
+			c.busy.Store(false)
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.IdleTimeout))
 		if c.closing.Load() { // Shutdown may have raced with the deadline above
 			return nil
+		}
+		if c.batching() {
+			got, err := c.batch.fill(c)
+			if err != nil {
+				if c.closing.Load() {
+					return nil
+				}
+				return err
+			}
+			if got {
+				continue
+			}
+			// The head of the stream is a large or incomplete frame:
+			// read it exactly (a WRITE payload must stay in the socket).
 		}
 		if _, err := io.ReadFull(c.nc, fh[:]); err != nil {
 			if c.closing.Load() {
@@ -158,6 +183,80 @@ func (c *conn) readLoop() error {
 			return err
 		}
 	}
+}
+
+// batchSize is how many bytes of small request frames one receive may take.
+const batchSize = 4096
+
+// frameBatch holds complete request frames taken from the socket in one
+// receive and not yet handled. Only whole frames that cannot carry a
+// spliceable WRITE payload are ever taken (see fill), so the socket's read
+// position is always at a frame boundary.
+type frameBatch struct {
+	buf    []byte // frames taken, 4-byte headers included
+	off    int    // start of the next unhandled frame in buf
+	end    int    // bytes taken
+	frame  []byte // the frame returned by the last next (header excluded)
+	accept func([]byte) int
+	c      *conn
+}
+
+// batching reports whether the connection reads requests in batches.
+func (c *conn) batching() bool {
+	return c.sc != nil && zerocopy.PeekAvailable()
+}
+
+// next moves to the next buffered frame; false when none is left.
+func (b *frameBatch) next(c *conn) bool {
+	if b.off >= b.end {
+		return false
+	}
+	n, _ := smb2.FrameLength(b.buf[b.off:])
+	b.frame = b.buf[b.off+4 : b.off+4+n]
+	b.off += 4 + n
+	return true
+}
+
+// fill waits for request bytes and takes the complete frames at the head of
+// the stream that fill accepts. It reports false when the first frame must
+// be read exactly instead.
+func (b *frameBatch) fill(c *conn) (bool, error) {
+	if b.buf == nil {
+		b.buf = make([]byte, batchSize)
+		b.c = c
+		b.accept = b.acceptFrames
+	}
+	b.off, b.end, b.frame = 0, 0, nil
+	taken, _, err := zerocopy.ReadAccepted(c.sc, b.buf, b.accept)
+	b.end = taken
+	if err != nil {
+		return false, err
+	}
+	return taken > 0, nil
+}
+
+// acceptFrames returns the length of the leading run of complete SMB2
+// frames in p that are no candidates for header splitting. Anything
+// unusual (NetBIOS session frames, bad lengths) ends the run; the exact
+// path deals with it.
+func (b *frameBatch) acceptFrames(p []byte) int {
+	c := b.c
+	m := c.srv.cfg.RecvfileMin
+	splice := m > 0 && zerocopy.RecvAvailable()
+	off := 0
+	for len(p)-off >= 4 {
+		n, ok := smb2.FrameLength(p[off:])
+		if !ok || n < smb2.HeaderSize || n > c.maxFrame() || off+4+n > len(p) {
+			break
+		}
+		if splice && n >= splitHeaderSize+m {
+			// It might be a WRITE to splice (negotiation may finish
+			// earlier in this batch, so do not look at c.negotiated).
+			break
+		}
+		off += 4 + n
+	}
+	return off
 }
 
 // readFrame reads and handles the frame whose 4-byte header is fh.
