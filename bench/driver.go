@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,8 +196,8 @@ func (o *Options) selection() (cases []Case, servers []string) {
 			cases = append(cases, c)
 		}
 	}
-	for _, s := range AllServers {
-		if len(o.Servers) == 0 || contains(o.Servers, s) {
+	for _, s := range reportOrder() {
+		if (len(o.Servers) == 0 && !slices.Contains(ExtraServers, s)) || contains(o.Servers, s) {
 			servers = append(servers, s)
 		}
 	}

@@ -55,7 +55,7 @@ func Summarize(rs []Result) []Stat {
 	}
 	var out []Stat
 	for _, c := range order {
-		for _, s := range AllServers {
+		for _, s := range reportOrder() {
 			g := groups[key{c, s}]
 			if len(g) == 0 {
 				continue

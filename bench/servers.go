@@ -29,6 +29,22 @@ const (
 // AllServers lists every target in report order.
 var AllServers = []string{ServerZeroSMB, ServerZeroSMBCopy, ServerSambaSendfile, ServerSamba, ServerFloorZC, ServerFloorCopy}
 
+// Tuning variants of zerosmb, run only when named in Options.Servers; they
+// exist to measure a setting against the defaults in the same run.
+const (
+	ServerZeroSMBRecv256K = "zerosmb-rf256k" // --recvfile-min 256K
+	ServerZeroSMBRecv1M   = "zerosmb-rf1m"   // --recvfile-min 1M
+	ServerZeroSMBP1       = "zerosmb-p1"     // GOMAXPROCS=1
+)
+
+// ExtraServers lists the tuning variants, reported after AllServers.
+var ExtraServers = []string{ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1}
+
+// reportOrder is AllServers followed by ExtraServers.
+func reportOrder() []string {
+	return append(append([]string(nil), AllServers...), ExtraServers...)
+}
+
 func isFloor(name string) bool { return strings.HasPrefix(name, "floor-") }
 
 // env is the scratch area of one benchmark run.
@@ -93,14 +109,21 @@ func (e *env) start(name string) (*target, error) {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	var args []string
+	var args, env []string
 	bin := e.exe
 	switch name {
-	case ServerZeroSMB, ServerZeroSMBCopy:
+	case ServerZeroSMB, ServerZeroSMBCopy, ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1:
 		args = []string{"serve", "--listen", addr, "--users", filepath.Join(e.dir, "users"),
 			"--share", "share=" + e.share, "--log-level", "warn"}
-		if name == ServerZeroSMBCopy {
+		switch name {
+		case ServerZeroSMBCopy:
 			args = append(args, "--sendfile=false", "--recvfile-min", "0")
+		case ServerZeroSMBRecv256K:
+			args = append(args, "--recvfile-min", "256K")
+		case ServerZeroSMBRecv1M:
+			args = append(args, "--recvfile-min", "1M")
+		case ServerZeroSMBP1:
+			env = append(os.Environ(), "GOMAXPROCS=1")
 		}
 	case ServerSambaSendfile, ServerSamba:
 		conf, err := e.sambaConf(name, port)
@@ -124,6 +147,7 @@ func (e *env) start(name string) (*target, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env // nil: inherit
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

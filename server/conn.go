@@ -168,6 +168,16 @@ func (c *conn) readLoop() error {
 			}
 			// The head of the stream is a large or incomplete frame:
 			// read it exactly (a WRITE payload must stay in the socket).
+			if n, ok := c.batch.headLen(); ok {
+				c.busy.Store(true)
+				c.nc.SetReadDeadline(time.Now().Add(2 * time.Minute))
+				err := c.readLargeFrame(n)
+				c.busy.Store(false)
+				if err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		if _, err := io.ReadFull(c.nc, fh[:]); err != nil {
 			if c.closing.Load() {
@@ -196,6 +206,7 @@ type frameBatch struct {
 	buf    []byte // frames taken, 4-byte headers included
 	off    int    // start of the next unhandled frame in buf
 	end    int    // bytes taken
+	peeked int    // bytes visible at the last fill (buf[:peeked] when end is 0)
 	frame  []byte // the frame returned by the last next (header excluded)
 	accept func([]byte) int
 	c      *conn
@@ -226,13 +237,41 @@ func (b *frameBatch) fill(c *conn) (bool, error) {
 		b.c = c
 		b.accept = b.acceptFrames
 	}
-	b.off, b.end, b.frame = 0, 0, nil
-	taken, _, err := zerocopy.ReadAccepted(c.sc, b.buf, b.accept)
-	b.end = taken
+	b.off, b.end, b.peeked, b.frame = 0, 0, 0, nil
+	taken, peeked, err := zerocopy.ReadAccepted(c.sc, b.buf, b.accept)
+	b.end, b.peeked = taken, peeked
 	if err != nil {
 		return false, err
 	}
 	return taken > 0, nil
+}
+
+// headLen returns the length of the SMB2 frame at the head of the stream
+// after a fill that took nothing, if the peek showed a plausible one.
+func (b *frameBatch) headLen() (int, bool) {
+	if b.peeked < 4 {
+		return 0, false
+	}
+	n, ok := smb2.FrameLength(b.buf)
+	if !ok || n < smb2.HeaderSize || n > b.c.maxFrame() {
+		return 0, false
+	}
+	return n, true
+}
+
+// readLargeFrame reads and handles a frame of length n whose 4-byte header
+// is still in the socket, taking header and body (or, for a header-split
+// WRITE candidate, header and WRITE fixed part) with one read.
+func (c *conn) readLargeFrame(n int) error {
+	if c.recvfileCandidate(n) {
+		return c.readSplitWrite(n, true)
+	}
+	buf := getBuf(4 + n)
+	defer putBuf(buf)
+	if _, err := io.ReadFull(c.nc, buf); err != nil {
+		return err
+	}
+	return c.handleFrame(buf[4:], nil)
 }
 
 // acceptFrames returns the length of the leading run of complete SMB2
@@ -300,7 +339,7 @@ func (c *conn) readFrame(fh [4]byte) error {
 		return errCloseConn
 	}
 	if c.recvfileCandidate(n) {
-		return c.readSplitWrite(n)
+		return c.readSplitWrite(n, false)
 	}
 	buf := getBuf(n)
 	defer putBuf(buf)

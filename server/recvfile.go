@@ -22,13 +22,18 @@ func (c *conn) recvfileCandidate(n int) bool {
 
 // readSplitWrite reads only the header of a large frame. If it is an
 // eligible WRITE the payload stays in the socket for the handler to splice;
-// otherwise the rest of the frame is read and handled normally.
-func (c *conn) readSplitWrite(n int) error {
-	buf := getBuf(n)
+// otherwise the rest of the frame is read and handled normally. withFH says
+// the 4-byte frame header is still in the socket and is read along.
+func (c *conn) readSplitWrite(n int, withFH bool) error {
+	buf := getBuf(4 + n)
 	defer putBuf(buf)
-	if _, err := io.ReadFull(c.nc, buf[:splitHeaderSize]); err != nil {
+	if !withFH {
+		buf = buf[4:]
+	}
+	if _, err := io.ReadFull(c.nc, buf[:len(buf)-n+splitHeaderSize]); err != nil {
 		return err
 	}
+	buf = buf[len(buf)-n:]
 	if c.splitEligible(buf[:splitHeaderSize], n) {
 		if c.recv == nil {
 			c.recv = zerocopy.NewReceiver()

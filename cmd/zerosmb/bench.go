@@ -53,7 +53,7 @@ func cmdBench(args []string) int {
 	o := bench.Options{Size: n, Reps: *reps, Quick: *quick, Depth: *depth, TmpDir: *tmp, Log: os.Stderr,
 		Cases: splitList(*cases), Servers: splitList(*servers)}
 	for _, s := range o.Servers {
-		if !contains(bench.AllServers, s) {
+		if !contains(bench.AllServers, s) && !contains(bench.ExtraServers, s) {
 			fmt.Fprintf(os.Stderr, "zerosmb bench: unknown server %q\n", s)
 			return 2
 		}
