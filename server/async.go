@@ -49,6 +49,18 @@ func (op *asyncOp) cancelOp() {
 	}
 }
 
+// abandon drops an operation whose interim response will never be sent:
+// it is unregistered, asked to stop, and its completion sends nothing.
+func (op *asyncOp) abandon() {
+	op.done.Do(func() {
+		op.c.mu.Lock()
+		delete(op.c.async, op.id)
+		op.c.mu.Unlock()
+	})
+	op.interimSent()
+	op.cancelOp()
+}
+
 // complete sends the final response of an async operation. It waits until
 // the interim response went out so the two never swap places.
 func (op *asyncOp) complete(resp response) {

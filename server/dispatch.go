@@ -107,7 +107,7 @@ func (c *conn) handleCompound(buf []byte, split *splitPayload, tr *transformInfo
 			return errCloseConn
 		}
 		r := &request{hdr: hdr, msg: elem, compound: hdr.NextCommand != 0 || off > 0,
-			related: off > 0 && hdr.Flags&smb2.FlagRelatedOperations != 0, chain: st,
+			related: hdr.Flags&smb2.FlagRelatedOperations != 0, chain: st,
 			encrypted: tr != nil, split: split}
 		if err := c.handleOne(r, &out); err != nil {
 			return err
@@ -164,6 +164,12 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 	if resp.noResponse {
 		return nil
 	}
+	if resp.pending != nil && hdr.NextCommand != 0 {
+		// Only the last element of a compound may go async; like Windows
+		// (MS-SMB2 <159>) fail one in the middle with STATUS_INTERNAL_ERROR.
+		resp.pending.abandon()
+		resp = errResp(smb2.StatusInternalError)
+	}
 	r.chain.status = resp.status
 	grant := c.credits.grant(hdr, charge, resp.pending != nil)
 	return out.add(r, &resp, grant)
@@ -175,10 +181,17 @@ func (c *conn) dispatch(r *request) response {
 	hdr := &r.hdr
 	wantSess, wantTree := needs(hdr.Command)
 	if r.related {
+		// A related element inherits session, tree and handle from the
+		// previous one. With nothing to inherit (it is first, or the
+		// previous element failed before resolving its session) it is
+		// invalid (MS-SMB2 3.3.5.2.7.2).
 		r.sess, r.tree = r.chain.sess, r.chain.tree
-		if r.sess == nil && r.chain.status.IsError() {
-			return errResp(r.chain.status)
+		if r.sess == nil {
+			return errResp(smb2.StatusInvalidParameter)
 		}
+	} else {
+		r.chain.sess, r.chain.tree = nil, nil
+		r.chain.hasFileID = false
 	}
 	if r.sess == nil && (wantSess || hdr.SessionID != 0) && hdr.Command != smb2.SessionSetup {
 		s := c.lookupSession(hdr.SessionID)
@@ -265,6 +278,7 @@ func (c *conn) lookupOpen(r *request, id smb2.FileID) (*open, smb2.Status) {
 	if o == nil || o.id != id || o.sess != r.sess || (r.tree != nil && o.tree != r.tree) {
 		return nil, smb2.StatusFileClosed
 	}
+	r.setFileID(id) // later related elements operate on this handle
 	return o, smb2.StatusSuccess
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 // IOCTL (MS-SMB2 3.3.5.15): negotiate validation, named-pipe transceive,
@@ -116,6 +117,8 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 		return queryAllocatedRanges(o, req)
 	case smb2.FsctlSetZeroData:
 		return setZeroData(o, req.Input)
+	case smb2.FsctlCreateOrGetObjectID:
+		return c.objectID(o, req)
 	case smb2.FsctlSrvRequestResumeKey:
 		return c.requestResumeKey(o)
 	case smb2.FsctlSrvCopychunk, smb2.FsctlSrvCopychunkWrite:
@@ -279,4 +282,23 @@ func appendNetworkInterfaceInfo(dst []byte, addr net.Addr) []byte {
 		copy(sa[8:24], ta.IP.To16())
 	}
 	return append(dst, sa[:]...)
+}
+
+// objectID is FSCTL_CREATE_OR_GET_OBJECT_ID: a FILE_OBJECTID_BUFFER
+// (MS-FSCC 2.1.3.1) whose object id is derived from the file's stable
+// index, so repeated queries agree; the birth volume id is the server GUID.
+func (c *conn) objectID(o *open, req *smb2.IoctlRequest) ioctlResult {
+	if req.MaxOutputResponse < 64 {
+		return ioctlErr(smb2.StatusBufferTooSmall)
+	}
+	fi, err := o.file.Stat()
+	if err != nil {
+		return ioctlErr(statusFromError(err))
+	}
+	out := make([]byte, 64)
+	binary.LittleEndian.PutUint64(out[0:], vfs.FileIndex(fi))
+	copy(out[8:16], c.srv.guid[:8])
+	copy(out[16:32], c.srv.guid[:])
+	copy(out[32:48], out[0:16])
+	return ioctlResult{out: out}
 }
