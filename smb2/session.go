@@ -38,24 +38,12 @@ func DecodeSessionSetupRequest(msg []byte) (SessionSetupRequest, error) {
 	r.Channel = le.Uint32(b[8:])
 	off, n := int(le.Uint16(b[12:])), int(le.Uint16(b[14:]))
 	r.PreviousSessionID = le.Uint64(b[16:])
-	buf, err := slice(msg, off, n)
+	buf, err := bufferAt(msg, uint64(off), uint64(n))
 	if err != nil {
 		return r, err
 	}
 	r.SecurityBuffer = buf
 	return r, nil
-}
-
-// slice returns msg[off:off+n] after checking bounds; n == 0 yields nil
-// whatever off is.
-func slice(msg []byte, off, n int) ([]byte, error) {
-	if n == 0 {
-		return nil, nil
-	}
-	if off < HeaderSize || n < 0 || off > len(msg) || n > len(msg)-off {
-		return nil, ErrMalformed
-	}
-	return msg[off : off+n], nil
 }
 
 // SessionSetupResponse is a SESSION_SETUP response.
@@ -96,11 +84,11 @@ func DecodeTreeConnectRequest(msg []byte) (TreeConnectRequest, error) {
 		return r, ErrMalformed
 	}
 	r.Flags = le.Uint16(b[2:])
-	buf, err := slice(msg, int(le.Uint16(b[4:])), int(le.Uint16(b[6:])))
+	buf, err := bufferAt(msg, uint64(le.Uint16(b[4:])), uint64(le.Uint16(b[6:])))
 	if err != nil {
 		return r, err
 	}
-	r.Path = decodeUTF16(buf)
+	r.Path = DecodeUTF16(buf)
 	return r, nil
 }
 
@@ -161,12 +149,4 @@ func AppendError(dst []byte, data []byte) []byte {
 		return append(dst, 0)
 	}
 	return append(dst, data...)
-}
-
-func decodeUTF16(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
-	return string(utf16Decode(u))
 }
