@@ -23,6 +23,7 @@ type frameBuilder struct {
 	lastR    *request
 	signLast bool
 	zc       *readData // payload to sendfile after buf
+	zcSigned bool      // zc is signed over a file mapping (signsend_linux.go)
 	pending  []*asyncOp
 }
 
@@ -85,6 +86,8 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 	if d := resp.data; d != nil && resp.pending == nil {
 		if b.canSendfile(r, d) {
 			b.zc = d
+		} else if b.canSignedSendfile(r, d) {
+			b.zc, b.zcSigned = d, true
 		} else {
 			b.appendData(d)
 		}
@@ -134,7 +137,14 @@ func (b *frameBuilder) closeElement(more bool) {
 		le.PutUint32(b.buf[b.last+smb2.OffNextCommand:], uint32(len(b.buf)-b.last))
 	}
 	msg := b.buf[b.last:]
-	if b.signLast {
+	if b.zcSigned && !b.signWithFile(msg, b.zc) {
+		// Mapping failed or faulted: fall back to the copy path.
+		d := b.zc
+		b.zc, b.zcSigned = nil, false
+		b.appendData(d)
+		msg = b.buf[b.last:]
+	}
+	if b.signLast && !b.zcSigned {
 		b.lastR.sess.signer.Sign(msg)
 	}
 	if b.lastR.onSent != nil {

@@ -35,6 +35,8 @@ type testOpts struct {
 	Sendfile    bool
 	RecvfileMin int
 	Encrypt     bool
+	// SignedSendfile sets Config.SignedSendfile (signsend_linux_test.go).
+	SignedSendfile bool
 }
 
 // startServer runs a server sharing a fresh temp dir as "share".
@@ -54,6 +56,7 @@ func startServer(t testing.TB, o testOpts) *testServer {
 		Sendfile:        o.Sendfile,
 		RecvfileMin:     o.RecvfileMin,
 		EncryptData:     o.Encrypt,
+		SignedSendfile:  o.SignedSendfile,
 		Logger:          testLogger(t),
 	}
 	srv, err := New(cfg)

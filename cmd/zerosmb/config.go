@@ -20,6 +20,7 @@ type fileConfig struct {
 	Signing     string        `toml:"signing"`
 	Encrypt     bool          `toml:"encrypt"`
 	Sendfile    *bool         `toml:"sendfile"`
+	SignedSF    bool          `toml:"signed_sendfile"`
 	RecvfileMin *byteSize     `toml:"recvfile_min"`
 	MaxIO       byteSize      `toml:"max_io"`
 	ServerName  string        `toml:"server_name"`
@@ -82,7 +83,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

@@ -89,6 +89,11 @@ SERVE OPTIONS
                         are served unencrypted.
     --sendfile=true|false
                         Send READ payloads with sendfile (default true).
+    --signed-sendfile   Experimental, Linux only, default off: signed
+                        READs also use sendfile; the signature is computed
+                        over an mmap of the file. Only while no SMB handle
+                        can write the file; a local program changing it
+                        mid-READ makes the client see a bad signature.
     --recvfile-min SIZE Smallest WRITE payload spliced into the file
                         (default 64K; 0 disables splicing).
     --max-io SIZE       MaxRead/MaxWrite/MaxTransact size offered to
@@ -125,6 +130,7 @@ CONFIG FILE
         signing = "auto"            # or "required"
         encrypt = false
         sendfile = true
+        signed_sendfile = false     # experimental, see --signed-sendfile
         recvfile_min = "64K"        # 0 disables splicing
         max_io = "8M"
         server_name = "ZEROSMB"

@@ -78,6 +78,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		signing    = fs.String("signing", "", "")
 		encrypt    = fs.Bool("encrypt", false, "")
 		sendfile   = fs.Bool("sendfile", true, "")
+		signedSF   = fs.Bool("signed-sendfile", false, "")
 		recvMin    = fs.String("recvfile-min", "", "")
 		maxIO      = fs.String("max-io", "", "")
 		serverName = fs.String("server-name", "", "")
@@ -122,6 +123,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	}
 	if set["sendfile"] || fc.Sendfile == nil {
 		fc.Sendfile = sendfile
+	}
+	if set["signed-sendfile"] {
+		fc.SignedSF = *signedSF
 	}
 	if set["recvfile-min"] {
 		n, err := parseSize(*recvMin)
@@ -214,6 +218,7 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 		return cfg, fmt.Errorf("signing %q: want auto or required", fc.Signing)
 	}
 	cfg.Sendfile = fc.Sendfile == nil || *fc.Sendfile
+	cfg.SignedSendfile = fc.SignedSF
 	cfg.RecvfileMin = 64 << 10
 	if fc.RecvfileMin != nil {
 		cfg.RecvfileMin = int(*fc.RecvfileMin)

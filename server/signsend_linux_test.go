@@ -1,0 +1,210 @@
+//go:build linux
+
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gosmb2 "github.com/hirochachacha/go-smb2"
+
+	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/zerocopy"
+)
+
+// signedSendfileCases are (offset, length) pairs: page-boundary sizes,
+// odd sizes and offsets that put the 80-byte header across the page start.
+var signedSendfileCases = []struct{ off, n int64 }{
+	{0, 1}, {0, 4095}, {0, 4096}, {0, 65537}, {0, 1<<20 + 3}, {0, 8 << 20},
+	{1, 4095}, {79, 4096}, {80, 65537}, {4095, 4098}, {12345, 1<<20 + 3},
+	{8191, 8 << 20},
+}
+
+func ssRandomFile(t *testing.T, dir, name string, size int) []byte {
+	t.Helper()
+	data := make([]byte, size)
+	rand.Read(data)
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// sendfileDelta waits until SendfileBytes has grown by expect since before
+// (the server counts after sendfile returns, which may be after the client
+// already has the bytes) or a deadline passes, and returns the growth.
+func sendfileDelta(before, expect uint64) uint64 {
+	wait := 2 * time.Second
+	if expect == 0 {
+		wait = 30 * time.Millisecond
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		d := zerocopy.Snapshot().SendfileBytes - before
+		if (expect != 0 && d >= expect) || time.Now().After(deadline) {
+			return d
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// readSigned reads n bytes at off and checks them against want[off:off+n];
+// it returns how many payload bytes went out with sendfile meanwhile,
+// waiting for sendfileExpect of them.
+func readSigned(t *testing.T, f *gosmb2.File, want []byte, off, n int64, sendfileExpect uint64) uint64 {
+	t.Helper()
+	before := zerocopy.Snapshot().SendfileBytes
+	got := make([]byte, n)
+	if _, err := f.ReadAt(got, off); err != nil && err != io.EOF {
+		t.Fatalf("ReadAt(off=%d, n=%d): %v", off, n, err)
+	}
+	if !bytes.Equal(got, want[off:off+n]) {
+		t.Fatalf("ReadAt(off=%d, n=%d): payload differs", off, n)
+	}
+	return sendfileDelta(before, sendfileExpect)
+}
+
+func TestSignedSendfileRoundTrip(t *testing.T) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+	want := ssRandomFile(t, ts.Dir, "big.bin", 9<<20)
+	share := dialGo(t, ts)
+	f, err := share.Open("big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, c := range signedSendfileCases {
+		if sent := readSigned(t, f, want, c.off, c.n, uint64(c.n)); sent != uint64(c.n) {
+			t.Errorf("off=%d n=%d: sendfile moved %d bytes, want %d", c.off, c.n, sent, c.n)
+		}
+	}
+	// The tail of the file: the mapping ends inside the last page.
+	off := int64(len(want) - 100)
+	if sent := readSigned(t, f, want, off, 100, 100); sent != 100 {
+		t.Errorf("tail read: sendfile moved %d bytes, want 100", sent)
+	}
+}
+
+func TestSignedSendfileOffByDefault(t *testing.T) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true})
+	want := ssRandomFile(t, ts.Dir, "f.bin", 1<<20)
+	f, err := dialGo(t, ts).Open("f.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if sent := readSigned(t, f, want, 3, 65537, 0); sent != 0 {
+		t.Errorf("signed READ without SignedSendfile used sendfile for %d bytes", sent)
+	}
+}
+
+func TestSignedSendfileWritableOpenRefused(t *testing.T) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+	want := ssRandomFile(t, ts.Dir, "f.bin", 1<<20)
+	share := dialGo(t, ts)
+	f, err := share.Open("f.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := share.OpenFile("f.bin", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := readSigned(t, f, want, 7, 100000, 0); sent != 0 {
+		t.Errorf("with a writable open elsewhere, sendfile moved %d bytes", sent)
+	}
+	if sent := readSigned(t, w, want, 7, 100000, 0); sent != 0 {
+		t.Errorf("reading through the writable handle, sendfile moved %d bytes", sent)
+	}
+	w.Close()
+	if sent := readSigned(t, f, want, 7, 100000, 100000); sent != 100000 {
+		t.Errorf("after the writer closed, sendfile moved %d bytes, want 100000", sent)
+	}
+}
+
+func TestSignedSendfileTruncatedWhileHashing(t *testing.T) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+	path := filepath.Join(ts.Dir, "f.bin")
+	want := ssRandomFile(t, ts.Dir, "f.bin", 1<<20)
+	f, err := dialGo(t, ts).Open("f.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var fired atomic.Int32
+	hook := func() {
+		fired.Add(1)
+		if err := os.Truncate(path, 0); err != nil {
+			t.Error(err)
+		}
+	}
+	signSendHook.Store(&hook)
+	before := zerocopy.Snapshot().SendfileBytes
+	got := make([]byte, 200000)
+	_, err = f.ReadAt(got, 5)
+	signSendHook.Store(nil)
+	if err != nil && err != io.EOF {
+		t.Fatalf("read during truncation: %v", err)
+	}
+	if n := fired.Load(); n != 1 {
+		t.Fatalf("hook fired %d times, want 1", n)
+	}
+	if d := sendfileDelta(before, 0); d != 0 {
+		t.Errorf("faulted READ still used sendfile for %d bytes", d)
+	}
+	if !bytes.Equal(got, make([]byte, len(got))) {
+		t.Error("READ of a file truncated to 0 should be zero-padded")
+	}
+	// The connection is still in sync and the path works again.
+	if err := os.WriteFile(path, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sent := readSigned(t, f, want, 5, 200000, 200000); sent != 200000 {
+		t.Errorf("after the fault, sendfile moved %d bytes, want 200000", sent)
+	}
+}
+
+// TestSignMappedAllAlgorithms compares the mapped signature with Sign over
+// a contiguous copy for every algorithm (go-smb2 only exercises CMAC).
+func TestSignMappedAllAlgorithms(t *testing.T) {
+	dir := t.TempDir()
+	data := ssRandomFile(t, dir, "f", 3<<20)
+	f, err := os.Open(filepath.Join(dir, "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	key := make([]byte, 16)
+	rand.Read(key)
+	for _, alg := range []sign.Algorithm{sign.HMACSHA256, sign.AESCMAC, sign.AESGMAC} {
+		s, err := sign.NewSigner(alg, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ off, n int64 }{{0, 1}, {1, 4095}, {79, 4096}, {80, 17}, {4000, 70000}, {4096, 1 << 20}, {12345, 2<<20 + 3}} {
+			hdr := make([]byte, 80)
+			rand.Read(hdr)
+			hdr[0], hdr[1], hdr[2], hdr[3] = 0xfe, 'S', 'M', 'B'
+			full := append(append([]byte(nil), hdr...), data[c.off:c.off+c.n]...)
+			s.Sign(full)
+			if err := signMapped(s, hdr, f, c.off, c.n); err != nil {
+				t.Fatalf("%v off=%d n=%d: %v", alg, c.off, c.n, err)
+			}
+			if !bytes.Equal(hdr, full[:80]) {
+				t.Errorf("%v off=%d n=%d: mapped signature differs from contiguous", alg, c.off, c.n)
+			}
+		}
+	}
+	// Ranges past EOF fault and are reported, not crashed on.
+	s, _ := sign.NewSigner(sign.AESCMAC, key)
+	if err := signMapped(s, make([]byte, 80), f, 4<<20, 8192); err == nil {
+		t.Error("range past EOF: want an error")
+	}
+}

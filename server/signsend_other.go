@@ -1,0 +1,13 @@
+//go:build !linux
+
+package server
+
+// Signed sendfile (Config.SignedSendfile) needs mmap with MAP_FIXED and
+// Linux sendfile semantics; it is not available on this platform and
+// signed READs always take the copy path.
+
+// canSignedSendfile reports false: signed sendfile is not available here.
+func (b *frameBuilder) canSignedSendfile(r *request, d *readData) bool { return false }
+
+// signWithFile is never reached on this platform.
+func (b *frameBuilder) signWithFile(msg []byte, d *readData) bool { return false }
