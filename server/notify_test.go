@@ -1,0 +1,130 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// pendNotify sends CHANGE_NOTIFY on dir and returns the AsyncId from the
+// interim STATUS_PENDING response.
+func pendNotify(t *testing.T, c *rawConn, dir smb2.FileID) uint64 {
+	t.Helper()
+	c.write(rawFrame(c.msg(smb2.ChangeNotify, fuzzNotify(dir), nil)))
+	b, err := c.readFrame(5 * time.Second)
+	if err != nil {
+		t.Fatalf("no interim response: %v", err)
+	}
+	h, err := smb2.DecodeHeader(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Status != smb2.StatusPending || h.Flags&smb2.FlagAsync == 0 || h.AsyncID == 0 {
+		t.Fatalf("interim: status %v flags %#x async %d", h.Status, h.Flags, h.AsyncID)
+	}
+	return h.AsyncID
+}
+
+// notifyNames decodes the FILE_NOTIFY_INFORMATION entries of a
+// CHANGE_NOTIFY response body as "action:name" strings.
+func notifyNames(t *testing.T, body []byte) []string {
+	t.Helper()
+	if len(body) < 8 {
+		t.Fatalf("short CHANGE_NOTIFY body %d", len(body))
+	}
+	off := int(le.Uint16(body[2:])) - smb2.HeaderSize
+	n := int(le.Uint32(body[4:]))
+	if off < 0 || off+n > len(body) {
+		t.Fatalf("output buffer %d+%d outside body %d", off, n, len(body))
+	}
+	buf := body[off : off+n]
+	var out []string
+	for len(buf) >= 12 {
+		next := int(le.Uint32(buf))
+		action := le.Uint32(buf[4:])
+		nl := int(le.Uint32(buf[8:]))
+		u := make([]uint16, nl/2)
+		for i := range u {
+			u[i] = le.Uint16(buf[12+2*i:])
+		}
+		out = append(out, string(rune('0'+action))+":"+string(utf16.Decode(u)))
+		if next == 0 {
+			break
+		}
+		buf = buf[next:]
+	}
+	return out
+}
+
+// TestChangeNotify covers the life of a CHANGE_NOTIFY: it pends, completes
+// when another client changes the directory, is cancellable, and ends with
+// STATUS_NOTIFY_CLEANUP when the handle closes.
+func TestChangeNotify(t *testing.T) {
+	hs := startHostile(t)
+	c := hs.session(t)
+	dir, st := c.create("", rawDispOpen)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+
+	// 1. A change made by another connection completes the request.
+	pendNotify(t, c, dir)
+	other := hs.session(t)
+	f, st := other.create("born.txt", rawDispOverwriteIf)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	r := c.recv()
+	if r.hdr.Command != smb2.ChangeNotify || r.hdr.Status != smb2.StatusSuccess {
+		t.Fatalf("notify completion: %v %v", r.hdr.Command, r.hdr.Status)
+	}
+	if got := notifyNames(t, r.body); len(got) == 0 || got[0] != "1:born.txt" {
+		t.Errorf("notify entries %v, want [1:born.txt] (FILE_ACTION_ADDED)", got)
+	}
+	other.expectStatus("close", smb2.Close, rawClose(f), nil, smb2.StatusSuccess)
+
+	// 2. CANCEL by AsyncId ends it with STATUS_CANCELLED.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", hs.Log.String())
+		}
+	})
+	async := pendNotify(t, c, dir)
+	mid := c.mid
+	c.write(rawFrame(c.msg(smb2.Cancel, rawEcho(), func(h *smb2.Header) {
+		h.Flags |= smb2.FlagAsync
+		h.AsyncID = async
+		h.MessageID = 0
+		h.CreditCharge = 0
+	})))
+	c.mid = mid // CANCEL does not consume a MessageId
+	if r := c.recv(); r.hdr.Status != smb2.StatusCancelled || r.hdr.AsyncID != async {
+		t.Errorf("after CANCEL: %v async %d, want STATUS_CANCELLED async %d", r.hdr.Status, r.hdr.AsyncID, async)
+	}
+
+	// 3. Closing the handle completes a pending notify with NOTIFY_CLEANUP.
+	pendNotify(t, c, dir)
+	c.write(rawFrame(c.msg(smb2.Close, rawClose(dir), nil)))
+	seen := map[smb2.Command]smb2.Status{}
+	for len(seen) < 2 {
+		for _, r := range c.recvAll() {
+			seen[r.hdr.Command] = r.hdr.Status
+		}
+	}
+	if seen[smb2.ChangeNotify] != smb2.StatusNotifyCleanup || seen[smb2.Close] != smb2.StatusSuccess {
+		t.Errorf("close with pending notify: %v", seen)
+	}
+
+	// 4. CHANGE_NOTIFY on a file is refused.
+	file, st := c.create("plain.txt", rawDispOverwriteIf)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	c.expectStatus("notify on a file", smb2.ChangeNotify, fuzzNotify(file), nil, smb2.StatusInvalidParameter)
+	if strings.Contains(hs.Log.String(), "panic") {
+		t.Error("panic logged")
+	}
+}
