@@ -35,10 +35,11 @@ const (
 	ServerZeroSMBRecv256K = "zerosmb-rf256k" // --recvfile-min 256K
 	ServerZeroSMBRecv1M   = "zerosmb-rf1m"   // --recvfile-min 1M
 	ServerZeroSMBP1       = "zerosmb-p1"     // GOMAXPROCS=1
+	ServerZeroSMBSignedSF = "zerosmb-ssf"    // --signed-sendfile
 )
 
 // ExtraServers lists the tuning variants, reported after AllServers.
-var ExtraServers = []string{ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1}
+var ExtraServers = []string{ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF}
 
 // reportOrder is AllServers followed by ExtraServers.
 func reportOrder() []string {
@@ -112,12 +113,14 @@ func (e *env) start(name string) (*target, error) {
 	var args, env []string
 	bin := e.exe
 	switch name {
-	case ServerZeroSMB, ServerZeroSMBCopy, ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1:
+	case ServerZeroSMB, ServerZeroSMBCopy, ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF:
 		args = []string{"serve", "--listen", addr, "--users", filepath.Join(e.dir, "users"),
 			"--share", "share=" + e.share, "--log-level", "warn"}
 		switch name {
 		case ServerZeroSMBCopy:
 			args = append(args, "--sendfile=false", "--recvfile-min", "0")
+		case ServerZeroSMBSignedSF:
+			args = append(args, "--signed-sendfile")
 		case ServerZeroSMBRecv256K:
 			args = append(args, "--recvfile-min", "256K")
 		case ServerZeroSMBRecv1M:

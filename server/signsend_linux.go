@@ -20,16 +20,11 @@ import (
 // Signed sendfile (Config.SignedSendfile): a signed READ response is
 // normally built by copying the payload into the frame buffer and signing
 // the whole message. Here the signature is computed over the header, the
-// READ body and the file data read through a private mapping of the file
-// (the MAC reads the page cache directly), and the payload then leaves with
-// sendfile exactly as on the unsigned zero-copy path.
-//
-// Every signing algorithm wants one contiguous message, so the message is
-// assembled in address space rather than in memory: an anonymous region of
-// one page plus the page-rounded file range is reserved, the file is mapped
-// MAP_PRIVATE|MAP_FIXED over it one page in, and the 80 header+body bytes
-// are copied immediately in front of the data. That write touches at most
-// the first file page (copy-on-write of one page; the file is unchanged).
+// READ body and the file data read through a mapping of the file (the MAC
+// reads the page cache directly), and the payload then leaves with
+// sendfile exactly as on the unsigned zero-copy path. HMAC-SHA256 and
+// AES-CMAC hash header and mapped data as two parts; AES-GMAC needs one
+// contiguous message, which is assembled in address space (signContiguous).
 //
 // The signature is only right if the bytes sendfile sends are the bytes
 // that were hashed. The path is therefore refused while any open of the
@@ -104,12 +99,42 @@ func (b *frameBuilder) signWithFile(msg []byte, d *readData) bool {
 var errFault = errors.New("fault while hashing mapped file (file truncated?)")
 
 // signMapped signs msg followed by n bytes of f at off, reading the file
-// through a private mapping, and stores the signed header back into msg.
+// through a mapping, and stores the signed header back into msg.
+//
+// HMAC-SHA256 and AES-CMAC hash header and payload as two parts
+// (sign.Signer.SignWithPayload), so a plain read-only mapping of the range
+// suffices. AES-GMAC needs one contiguous message (GCM additional data):
+// the header is then placed in front of the data in address space, see
+// signContiguous.
 func signMapped(s *sign.Signer, msg []byte, f zerocopy.Source, off, n int64) error {
 	pg := int64(os.Getpagesize())
 	if off < 0 || n <= 0 || int64(len(msg)) > pg || n > 1<<40 {
 		return fmt.Errorf("signed sendfile: bad range off=%d n=%d hdr=%d", off, n, len(msg))
 	}
+	if s.Algorithm() == sign.AESGMAC || len(msg)%16 != 0 {
+		return signContiguous(s, msg, f, off, n)
+	}
+	delta := off % pg
+	flen := (delta + n + pg - 1) &^ (pg - 1)
+	base, err := mapFile(f, nil, off-delta, flen, false)
+	if err != nil {
+		return err
+	}
+	defer unix.MunmapPtr(base, uintptr(flen))
+	data := unsafe.Slice((*byte)(base), flen)[delta : delta+n]
+	if !hashGuarded(func() { s.SignWithPayload(msg, data) }) {
+		return errFault
+	}
+	return nil
+}
+
+// signContiguous is signMapped for algorithms that need the message in one
+// piece. An anonymous region of one page plus the page-rounded range is
+// reserved, the file is mapped over it one page in, and the header is
+// copied immediately in front of the data (copy-on-write of at most the
+// first file page; the file itself is unchanged).
+func signContiguous(s *sign.Signer, msg []byte, f zerocopy.Source, off, n int64) error {
+	pg := int64(os.Getpagesize())
 	delta := off % pg
 	flen := (delta + n + pg - 1) &^ (pg - 1)
 	total := uintptr(pg + flen)
@@ -119,50 +144,59 @@ func signMapped(s *sign.Signer, msg []byte, f zerocopy.Source, off, n int64) err
 		return fmt.Errorf("signed sendfile: reserve: %w", err)
 	}
 	defer unix.MunmapPtr(base, total)
-	fbase := unsafe.Add(base, pg)
-	if err := mapFile(f, fbase, off-delta, flen); err != nil {
+	if _, err := mapFile(f, unsafe.Add(base, pg), off-delta, flen, true); err != nil {
 		return err
 	}
 	region := unsafe.Slice((*byte)(base), total)
 	start := pg + delta - int64(len(msg))
-	if !hashGuarded(s, region[start:pg+delta+n], msg) {
+	m := region[start : pg+delta+n]
+	if !hashGuarded(func() { copy(m, msg); s.Sign(m) }) {
 		return errFault
 	}
-	copy(msg, region[start:start+int64(len(msg))])
+	copy(msg, m[:len(msg)])
 	return nil
 }
 
-// mapFile maps flen bytes of f from the page-aligned offset aoff at addr,
-// replacing the reservation there. The payload pages are read-only and
-// prefaulted; the first page is made writable for the header
-// (copy-on-write, private to this mapping).
-func mapFile(f zerocopy.Source, addr unsafe.Pointer, aoff, flen int64) error {
+// mapFile maps flen bytes of f from the page-aligned offset aoff,
+// prefaulted and read-only. With fixed it replaces a private reservation
+// at addr and makes the first page writable (copy-on-write, private to
+// the mapping); otherwise the kernel picks the address of a shared
+// read-only mapping.
+func mapFile(f zerocopy.Source, addr unsafe.Pointer, aoff, flen int64, fixed bool) (unsafe.Pointer, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return fmt.Errorf("signed sendfile: file: %w", err)
+		return nil, fmt.Errorf("signed sendfile: file: %w", err)
 	}
-	var merr error
+	flags := unix.MAP_SHARED | unix.MAP_POPULATE
+	if fixed {
+		flags = unix.MAP_PRIVATE | unix.MAP_FIXED | unix.MAP_POPULATE
+	}
+	var (
+		p    unsafe.Pointer
+		merr error
+	)
 	cerr := rc.Control(func(fd uintptr) {
-		_, merr = unix.MmapPtr(int(fd), aoff, addr, uintptr(flen), unix.PROT_READ,
-			unix.MAP_PRIVATE|unix.MAP_FIXED|unix.MAP_POPULATE)
+		p, merr = unix.MmapPtr(int(fd), aoff, addr, uintptr(flen), unix.PROT_READ, flags)
 	})
 	if merr == nil {
 		merr = cerr
 	}
 	if merr != nil {
-		return fmt.Errorf("signed sendfile: mmap: %w", merr)
+		return nil, fmt.Errorf("signed sendfile: mmap: %w", merr)
 	}
-	first := unsafe.Slice((*byte)(addr), os.Getpagesize())
-	if err := unix.Mprotect(first, unix.PROT_READ|unix.PROT_WRITE); err != nil {
-		return fmt.Errorf("signed sendfile: mprotect: %w", err)
+	if fixed {
+		first := unsafe.Slice((*byte)(p), os.Getpagesize())
+		if err := unix.Mprotect(first, unix.PROT_READ|unix.PROT_WRITE); err != nil {
+			return nil, fmt.Errorf("signed sendfile: mprotect: %w", err)
+		}
 	}
-	return nil
+	return p, nil
 }
 
-// hashGuarded copies hdr to the front of m and signs m in place. A memory
-// fault (SIGBUS: the file shrank under the mapping) is recovered and
-// reported as false; any other panic propagates.
-func hashGuarded(s *sign.Signer, m, hdr []byte) (ok bool) {
+// hashGuarded runs hash, which reads a file mapping. A memory fault
+// (SIGBUS: the file shrank under the mapping) is recovered and reported as
+// false; any other panic propagates.
+func hashGuarded(hash func()) (ok bool) {
 	old := debug.SetPanicOnFault(true)
 	defer debug.SetPanicOnFault(old)
 	defer func() {
@@ -176,10 +210,9 @@ func hashGuarded(s *sign.Signer, m, hdr []byte) (ok bool) {
 			panic(v)
 		}
 	}()
-	copy(m, hdr)
 	if h := signSendHook.Load(); h != nil {
 		(*h)()
 	}
-	s.Sign(m)
+	hash()
 	return true
 }
