@@ -42,7 +42,11 @@ func (c *conn) handleCreate(r *request) response {
 	if _, ok := req.Context(smb2.CreateContextTimewarpToken); ok {
 		return errResp(smb2.StatusObjectNameNotFound) // no previous versions (snapshots) exist
 	}
-	p, st := sharePath(req.Name)
+	base, stream, st := splitStream(req.Name)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	p, st := sharePath(base)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
@@ -51,7 +55,14 @@ func (c *conn) handleCreate(r *request) response {
 		return errResp(st)
 	}
 	p = resolveCase(r.tree.share.FS, p)
-	o, action, fi, st := c.openPath(r, &req, p, access)
+	var o *open
+	var action uint32
+	var fi fs.FileInfo
+	if stream != "" {
+		o, action, fi, st = c.openStream(r, &req, p, stream, access)
+	} else {
+		o, action, fi, st = c.openPath(r, &req, p, access)
+	}
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
@@ -71,7 +82,7 @@ func (c *conn) handleCreate(r *request) response {
 		FileID:         id,
 		CreateContexts: createContextResponses(&req, r.tree, share, info.IndexNumber),
 	}
-	if action == smb2.FileCreated {
+	if action == smb2.FileCreated && stream == "" {
 		c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, o.isDir)
 	}
 	return response{body: resp.Append(nil)}

@@ -120,7 +120,11 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 		n.deletePending = false
 	}
 	n.mu.Unlock()
-	if del && share.FS != nil {
+	if sf, ok := o.file.(*streamFile); ok && del {
+		if err := sf.remove(); err != nil { // a named stream: drop its attribute only
+			log.Warn("delete on close failed", "path", path, "err", err)
+		}
+	} else if del && share.FS != nil {
 		if err := share.FS.Remove(path); err != nil {
 			log.Warn("delete on close failed", "path", path, "err", err)
 		}

@@ -15,6 +15,9 @@ type open struct {
 	sess *session
 	tree *tree
 	name string // share-relative slash path; "" is the share root
+	// stream is the named stream opened (stream.go), "" for the file or
+	// directory itself; name is then the base file's path.
+	stream string
 
 	file vfs.File  // nil for pipes
 	pipe *rpc.Pipe // named pipe on IPC$

@@ -33,6 +33,9 @@ func (c *conn) handleQueryInfo(r *request) response {
 		if req.FileInfoClass == smb2.FileFullEaInformation {
 			return c.queryFullEA(o, &req)
 		}
+		if req.FileInfoClass == smb2.FileNormalizedNameInformation && c.dialect < smb2.Dialect311 {
+			return errResp(smb2.StatusNotSupported) // MS-SMB2 3.3.5.20.1: 3.1.1 only
+		}
 		out, st = c.queryFileInfo(o, &req)
 	case smb2.InfoFilesystem:
 		out, st = c.queryFSInfo(o, req.FileInfoClass)
@@ -125,7 +128,12 @@ func (c *conn) queryFileInfo(o *open, req *smb2.QueryInfoRequest) ([]byte, smb2.
 	if info.DeletePending && info.NumberOfLinks > 0 {
 		info.NumberOfLinks--
 	}
+	if o.stream != "" {
+		info.Name += ":" + o.stream // named stream (stream.go)
+	}
 	switch class {
+	case smb2.FileStreamInformation:
+		return c.queryStreams(o, &info)
 	case smb2.FileEaInformation, smb2.FileAllInformation:
 		eas, st := c.readEAs(o)
 		if st != smb2.StatusSuccess {

@@ -72,6 +72,9 @@ func (c *conn) setFileInfo(o *open, req *smb2.SetInfoRequest) smb2.Status {
 		if ro {
 			return smb2.StatusAccessDenied
 		}
+		if o.stream != "" {
+			return smb2.StatusInvalidParameter // renaming named streams is not supported (stream.go)
+		}
 		return c.setRename(o, b, req.FileInfoClass)
 	case smb2.FileDispositionInformation, smb2.FileDispositionInformationEx:
 		if ro {

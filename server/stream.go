@@ -1,0 +1,439 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// Named streams (alternate data streams, "file:name:$DATA"): a minimal
+// implementation kept in backend extended attributes of the base file or
+// directory, one attribute streamXattrPrefix+NAME per stream. A stream
+// open reads the whole value at open time and writes it back on every
+// WRITE or truncation, so streams are small: at most maxStreamSize bytes
+// (growth beyond fails with STATUS_DISK_FULL, as does a value the file
+// system cannot hold). Only the $DATA stream type exists. Without
+// attribute support in the backend, stream names are refused with
+// STATUS_OBJECT_NAME_INVALID.
+//
+// What is not here: renaming streams, CHANGE_NOTIFY stream events,
+// byte-range locks shared with the base file, streams in directory
+// listings (FileStreamInformation lists them per file).
+
+// streamXattrPrefix prefixes stream names in the backend's attribute
+// namespace; EA attributes use eaXattrPrefix, so neither sees the other.
+const streamXattrPrefix = "stream."
+
+// maxStreamSize bounds a stream's data (vfs.XattrFile values are at most
+// 65535 bytes).
+const maxStreamSize = 65535
+
+// maxStreamNameLen is the longest stream name accepted, in bytes.
+const maxStreamNameLen = 255
+
+// splitStream splits an SMB CREATE name "path[:stream[:type]]" into the
+// path and the stream name; stream is "" for the default data stream
+// ("path", "path::$DATA"). Stream names may not contain '/', '\\', ':'
+// or control characters; the only type is $DATA (case-insensitive).
+func splitStream(name string) (base, stream string, st smb2.Status) {
+	base, rest, ok := strings.Cut(name, ":")
+	if !ok {
+		return name, "", smb2.StatusSuccess
+	}
+	stream, typ, hasType := strings.Cut(rest, ":")
+	if hasType && !strings.EqualFold(typ, "$DATA") {
+		return "", "", smb2.StatusObjectNameInvalid
+	}
+	if stream == "" {
+		if !hasType {
+			return "", "", smb2.StatusObjectNameInvalid // "file:"
+		}
+		return base, "", smb2.StatusSuccess // "file::$DATA"
+	}
+	if len(stream) > maxStreamNameLen {
+		return "", "", smb2.StatusObjectNameInvalid
+	}
+	for i := 0; i < len(stream); i++ {
+		if ch := stream[i]; ch < 0x20 || strings.IndexByte(`/\:*?<>"|`, ch) >= 0 {
+			return "", "", smb2.StatusObjectNameInvalid
+		}
+	}
+	return base, stream, smb2.StatusSuccess
+}
+
+// openStream performs a CREATE of stream on share path p (the base file
+// or directory, created first when missing and the disposition creates).
+func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {
+	share := r.tree.share
+	if req.CreateOptions&smb2.FileDirectoryFile != 0 {
+		return nil, 0, nil, smb2.StatusNotADirectory
+	}
+	disp := req.CreateDisposition
+	if _, err := share.FS.Stat(vfsName(p)); err != nil {
+		if st := c.createStreamBase(share, p, disp, err); st != smb2.StatusSuccess {
+			return nil, 0, nil, st
+		}
+	}
+	sf, exists, st := openStreamFile(share.FS, p, stream)
+	if st != smb2.StatusSuccess {
+		return nil, 0, nil, st
+	}
+	action, st := streamAction(share, disp, exists)
+	if st != smb2.StatusSuccess {
+		sf.Close()
+		return nil, 0, nil, st
+	}
+	o := &open{sess: r.sess, tree: r.tree, name: p, stream: sf.stream, file: sf, access: access,
+		shareAccess: req.ShareAccess, createOptions: req.CreateOptions, mode: req.CreateOptions & modeBits}
+	n := c.srv.nodes.acquire(share, p+":"+strings.ToUpper(sf.stream))
+	o.node = n
+	n.mu.Lock()
+	st = smb2.StatusSuccess
+	if n.deletePending {
+		st = smb2.StatusDeletePending
+	} else {
+		st = n.checkShareModes(access, req.ShareAccess)
+	}
+	if st != smb2.StatusSuccess {
+		n.mu.Unlock()
+		c.srv.nodes.put(n)
+		sf.Close()
+		return nil, 0, nil, st
+	}
+	n.opens = append(n.opens, o)
+	n.mu.Unlock()
+	if action != smb2.FileOpened {
+		if err := sf.Truncate(0); err != nil {
+			c.closeOpen(o)
+			return nil, 0, nil, statusFromError(err)
+		}
+	}
+	fi, err := sf.Stat()
+	if err != nil {
+		c.closeOpen(o)
+		return nil, 0, nil, statusFromError(err)
+	}
+	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0
+	return o, action, fi, smb2.StatusSuccess
+}
+
+// createStreamBase creates the missing base file of a stream for the
+// dispositions that create; statErr is why the base could not be found.
+func (c *conn) createStreamBase(share *Share, p string, disp uint32, statErr error) smb2.Status {
+	if st := statusFromError(statErr); st != smb2.StatusObjectNameNotFound {
+		return st
+	}
+	if dir, _ := parentPath(p); dir != "" {
+		if dfi, err := share.FS.Stat(dir); err != nil || !dfi.IsDir() {
+			return smb2.StatusObjectPathNotFound
+		}
+	}
+	switch {
+	case disp == smb2.FileOpen || disp == smb2.FileOverwrite:
+		return smb2.StatusObjectNameNotFound
+	case share.ReadOnly:
+		return smb2.StatusAccessDenied
+	}
+	f, err := share.FS.OpenFile(vfsName(p), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return statusFromError(err)
+	}
+	f.Close()
+	c.srv.nodes.ns.resetMeta(share, p, smb2.FileAttributeArchive, true)
+	c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, false)
+	return smb2.StatusSuccess
+}
+
+// streamAction applies a CREATE disposition to a stream that exists or not.
+func streamAction(share *Share, disp uint32, exists bool) (uint32, smb2.Status) {
+	if !exists {
+		switch {
+		case disp == smb2.FileOpen || disp == smb2.FileOverwrite:
+			return 0, smb2.StatusObjectNameNotFound
+		case share.ReadOnly:
+			return 0, smb2.StatusAccessDenied
+		}
+		return smb2.FileCreated, smb2.StatusSuccess
+	}
+	switch disp {
+	case smb2.FileCreate:
+		return 0, smb2.StatusObjectNameCollision
+	case smb2.FileSupersede, smb2.FileOverwrite, smb2.FileOverwriteIf:
+		if share.ReadOnly {
+			return 0, smb2.StatusAccessDenied
+		}
+		if disp == smb2.FileSupersede {
+			return smb2.FileSuperseded, smb2.StatusSuccess
+		}
+		return smb2.FileOverwritten, smb2.StatusSuccess
+	}
+	return smb2.FileOpened, smb2.StatusSuccess
+}
+
+// openStreamFile opens the base p and loads stream (matched
+// case-insensitively against the existing streams).
+func openStreamFile(fsys vfs.FS, p, stream string) (*streamFile, bool, smb2.Status) {
+	bf, err := fsys.OpenFile(vfsName(p), os.O_RDONLY, 0)
+	if err != nil {
+		return nil, false, statusFromError(err)
+	}
+	x, ok := bf.(vfs.XattrFile)
+	if !ok {
+		bf.Close()
+		return nil, false, smb2.StatusObjectNameInvalid
+	}
+	names, err := listStreams(x)
+	if err != nil {
+		bf.Close()
+		if xattrUnsupported(err) {
+			return nil, false, smb2.StatusObjectNameInvalid
+		}
+		return nil, false, statusFromError(err)
+	}
+	sf := &streamFile{base: bf, x: x, stream: stream}
+	i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, stream) })
+	if i < 0 {
+		return sf, false, smb2.StatusSuccess
+	}
+	sf.stream = names[i]
+	data, err := x.Getxattr(streamXattrPrefix + sf.stream)
+	if err != nil {
+		bf.Close()
+		return nil, false, statusFromError(err)
+	}
+	sf.data = data
+	return sf, true, smb2.StatusSuccess
+}
+
+// listStreams returns the names of the named streams of a file.
+func listStreams(x vfs.XattrFile) ([]string, error) {
+	all, err := x.Listxattr()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, n := range all {
+		if s, ok := strings.CutPrefix(n, streamXattrPrefix); ok && s != "" {
+			names = append(names, s)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// streamFile is a vfs.File over one named stream: the data in memory,
+// written through to the base file's attribute. It has no descriptor of
+// its own, so READ and WRITE take the copy paths.
+type streamFile struct {
+	base   vfs.File
+	x      vfs.XattrFile
+	stream string
+
+	mu   sync.Mutex
+	data []byte
+}
+
+var _ vfs.File = (*streamFile)(nil)
+
+// ReadAt reads from the stream's data.
+func (f *streamFile) ReadAt(b []byte, off int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if off < 0 {
+		return 0, &fs.PathError{Op: "read", Path: f.Name(), Err: fs.ErrInvalid}
+	}
+	if off >= int64(len(f.data)) {
+		return 0, io.EOF
+	}
+	n := copy(b, f.data[off:])
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// WriteAt writes into the stream and stores it.
+func (f *streamFile) WriteAt(b []byte, off int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if off < 0 {
+		return 0, &fs.PathError{Op: "write", Path: f.Name(), Err: fs.ErrInvalid}
+	}
+	end := off + int64(len(b))
+	if end > maxStreamSize {
+		return 0, &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+	}
+	data := f.data
+	if end > int64(len(data)) {
+		data = append(data[:len(data):len(data)], make([]byte, int(end)-len(data))...)
+	}
+	copy(data[off:], b)
+	if err := f.store(data); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Truncate changes the stream's size.
+func (f *streamFile) Truncate(size int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if size < 0 {
+		return &fs.PathError{Op: "truncate", Path: f.Name(), Err: fs.ErrInvalid}
+	}
+	if size > maxStreamSize {
+		return &fs.PathError{Op: "truncate", Path: f.Name(), Err: syscall.ENOSPC}
+	}
+	data := f.data
+	if size <= int64(len(data)) {
+		data = data[:size:size]
+	} else {
+		data = append(data[:len(data):len(data)], make([]byte, int(size)-len(data))...)
+	}
+	return f.store(data)
+}
+
+// store writes data to the attribute and keeps it; called with f.mu held.
+// A value the file system refuses as too large fails with ENOSPC.
+func (f *streamFile) store(data []byte) error {
+	if data == nil {
+		data = []byte{}
+	}
+	if err := f.x.Setxattr(streamXattrPrefix+f.stream, data); err != nil {
+		if errors.Is(err, syscall.E2BIG) || errors.Is(err, syscall.ERANGE) {
+			err = &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+		}
+		return err
+	}
+	f.data = data
+	return nil
+}
+
+// remove deletes the stream (delete-on-close).
+func (f *streamFile) remove() error {
+	err := f.x.Removexattr(streamXattrPrefix + f.stream)
+	if errors.Is(err, vfs.ErrNoXattr) {
+		return nil
+	}
+	return err
+}
+
+// Stat describes the stream: its size, with the base file's times and id.
+func (f *streamFile) Stat() (fs.FileInfo, error) {
+	bi, err := f.base.Stat()
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return streamInfo{base: bi, name: bi.Name() + ":" + f.stream, size: int64(len(f.data))}, nil
+}
+
+// Sync is a no-op: every change is already stored.
+func (f *streamFile) Sync() error { return nil }
+
+// ReadDir fails: a stream is not a directory.
+func (f *streamFile) ReadDir(int) ([]fs.DirEntry, error) {
+	return nil, &fs.PathError{Op: "readdir", Path: f.Name(), Err: syscall.ENOTDIR}
+}
+
+// Name returns "path:stream".
+func (f *streamFile) Name() string { return f.base.Name() + ":" + f.stream }
+
+// Close closes the base file.
+func (f *streamFile) Close() error { return f.base.Close() }
+
+// streamInfo is the fs.FileInfo of a stream.
+type streamInfo struct {
+	base fs.FileInfo
+	name string
+	size int64
+}
+
+func (s streamInfo) Name() string       { return s.name }
+func (s streamInfo) Size() int64        { return s.size }
+func (s streamInfo) Mode() fs.FileMode  { return s.base.Mode().Perm() }
+func (s streamInfo) ModTime() time.Time { return s.base.ModTime() }
+func (s streamInfo) IsDir() bool        { return false }
+func (s streamInfo) Sys() any           { return nil }
+
+// Times reports the base file's times (vfs.Timeser).
+func (s streamInfo) Times() (atime, mtime, ctime, btime time.Time) { return vfs.Times(s.base) }
+
+// FileID reports the base file's id (vfs.FileIDer).
+func (s streamInfo) FileID() uint64 { return vfs.FileIndex(s.base) }
+
+// Links reports the base file's link count (vfs.FileIDer).
+func (s streamInfo) Links() uint32 { return vfs.Links(s.base) }
+
+// queryStreams answers FileStreamInformation (MS-FSCC 2.4.44) for the
+// file of o (the base file when o is a stream): "::$DATA" for files, then
+// ":NAME:$DATA" for each named stream.
+func (c *conn) queryStreams(o *open, info *smb2.FileInfo) ([]byte, smb2.Status) {
+	type ent struct {
+		name        string
+		size, alloc uint64
+	}
+	var ents []ent
+	bf, err := o.tree.share.FS.OpenFile(vfsName(o.path()), os.O_RDONLY, 0)
+	if err != nil {
+		return nil, statusFromError(err)
+	}
+	defer bf.Close()
+	bi, err := bf.Stat()
+	if err != nil {
+		return nil, statusFromError(err)
+	}
+	if !bi.IsDir() {
+		size := uint64(bi.Size())
+		alloc := uint64(vfs.AllocationSize(bi))
+		if o.stream == "" {
+			size, alloc = info.EndOfFile, info.AllocationSize
+		}
+		ents = append(ents, ent{"::$DATA", size, alloc})
+	}
+	if x, ok := bf.(vfs.XattrFile); ok {
+		names, err := listStreams(x)
+		if err != nil && !xattrUnsupported(err) {
+			return nil, statusFromError(err)
+		}
+		for _, n := range names {
+			v, err := x.Getxattr(streamXattrPrefix + n)
+			if err != nil {
+				continue
+			}
+			sz := uint64(len(v))
+			ents = append(ents, ent{":" + n + ":$DATA", sz, (sz + 4095) &^ 4095})
+		}
+	}
+	le := binary.LittleEndian
+	var out []byte
+	for i, e := range ents {
+		start := len(out)
+		nameLen := smb2.UTF16Len(e.name)
+		size := 24 + nameLen
+		next := 0
+		if i < len(ents)-1 {
+			next = (size + 7) &^ 7
+		}
+		out = le.AppendUint32(out, uint32(next))
+		out = le.AppendUint32(out, uint32(nameLen))
+		out = le.AppendUint64(out, e.size)
+		out = le.AppendUint64(out, e.alloc)
+		out = smb2.AppendUTF16(out, e.name)
+		for len(out)-start < next {
+			out = append(out, 0)
+		}
+	}
+	return out, smb2.StatusSuccess
+}
