@@ -55,6 +55,12 @@ func (c *conn) handleCreate(r *request) response {
 		return errResp(st)
 	}
 	p = resolveCase(r.tree.share.FS, p)
+	if stream == "" && base != req.Name {
+		// "dir::$DATA": directories have no data stream.
+		if st := dataStreamOfDir(r.tree.share, p, req.CreateOptions); st != smb2.StatusSuccess {
+			return errResp(st)
+		}
+	}
 	var o *open
 	var action uint32
 	var fi fs.FileInfo

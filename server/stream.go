@@ -71,6 +71,20 @@ func splitStream(name string) (base, stream string, st smb2.Status) {
 	return base, stream, smb2.StatusSuccess
 }
 
+// dataStreamOfDir refuses an explicit default data stream ("name::$DATA")
+// when name is a directory: STATUS_NOT_A_DIRECTORY when the CREATE asks
+// for a directory, STATUS_FILE_IS_A_DIRECTORY otherwise.
+func dataStreamOfDir(share *Share, p string, opts uint32) smb2.Status {
+	fi, err := share.FS.Stat(vfsName(p))
+	switch {
+	case err != nil || !fi.IsDir():
+		return smb2.StatusSuccess
+	case opts&smb2.FileDirectoryFile != 0:
+		return smb2.StatusNotADirectory
+	}
+	return smb2.StatusFileIsADirectory
+}
+
 // openStream performs a CREATE of stream on share path p (the base file
 // or directory, created first when missing and the disposition creates).
 func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {

@@ -216,4 +216,18 @@ func TestStreamsGoSMB2(t *testing.T) {
 	if _, err := fs.Open("s.txt:x:$INDEX_ALLOCATION"); err == nil {
 		t.Error("open of a non-$DATA stream type succeeded")
 	}
+	// Directories carry named streams but no default data stream.
+	if err := fs.Mkdir("d", 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.WriteFile("d:ds", []byte("on a dir"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := fs.ReadFile("d:ds"); err != nil || string(b) != "on a dir" {
+		t.Errorf("read dir stream = %q, %v", b, err)
+	}
+	if f, err := fs.Open("d::$DATA"); err == nil {
+		f.Close()
+		t.Error("open of a directory's ::$DATA succeeded")
+	}
 }
