@@ -130,10 +130,14 @@ func (b *frameBuilder) appendData(d *readData) {
 
 // closeElement pads the last element, links it to the next one and signs it.
 func (b *frameBuilder) closeElement(more bool) {
-	if more {
+	// Every element of a compound response is 8-byte padded, the last one
+	// too (as Windows and Samba do); a lone response is not.
+	if more || b.lastR.compound {
 		for (len(b.buf)-b.last)%8 != 0 {
 			b.buf = append(b.buf, 0)
 		}
+	}
+	if more {
 		le.PutUint32(b.buf[b.last+smb2.OffNextCommand:], uint32(len(b.buf)-b.last))
 	}
 	msg := b.buf[b.last:]

@@ -66,7 +66,6 @@ var knownTortureFailures = map[string]string{
 	"smb2.compound.related4":                      "needs ACL enforcement: stored security descriptors are kept but not enforced",
 	"smb2.compound.related7":                      "needs ACL enforcement: stored security descriptors are kept but not enforced",
 	"smb2.compound.invalid4":                      "an unknown command code in a compound: MS-SMB2 3.3.5.2.6 says disconnect, Samba/Windows answer INVALID_PARAMETER; we follow the spec",
-	"smb2.compound.compound-padding":              "expects the last READ response of a compound padded to 8 bytes too (Samba/Windows do; frame.go pads only elements followed by another)",
 	"smb2.lock.replay_broken_windows":             "needs lock sequence replay (resilient/durable handles), not implemented",
 	"smb2.lock.replay_smb3_specification_durable": "needs durable handles, not implemented",
 }
