@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: vet, cross-builds of the platform layers,
-# unit + fuzz-seed + interop tests (go-smb2, smbclient, smbtorture).
+# unit + fuzz-seed + interop tests (go-smb2, smbclient, smbtorture), then
+# the short tests again under the race detector.
 # Under CI=true a missing smbclient/smbtorture fails the interop tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,5 +18,7 @@ for os in freebsd darwin windows; do
   echo "   GOOS=$os"; GOOS=$os GOARCH=amd64 go build ./...
 done
 echo "== go test"
-go test -count=1 -timeout 25m ./...
+go test -count=1 -timeout 20m ./...
+echo "== go test -race (short)"
+go test -race -short -count=1 -timeout 10m ./...
 echo "== ok"
