@@ -24,7 +24,7 @@ func Example() {
 	srv, err := server.New(server.Config{
 		Shares:      []*server.Share{{Name: "data", FS: fsys, Comment: "team files"}},
 		Users:       users,
-		Sendfile:    true,      // READ payloads go out with sendfile(2)
+		Sendfile:    true,     // READ payloads go out with sendfile(2)
 		RecvfileMin: 64 << 10, // WRITE payloads >= 64 KiB are spliced into the file
 	})
 	if err != nil {
