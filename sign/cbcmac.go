@@ -51,25 +51,5 @@ func double(out, in *[aes.BlockSize]byte) {
 // are pointers so that callers can keep them in pooled memory: arrays handed
 // to cipher.Block escape, and on-stack ones would cost an allocation per call.
 func (c *cmac) sum(out, tmp *[aes.BlockSize]byte, msg []byte) {
-	state := out
-	clear(state[:])
-	// Everything but the final (possibly partial, possibly empty) block
-	// is plain CBC-MAC.
-	full := 0
-	if len(msg) > 0 {
-		full = (len(msg) - 1) &^ (aes.BlockSize - 1)
-	}
-	cbcMAC(c.b, state, msg[:full])
-	last := tmp
-	tail := msg[full:]
-	if len(tail) == aes.BlockSize {
-		subtle.XORBytes(last[:], tail, c.k1[:])
-	} else {
-		clear(last[:])
-		copy(last[:], tail)
-		last[len(tail)] = 0x80
-		subtle.XORBytes(last[:], last[:], c.k2[:])
-	}
-	subtle.XORBytes(state[:], state[:], last[:])
-	c.b.Encrypt(state[:], state[:])
+	c.sum2(out, tmp, nil, msg)
 }

@@ -48,13 +48,19 @@ func (s *Signer) SignWithPayload(hdr, payload []byte) bool {
 	return true
 }
 
-// sum2 is sum over a‖b, where len(a) is a multiple of the block size and
-// b is not empty, so a consists only of non-final blocks.
+// sum2 is the CMAC of a‖b without joining them. len(a) must be a multiple
+// of the block size and b must not be empty when a is not, so that a holds
+// only non-final blocks; sum is sum2 with an empty a.
 func (c *cmac) sum2(out, tmp *[aes.BlockSize]byte, a, b []byte) {
 	state := out
 	clear(state[:])
 	cbcMAC(c.b, state, a)
-	full := (len(b) - 1) &^ (aes.BlockSize - 1)
+	// Everything but the final (possibly partial, possibly empty) block
+	// is plain CBC-MAC.
+	full := 0
+	if len(b) > 0 {
+		full = (len(b) - 1) &^ (aes.BlockSize - 1)
+	}
 	cbcMAC(c.b, state, b[:full])
 	last := tmp
 	tail := b[full:]
