@@ -376,32 +376,11 @@ func startHostile(t testing.TB) *hostileServer {
 	db := auth.NewUserDB()
 	db.Add(testUser, testPass)
 	lb := &logSink{}
-	srv, err := New(Config{
+	ts := serveConfig(t, Config{
 		Shares: []*Share{{Name: "share", FS: fsys, Guest: true, Path: dir}},
 		Users:  db,
 		Logger: slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { srv.Serve(ln); close(done) }()
-	ts := &testServer{Addr: ln.Addr().String(), Dir: dir, Srv: srv}
-	stopped := false
-	ts.Stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		ctx, cancel := contextWithTimeout(5 * time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	}
+	}, dir)
 	hs := &hostileServer{testServer: ts, Base: base, Sentinel: sentinel, Log: lb}
 	t.Cleanup(func() {
 		ts.Stop()

@@ -59,6 +59,13 @@ func startServer(t testing.TB, o testOpts) *testServer {
 		SignedSendfile:  o.SignedSendfile,
 		Logger:          testLogger(t),
 	}
+	return serveConfig(t, cfg, dir)
+}
+
+// serveConfig runs a server with cfg on a loopback port; Stop (also a
+// test cleanup) shuts it down. dir is recorded as the share's directory.
+func serveConfig(t testing.TB, cfg Config, dir string) *testServer {
+	t.Helper()
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -3,11 +3,9 @@ package server
 import (
 	"bytes"
 	"io"
-	"net"
 	"os"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/vfs"
@@ -21,26 +19,13 @@ func TestMemfsBackend(t *testing.T) {
 	fsys := memfs.New()
 	db := auth.NewUserDB()
 	db.Add(testUser, testPass)
-	srv, err := New(Config{
+	ts := serveConfig(t, Config{
 		Shares:   []*Share{{Name: "mem", FS: fsys}},
 		Users:    db,
 		Sendfile: true, RecvfileMin: 65536, // must fall back: memfs has no fds
 		Logger: testLogger(t),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := contextWithTimeout(5 * time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	share := dialGoAs(t, &testServer{Addr: ln.Addr().String()}, testUser, testPass, "mem")
+	}, "")
+	share := dialGoAs(t, ts, testUser, testPass, "mem")
 
 	if err := share.Mkdir("docs", 0o755); err != nil {
 		t.Fatal(err)
