@@ -173,21 +173,7 @@ func (f *file) ReadDir(n int) ([]fs.DirEntry, error) {
 		f.listed = true
 		f.dirents = f.n.list(f.fsys.t)
 	}
-	if n <= 0 {
-		out := f.dirents
-		f.dirents = nil
-		if out == nil {
-			out = []fs.DirEntry{}
-		}
-		return out, nil
-	}
-	if len(f.dirents) == 0 {
-		return nil, io.EOF
-	}
-	n = min(n, len(f.dirents))
-	out := f.dirents[:n:n]
-	f.dirents = f.dirents[n:]
-	return out, nil
+	return vfs.PageDirEntries(&f.dirents, n)
 }
 
 // RewindDir makes the next ReadDir start a fresh listing (for SMB2

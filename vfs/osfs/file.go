@@ -99,21 +99,7 @@ func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 		}
 		f.listed = true
 	}
-	if n <= 0 {
-		out := f.dirents
-		f.dirents = nil
-		if out == nil {
-			out = []fs.DirEntry{}
-		}
-		return out, nil
-	}
-	if len(f.dirents) == 0 {
-		return nil, io.EOF
-	}
-	n = min(n, len(f.dirents))
-	out := f.dirents[:n:n]
-	f.dirents = f.dirents[n:]
-	return out, nil
+	return vfs.PageDirEntries(&f.dirents, n)
 }
 
 // RewindDir makes the next ReadDir list the directory afresh.
