@@ -13,8 +13,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Options configure a benchmark run.
@@ -214,13 +212,24 @@ func contains(list []string, s string) bool {
 }
 
 // prepare creates the share with the read file (random-ish data) and a
-// preallocated write file of the same size, so every WRITE overwrites
-// allocated tmpfs pages.
+// write file of the same size, written once in full, so every WRITE
+// overwrites initialised tmpfs pages. (Merely fallocated pages made the first
+// run that wrote them, always the same server's, about four times dearer.)
 func (e *env) prepare(size int64) error {
 	if err := os.MkdirAll(e.share, 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(e.share, readName))
+	for _, name := range []string{readName, writeName} {
+		if err := writeTestFile(filepath.Join(e.share, name), size); err != nil {
+			return err
+		}
+	}
+	return e.setupUsers()
+}
+
+// writeTestFile writes size bytes of a fixed pattern to path.
+func writeTestFile(path string, size int64) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
@@ -235,21 +244,7 @@ func (e *env) prepare(size int64) error {
 			return err
 		}
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	w, err := os.Create(filepath.Join(e.share, writeName))
-	if err != nil {
-		return err
-	}
-	if err := unix.Fallocate(int(w.Fd()), 0, 0, size); err != nil {
-		w.Close()
-		return fmt.Errorf("bench: fallocate: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return e.setupUsers()
+	return f.Close()
 }
 
 // depthFor keeps about 32 MiB outstanding per client, 2 to 16 requests.
@@ -286,18 +281,24 @@ type floorMover struct {
 	c     *floorClient
 	write bool
 	io    int
+	depth int
 }
 
-func (m *floorMover) move(off, n int64) (int64, error) { return m.c.transfer(m.write, off, n, m.io) }
-func (m *floorMover) close()                           { m.c.conn.Close() }
+func (m *floorMover) move(off, n int64) (int64, error) {
+	return m.c.transfer(m.write, off, n, m.io, m.depth)
+}
+func (m *floorMover) close() { m.c.conn.Close() }
 
 func connect(e *env, t *target, c Case, depth int) (mover, error) {
 	if isFloor(t.name) {
-		fc, err := dialFloor(t.addr)
+		fc, err := dialFloor(t.addr, t.name == ServerFloorStream)
 		if err != nil {
 			return nil, err
 		}
-		return &floorMover{c: fc, write: c.Write, io: c.IO}, nil
+		if depth <= 0 {
+			depth = depthFor(c.IO)
+		}
+		return &floorMover{c: fc, write: c.Write, io: c.IO, depth: depth}, nil
 	}
 	cl, err := Dial(ClientConfig{Addr: t.addr, Share: "share", User: e.user, Password: e.password, Sign: c.Signed})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/zerosmb/zerosmb/zerocopy"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,6 +27,10 @@ type FloorMode string
 const (
 	FloorZeroCopy FloorMode = "zerocopy" // sendfile for READ, splice for WRITE
 	FloorCopy     FloorMode = "copy"     // pread+write for READ, read+pwrite for WRITE
+	// FloorNetpoll moves bytes with the zerocopy package itself on Go's
+	// non-blocking sockets: the floor for any server that, like zerosmb,
+	// never blocks a thread on the socket.
+	FloorNetpoll FloorMode = "netpoll"
 )
 
 const floorReqSize = 17
@@ -60,6 +65,9 @@ func ServeFloor(ln net.Listener, readPath, writePath string, mode FloorMode) err
 }
 
 func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
+	if mode == FloorNetpoll {
+		return serveFloorNetpoll(c, rf, wf)
+	}
 	sf, err := c.File() // a blocking dup of the socket
 	if err != nil {
 		return err
@@ -99,6 +107,35 @@ func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
 		}
 		if err == nil && req[0] == 'W' {
 			_, err = unix.Write(sock, []byte{1})
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// serveFloorNetpoll is serveFloorConn for FloorNetpoll: the socket stays
+// non-blocking and every wait parks on the netpoller.
+func serveFloorNetpoll(c *net.TCPConn, rf, wf *os.File) error {
+	recv := zerocopy.NewReceiver()
+	defer recv.Close()
+	var req [floorReqSize]byte
+	for {
+		if _, err := io.ReadFull(c, req[:]); err != nil {
+			return err
+		}
+		off := int64(binary.LittleEndian.Uint64(req[1:]))
+		n := int64(binary.LittleEndian.Uint64(req[9:]))
+		var err error
+		switch req[0] {
+		case 'R':
+			_, _, err = zerocopy.SendFile(c, nil, rf, off, n)
+		case 'W':
+			if _, err = recv.RecvFile(c, wf, off, n); err == nil {
+				_, err = c.Write([]byte{1})
+			}
+		default:
+			err = fmt.Errorf("bench: floor: bad op %q", req[0])
 		}
 		if err != nil {
 			return err
@@ -190,55 +227,86 @@ func floorReadPwrite(sock, file int, off, n int64, buf []byte) error {
 	return nil
 }
 
-// floorClient drives a floor server the way Client drives an SMB server.
+// floorClient drives a floor server the way Client drives an SMB server:
+// one request per I/O of the case's size, depth requests outstanding. With
+// stream set it instead asks for a client's whole share in one request,
+// which no request-based server can match (the "floor-stream" reference).
 type floorClient struct {
-	conn net.Conn
-	sink []byte
+	conn   net.Conn
+	buf    []byte // request header followed by an I/O's payload
+	stream bool
 }
 
-func dialFloor(addr string) (*floorClient, error) {
+func dialFloor(addr string, stream bool) (*floorClient, error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return &floorClient{conn: c}, nil
+	return &floorClient{conn: c, stream: stream}, nil
 }
 
-// transfer moves length bytes at off, writing in ioSize chunks.
-func (c *floorClient) transfer(write bool, off, length int64, ioSize int) (int64, error) {
-	var req [floorReqSize]byte
-	req[0] = 'R'
-	if write {
-		req[0] = 'W'
+// transfer moves length bytes at off in ioSize requests, depth at a time
+// (in stream mode: one request, moved in ioSize pieces), and returns how
+// many bytes moved.
+func (c *floorClient) transfer(write bool, off, length int64, ioSize, depth int) (int64, error) {
+	reqSize := int64(ioSize)
+	if c.stream {
+		reqSize, depth = length, 1
 	}
-	binary.LittleEndian.PutUint64(req[1:], uint64(off))
-	binary.LittleEndian.PutUint64(req[9:], uint64(length))
-	if _, err := c.conn.Write(req[:]); err != nil {
-		return 0, err
+	if len(c.buf) < floorReqSize+ioSize {
+		c.buf = make([]byte, floorReqSize+ioSize)
 	}
-	if len(c.sink) < ioSize {
-		c.sink = make([]byte, ioSize)
-	}
-	if !write {
-		var n int64
-		for n < length {
-			k, err := c.conn.Read(c.sink[:min(int64(len(c.sink)), length-n)])
-			n += int64(k)
-			if err != nil {
-				return n, err
-			}
+	end, next := off+length, off
+	// send issues the request for the next I/O, with its payload for WRITE.
+	send := func() error {
+		n := min(reqSize, end-next)
+		req := c.buf[:floorReqSize]
+		req[0] = 'R'
+		if write {
+			req[0] = 'W'
 		}
-		return n, nil
+		binary.LittleEndian.PutUint64(req[1:], uint64(next))
+		binary.LittleEndian.PutUint64(req[9:], uint64(n))
+		next += n
+		if !write {
+			_, err := c.conn.Write(req)
+			return err
+		}
+		for first := true; n > 0; first = false {
+			k := min(n, int64(ioSize))
+			p := c.buf[floorReqSize : floorReqSize+k]
+			if first {
+				p = c.buf[:floorReqSize+k] // header and payload in one write
+			}
+			if _, err := c.conn.Write(p); err != nil {
+				return err
+			}
+			n -= k
+		}
+		return nil
 	}
 	var done int64
-	for done < length {
-		k := int(min(int64(ioSize), length-done))
-		if _, err := c.conn.Write(c.sink[:k]); err != nil {
-			return done, err
+	for inflight := 0; done < length; inflight-- {
+		for ; inflight < depth && next < end; inflight++ {
+			if err := send(); err != nil {
+				return done, err
+			}
 		}
-		done += int64(k)
+		n := min(reqSize, length-done)
+		if write {
+			if _, err := io.ReadFull(c.conn, c.buf[:1]); err != nil {
+				return done, err
+			}
+			done += n
+			continue
+		}
+		for n > 0 {
+			k, err := c.conn.Read(c.buf[floorReqSize : floorReqSize+min(n, int64(ioSize))])
+			done, n = done+int64(k), n-int64(k)
+			if err != nil {
+				return done, err
+			}
+		}
 	}
-	var ack [1]byte
-	_, err := io.ReadFull(c.conn, ack[:])
-	return done, err
+	return done, nil
 }

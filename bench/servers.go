@@ -36,10 +36,12 @@ const (
 	ServerZeroSMBRecv1M   = "zerosmb-rf1m"   // --recvfile-min 1M
 	ServerZeroSMBP1       = "zerosmb-p1"     // GOMAXPROCS=1
 	ServerZeroSMBSignedSF = "zerosmb-ssf"    // --signed-sendfile
+	ServerFloorNetpoll    = "floor-netpoll"  // the zero-copy floor on Go's netpoller
+	ServerFloorStream     = "floor-stream"   // floor-zc asked for each client's share in one request
 )
 
 // ExtraServers lists the tuning variants, reported after AllServers.
-var ExtraServers = []string{ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF}
+var ExtraServers = []string{ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF, ServerFloorNetpoll, ServerFloorStream}
 
 // reportOrder is AllServers followed by ExtraServers.
 func reportOrder() []string {
@@ -135,10 +137,13 @@ func (e *env) start(name string) (*target, error) {
 		}
 		bin = smbdPath
 		args = []string{"--foreground", "--no-process-group", "--debug-stdout", "-s", conf}
-	case ServerFloorZC, ServerFloorCopy:
+	case ServerFloorZC, ServerFloorCopy, ServerFloorNetpoll, ServerFloorStream:
 		mode := FloorZeroCopy
-		if name == ServerFloorCopy {
+		switch name {
+		case ServerFloorCopy:
 			mode = FloorCopy
+		case ServerFloorNetpoll:
+			mode = FloorNetpoll
 		}
 		args = []string{"bench", "floor", "--mode", string(mode), "--listen", addr,
 			"--read", filepath.Join(e.share, readName), "--write", filepath.Join(e.share, writeName)}

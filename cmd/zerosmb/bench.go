@@ -15,7 +15,8 @@ import (
 )
 
 const benchUsage = `usage: zerosmb bench [options]
-       zerosmb bench floor --mode zerocopy|copy --listen ADDR --read FILE --write FILE
+       zerosmb bench floor --mode zerocopy|netpoll|copy --listen ADDR --read FILE --write FILE
+       zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options] < password
 
 Starts zerosmb (zero-copy and copy path), Samba (sendfile/recvfile tuned and
 defaults) and the kernel floor on loopback, drives each with the built-in
@@ -28,6 +29,9 @@ options:
 func cmdBench(args []string) int {
 	if len(args) > 0 && args[0] == "floor" {
 		return cmdBenchFloor(args[1:])
+	}
+	if len(args) > 0 && args[0] == "load" {
+		return cmdBenchLoad(args[1:])
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(os.Stderr, benchUsage); fs.PrintDefaults() }
@@ -78,14 +82,14 @@ func cmdBench(args []string) int {
 
 func cmdBenchFloor(args []string) int {
 	fs := flag.NewFlagSet("bench floor", flag.ContinueOnError)
-	mode := fs.String("mode", "zerocopy", "zerocopy (sendfile/splice) or copy (read+write)")
+	mode := fs.String("mode", "zerocopy", "zerocopy (blocking sendfile/splice), netpoll (the same on Go's netpoller) or copy (read+write)")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	rd := fs.String("read", "", "file sent for READ")
 	wr := fs.String("write", "", "file written by WRITE")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *rd == "" || *wr == "" || (*mode != string(bench.FloorZeroCopy) && *mode != string(bench.FloorCopy)) {
+	if *rd == "" || *wr == "" || !contains([]string{string(bench.FloorZeroCopy), string(bench.FloorCopy), string(bench.FloorNetpoll)}, *mode) {
 		fs.Usage()
 		return 2
 	}
@@ -96,6 +100,66 @@ func cmdBenchFloor(args []string) int {
 	}
 	if err := bench.ServeFloor(ln, *rd, *wr, bench.FloorMode(*mode)); err != nil {
 		fmt.Fprintln(os.Stderr, "zerosmb bench floor:", err)
+		return 1
+	}
+	return 0
+}
+
+const benchLoadUsage = `usage: zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options] < password
+
+Drives one running SMB server (any implementation, local or remote) with the
+benchmark's load client and prints GiB/s and client CPU per GiB for each
+run; with --server-pid (a server on this machine) also the server's CPU per
+GiB. The password is read from stdin, never from the command line. Use it
+to measure over a real network: run the server on one machine and this on
+another.
+
+options:
+`
+
+func cmdBenchLoad(args []string) int {
+	fs := flag.NewFlagSet("bench load", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, benchLoadUsage); fs.PrintDefaults() }
+	addr := fs.String("addr", "", "server address, host:port")
+	share := fs.String("share", "share", "share name")
+	user := fs.String("user", "", "user name (password on stdin)")
+	file := fs.String("file", "", "file inside the share (READ: must hold --size bytes)")
+	write := fs.Bool("write", false, "WRITE instead of READ")
+	signed := fs.Bool("sign", false, "require signing")
+	ioSize := fs.String("io", "1M", "bytes per request (K, M suffixes)")
+	clients := fs.Int("clients", 1, "concurrent connections")
+	size := fs.String("size", "1G", "bytes moved per run, split between the clients")
+	reps := fs.Int("reps", 3, "runs")
+	depth := fs.Int("depth", 0, "outstanding requests per client (0: 16, or 32 MiB worth)")
+	pid := fs.Int("server-pid", 0, "PID of a local server whose process-tree CPU to measure")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	n, err1 := parseSize(*size)
+	io, err2 := parseSize(*ioSize)
+	if *addr == "" || *user == "" || *file == "" || err1 != nil || err2 != nil || n <= 0 || io <= 0 || io > 8<<20 {
+		fs.Usage()
+		return 2
+	}
+	pw, err := readPassword(os.Stdin, *user)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench load:", err)
+		return 2
+	}
+	o := bench.LoadOptions{
+		Client: bench.ClientConfig{Addr: *addr, Share: *share, User: *user, Password: pw},
+		File:   *file, Size: n, Reps: *reps, Depth: *depth, ServerPID: *pid,
+		Case: bench.Case{Write: *write, IO: int(io), Signed: *signed, Clients: *clients},
+	}
+	results, err := bench.Load(o)
+	for _, r := range results {
+		fmt.Println(bench.FormatLoad(r))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench load:", err)
 		return 1
 	}
 	return 0
