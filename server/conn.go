@@ -27,7 +27,9 @@ type conn struct {
 	sc  syscall.Conn // nil when nc is not backed by a file descriptor
 	log *slog.Logger
 
-	wmu sync.Mutex // serialises frames on the socket
+	wmu    sync.Mutex // serialises frames on the socket
+	out    []byte     // corked response frames not yet written (under wmu)
+	corked int        // frames in out
 
 	// Negotiated state, written by the serve goroutine during NEGOTIATE.
 	negotiated     bool
@@ -89,6 +91,9 @@ func (c *conn) serve() {
 	c.log.Info("connection opened", "local", c.nc.LocalAddr().String())
 	start := time.Now()
 	err := c.readLoop()
+	if ferr := c.flushOut(); err == nil && ferr != nil {
+		err = ferr
+	}
 	switch {
 	case err == nil, errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, errCloseConn):
 		c.log.Info("connection closed", "duration", time.Since(start).Round(time.Millisecond))
@@ -179,6 +184,9 @@ func (c *conn) readLoop() error {
 				continue
 			}
 		}
+		if err := c.flushOut(); err != nil {
+			return err
+		}
 		if _, err := io.ReadFull(c.nc, fh[:]); err != nil {
 			if c.closing.Load() {
 				return nil
@@ -209,6 +217,7 @@ type frameBatch struct {
 	peeked int    // bytes visible at the last fill (buf[:peeked] when end is 0)
 	frame  []byte // the frame returned by the last next (header excluded)
 	accept func([]byte) int
+	wait   func() // writes corked responses before the read parks
 	c      *conn
 }
 
@@ -236,9 +245,10 @@ func (b *frameBatch) fill(c *conn) (bool, error) {
 		b.buf = make([]byte, batchSize)
 		b.c = c
 		b.accept = b.acceptFrames
+		b.wait = func() { c.flushOut() }
 	}
 	b.off, b.end, b.peeked, b.frame = 0, 0, 0, nil
-	taken, peeked, err := zerocopy.ReadAccepted(c.sc, b.buf, b.accept)
+	taken, peeked, err := zerocopy.ReadAccepted(c.sc, b.buf, b.accept, b.wait)
 	b.end, b.peeked = taken, peeked
 	if err != nil {
 		return false, err
@@ -364,13 +374,82 @@ func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
 	return errCloseConn
 }
 
-// writeFrame writes a complete frame (NetBIOS header included).
+// writeFrame writes a complete frame (NetBIOS header included), after any
+// corked ones.
 func (c *conn) writeFrame(frame []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.writeLocked(frame)
+}
+
+// Response corking. While more requests are already waiting, the serve
+// goroutine holds small READ/WRITE responses back in c.out and writes them
+// together with the next frame, or just before the connection waits for
+// input (frameBatch.wait) — one write, and one wake-up of the client, for a
+// run of pipelined responses. Only the serve goroutine corks; every other
+// writer sends the corked frames first, so order is kept.
+const (
+	maxCorked      = 16       // frames held at most
+	maxCorkedBytes = 32 << 10 // bytes held at most
+	maxCorkFrame   = 4 << 10  // larger frames are written at once
+)
+
+// queueFrame is writeFrame for the serve goroutine's READ/WRITE responses:
+// it may hold the frame back (see Response corking).
+func (c *conn) queueFrame(frame []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(frame) > maxCorkFrame || c.corked+1 >= maxCorked || len(c.out)+len(frame) > maxCorkedBytes {
+		return c.writeLocked(frame)
+	}
+	c.out = append(c.out, frame...)
+	c.corked++
+	corkedFrames.Add(1)
+	return nil
+}
+
+// corkedFrames counts responses held back by queueFrame (for tests).
+var corkedFrames atomic.Uint64
+
+// flushOut writes the corked frames, if any.
+func (c *conn) flushOut() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if len(c.out) == 0 {
+		return nil
+	}
+	return c.writeLocked(nil)
+}
+
+// writeLocked writes the corked frames and then frame, with one system
+// call when the kernel allows. The caller holds wmu.
+func (c *conn) writeLocked(frame []byte) error {
 	c.nc.SetWriteDeadline(time.Now().Add(2 * time.Minute))
-	_, err := c.nc.Write(frame)
+	if len(c.out) == 0 {
+		_, err := c.nc.Write(frame)
+		return err
+	}
+	var err error
+	if len(frame) == 0 {
+		_, err = c.nc.Write(c.out)
+	} else {
+		bufs := net.Buffers{c.out, frame}
+		_, err = bufs.WriteTo(c.nc)
+	}
+	c.out, c.corked = c.out[:0], 0
 	return err
+}
+
+// takeCorked returns the corked frames with hdr appended, for a writer that
+// sends them itself, and forgets them. The caller holds wmu; the result is
+// valid until the next corking.
+func (c *conn) takeCorked(hdr []byte) []byte {
+	if len(c.out) == 0 {
+		return hdr
+	}
+	b := append(c.out, hdr...)
+	c.out, c.corked = c.out[:0], 0
+	return b
 }
 
 // Buffer pool for request frames, by power-of-two size class.

@@ -83,6 +83,7 @@ func needs(cmd smb2.Command) (sess, tree bool) {
 func (c *conn) handleCompound(buf []byte, split *splitPayload, tr *transformInfo) error {
 	var out frameBuilder
 	out.init(c, tr)
+	out.cork = c.batching()
 	defer out.release()
 	st := &compoundState{}
 	nElem := 0

@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"syscall"
+	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/zerocopy"
@@ -25,6 +26,7 @@ type frameBuilder struct {
 	zc       *readData // payload to sendfile after buf
 	zcSigned bool      // zc is signed over a file mapping (signsend_linux.go)
 	pending  []*asyncOp
+	cork     bool // the serve goroutine's frame: may be corked (conn.queueFrame)
 }
 
 func (b *frameBuilder) init(c *conn, tr *transformInfo) {
@@ -169,6 +171,9 @@ func (b *frameBuilder) flush() error {
 	case b.zc != nil:
 		smb2.PutFrameHeader(b.buf, len(b.buf)-4+int(b.zc.n))
 		err = b.c.sendWithFile(b.buf, b.zc)
+	case b.cork && !b.lastR.compound && (b.lastR.hdr.Command == smb2.Read || b.lastR.hdr.Command == smb2.Write):
+		smb2.PutFrameHeader(b.buf, len(b.buf)-4)
+		err = b.c.queueFrame(b.buf)
 	default:
 		smb2.PutFrameHeader(b.buf, len(b.buf)-4)
 		err = b.c.writeFrame(b.buf)
@@ -183,7 +188,8 @@ func (b *frameBuilder) flush() error {
 func (c *conn) sendWithFile(hdr []byte, d *readData) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	padded, _, err := zerocopy.SendFile(c.sc, hdr, d.f.(zerocopy.Source), d.off, d.n)
+	c.nc.SetWriteDeadline(time.Now().Add(2 * time.Minute))
+	padded, _, err := zerocopy.SendFile(c.sc, c.takeCorked(hdr), d.f.(zerocopy.Source), d.off, d.n)
 	if padded > 0 {
 		c.log.Warn("file shrank during READ; padded with zeros", "padded", padded)
 	}

@@ -13,6 +13,6 @@ func PeekAvailable() bool { return false }
 
 // ReadAccepted is unsupported on this platform; callers read exactly
 // instead.
-func ReadAccepted(conn syscall.Conn, buf []byte, accept func(peeked []byte) int) (taken, peeked int, err error) {
+func ReadAccepted(conn syscall.Conn, buf []byte, accept func(peeked []byte) int, beforeWait func()) (taken, peeked int, err error) {
 	return 0, 0, errors.ErrUnsupported
 }

@@ -26,7 +26,11 @@ func PeekAvailable() bool { return true }
 // two system calls, without ever pulling the first bytes of a bulk payload
 // into user space. Read deadlines apply while waiting. A peer that closed
 // the connection yields io.EOF.
-func ReadAccepted(conn syscall.Conn, buf []byte, accept func(peeked []byte) int) (taken, peeked int, err error) {
+//
+// beforeWait, if not nil, runs each time nothing is readable, just before
+// the goroutine parks on the netpoller: the moment to write out responses
+// held back while more requests were queued.
+func ReadAccepted(conn syscall.Conn, buf []byte, accept func(peeked []byte) int, beforeWait func()) (taken, peeked int, err error) {
 	if len(buf) == 0 {
 		return 0, 0, nil
 	}
@@ -39,6 +43,9 @@ func ReadAccepted(conn syscall.Conn, buf []byte, accept func(peeked []byte) int)
 		k, err := recvFlags(int(fd), buf, unix.MSG_PEEK|unix.MSG_DONTWAIT)
 		switch {
 		case err == unix.EAGAIN:
+			if beforeWait != nil {
+				beforeWait()
+			}
 			return false
 		case err != nil:
 			serr = err

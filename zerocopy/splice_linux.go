@@ -158,7 +158,7 @@ func (r *Receiver) RecvFile(conn syscall.Conn, f Sink, off, n int64) (written in
 		st.file = int(ffd)
 		// O_APPEND would make pwrite ignore the offset (and splice refuse
 		// it): refuse the write but keep the stream in sync.
-		if fl, err := unix.FcntlInt(ffd, unix.F_GETFL, 0); err == nil && fl&unix.O_APPEND != 0 {
+		if appending(f, ffd) {
 			st.ferr = errAppend
 		}
 		st.run(sc)
@@ -167,6 +167,15 @@ func (r *Receiver) RecvFile(conn syscall.Conn, f Sink, off, n int64) (written in
 		st.err = fmt.Errorf("zerocopy: file: %w", cerr)
 	}
 	return st.written, st.result()
+}
+
+// appending reports whether f's descriptor fd was opened with O_APPEND.
+func appending(f Sink, fd uintptr) bool {
+	if a, ok := f.(Appender); ok {
+		return a.Appending()
+	}
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	return err == nil && fl&unix.O_APPEND != 0
 }
 
 // Discard consumes exactly n bytes from conn and throws them away, splicing

@@ -39,6 +39,13 @@ type Sink interface {
 	io.WriterAt
 }
 
+// Appender is implemented by a Sink that knows whether its descriptor was
+// opened with O_APPEND. RecvFile then trusts it instead of asking the
+// kernel with fcntl(2) on every call.
+type Appender interface {
+	Appending() bool
+}
+
 // Stats counts which data path was taken. Counters are process-wide and
 // monotonically increasing; they exist for tests and metrics.
 type Stats struct {

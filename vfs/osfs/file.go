@@ -17,9 +17,10 @@ import (
 // it offers the underlying descriptor for zero-copy I/O (OSFile,
 // SyscallConn) and implements vfs.DirRewinder.
 type File struct {
-	f    *os.File
-	name string
-	fsys *FS
+	f      *os.File
+	name   string
+	fsys   *FS
+	append bool // opened with O_APPEND
 
 	mu      sync.Mutex // guards the directory listing below
 	listed  bool
@@ -36,6 +37,10 @@ var (
 // (flags, blocking mode) or use it after File.Close. Writing through it
 // bypasses the read-only check.
 func (f *File) OSFile() *os.File { return f.f }
+
+// Appending reports whether the file was opened with O_APPEND (it
+// implements zerocopy.Appender, sparing the splice path an fcntl(2)).
+func (f *File) Appending() bool { return f.append }
 
 // SyscallConn returns the raw descriptor of the underlying file, as
 // (*os.File).SyscallConn does; the same rules as for OSFile apply.

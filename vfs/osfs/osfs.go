@@ -118,7 +118,7 @@ func (fsys *FS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, err
 		f.Close()
 		return nil, err
 	}
-	return &File{f: f, name: p, fsys: fsys}, nil
+	return &File{f: f, name: p, fsys: fsys, append: flag&os.O_APPEND != 0}, nil
 }
 
 // Mkdir creates a directory.

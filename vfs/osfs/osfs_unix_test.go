@@ -15,6 +15,7 @@ import (
 
 	"github.com/zerosmb/zerosmb/vfs"
 	"github.com/zerosmb/zerosmb/vfs/vfstest"
+	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // TestFIFO checks that a FIFO in the share neither blocks OpenFile nor
@@ -122,5 +123,37 @@ func TestStatfsMatchesKernel(t *testing.T) {
 	again, _ := fsys.Statfs()
 	if again.Serial != st.Serial {
 		t.Error("serial not stable")
+	}
+}
+
+// TestAppending checks the O_APPEND report the splice path relies on
+// instead of fcntl(2): a wrong false would let splice write at an offset
+// the kernel then ignores.
+func TestAppending(t *testing.T) {
+	fsys := newFS(t)
+	for _, tc := range []struct {
+		flag int
+		want bool
+	}{
+		{os.O_RDWR | os.O_CREATE, false},
+		{os.O_WRONLY | os.O_APPEND, true},
+		{os.O_RDONLY, false},
+	} {
+		f, err := fsys.OpenFile("a.txt", tc.flag, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, ok := f.(zerocopy.Appender)
+		if !ok {
+			t.Fatal("osfs.File does not implement zerocopy.Appender")
+		}
+		if got := a.Appending(); got != tc.want {
+			t.Errorf("flag %#x: Appending() = %v, want %v", tc.flag, got, tc.want)
+		}
+		fl, err := unix.FcntlInt(f.(*File).OSFile().Fd(), unix.F_GETFL, 0)
+		if err == nil && (fl&unix.O_APPEND != 0) != tc.want {
+			t.Errorf("flag %#x: kernel says O_APPEND=%v", tc.flag, fl&unix.O_APPEND != 0)
+		}
+		f.Close()
 	}
 }
