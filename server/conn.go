@@ -161,6 +161,18 @@ func (c *conn) readLoop() error {
 			return nil
 		}
 		if c.batching() {
+			if c.batch.afterSplit {
+				done, err := c.readAfterSplit()
+				if err != nil {
+					if c.closing.Load() {
+						return nil
+					}
+					return err
+				}
+				if done {
+					continue
+				}
+			}
 			got, err := c.batch.fill(c)
 			if err != nil {
 				if c.closing.Load() {
@@ -219,6 +231,9 @@ type frameBatch struct {
 	accept func([]byte) int
 	wait   func() // writes corked responses before the read parks
 	c      *conn
+	// afterSplit says the last frame was a header-split WRITE, so the next
+	// is likely one too (see readAfterSplit).
+	afterSplit bool
 }
 
 // batching reports whether the connection reads requests in batches.
@@ -274,7 +289,7 @@ func (b *frameBatch) headLen() (int, bool) {
 // WRITE candidate, header and WRITE fixed part) with one read.
 func (c *conn) readLargeFrame(n int) error {
 	if c.recvfileCandidate(n) {
-		return c.readSplitWrite(n, true)
+		return c.readSplitWrite(n, nil)
 	}
 	buf := getBuf(4 + n)
 	defer putBuf(buf)
@@ -349,7 +364,7 @@ func (c *conn) readFrame(fh [4]byte) error {
 		return errCloseConn
 	}
 	if c.recvfileCandidate(n) {
-		return c.readSplitWrite(n, false)
+		return c.readSplitWrite(n, fh[:])
 	}
 	buf := getBuf(n)
 	defer putBuf(buf)

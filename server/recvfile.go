@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs"
@@ -20,30 +21,91 @@ func (c *conn) recvfileCandidate(n int) bool {
 	return m > 0 && c.negotiated && c.sc != nil && zerocopy.RecvAvailable() && n >= splitHeaderSize+m
 }
 
-// readSplitWrite reads only the header of a large frame. If it is an
-// eligible WRITE the payload stays in the socket for the handler to splice;
-// otherwise the rest of the frame is read and handled normally. withFH says
-// the 4-byte frame header is still in the socket and is read along.
-func (c *conn) readSplitWrite(n int, withFH bool) error {
+// readSplitWrite reads only the header of a large frame of length n whose
+// first bytes, pre (the 4-byte frame header included, at most the frame
+// header plus splitHeaderSize bytes), were already taken from the socket.
+// If it is an eligible WRITE the payload stays in the socket for the
+// handler to splice; otherwise the rest of the frame is read and handled
+// normally.
+func (c *conn) readSplitWrite(n int, pre []byte) error {
 	buf := getBuf(4 + n)
 	defer putBuf(buf)
-	if !withFH {
-		buf = buf[4:]
-	}
-	if _, err := io.ReadFull(c.nc, buf[:len(buf)-n+splitHeaderSize]); err != nil {
+	copy(buf, pre)
+	if _, err := io.ReadFull(c.nc, buf[len(pre):4+splitHeaderSize]); err != nil {
 		return err
 	}
-	buf = buf[len(buf)-n:]
-	if c.splitEligible(buf[:splitHeaderSize], n) {
+	body := buf[4 : 4+n]
+	if c.splitEligible(body[:splitHeaderSize], n) {
 		if c.recv == nil {
 			c.recv = zerocopy.NewReceiver()
 		}
-		return c.handleFrame(buf[:splitHeaderSize], &splitPayload{remaining: int64(n - splitHeaderSize)})
-	}
-	if _, err := io.ReadFull(c.nc, buf[splitHeaderSize:n]); err != nil {
+		err := c.handleFrame(body[:splitHeaderSize], &splitPayload{remaining: int64(n - splitHeaderSize)})
+		c.batch.afterSplit = err == nil
 		return err
 	}
-	return c.handleFrame(buf[:n], nil)
+	if _, err := io.ReadFull(c.nc, body[splitHeaderSize:]); err != nil {
+		return err
+	}
+	return c.handleFrame(body, nil)
+}
+
+// readAfterSplit runs after a header-split WRITE, when the next frame is
+// most likely another one: it takes the bytes of such a header that are
+// readable now with one recv, instead of a peek and a read. It reports
+// false when nothing was readable (the caller then peeks and waits).
+func (c *conn) readAfterSplit() (bool, error) {
+	c.batch.afterSplit = false
+	p := c.batch.buf[:4+splitHeaderSize]
+	k, err := zerocopy.ReadNow(c.sc, p)
+	if err != nil || k == 0 {
+		return false, err
+	}
+	c.busy.Store(true)
+	defer c.busy.Store(false)
+	c.nc.SetReadDeadline(time.Now().Add(2 * time.Minute))
+	return true, c.handleTaken(p[:k])
+}
+
+// handleTaken handles the frames that start with p, bytes already taken
+// from the socket at a frame boundary: the complete ones in p, then the one
+// p ends inside, whose rest it reads. len(p) <= 4+splitHeaderSize.
+func (c *conn) handleTaken(p []byte) error {
+	for len(p) > 0 {
+		if len(p) < 4 {
+			var fh [4]byte
+			copy(fh[:], p)
+			if _, err := io.ReadFull(c.nc, fh[len(p):]); err != nil {
+				return err
+			}
+			return c.readFrame(fh)
+		}
+		n, ok := smb2.FrameLength(p)
+		switch {
+		case len(p) == 4:
+			return c.readFrame([4]byte(p))
+		case p[0] == 0x85 && p[1]|p[2]|p[3] == 0: // NetBIOS keepalive
+			p = p[4:]
+		case !ok || n < smb2.HeaderSize || n > c.maxFrame():
+			c.log.Warn("unexpected frame after a WRITE; closing", "type", p[0], "length", n)
+			return errCloseConn
+		case 4+n <= len(p):
+			if err := c.handleFrame(p[4:4+n], nil); err != nil {
+				return err
+			}
+			p = p[4+n:]
+		case c.recvfileCandidate(n):
+			return c.readSplitWrite(n, p)
+		default:
+			buf := getBuf(4 + n)
+			defer putBuf(buf)
+			copy(buf, p)
+			if _, err := io.ReadFull(c.nc, buf[len(p):]); err != nil {
+				return err
+			}
+			return c.handleFrame(buf[4:], nil)
+		}
+	}
+	return nil
 }
 
 // splitEligible checks everything that can be checked before the payload

@@ -16,3 +16,8 @@ func PeekAvailable() bool { return false }
 func ReadAccepted(conn syscall.Conn, buf []byte, accept func(peeked []byte) int, beforeWait func()) (taken, peeked int, err error) {
 	return 0, 0, errors.ErrUnsupported
 }
+
+// ReadNow is unsupported on this platform.
+func ReadNow(conn syscall.Conn, buf []byte) (int, error) {
+	return 0, errors.ErrUnsupported
+}

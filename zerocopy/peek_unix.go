@@ -82,6 +82,41 @@ func ReadAccepted(conn syscall.Conn, buf []byte, accept func(peeked []byte) int,
 	return taken, peeked, nil
 }
 
+// ReadNow consumes up to len(buf) bytes that are readable right now
+// without waiting for more: 0 and no error when nothing is. A peer that
+// closed the connection yields io.EOF.
+func ReadNow(conn syscall.Conn, buf []byte) (int, error) {
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return 0, fmt.Errorf("zerocopy: socket: %w", err)
+	}
+	var n int
+	var serr error
+	rerr := rc.Read(func(fd uintptr) bool {
+		k, err := recvFlags(int(fd), buf, unix.MSG_DONTWAIT)
+		switch {
+		case err == unix.EAGAIN:
+		case err != nil:
+			serr = err
+		case k == 0:
+			serr = io.EOF
+		default:
+			n = k
+		}
+		return true
+	})
+	if serr == nil {
+		serr = rerr
+	}
+	if serr != nil {
+		return 0, fmt.Errorf("zerocopy: reading socket: %w", serr)
+	}
+	return n, nil
+}
+
 // recvFlags is recv(2) without the sockaddr handling of unix.Recvfrom.
 func recvFlags(fd int, p []byte, flags int) (int, error) {
 	for {
