@@ -3,7 +3,6 @@ package server
 import (
 	"io"
 	"syscall"
-	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/zerocopy"
@@ -188,7 +187,7 @@ func (b *frameBuilder) flush() error {
 func (c *conn) sendWithFile(hdr []byte, d *readData) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(2 * time.Minute))
+	c.armWriteDeadline()
 	padded, _, err := zerocopy.SendFile(c.sc, c.takeCorked(hdr), d.f.(zerocopy.Source), d.off, d.n)
 	if padded > 0 {
 		c.log.Warn("file shrank during READ; padded with zeros", "padded", padded)
