@@ -217,3 +217,62 @@ func TestClientReadAtMatchesFile(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestLoadAndFloorNetpoll drives a running zerosmb with Load (the engine of
+// "zerosmb bench load") for READ and WRITE, checks the bytes, the CPU
+// readings and that WRITE really changed the file, and runs the per-request
+// floors (blocking and netpoll) and the streaming floor end to end.
+func TestLoadAndFloorNetpoll(t *testing.T) {
+	exe := buildZeroSMB(t)
+	dir := t.TempDir()
+	e := &env{dir: dir, share: filepath.Join(dir, "share"), exe: exe}
+	const size = 8 << 20
+	if err := e.prepare(size); err != nil {
+		t.Fatal(err)
+	}
+	tg, err := e.start(ServerZeroSMB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.stop()
+	before, _ := os.ReadFile(filepath.Join(e.share, writeName))
+	for _, c := range []Case{{IO: 1 << 20, Clients: 2}, {Write: true, IO: 64 << 10, Clients: 2, Signed: true}} {
+		rs, err := Load(LoadOptions{
+			Client: ClientConfig{Addr: tg.addr, Share: "share", User: e.user, Password: e.password},
+			File:   map[bool]string{false: readName, true: writeName}[c.Write],
+			Case:   c, Size: size, Reps: 2, ServerPID: tg.pid(),
+		})
+		if err != nil || len(rs) != 2 {
+			t.Fatalf("%s: %d results, %v", c.Name(), len(rs), err)
+		}
+		for _, r := range rs {
+			if r.Bytes != size || r.Wall <= 0 || r.ServerCPU < 0 {
+				t.Errorf("%s: %+v", c.Name(), r)
+			}
+			if line := FormatLoad(r); !strings.Contains(line, c.Name()) || !strings.Contains(line, "GiB/s") {
+				t.Errorf("FormatLoad = %q", line)
+			}
+		}
+	}
+	after, _ := os.ReadFile(filepath.Join(e.share, writeName))
+	if len(after) != size || bytes.Equal(before, after) {
+		t.Errorf("WRITE load left the file unchanged (%d bytes)", len(after))
+	}
+	if _, err := Load(LoadOptions{Client: ClientConfig{Addr: tg.addr, Share: "share", User: e.user, Password: "wrong"},
+		File: readName, Case: Case{IO: 1 << 20, Clients: 1}, Size: size}); err == nil {
+		t.Error("Load with a wrong password succeeded")
+	}
+	for _, name := range []string{ServerFloorZC, ServerFloorNetpoll, ServerFloorStream} {
+		ft, err := e.start(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []Case{{IO: 1 << 20, Clients: 2}, {Write: true, IO: 64 << 10, Clients: 2}} {
+			r, err := runOnce(e, ft, c, size, 0)
+			if err != nil || r.Bytes != size {
+				t.Errorf("%s %s: %d bytes, %v", name, c.Name(), r.Bytes, err)
+			}
+		}
+		ft.stop()
+	}
+}

@@ -22,6 +22,7 @@ SYNOPSIS
     zerosmb user del [--users FILE] NAME
     zerosmb user list [--users FILE]
     zerosmb bench [options]
+    zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options]
     zerosmb version
     zerosmb help
 
@@ -59,6 +60,11 @@ COMMANDS
 
     bench [options]
         Compare zerosmb with Samba on loopback; see "zerosmb bench --help".
+
+    bench load --addr HOST:PORT --user NAME --file PATH [options]
+        Drive one running SMB server, here or across a network, with the
+        benchmark's load client and print GiB/s and CPU per GiB; the
+        password is read from stdin. See "zerosmb bench load --help".
 
     version
         Print the version.
