@@ -17,7 +17,8 @@ var errCCMAuth = errors.New("sign: ccm: message authentication failed")
 // implementation in crypto/cipher it holds no per-message state and is safe
 // for concurrent use.
 type ccm struct {
-	b         cipher.Block
+	b         cipher.Block // for CTR: crypto/cipher's fast path needs the bare AES block
+	mb        cipher.Block // for CBC-MAC: b, or b with an accelerated CBC-MAC (withFastMAC)
 	nonceSize int
 	tagSize   int
 }
@@ -32,7 +33,7 @@ func newCCM(b cipher.Block, nonceSize, tagSize int) (*ccm, error) {
 	if tagSize < 4 || tagSize > 16 || tagSize%2 != 0 {
 		return nil, errors.New("sign: ccm: tag size must be even and 4..16")
 	}
-	return &ccm{b: b, nonceSize: nonceSize, tagSize: tagSize}, nil
+	return &ccm{b: b, mb: b, nonceSize: nonceSize, tagSize: tagSize}, nil
 }
 
 func (c *ccm) NonceSize() int { return c.nonceSize }
@@ -121,7 +122,7 @@ func (c *ccm) mac(t *[aes.BlockSize]byte, nonce, msg, aad []byte) {
 		m >>= 8
 	}
 	clear(t[:])
-	cbcMAC(c.b, t, b0[:])
+	cbcMAC(c.mb, t, b0[:])
 
 	if len(aad) > 0 {
 		var hdr [10]byte
@@ -142,10 +143,10 @@ func (c *ccm) mac(t *[aes.BlockSize]byte, nonce, msg, aad []byte) {
 		var first [aes.BlockSize]byte
 		copy(first[:], h)
 		k := copy(first[len(h):], aad)
-		cbcMAC(c.b, t, first[:])
-		macPadded(c.b, t, aad[k:])
+		cbcMAC(c.mb, t, first[:])
+		macPadded(c.mb, t, aad[k:])
 	}
-	macPadded(c.b, t, msg)
+	macPadded(c.mb, t, msg)
 }
 
 // macPadded feeds data into the CBC-MAC, zero-padding the last block.

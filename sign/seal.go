@@ -95,7 +95,11 @@ func NewSealer(c Cipher, key []byte) (*Sealer, error) {
 	s := &Sealer{c: c}
 	switch c {
 	case AES128CCM, AES256CCM:
-		s.aead, err = newCCM(b, 11, 16)
+		var m *ccm
+		if m, err = newCCM(b, 11, 16); err == nil {
+			m.mb = withFastMAC(b, key)
+			s.aead = m
+		}
 	default:
 		s.aead, err = cipher.NewGCM(b)
 	}

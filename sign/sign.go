@@ -102,7 +102,7 @@ func NewSigner(alg Algorithm, key []byte) (*Signer, error) {
 			return nil, fmt.Errorf("sign: %v: %w", alg, err)
 		}
 		if alg == AESCMAC {
-			s.cmac = newCMAC(b)
+			s.cmac = newCMAC(withFastMAC(b, key))
 		} else if s.gmac, err = cipher.NewGCM(b); err != nil {
 			return nil, fmt.Errorf("sign: %v: %w", alg, err)
 		}

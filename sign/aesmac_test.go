@@ -1,0 +1,102 @@
+package sign
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestFastMACMatchesGeneric checks the accelerated CBC-MAC (key expansion
+// and assembly loop) against the cipher.Block one: one block from a zero
+// state is plain AES, and runs of every length up to 40 blocks chain the
+// same way, for random keys and states.
+func TestFastMACMatchesGeneric(t *testing.T) {
+	if !haveMACAsm {
+		t.Skip("no accelerated CBC-MAC on this CPU/architecture")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	fill := func(b []byte) {
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+	}
+	for range 50 {
+		key := make([]byte, 16)
+		fill(key)
+		b, err := aes.NewCipher(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast := withFastMAC(b, key)
+		if _, ok := fast.(*aes128MAC); !ok {
+			t.Fatal("withFastMAC did not wrap an AES-128 block")
+		}
+		var block, want, got [16]byte
+		fill(block[:])
+		b.Encrypt(want[:], block[:])
+		cbcMAC(fast, &got, block[:])
+		if got != want {
+			t.Fatalf("key %x: one block = %x, AES gives %x", key, got, want)
+		}
+		for n := 0; n <= 40; n++ {
+			data := make([]byte, n*16+r.IntN(16)) // a partial tail is ignored by both
+			fill(data)
+			var s1, s2 [16]byte
+			fill(s1[:])
+			s2 = s1
+			cbcMAC(b, &s1, data)
+			cbcMAC(fast, &s2, data)
+			if s1 != s2 {
+				t.Fatalf("key %x, %d bytes: fast %x, generic %x", key, len(data), s2, s1)
+			}
+		}
+	}
+	// Not AES-128: left alone.
+	b256, _ := aes.NewCipher(make([]byte, 32))
+	if _, ok := withFastMAC(b256, make([]byte, 32)).(*aes128MAC); ok {
+		t.Error("withFastMAC wrapped an AES-256 block")
+	}
+}
+
+// TestAESSbox spot-checks the computed S-box against FIPS 197 Figure 7.
+func TestAESSbox(t *testing.T) {
+	s := aesSbox()
+	for in, want := range map[byte]byte{0x00: 0x63, 0x01: 0x7c, 0x53: 0xed, 0x7f: 0xd2, 0xff: 0x16, 0x10: 0xca, 0xc9: 0xdd} {
+		if s[in] != want {
+			t.Errorf("S(%#02x) = %#02x, want %#02x", in, s[in], want)
+		}
+	}
+	seen := map[byte]bool{}
+	for _, v := range s {
+		seen[v] = true
+	}
+	if len(seen) != 256 {
+		t.Errorf("S-box is not a permutation: %d distinct values", len(seen))
+	}
+}
+
+// TestFastCCMSeal seals and opens with the CCM whose CBC-MAC is
+// accelerated and with a plain one, which must agree byte for byte.
+func TestFastCCMSeal(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 16)
+	b, _ := aes.NewCipher(key)
+	plain, _ := newCCM(b, 11, 16)
+	fast, _ := newCCM(b, 11, 16)
+	fast.mb = withFastMAC(b, key)
+	nonce := make([]byte, 11)
+	for _, n := range []int{0, 1, 15, 16, 17, 1000, 65536 + 3} {
+		msg := bytes.Repeat([]byte{byte(n)}, n)
+		aad := []byte("header-with-an-odd-length")
+		a := plain.Seal(nil, nonce, msg, aad)
+		f := fast.Seal(nil, nonce, msg, aad)
+		if !bytes.Equal(a, f) {
+			t.Fatalf("%d bytes: sealed outputs differ", n)
+		}
+		if got, err := fast.Open(nil, nonce, a, aad); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("%d bytes: open: %v", n, err)
+		}
+	}
+	var _ cipher.AEAD = fast
+}
