@@ -55,6 +55,9 @@ func (c *conn) readSplitWrite(n int, pre []byte) error {
 // false when nothing was readable (the caller then peeks and waits).
 func (c *conn) readAfterSplit() (bool, error) {
 	c.batch.afterSplit = false
+	if len(c.batch.buf) < 4+splitHeaderSize {
+		return false, nil // no batch buffer yet: take the usual path
+	}
 	p := c.batch.buf[:4+splitHeaderSize]
 	k, err := zerocopy.ReadNow(c.sc, p)
 	if err != nil || k == 0 {

@@ -280,3 +280,45 @@ func TestSendFileSameFileNotSerialized(t *testing.T) {
 	stuck.Close()
 	<-done
 }
+
+// TestReadNow: nothing readable gives 0 without waiting, readable bytes are
+// consumed up to len(buf) and no further, a closed peer gives io.EOF.
+func TestReadNow(t *testing.T) {
+	client, server := tcpPair(t)
+	buf := make([]byte, 8)
+	start := time.Now()
+	if n, err := ReadNow(server, buf); n != 0 || err != nil {
+		t.Fatalf("empty socket: %d, %v", n, err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("ReadNow waited %v", d)
+	}
+	client.Write([]byte("0123456789"))
+	deadline := time.Now().Add(2 * time.Second)
+	var got []byte
+	for len(got) < 10 && time.Now().Before(deadline) {
+		n, err := ReadNow(server, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > len(buf) {
+			t.Fatalf("ReadNow returned %d > %d", n, len(buf))
+		}
+		got = append(got, buf[:n]...)
+	}
+	if string(got) != "0123456789" {
+		t.Fatalf("read %q", got)
+	}
+	client.Close()
+	for time.Now().Before(deadline) {
+		_, err := ReadNow(server, buf)
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("no io.EOF after the peer closed")
+}
