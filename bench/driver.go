@@ -341,9 +341,21 @@ func runOnce(e *env, t *target, c Case, size int64, depth int) (Result, error) {
 	if chunk == 0 {
 		return Result{}, fmt.Errorf("bench: size %d too small for %d clients of %d bytes", size, c.Clients, c.IO)
 	}
-	cpu0, err := TreeCPU(t.pid())
-	if err != nil {
-		return Result{}, err
+	r, err := measure(ms, chunk, t.pid())
+	r.Case, r.Server = c, t.name
+	return r, err
+}
+
+// measure runs one data phase: mover i moves chunk bytes at offset
+// i*chunk, all at once. It reports wall time, bytes moved, the load
+// client's CPU and, when pid > 0, the CPU of the process tree at pid.
+func measure(ms []mover, chunk int64, pid int) (Result, error) {
+	var cpu0 time.Duration
+	if pid > 0 {
+		var err error
+		if cpu0, err = TreeCPU(pid); err != nil {
+			return Result{}, err
+		}
 	}
 	self0, t0 := selfCPU(), time.Now()
 	var wg sync.WaitGroup
@@ -357,12 +369,14 @@ func runOnce(e *env, t *target, c Case, size int64, depth int) (Result, error) {
 		}()
 	}
 	wg.Wait()
-	wall, self1 := time.Since(t0), selfCPU()
-	cpu1, err := TreeCPU(t.pid())
-	if err != nil {
-		return Result{}, err
+	r := Result{Wall: time.Since(t0), ClientCPU: selfCPU() - self0}
+	if pid > 0 {
+		cpu1, err := TreeCPU(pid)
+		if err != nil {
+			return r, err
+		}
+		r.ServerCPU = cpu1 - cpu0
 	}
-	r := Result{Case: c, Server: t.name, Wall: wall, ServerCPU: cpu1 - cpu0, ClientCPU: self1 - self0}
 	for i := range ms {
 		if errs[i] != nil {
 			return r, errs[i]

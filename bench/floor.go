@@ -86,26 +86,24 @@ func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
 	} else {
 		buf = make([]byte, 1<<20)
 	}
-	var req [floorReqSize]byte
 	for {
-		if _, err := io.ReadFull(sf, req[:]); err != nil {
+		op, off, n, err := readFloorReq(sf)
+		if err != nil {
 			return err
 		}
-		off := int64(binary.LittleEndian.Uint64(req[1:]))
-		n := int64(binary.LittleEndian.Uint64(req[9:]))
 		switch {
-		case req[0] == 'R' && mode == FloorZeroCopy:
+		case op == 'R' && mode == FloorZeroCopy:
 			err = floorSendfile(sock, rfd, off, n)
-		case req[0] == 'R':
+		case op == 'R':
 			err = floorPreadWrite(sock, rfd, off, n, buf)
-		case req[0] == 'W' && mode == FloorZeroCopy:
+		case op == 'W' && mode == FloorZeroCopy:
 			err = floorSplice(sock, wfd, pipe, off, n)
-		case req[0] == 'W':
+		case op == 'W':
 			err = floorReadPwrite(sock, wfd, off, n, buf)
 		default:
-			err = fmt.Errorf("bench: floor: bad op %q", req[0])
+			err = fmt.Errorf("bench: floor: bad op %q", op)
 		}
-		if err == nil && req[0] == 'W' {
+		if err == nil && op == 'W' {
 			_, err = unix.Write(sock, []byte{1})
 		}
 		if err != nil {
@@ -119,15 +117,12 @@ func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
 func serveFloorNetpoll(c *net.TCPConn, rf, wf *os.File) error {
 	recv := zerocopy.NewReceiver()
 	defer recv.Close()
-	var req [floorReqSize]byte
 	for {
-		if _, err := io.ReadFull(c, req[:]); err != nil {
+		op, off, n, err := readFloorReq(c)
+		if err != nil {
 			return err
 		}
-		off := int64(binary.LittleEndian.Uint64(req[1:]))
-		n := int64(binary.LittleEndian.Uint64(req[9:]))
-		var err error
-		switch req[0] {
+		switch op {
 		case 'R':
 			_, _, err = zerocopy.SendFile(c, nil, rf, off, n)
 		case 'W':
@@ -135,12 +130,21 @@ func serveFloorNetpoll(c *net.TCPConn, rf, wf *os.File) error {
 				_, err = c.Write([]byte{1})
 			}
 		default:
-			err = fmt.Errorf("bench: floor: bad op %q", req[0])
+			err = fmt.Errorf("bench: floor: bad op %q", op)
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// readFloorReq reads one floor request: op, file offset, length.
+func readFloorReq(r io.Reader) (op byte, off, n int64, err error) {
+	var req [floorReqSize]byte
+	if _, err := io.ReadFull(r, req[:]); err != nil {
+		return 0, 0, 0, err
+	}
+	return req[0], int64(binary.LittleEndian.Uint64(req[1:])), int64(binary.LittleEndian.Uint64(req[9:])), nil
 }
 
 func floorSendfile(sock, file int, off, n int64) error {

@@ -2,11 +2,7 @@
 
 package bench
 
-import (
-	"fmt"
-	"sync"
-	"time"
-)
+import "fmt"
 
 // LoadOptions describe one standalone load run against a running SMB
 // server, which may be on another machine (the way to measure on a real
@@ -33,7 +29,7 @@ func Load(o LoadOptions) ([]Result, error) {
 	if depth <= 0 {
 		depth = depthFor(o.Case.IO)
 	}
-	ms := make([]*smbMover, o.Case.Clients)
+	ms := make([]mover, o.Case.Clients)
 	defer func() {
 		for _, m := range ms {
 			if m != nil {
@@ -59,7 +55,7 @@ func Load(o LoadOptions) ([]Result, error) {
 	}
 	var results []Result
 	for rep := range max(o.Reps, 1) {
-		r, err := loadOnce(ms, chunk, o.ServerPID)
+		r, err := measure(ms, chunk, o.ServerPID)
 		r.Case, r.Server, r.Rep = o.Case, o.Client.Addr, rep
 		if err != nil {
 			return results, err
@@ -67,43 +63,6 @@ func Load(o LoadOptions) ([]Result, error) {
 		results = append(results, r)
 	}
 	return results, nil
-}
-
-func loadOnce(ms []*smbMover, chunk int64, pid int) (Result, error) {
-	var cpu0, cpu1 time.Duration
-	if pid > 0 {
-		var err error
-		if cpu0, err = TreeCPU(pid); err != nil {
-			return Result{}, err
-		}
-	}
-	self0, t0 := selfCPU(), time.Now()
-	var wg sync.WaitGroup
-	moved := make([]int64, len(ms))
-	errs := make([]error, len(ms))
-	for i, m := range ms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			moved[i], errs[i] = m.move(int64(i)*chunk, chunk)
-		}()
-	}
-	wg.Wait()
-	r := Result{Wall: time.Since(t0), ClientCPU: selfCPU() - self0}
-	if pid > 0 {
-		var err error
-		if cpu1, err = TreeCPU(pid); err != nil {
-			return r, err
-		}
-		r.ServerCPU = cpu1 - cpu0
-	}
-	for i := range ms {
-		if errs[i] != nil {
-			return r, errs[i]
-		}
-		r.Bytes += moved[i]
-	}
-	return r, nil
 }
 
 // FormatLoad renders one line per run: wall time, GiB/s and CPU per GiB.

@@ -743,7 +743,14 @@ func (c *rawConn) treeConnect(share string) {
 // session negotiates 2.1, logs on anonymously and connects to "share".
 func (hs *hostileServer) session(t testing.TB) *rawConn {
 	t.Helper()
-	c := dialRaw(t, hs.Addr)
+	return rawSession(t, hs.Addr)
+}
+
+// rawSession dials addr, negotiates 2.1, logs on anonymously (unsigned)
+// and connects to "share", which must allow guests.
+func rawSession(t testing.TB, addr string) *rawConn {
+	t.Helper()
+	c := dialRaw(t, addr)
 	c.negotiate(rawNegotiate(smb2.Dialect202, smb2.Dialect210))
 	c.anonLogon()
 	c.treeConnect("share")

@@ -48,10 +48,7 @@ func TestSplitWriteStream(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := dialRaw(t, ts.Addr)
-			c.negotiate(rawNegotiate(smb2.Dialect202, smb2.Dialect210))
-			c.anonLogon()
-			c.treeConnect("share")
+			c := rawSession(t, ts.Addr)
 			id, st := c.create("split.bin", rawDispOverwriteIf)
 			if st != smb2.StatusSuccess {
 				t.Fatal(st)
@@ -123,10 +120,7 @@ func TestSplitWriteStream(t *testing.T) {
 // that connection (after the WRITE was answered) and nothing else.
 func TestSplitWriteThenJunk(t *testing.T) {
 	ts := startServer(t, testOpts{Guest: true, RecvfileMin: 64 << 10})
-	c := dialRaw(t, ts.Addr)
-	c.negotiate(rawNegotiate(smb2.Dialect202, smb2.Dialect210))
-	c.anonLogon()
-	c.treeConnect("share")
+	c := rawSession(t, ts.Addr)
 	id, st := c.create("junk.bin", rawDispOverwriteIf)
 	if st != smb2.StatusSuccess {
 		t.Fatal(st)
