@@ -378,6 +378,13 @@ func (c *conn) readFrame(fh [4]byte) error {
 // handleFrame processes one complete frame. split is non-nil when the
 // frame's WRITE payload is still in the socket (header splitting).
 func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
+	if !plainReadWrite(buf) {
+		// Corked responses wait only behind READs and WRITEs, never behind
+		// a handler that may take long (FLUSH, QUERY_DIRECTORY, ...).
+		if err := c.flushOut(); err != nil {
+			return err
+		}
+	}
 	switch binary.LittleEndian.Uint32(buf) {
 	case smb2.ProtocolSMB2:
 		return c.handleCompound(buf, split, nil)
@@ -388,6 +395,17 @@ func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
 	}
 	c.log.Warn("unknown protocol id; closing", "id", fmt.Sprintf("%#x", binary.LittleEndian.Uint32(buf)))
 	return errCloseConn
+}
+
+// plainReadWrite reports whether buf is a lone, unencrypted SMB2 READ or
+// WRITE request.
+func plainReadWrite(buf []byte) bool {
+	if len(buf) < smb2.HeaderSize || binary.LittleEndian.Uint32(buf) != smb2.ProtocolSMB2 ||
+		binary.LittleEndian.Uint32(buf[smb2.OffNextCommand:]) != 0 {
+		return false
+	}
+	cmd := smb2.Command(binary.LittleEndian.Uint16(buf[smb2.OffCommand:]))
+	return cmd == smb2.Read || cmd == smb2.Write
 }
 
 // writeFrame writes a complete frame (NetBIOS header included), after any

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/zerosmb/zerosmb/smb2"
 )
 
 // TestResponseCorking pipelines READs and WRITEs from concurrent go-smb2
@@ -66,5 +68,33 @@ func TestResponseCorking(t *testing.T) {
 	}
 	if corkedFrames.Load() == before {
 		t.Error("no response was corked although 8 goroutines pipelined requests")
+	}
+}
+
+// TestPlainReadWrite: only lone, unencrypted READ/WRITE requests let
+// corked responses wait; everything else flushes them first.
+func TestPlainReadWrite(t *testing.T) {
+	msg := func(cmd smb2.Command, next uint32) []byte {
+		h := smb2.Header{Command: cmd, NextCommand: next}
+		return append(h.Append(nil), make([]byte, 16)...)
+	}
+	transform := msg(smb2.Read, 0)
+	le.PutUint32(transform, smb2.ProtocolTransform)
+	for _, tc := range []struct {
+		name string
+		buf  []byte
+		want bool
+	}{
+		{"READ", msg(smb2.Read, 0), true},
+		{"WRITE", msg(smb2.Write, 0), true},
+		{"FLUSH", msg(smb2.Flush, 0), false},
+		{"QUERY_DIRECTORY", msg(smb2.QueryDirectory, 0), false},
+		{"compound READ", msg(smb2.Read, 80), false},
+		{"encrypted", transform, false},
+		{"short", []byte{0xfe, 'S', 'M', 'B'}, false},
+	} {
+		if got := plainReadWrite(tc.buf); got != tc.want {
+			t.Errorf("%s: plainReadWrite = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
