@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -39,6 +41,9 @@ func TestSplitWriteStream(t *testing.T) {
 			}
 			return c
 		}},
+		{"random cuts 1", randomCuts(1)},
+		{"random cuts 2", randomCuts(2)},
+		{"random cuts 3", randomCuts(3)},
 		{"cut inside WRITE headers", func(_ []byte, ends []int) []int {
 			var c []int
 			for _, e := range ends {
@@ -139,5 +144,23 @@ func TestSplitWriteThenJunk(t *testing.T) {
 	other := dialGuest(t, ts)
 	if _, err := other.Stat("junk.bin"); err != nil {
 		t.Fatalf("another client after the junk: %v", err)
+	}
+}
+
+// randomCuts returns a cut function that pauses the stream at 12 random
+// places chosen by seed.
+func randomCuts(seed uint64) func(stream []byte, _ []int) []int {
+	return func(stream []byte, _ []int) []int {
+		r := rand.New(rand.NewPCG(seed, uint64(len(stream))))
+		cuts := map[int]bool{}
+		for len(cuts) < 12 {
+			cuts[1+r.IntN(len(stream)-1)] = true
+		}
+		c := make([]int, 0, len(cuts))
+		for k := range cuts {
+			c = append(c, k)
+		}
+		slices.Sort(c)
+		return c
 	}
 }
