@@ -118,6 +118,7 @@ func (b *frameBuilder) appendData(d *readData) {
 		b.buf = nb
 	}
 	b.buf = b.buf[:need]
+	b.c.srv.data.read.Add(uint64(d.n))
 	n, err := d.f.ReadAt(b.buf[start:need], d.off)
 	if n < int(d.n) {
 		clear(b.buf[start+n : need])
@@ -188,7 +189,13 @@ func (c *conn) sendWithFile(hdr []byte, d *readData) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.armWriteDeadline()
-	padded, _, err := zerocopy.SendFile(c.sc, c.takeCorked(hdr), d.f.(zerocopy.Source), d.off, d.n)
+	padded, zc, err := zerocopy.SendFile(c.sc, c.takeCorked(hdr), d.f.(zerocopy.Source), d.off, d.n)
+	if err == nil {
+		c.srv.data.read.Add(uint64(d.n))
+		if zc {
+			c.srv.data.readSendfile.Add(uint64(d.n - padded))
+		}
+	}
 	if padded > 0 {
 		c.log.Warn("file shrank during READ; padded with zeros", "padded", padded)
 	}

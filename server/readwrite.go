@@ -160,6 +160,10 @@ func (c *conn) handleWrite(r *request) response {
 	o.mu.Lock()
 	o.position = off + n
 	o.mu.Unlock()
+	c.srv.data.write.Add(uint64(n))
+	if r.split != nil {
+		c.srv.data.writeSplit.Add(uint64(n))
+	}
 	if req.Flags&smb2.WriteFlagWriteThrough != 0 {
 		if err := o.file.Sync(); err != nil {
 			return errResp(statusFromError(err))

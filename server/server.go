@@ -90,6 +90,7 @@ type Server struct {
 	nodes   nodeTable
 	nextID  atomic.Uint64 // session ids and async ids
 	shuting atomic.Bool
+	data    dataCounters
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}

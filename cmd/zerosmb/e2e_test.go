@@ -448,11 +448,28 @@ func TestServeSmbclientPutGet(t *testing.T) {
 		t.Errorf("wrong password: err %v, output:\n%s", err, out)
 	}
 
+	// SIGUSR1 logs the data-path counters: both sessions moved len(want)
+	// each way; only the unsigned one used sendfile and header splitting.
+	if err := s.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	line := waitLogLine(t, s, `msg="data path" `)
+	n := len(want)
+	for _, w := range []string{fmt.Sprintf("read_bytes=%d ", 2*n), fmt.Sprintf("read_sendfile_bytes=%d ", n),
+		fmt.Sprintf("write_bytes=%d ", 2*n), "write_split_bytes="} {
+		if !strings.Contains(line+" ", w) {
+			t.Errorf("data path line lacks %q: %s", w, line)
+		}
+	}
+	if strings.Contains(line, "write_split_bytes=0") {
+		t.Errorf("no WRITE was header-split on the unsigned session: %s", line)
+	}
+
 	if code := s.stop(syscall.SIGTERM, 5*time.Second); code != 0 {
 		t.Errorf("exit code after SIGTERM = %d, want 0; log:\n%s", code, s.log)
 	}
 	log := s.log.String()
-	for _, w := range []string{"shutting down", "stopped"} {
+	for _, w := range []string{"shutting down", `msg="data path totals"`, "stopped"} {
 		if !strings.Contains(log, w) {
 			t.Errorf("log lacks %q:\n%s", w, log)
 		}
@@ -460,6 +477,20 @@ func TestServeSmbclientPutGet(t *testing.T) {
 	if strings.Contains(log, "panic") || strings.Contains(log, "pa55word") {
 		t.Errorf("log has a panic or the password:\n%s", log)
 	}
+}
+
+// waitLogLine waits up to 5 s for a log line containing sub and returns it.
+func waitLogLine(t *testing.T, s *serverProc, sub string) string {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(s.log.String(), "\n") {
+			if strings.Contains(l, sub) {
+				return l
+			}
+		}
+	}
+	t.Fatalf("no log line with %q:\n%s", sub, s.log)
+	return ""
 }
 
 // TestServeConfigSIGINT serves what a config file describes and stops on

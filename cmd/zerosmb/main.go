@@ -170,8 +170,17 @@ FILES
 SIGNALS
     SIGTERM, SIGINT
         Stop accepting connections, let the request in flight on each
-        connection finish (up to 30 s), close the connections, log
-        "stopped" and exit 0. A second signal kills the process at once.
+        connection finish (up to 30 s), close the connections, log the
+        data-path totals and "stopped", and exit 0. A second signal kills
+        the process at once.
+
+    SIGUSR1
+        Log the data-path counters ("data path"): READ payload bytes sent
+        (read_bytes) and how many of them went out with sendfile
+        (read_sendfile_bytes), WRITE payload bytes written (write_bytes)
+        and how many were received by header splitting and spliced
+        (write_split_bytes). Signed, encrypted and compound traffic and
+        WRITEs below --recvfile-min take the copy path.
 
 EXIT STATUS
     0   success, or clean shutdown after SIGTERM/SIGINT.

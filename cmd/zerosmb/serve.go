@@ -320,11 +320,22 @@ func serve(fc *fileConfig) int {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		log.Error("serve failed", "err", err)
-		return 1
-	case <-ctx.Done():
+	usr := make(chan os.Signal, 1)
+	if sigs := statsSignals(); len(sigs) > 0 {
+		signal.Notify(usr, sigs...)
+		defer signal.Stop(usr)
+	}
+wait:
+	for {
+		select {
+		case err := <-errc:
+			log.Error("serve failed", "err", err)
+			return 1
+		case <-usr:
+			logDataStats(log, "data path", srv.DataStats())
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	stop() // a second SIGTERM or SIGINT kills the process at once
 	log.Info("shutting down; waiting for requests in flight")
@@ -334,6 +345,15 @@ func serve(fc *fileConfig) int {
 		log.Warn("shutdown timed out; connections closed", "err", err)
 	}
 	<-errc
+	logDataStats(log, "data path totals", srv.DataStats())
 	log.Info("stopped")
 	return 0
+}
+
+// logDataStats logs how many payload bytes went through the zero-copy
+// paths and how many through the copy path.
+func logDataStats(log *slog.Logger, msg string, st server.DataStats) {
+	log.Info(msg,
+		"read_bytes", st.ReadBytes, "read_sendfile_bytes", st.ReadSendfileBytes,
+		"write_bytes", st.WriteBytes, "write_split_bytes", st.WriteSplitBytes)
 }
