@@ -30,7 +30,9 @@ type conn struct {
 	wmu    sync.Mutex // serialises frames on the socket
 	out    []byte     // corked response frames not yet written (under wmu)
 	corked int        // frames in out
-	wdSet  time.Time  // when the write deadline was last moved (under wmu)
+	// corkedTotal counts frames ever held back (under wmu; read by tests).
+	corkedTotal uint64
+	wdSet       time.Time // when the write deadline was last moved (under wmu)
 
 	// Negotiated state, written by the serve goroutine during NEGOTIATE.
 	negotiated     bool
@@ -438,12 +440,9 @@ func (c *conn) queueFrame(frame []byte) error {
 	}
 	c.out = append(c.out, frame...)
 	c.corked++
-	corkedFrames.Add(1)
+	c.corkedTotal++
 	return nil
 }
-
-// corkedFrames counts responses held back by queueFrame (for tests).
-var corkedFrames atomic.Uint64
 
 // flushOut writes the corked frames, if any.
 func (c *conn) flushOut() error {
