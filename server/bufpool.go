@@ -1,0 +1,36 @@
+package server
+
+import (
+	"sync"
+)
+
+// Buffer pool for request frames, by power-of-two size class.
+var bufPools [25]sync.Pool
+
+func sizeClass(n int) int {
+	cl := 12 // 4 KiB minimum
+	for 1<<cl < n {
+		cl++
+	}
+	return cl
+}
+
+func getBuf(n int) []byte {
+	cl := sizeClass(n)
+	if cl >= len(bufPools) {
+		return make([]byte, n)
+	}
+	if p, ok := bufPools[cl].Get().(*[]byte); ok {
+		return (*p)[:n]
+	}
+	return make([]byte, n, 1<<cl)
+}
+
+func putBuf(b []byte) {
+	c := cap(b)
+	cl := sizeClass(c)
+	if cl >= len(bufPools) || 1<<cl != c {
+		return
+	}
+	bufPools[cl].Put(&b)
+}
