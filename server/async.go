@@ -87,7 +87,7 @@ func (op *asyncOp) complete(resp response) {
 
 // handleCancel cancels a pending request named by AsyncId or MessageId.
 // CANCEL has no response of its own.
-func (c *conn) handleCancel(r *request) {
+func (c *conn) handleCancel(r *request) response {
 	c.mu.Lock()
 	var target *asyncOp
 	if r.hdr.Flags&smb2.FlagAsync != 0 {
@@ -104,4 +104,5 @@ func (c *conn) handleCancel(r *request) {
 	if target != nil {
 		target.cancelOp()
 	}
+	return response{noResponse: true}
 }

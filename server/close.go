@@ -6,11 +6,6 @@ import (
 
 // CLOSE (MS-SMB2 3.3.5.10) and FLUSH (3.3.5.11).
 
-func init() {
-	handlers[smb2.Close] = (*conn).handleClose
-	handlers[smb2.Flush] = (*conn).handleFlush
-}
-
 func (c *conn) handleClose(r *request) response {
 	req, err := smb2.DecodeCloseRequest(r.msg)
 	if err != nil {

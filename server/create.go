@@ -12,10 +12,6 @@ import (
 // CREATE (MS-SMB2 3.3.5.9): opening and creating files, directories and,
 // on IPC$, named pipes.
 
-func init() {
-	handlers[smb2.Create] = (*conn).handleCreate
-}
-
 func (c *conn) handleCreate(r *request) response {
 	req, err := smb2.DecodeCreateRequest(r.msg)
 	if err != nil {

@@ -20,6 +20,8 @@ type request struct {
 	related   bool
 	// chain carries the FileID produced by the previous related element.
 	chain *compoundState
+	// rule is the command's row in the command table.
+	rule *cmdRule
 	// split is set for a WRITE whose payload is still in the socket.
 	split *splitPayload
 	// onSent, when set, sees the final response message bytes (after
@@ -58,24 +60,94 @@ type readData struct {
 	n   int64
 }
 
-// handlerFunc handles one command. Handlers live in per-command files and
-// register themselves in init.
+// handlerFunc handles one command.
 type handlerFunc func(c *conn, r *request) response
-
-var handlers [smb2.OplockBreak + 1]handlerFunc
 
 // errResp builds an error response.
 func errResp(st smb2.Status) response { return response{status: st} }
 
-// needs describes what a command requires before its handler runs.
-func needs(cmd smb2.Command) (sess, tree bool) {
-	switch cmd {
-	case smb2.Negotiate, smb2.SessionSetup, smb2.Echo, smb2.Cancel:
-		return false, false
-	case smb2.Logoff, smb2.TreeConnect:
-		return true, false
+// cmdRule is one row of the command table: the handler and every rule the
+// dispatcher applies to the command before and after it runs.
+type cmdRule struct {
+	handler handlerFunc
+	// credit says how the request is charged (see creditClass).
+	credit creditClass
+	// preNegotiate: accepted before NEGOTIATE finished.
+	preNegotiate bool
+	// session: needs a valid session; tree: needs a tree connect of it.
+	// (Without session, a SessionId that names a session still resolves it.)
+	session, tree bool
+	// ownSession: the handler resolves the session itself (SESSION_SETUP
+	// binds or creates one, and signs with the new key).
+	ownSession bool
+	// async: the handler may answer STATUS_PENDING and finish later. Any
+	// command may stand in a compound, but only its last element may go
+	// async (handleOne).
+	async bool
+	// cork: a lone, unencrypted request of this command neither flushes
+	// the corked responses before it runs nor is its response written at
+	// once when more requests wait (see Response corking in write.go).
+	cork bool
+	// limit: the per-connection table the command may grow (checkLimits).
+	limit limitClass
+}
+
+// creditClass is how a request is charged against the credit window.
+type creditClass uint8
+
+const (
+	// creditCharged: the request consumes its MessageId range (credits.go).
+	creditCharged creditClass = iota
+	// creditNone: no MessageId is consumed and no response is sent; the
+	// handler runs before any other check (CANCEL, MS-SMB2 3.3.5.16).
+	creditNone
+)
+
+// limitClass names the per-connection table a command may grow.
+type limitClass uint8
+
+const (
+	limitNone  limitClass = iota
+	limitOpens            // adds an open (maxOpensPerConn)
+	limitAsync            // may add an async operation (maxAsyncPerConn)
+)
+
+// corks reports whether cmd's responses may be corked (cmdRule.cork).
+func corks(cmd smb2.Command) bool {
+	rule, ok := ruleFor(cmd)
+	return ok && rule.cork
+}
+
+// commands is the command table, one row per SMB2 command, indexed by
+// command code. Adding a command, or reading its rules, is this one place.
+var commands = [smb2.OplockBreak + 1]cmdRule{
+	smb2.Negotiate:      {handler: (*conn).handleNegotiate, preNegotiate: true},
+	smb2.SessionSetup:   {handler: (*conn).handleSessionSetup, ownSession: true},
+	smb2.Logoff:         {handler: (*conn).handleLogoff, session: true},
+	smb2.TreeConnect:    {handler: (*conn).handleTreeConnect, session: true},
+	smb2.TreeDisconnect: {handler: (*conn).handleTreeDisconnect, session: true, tree: true},
+	smb2.Create:         {handler: (*conn).handleCreate, session: true, tree: true, limit: limitOpens},
+	smb2.Close:          {handler: (*conn).handleClose, session: true, tree: true},
+	smb2.Flush:          {handler: (*conn).handleFlush, session: true, tree: true},
+	smb2.Read:           {handler: (*conn).handleRead, session: true, tree: true, async: true, cork: true, limit: limitAsync},
+	smb2.Write:          {handler: (*conn).handleWrite, session: true, tree: true, cork: true},
+	smb2.Lock:           {handler: (*conn).handleLock, session: true, tree: true, async: true, limit: limitAsync},
+	smb2.Ioctl:          {handler: (*conn).handleIoctl, session: true, tree: true},
+	smb2.Cancel:         {handler: (*conn).handleCancel, credit: creditNone, preNegotiate: true},
+	smb2.Echo:           {handler: (*conn).handleEcho},
+	smb2.QueryDirectory: {handler: (*conn).handleQueryDirectory, session: true, tree: true},
+	smb2.ChangeNotify:   {handler: (*conn).handleChangeNotify, session: true, tree: true, async: true, limit: limitAsync},
+	smb2.QueryInfo:      {handler: (*conn).handleQueryInfo, session: true, tree: true},
+	smb2.SetInfo:        {handler: (*conn).handleSetInfo, session: true, tree: true},
+	smb2.OplockBreak:    {handler: (*conn).handleOplockBreak, session: true, tree: true},
+}
+
+// ruleFor returns cmd's row; false for a command code outside the table.
+func ruleFor(cmd smb2.Command) (*cmdRule, bool) {
+	if int(cmd) < len(commands) {
+		return &commands[cmd], true
 	}
-	return true, true
+	return nil, false
 }
 
 // handleCompound splits a frame into its elements and answers them. The
@@ -128,17 +200,19 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 		c.log.Warn("client sent a response; closing")
 		return errCloseConn
 	}
-	if hdr.Command > smb2.OplockBreak {
+	rule, ok := ruleFor(hdr.Command)
+	if !ok {
 		// MS-SMB2 3.3.5.2.6: an unknown command code means disconnect,
 		// without an error response.
 		c.log.Warn("unknown command; closing", "command", uint16(hdr.Command))
 		return errCloseConn
 	}
-	if hdr.Command == smb2.Cancel {
-		c.handleCancel(r)
+	r.rule = rule
+	if rule.credit == creditNone {
+		rule.handler(c, r)
 		return nil
 	}
-	if !c.negotiated && hdr.Command != smb2.Negotiate {
+	if !c.negotiated && !rule.preNegotiate {
 		c.log.Warn("request before NEGOTIATE; closing", "command", hdr.Command.String())
 		return errCloseConn
 	}
@@ -151,7 +225,7 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 	if st != smb2.StatusSuccess {
 		resp = errResp(st)
 	} else {
-		resp = c.dispatch(r)
+		resp = c.dispatch(r, rule)
 	}
 	if r.split != nil && hdr.Command == smb2.Write {
 		// A handler that did not take the payload leaves it in the socket.
@@ -178,9 +252,9 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 
 // dispatch resolves session and tree, verifies signatures and runs the
 // command handler.
-func (c *conn) dispatch(r *request) response {
+func (c *conn) dispatch(r *request, rule *cmdRule) response {
 	hdr := &r.hdr
-	wantSess, wantTree := needs(hdr.Command)
+	wantSess, wantTree := rule.session, rule.tree
 	if r.related {
 		// A related element inherits session, tree and handle from the
 		// previous one. With nothing to inherit (it is first, or the
@@ -194,7 +268,7 @@ func (c *conn) dispatch(r *request) response {
 		r.chain.sess, r.chain.tree = nil, nil
 		r.chain.hasFileID = false
 	}
-	if r.sess == nil && (wantSess || hdr.SessionID != 0) && hdr.Command != smb2.SessionSetup {
+	if r.sess == nil && (wantSess || hdr.SessionID != 0) && !rule.ownSession {
 		s := c.lookupSession(hdr.SessionID)
 		if s == nil || (!s.valid() && wantSess) {
 			if wantSess {
@@ -204,7 +278,7 @@ func (c *conn) dispatch(r *request) response {
 			r.sess = s
 		}
 	}
-	if r.sess != nil && hdr.Command != smb2.SessionSetup {
+	if r.sess != nil && !rule.ownSession {
 		if st := c.checkSignature(r); st != smb2.StatusSuccess {
 			return errResp(st)
 		}
@@ -223,23 +297,12 @@ func (c *conn) dispatch(r *request) response {
 	if st := c.checkLimits(hdr.Command); st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	h := handlerFor(hdr.Command)
-	if h == nil {
-		return errResp(smb2.StatusNotSupported)
-	}
-	resp := h(c, r)
+	resp := rule.handler(c, r)
 	if hdr.Command == smb2.TreeConnect && r.hdr.TreeID != 0 {
 		// A related element after TREE_CONNECT uses the new tree.
 		r.chain.tree = r.sess.lookupTree(r.hdr.TreeID)
 	}
 	return resp
-}
-
-func handlerFor(cmd smb2.Command) handlerFunc {
-	if int(cmd) < len(handlers) {
-		return handlers[cmd]
-	}
-	return nil
 }
 
 // fileID resolves a request's FileID, substituting the previous element's

@@ -171,7 +171,7 @@ func (b *frameBuilder) flush() error {
 	case b.zc != nil:
 		smb2.PutFrameHeader(b.buf, len(b.buf)-4+int(b.zc.n))
 		err = b.c.sendWithFile(b.buf, b.zc)
-	case b.cork && !b.lastR.compound && (b.lastR.hdr.Command == smb2.Read || b.lastR.hdr.Command == smb2.Write):
+	case b.cork && !b.lastR.compound && b.lastR.rule != nil && b.lastR.rule.cork:
 		smb2.PutFrameHeader(b.buf, len(b.buf)-4)
 		err = b.c.queueFrame(b.buf)
 	default:

@@ -14,10 +14,6 @@ import (
 // and the handful of file system controls Windows, macOS and Linux
 // clients send in normal use. Everything else is STATUS_NOT_SUPPORTED.
 
-func init() {
-	handlers[smb2.Ioctl] = (*conn).handleIoctl
-}
-
 // ioctlResult is what an FSCTL produced: output bytes and a status
 // (success, a warning such as STATUS_BUFFER_OVERFLOW that keeps the body,
 // or an error).

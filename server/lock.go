@@ -39,10 +39,6 @@ import (
 //     the elements of the same request granted before it; failing unlock
 //     elements do not roll back earlier unlocks.
 
-func init() {
-	handlers[smb2.Lock] = (*conn).handleLock
-}
-
 // lockRangeValid reports whether [off, off+n) fits in 64-bit offsets. The
 // range may end exactly at 2^64.
 func lockRangeValid(off, n uint64) bool {

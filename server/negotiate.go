@@ -9,14 +9,12 @@ import (
 	"github.com/zerosmb/zerosmb/smb2"
 )
 
-func init() {
-	handlers[smb2.Negotiate] = (*conn).handleNegotiate
-	handlers[smb2.Echo] = func(c *conn, r *request) response {
-		if smb2.CheckSimple(r.msg) != nil {
-			return errResp(smb2.StatusInvalidParameter)
-		}
-		return response{body: smb2.AppendSimple(nil)}
+// handleEcho is SMB2 ECHO.
+func (c *conn) handleEcho(r *request) response {
+	if smb2.CheckSimple(r.msg) != nil {
+		return errResp(smb2.StatusInvalidParameter)
 	}
+	return response{body: smb2.AppendSimple(nil)}
 }
 
 // supportedDialects in preference order, highest first.

@@ -12,10 +12,6 @@ import (
 // seen. Changes that happen while no request is pending are queued on
 // the handle's watcher and returned by the next request.
 
-func init() {
-	handlers[smb2.ChangeNotify] = (*conn).handleChangeNotify
-}
-
 // maxQueuedChanges bounds a watcher's backlog; past it the next
 // completion is STATUS_NOTIFY_ENUM_DIR ("re-read the directory").
 const maxQueuedChanges = 256

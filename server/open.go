@@ -91,11 +91,13 @@ func (c *conn) checkLimits(cmd smb2.Command) smb2.Status {
 	opens, async := len(c.opens), len(c.async)
 	c.mu.Unlock()
 	full := false
-	switch cmd {
-	case smb2.Create:
-		full = opens >= maxOpensPerConn
-	case smb2.Lock, smb2.ChangeNotify, smb2.Read:
-		full = async >= maxAsyncPerConn
+	if rule, ok := ruleFor(cmd); ok {
+		switch rule.limit {
+		case limitOpens:
+			full = opens >= maxOpensPerConn
+		case limitAsync:
+			full = async >= maxAsyncPerConn
+		}
 	}
 	if full {
 		c.log.Warn("per-connection limit reached; request refused", "command", cmd.String(), "opens", opens, "async", async)

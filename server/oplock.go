@@ -6,10 +6,6 @@ import "github.com/zerosmb/zerosmb/smb2"
 // oplocks or leases, so no break is ever in progress and every
 // acknowledgment is a protocol error.
 
-func init() {
-	handlers[smb2.OplockBreak] = (*conn).handleOplockBreak
-}
-
 // leaseBreakAckSize is the StructureSize of a lease break acknowledgment.
 const leaseBreakAckSize = 36
 

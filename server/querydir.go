@@ -14,10 +14,6 @@ import (
 // that first query. Later queries without RESTART_SCANS or REOPEN
 // continue it, whatever pattern they carry, as Windows does.
 
-func init() {
-	handlers[smb2.QueryDirectory] = (*conn).handleQueryDirectory
-}
-
 func (c *conn) handleQueryDirectory(r *request) response {
 	req, err := smb2.DecodeQueryDirectoryRequest(r.msg)
 	if err != nil {

@@ -11,10 +11,6 @@ import (
 // QUERY_INFO (MS-SMB2 3.3.5.20): file, file system and security
 // information. Quotas are not supported.
 
-func init() {
-	handlers[smb2.QueryInfo] = (*conn).handleQueryInfo
-}
-
 func (c *conn) handleQueryInfo(r *request) response {
 	req, err := smb2.DecodeQueryInfoRequest(r.msg)
 	if err != nil {

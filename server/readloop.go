@@ -266,13 +266,12 @@ func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
 	return errCloseConn
 }
 
-// plainReadWrite reports whether buf is a lone, unencrypted SMB2 READ or
-// WRITE request.
+// plainReadWrite reports whether buf is a lone, unencrypted SMB2 request
+// of a corking command (READ, WRITE: see the command table).
 func plainReadWrite(buf []byte) bool {
 	if len(buf) < smb2.HeaderSize || binary.LittleEndian.Uint32(buf) != smb2.ProtocolSMB2 ||
 		binary.LittleEndian.Uint32(buf[smb2.OffNextCommand:]) != 0 {
 		return false
 	}
-	cmd := smb2.Command(binary.LittleEndian.Uint16(buf[smb2.OffCommand:]))
-	return cmd == smb2.Read || cmd == smb2.Write
+	return corks(smb2.Command(binary.LittleEndian.Uint16(buf[smb2.OffCommand:])))
 }

@@ -17,11 +17,6 @@ import (
 // then handed to receivePayload, which splices the payload from the socket
 // into the file.
 
-func init() {
-	handlers[smb2.Read] = (*conn).handleRead
-	handlers[smb2.Write] = (*conn).handleWrite
-}
-
 // maxFileSize is the largest file size NTFS allows (16 TiB - 64 KiB);
 // WRITEs that would end past it fail with STATUS_INVALID_PARAMETER.
 const maxFileSize = 0xfffffff0000

@@ -10,13 +10,6 @@ import (
 	"github.com/zerosmb/zerosmb/smb2"
 )
 
-func init() {
-	handlers[smb2.SessionSetup] = (*conn).handleSessionSetup
-	handlers[smb2.Logoff] = (*conn).handleLogoff
-	handlers[smb2.TreeConnect] = (*conn).handleTreeConnect
-	handlers[smb2.TreeDisconnect] = (*conn).handleTreeDisconnect
-}
-
 func randRead(b []byte) { rand.Read(b) }
 
 type sessionState int

@@ -13,10 +13,6 @@ import (
 // disposition, size, position, mode and security descriptors. Security
 // descriptors are remembered in memory only; nothing is enforced.
 
-func init() {
-	handlers[smb2.SetInfo] = (*conn).handleSetInfo
-}
-
 func (c *conn) handleSetInfo(r *request) response {
 	req, err := smb2.DecodeSetInfoRequest(r.msg)
 	if err != nil {
