@@ -72,7 +72,7 @@ func validateCreate(req *smb2.CreateRequest) smb2.Status {
 	opts := req.CreateOptions
 	switch {
 	case req.ImpersonationLevel > smb2.ImpersonationDelegate:
-		return statusBadImpersonationLevel
+		return smb2.StatusBadImpersonationLevel
 	case req.CreateDisposition > smb2.FileOverwriteIf:
 		return smb2.StatusInvalidParameter
 	case opts&smb2.FileDirectoryFile != 0 && opts&smb2.FileNonDirectoryFile != 0:
@@ -107,9 +107,6 @@ const fileCreateTreeConnection uint32 = 0x00000080
 // reservedCreateOptions are CreateOptions bits no request may set
 // (MS-SMB2 2.2.13: the top eight bits are reserved).
 const reservedCreateOptions uint32 = 0xFF000000
-
-// statusBadImpersonationLevel is STATUS_BAD_IMPERSONATION_LEVEL.
-const statusBadImpersonationLevel smb2.Status = 0xC00000A5
 
 // validCreateAttrs are the attributes a CREATE may ask for.
 const validCreateAttrs = 0x00007FB7 | smb2.FileAttributeIntegrityStream | smb2.FileAttributeNoScrubData

@@ -86,7 +86,7 @@ func TestValidateCreate(t *testing.T) {
 	}{
 		{"ok", func(r *smb2.CreateRequest) {}, smb2.StatusSuccess},
 		{"bad disposition", func(r *smb2.CreateRequest) { r.CreateDisposition = 6 }, smb2.StatusInvalidParameter},
-		{"bad impersonation", func(r *smb2.CreateRequest) { r.ImpersonationLevel = 4 }, statusBadImpersonationLevel},
+		{"bad impersonation", func(r *smb2.CreateRequest) { r.ImpersonationLevel = 4 }, smb2.StatusBadImpersonationLevel},
 		{"dir and nondir", func(r *smb2.CreateRequest) {
 			r.CreateOptions = smb2.FileDirectoryFile | smb2.FileNonDirectoryFile
 		}, smb2.StatusInvalidParameter},

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"sync"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -13,9 +14,9 @@ const maxCredits = 8192
 // may be granted ids.
 const ringSize = 4 * maxCredits
 
-// statusDisconnect is an internal marker: the request violates the
-// sequence window and the connection must be dropped (MS-SMB2 3.3.5.2.3).
-const statusDisconnect smb2.Status = 0xFFFFFFFF
+// errBadMessageID says the request violates the sequence window and the
+// connection must be dropped (MS-SMB2 3.3.5.2.3).
+var errBadMessageID = errors.New("message id outside the credit window or reused")
 
 // creditWindow tracks the MessageIds a client may use (MS-SMB2 3.3.1.1).
 type creditWindow struct {
@@ -29,9 +30,9 @@ type creditWindow struct {
 func (w *creditWindow) init() { w.low, w.high = 0, 1 }
 
 // consume validates and charges the request's MessageId range. It returns
-// the charge and StatusSuccess, an NTSTATUS to fail just this request, or
-// statusDisconnect.
-func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msg []byte) (uint16, smb2.Status) {
+// the charge and StatusSuccess or an NTSTATUS to fail just this request;
+// errBadMessageID when the connection must be dropped.
+func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msg []byte) (uint16, smb2.Status, error) {
 	charge := hdr.CreditCharge
 	if c.dialect == smb2.Dialect202 || !c.negotiated || charge == 0 {
 		charge = max(charge, 1)
@@ -43,11 +44,11 @@ func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msg []byte) (uint16, s
 	defer w.mu.Unlock()
 	mid := hdr.MessageID
 	if mid < w.low || mid >= w.high || uint64(charge) > w.high-mid {
-		return charge, statusDisconnect
+		return charge, 0, errBadMessageID
 	}
 	for i := uint64(0); i < uint64(charge); i++ {
 		if w.used[(mid+i)%ringSize] {
-			return charge, statusDisconnect
+			return charge, 0, errBadMessageID
 		}
 	}
 	for i := uint64(0); i < uint64(charge); i++ {
@@ -62,10 +63,10 @@ func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msg []byte) (uint16, s
 	// Multi-credit: a request may carry at most 64 KiB per credit.
 	if c.dialect != smb2.Dialect202 && c.negotiated {
 		if payload := expectedPayload(hdr.Command, msg); payload > int64(charge)*65536 {
-			return charge, smb2.StatusInvalidParameter
+			return charge, smb2.StatusInvalidParameter, nil
 		}
 	}
-	return charge, smb2.StatusSuccess
+	return charge, smb2.StatusSuccess, nil
 }
 
 // expectedPayload is the larger of the request's send payload and its

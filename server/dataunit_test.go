@@ -377,15 +377,15 @@ func TestValidateNegotiate(t *testing.T) {
 	}
 	for name, in := range bad {
 		resp := c.handleIoctl(u.req(smb2.Ioctl, ioctlBody(smb2.FsctlValidateNegotiateInfo, smb2.AnyFileID, in, 24)))
-		if resp.status != statusDisconnect {
+		if !resp.disconnect {
 			t.Errorf("%s mismatch: %v, want disconnect", name, resp.status)
 		}
 	}
-	if r := c.handleIoctl(u.req(smb2.Ioctl, ioctlBody(smb2.FsctlValidateNegotiateInfo, smb2.AnyFileID, good, 23))); r.status != statusDisconnect {
+	if r := c.handleIoctl(u.req(smb2.Ioctl, ioctlBody(smb2.FsctlValidateNegotiateInfo, smb2.AnyFileID, good, 23))); !r.disconnect {
 		t.Errorf("MaxOutputResponse 23: %v, want disconnect", r.status)
 	}
 	c.dialect = smb2.Dialect311
-	if r := c.handleIoctl(u.req(smb2.Ioctl, ioctlBody(smb2.FsctlValidateNegotiateInfo, smb2.AnyFileID, good, 24))); r.status != statusDisconnect {
+	if r := c.handleIoctl(u.req(smb2.Ioctl, ioctlBody(smb2.FsctlValidateNegotiateInfo, smb2.AnyFileID, good, 24))); !r.disconnect {
 		t.Errorf("on 3.1.1: %v, want disconnect", r.status)
 	}
 }

@@ -51,7 +51,14 @@ type response struct {
 	noResponse bool
 	// errData is the ERROR response's ErrorData (e.g. BUFFER_TOO_SMALL size).
 	errData []byte
+	// disconnect drops the connection instead of answering (the handler
+	// logged why): a second NEGOTIATE, a failed VALIDATE_NEGOTIATE_INFO, a
+	// WRITE payload that could not be drained.
+	disconnect bool
 }
+
+// dropConn is the response that closes the connection without an answer.
+var dropConn = response{disconnect: true}
 
 // readData describes a READ payload: n bytes of f from off.
 type readData struct {
@@ -216,8 +223,8 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 		c.log.Warn("request before NEGOTIATE; closing", "command", hdr.Command.String())
 		return errCloseConn
 	}
-	charge, st := c.credits.consume(c, hdr, r.msg)
-	if st == statusDisconnect {
+	charge, st, err := c.credits.consume(c, hdr, r.msg)
+	if err != nil {
 		c.log.Warn("invalid message id or credit charge; closing", "mid", hdr.MessageID, "command", hdr.Command.String())
 		return errCloseConn
 	}
@@ -233,7 +240,7 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 			return err
 		}
 	}
-	if resp.status == statusDisconnect {
+	if resp.disconnect {
 		return errCloseConn
 	}
 	if resp.noResponse {

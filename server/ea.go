@@ -24,9 +24,6 @@ import (
 // eaXattrPrefix prefixes EA names in the backend's attribute namespace.
 const eaXattrPrefix = "ea."
 
-// statusEAListInconsistent is STATUS_EA_LIST_INCONSISTENT (MS-ERREF).
-const statusEAListInconsistent smb2.Status = 0x80000014
-
 // fileNeedEA is the only FILE_FULL_EA_INFORMATION flag.
 const fileNeedEA = 0x80
 
@@ -60,16 +57,16 @@ func decodeFullEA(b []byte) ([]eaEntry, smb2.Status) {
 	var out []eaEntry
 	for len(b) > 0 {
 		if len(b) < 8 {
-			return nil, statusEAListInconsistent
+			return nil, smb2.StatusEAListInconsistent
 		}
 		next := le.Uint32(b)
 		flags, nameLen, valLen := b[4], int(b[5]), int(le.Uint16(b[6:]))
 		size := 8 + nameLen + 1 + valLen
 		if size > len(b) || b[8+nameLen] != 0 || flags&^fileNeedEA != 0 {
-			return nil, statusEAListInconsistent
+			return nil, smb2.StatusEAListInconsistent
 		}
 		if next != 0 && (next%4 != 0 || uint64(next) < uint64(size) || uint64(next) > uint64(len(b))) {
-			return nil, statusEAListInconsistent
+			return nil, smb2.StatusEAListInconsistent
 		}
 		name := string(b[8 : 8+nameLen])
 		if !validEAName(name) {
@@ -352,15 +349,15 @@ func decodeGetEA(b []byte) ([]string, smb2.Status) {
 	var names []string
 	for len(b) > 0 {
 		if len(b) < 5 {
-			return nil, statusEAListInconsistent
+			return nil, smb2.StatusEAListInconsistent
 		}
 		next, nameLen := le.Uint32(b), int(b[4])
 		size := 5 + nameLen + 1
 		if size > len(b) || b[5+nameLen] != 0 {
-			return nil, statusEAListInconsistent
+			return nil, smb2.StatusEAListInconsistent
 		}
 		if next != 0 && (next%4 != 0 || uint64(next) < uint64(size) || uint64(next) > uint64(len(b))) {
-			return nil, statusEAListInconsistent
+			return nil, smb2.StatusEAListInconsistent
 		}
 		name := string(b[5 : 5+nameLen])
 		if !validEAName(name) {

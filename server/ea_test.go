@@ -33,13 +33,13 @@ func TestDecodeFullEA(t *testing.T) {
 		{"one", rawEA(0, 0, "NewEA", []byte("testme")), []eaEntry{{name: "NEWEA", value: []byte("testme")}}, smb2.StatusSuccess, ""},
 		{"two chained", two, []eaEntry{{name: "AB", value: []byte("123")}, {name: "CD", flags: fileNeedEA}}, smb2.StatusSuccess, ""},
 		{"empty", nil, nil, smb2.StatusSuccess, ""},
-		{"short header", []byte{0, 0, 0, 0, 0}, nil, statusEAListInconsistent, ""},
-		{"value past end", rawEA(0, 0, "A", []byte("xyz"))[:11], nil, statusEAListInconsistent, ""},
-		{"no NUL", func() []byte { b := rawEA(0, 0, "A", []byte("x")); b[9] = 'z'; return b }(), nil, statusEAListInconsistent, ""},
-		{"bad flags", rawEA(0, 1, "A", nil), nil, statusEAListInconsistent, ""},
-		{"misaligned next", append(rawEA(13, 0, "AB", []byte("1")), make([]byte, 12)...), nil, statusEAListInconsistent, ""},
-		{"next inside entry", append(rawEA(4, 0, "AB", []byte("1")), make([]byte, 12)...), nil, statusEAListInconsistent, ""},
-		{"next past end", rawEA(64, 0, "AB", []byte("1")), nil, statusEAListInconsistent, ""},
+		{"short header", []byte{0, 0, 0, 0, 0}, nil, smb2.StatusEAListInconsistent, ""},
+		{"value past end", rawEA(0, 0, "A", []byte("xyz"))[:11], nil, smb2.StatusEAListInconsistent, ""},
+		{"no NUL", func() []byte { b := rawEA(0, 0, "A", []byte("x")); b[9] = 'z'; return b }(), nil, smb2.StatusEAListInconsistent, ""},
+		{"bad flags", rawEA(0, 1, "A", nil), nil, smb2.StatusEAListInconsistent, ""},
+		{"misaligned next", append(rawEA(13, 0, "AB", []byte("1")), make([]byte, 12)...), nil, smb2.StatusEAListInconsistent, ""},
+		{"next inside entry", append(rawEA(4, 0, "AB", []byte("1")), make([]byte, 12)...), nil, smb2.StatusEAListInconsistent, ""},
+		{"next past end", rawEA(64, 0, "AB", []byte("1")), nil, smb2.StatusEAListInconsistent, ""},
 		{"empty name", rawEA(0, 0, "", []byte("1")), nil, smb2.StatusInvalidEAName, ""},
 		{"bad char", rawEA(0, 0, "a*b", []byte("1")), nil, smb2.StatusInvalidEAName, ""},
 	}
@@ -89,7 +89,7 @@ func TestDecodeGetEA(t *testing.T) {
 	if st != smb2.StatusSuccess || len(names) != 2 || names[0] != "ONE" || names[1] != "TWO" {
 		t.Errorf("decodeGetEA = %q, %v", names, st)
 	}
-	if _, st := decodeGetEA(ent(0, "x")[:5]); st != statusEAListInconsistent {
+	if _, st := decodeGetEA(ent(0, "x")[:5]); st != smb2.StatusEAListInconsistent {
 		t.Errorf("truncated: %v", st)
 	}
 }

@@ -128,7 +128,7 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 // connection is dropped without an answer. The response is signed by the
 // frame writer because the request was.
 func (c *conn) validateNegotiate(req *smb2.IoctlRequest) response {
-	drop := response{status: statusDisconnect}
+	drop := dropConn
 	if c.dialect == smb2.Dialect311 || req.MaxOutputResponse < 24 {
 		c.log.Warn("VALIDATE_NEGOTIATE_INFO not allowed here; closing", "dialect", dialectName(c.dialect))
 		return drop

@@ -23,7 +23,7 @@ var supportedDialects = []uint16{smb2.Dialect311, smb2.Dialect302, smb2.Dialect3
 func (c *conn) handleNegotiate(r *request) response {
 	if c.negotiated {
 		c.log.Warn("second NEGOTIATE on a connection; closing")
-		return response{status: statusDisconnect}
+		return dropConn
 	}
 	req, err := smb2.DecodeNegotiateRequest(r.msg)
 	if err != nil {

@@ -127,7 +127,7 @@ func (c *conn) handleWrite(r *request) response {
 			data = make([]byte, r.split.remaining)
 			r.split.remaining = 0
 			if _, err := io.ReadFull(c.nc, data); err != nil {
-				return response{status: statusDisconnect}
+				return dropConn
 			}
 		}
 		return c.writePipe(o, data)
@@ -142,7 +142,7 @@ func (c *conn) handleWrite(r *request) response {
 		var fe *zerocopy.FileError
 		if err != nil && !errors.As(err, &fe) {
 			c.log.Warn("receiving WRITE payload failed; closing", "err", err)
-			return response{status: statusDisconnect}
+			return dropConn
 		}
 	} else if len(data) > 0 {
 		var m int

@@ -14,6 +14,7 @@ const (
 	StatusNotifyEnumDir          Status = 0x0000010C
 	StatusBufferOverflow         Status = 0x80000005
 	StatusNoMoreFiles            Status = 0x80000006
+	StatusEAListInconsistent     Status = 0x80000014
 	StatusStoppedOnSymlink       Status = 0x8000002D
 	StatusUnsuccessful           Status = 0xC0000001
 	StatusNotImplemented         Status = 0xC0000002
@@ -124,6 +125,7 @@ var statusNames = map[Status]string{
 	StatusNotifyCleanup:          "STATUS_NOTIFY_CLEANUP",
 	StatusNotifyEnumDir:          "STATUS_NOTIFY_ENUM_DIR",
 	StatusBufferOverflow:         "STATUS_BUFFER_OVERFLOW",
+	StatusEAListInconsistent:     "STATUS_EA_LIST_INCONSISTENT",
 	StatusNoMoreFiles:            "STATUS_NO_MORE_FILES",
 	StatusUnsuccessful:           "STATUS_UNSUCCESSFUL",
 	StatusNotImplemented:         "STATUS_NOT_IMPLEMENTED",
