@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"io"
 	"sync"
 
@@ -34,7 +33,7 @@ func (c *conn) requestResumeKey(o *open) ioctlResult {
 	if o.isDir || o.file == nil {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
-	var key [24]byte
+	var key [smb2.ResumeKeySize]byte
 	rand.Read(key[:])
 	resumeKeys.Lock()
 	if resumeKeys.m == nil {
@@ -49,8 +48,7 @@ func (c *conn) requestResumeKey(o *open) ioctlResult {
 		resumeKeys.Unlock()
 	})
 	o.mu.Unlock()
-	// SRV_REQUEST_RESUME_KEY response: key, ContextLength 0, 4 reserved.
-	return ioctlResult{out: append(key[:], make([]byte, 8)...)}
+	return ioctlResult{out: smb2.AppendResumeKeyResponse(nil, key)}
 }
 
 // copyChunk is one element of SRV_COPYCHUNK_COPY.
@@ -59,33 +57,23 @@ type copyChunk struct {
 	n        uint32
 }
 
-// decodeCopyChunkCopy parses SRV_COPYCHUNK_COPY (MS-SMB2 2.2.31.1).
+// decodeCopyChunkCopy parses SRV_COPYCHUNK_COPY (smb2.DecodeCopyChunkCopy).
 func decodeCopyChunkCopy(b []byte) (key [24]byte, chunks []copyChunk, ok bool) {
-	if len(b) < 32 {
+	r, err := smb2.DecodeCopyChunkCopy(b)
+	if err != nil {
 		return key, nil, false
 	}
-	copy(key[:], b)
-	count := binary.LittleEndian.Uint32(b[24:])
-	if uint64(count)*24 > uint64(len(b)-32) {
-		return key, nil, false
+	chunks = make([]copyChunk, len(r.Chunks))
+	for i, ch := range r.Chunks {
+		chunks[i] = copyChunk{src: int64(ch.SourceOffset), dst: int64(ch.TargetOffset), n: ch.Length}
 	}
-	chunks = make([]copyChunk, count)
-	for i := range chunks {
-		e := b[32+24*i:]
-		chunks[i] = copyChunk{
-			src: int64(binary.LittleEndian.Uint64(e)),
-			dst: int64(binary.LittleEndian.Uint64(e[8:])),
-			n:   binary.LittleEndian.Uint32(e[16:]),
-		}
-	}
-	return key, chunks, true
+	return r.SourceKey, chunks, true
 }
 
 // appendCopyChunkResponse appends SRV_COPYCHUNK_RESPONSE.
 func appendCopyChunkResponse(dst []byte, chunks, chunkBytes, total uint32) []byte {
-	dst = binary.LittleEndian.AppendUint32(dst, chunks)
-	dst = binary.LittleEndian.AppendUint32(dst, chunkBytes)
-	return binary.LittleEndian.AppendUint32(dst, total)
+	r := smb2.CopyChunkResponse{ChunksWritten: chunks, ChunkBytesWritten: chunkBytes, TotalBytesWritten: total}
+	return r.Append(dst)
 }
 
 // copyChunk is FSCTL_SRV_COPYCHUNK and FSCTL_SRV_COPYCHUNK_WRITE on the

@@ -69,32 +69,8 @@ func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msg []byte) (uint16, s
 	return charge, smb2.StatusSuccess, nil
 }
 
-// expectedPayload is the larger of the request's send payload and its
-// expected response size, which CreditCharge must cover (MS-SMB2 3.1.5.2).
-// Only the fixed part of the body is consulted, so it also works for a
-// header-split WRITE whose data is still in the socket.
-func expectedPayload(cmd smb2.Command, msg []byte) int64 {
-	b := msg[min(len(msg), smb2.HeaderSize):]
-	u32 := func(off int) int64 {
-		if len(b) < off+4 {
-			return 0
-		}
-		return int64(le.Uint32(b[off:]))
-	}
-	switch cmd {
-	case smb2.Read, smb2.Write:
-		return u32(4)
-	case smb2.Ioctl:
-		return max(u32(28), u32(40), u32(44))
-	case smb2.QueryDirectory:
-		return u32(28)
-	case smb2.QueryInfo:
-		return max(u32(4), u32(12))
-	case smb2.ChangeNotify, smb2.SetInfo:
-		return u32(4)
-	}
-	return 0
-}
+// expectedPayload is what CreditCharge must cover (smb2.ExpectedPayload).
+func expectedPayload(cmd smb2.Command, msg []byte) int64 { return smb2.ExpectedPayload(cmd, msg) }
 
 // grant decides how many credits the response carries and extends the
 // window accordingly.

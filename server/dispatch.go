@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/binary"
 	"io"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -371,6 +370,3 @@ func (p *splitPayload) discard(c *conn) error {
 	_, err := io.CopyN(io.Discard, c.nc, n)
 	return err
 }
-
-// le is shorthand for the byte order used everywhere in SMB.
-var le = binary.LittleEndian

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/binary"
 	"errors"
 	"slices"
 	"strings"
@@ -25,7 +24,7 @@ import (
 const eaXattrPrefix = "ea."
 
 // fileNeedEA is the only FILE_FULL_EA_INFORMATION flag.
-const fileNeedEA = 0x80
+const fileNeedEA = smb2.EAFlagNeedEA
 
 // eaEntry is one extended attribute.
 type eaEntry struct {
@@ -34,76 +33,35 @@ type eaEntry struct {
 	value []byte
 }
 
-// validEAName reports whether s may name an EA: 1..254 bytes of
-// printable ASCII without the characters Windows forbids in EA names.
-func validEAName(s string) bool {
-	if len(s) == 0 || len(s) > 254 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if ch < 0x20 || ch > 0x7e || strings.IndexByte(`"*+,/:;<=>?[\]|`, ch) >= 0 {
-			return false
-		}
-	}
-	return true
-}
+// validEAName reports whether s may name an EA (smb2.ValidEAName).
+func validEAName(s string) bool { return smb2.ValidEAName(s) }
 
-// decodeFullEA parses a chain of FILE_FULL_EA_INFORMATION entries. A
-// malformed chain fails with STATUS_EA_LIST_INCONSISTENT, a bad name with
-// STATUS_INVALID_EA_NAME. Values alias b.
+// decodeFullEA parses a chain of FILE_FULL_EA_INFORMATION entries
+// (smb2.DecodeFullEA) with names upper-cased. Values alias b.
 func decodeFullEA(b []byte) ([]eaEntry, smb2.Status) {
-	le := binary.LittleEndian
+	in, st := smb2.DecodeFullEA(b)
+	if st != smb2.StatusSuccess {
+		return nil, st
+	}
 	var out []eaEntry
-	for len(b) > 0 {
-		if len(b) < 8 {
-			return nil, smb2.StatusEAListInconsistent
-		}
-		next := le.Uint32(b)
-		flags, nameLen, valLen := b[4], int(b[5]), int(le.Uint16(b[6:]))
-		size := 8 + nameLen + 1 + valLen
-		if size > len(b) || b[8+nameLen] != 0 || flags&^fileNeedEA != 0 {
-			return nil, smb2.StatusEAListInconsistent
-		}
-		if next != 0 && (next%4 != 0 || uint64(next) < uint64(size) || uint64(next) > uint64(len(b))) {
-			return nil, smb2.StatusEAListInconsistent
-		}
-		name := string(b[8 : 8+nameLen])
-		if !validEAName(name) {
-			return nil, smb2.StatusInvalidEAName
-		}
-		out = append(out, eaEntry{name: strings.ToUpper(name), flags: flags, value: b[9+nameLen : size]})
-		if next == 0 {
-			break
-		}
-		b = b[next:]
+	for _, e := range in {
+		out = append(out, eaEntry{name: strings.ToUpper(e.Name), flags: e.Flags, value: e.Value})
 	}
 	return out, smb2.StatusSuccess
 }
 
+// wireEA is e as the smb2 package encodes it.
+func wireEA(e eaEntry) smb2.FullEA { return smb2.FullEA{Name: e.name, Flags: e.flags, Value: e.value} }
+
 // eaEntrySize is the size of e as a FILE_FULL_EA_INFORMATION entry,
 // without padding.
-func eaEntrySize(e eaEntry) int { return 8 + len(e.name) + 1 + len(e.value) }
+func eaEntrySize(e eaEntry) int { return smb2.FullEASize(wireEA(e)) }
 
 // appendFullEA appends eas as a FILE_FULL_EA_INFORMATION chain: each
 // entry but the last padded to a multiple of 4 bytes.
 func appendFullEA(dst []byte, eas []eaEntry) []byte {
-	le := binary.LittleEndian
 	for i, e := range eas {
-		size := eaEntrySize(e)
-		next := 0
-		if i < len(eas)-1 {
-			next = (size + 3) &^ 3
-		}
-		dst = le.AppendUint32(dst, uint32(next))
-		dst = append(dst, e.flags, byte(len(e.name)))
-		dst = le.AppendUint16(dst, uint16(len(e.value)))
-		dst = append(dst, e.name...)
-		dst = append(dst, 0)
-		dst = append(dst, e.value...)
-		for j := size; j < next; j++ {
-			dst = append(dst, 0)
-		}
+		dst = smb2.AppendFullEA(dst, wireEA(e), i == len(eas)-1)
 	}
 	return dst
 }
@@ -345,29 +303,12 @@ func eaListResponse(eas []eaEntry, max uint32, single bool, index *int) response
 // decodeGetEA parses a FILE_GET_EA_INFORMATION chain (MS-FSCC 2.4.15.1)
 // into upper-cased names.
 func decodeGetEA(b []byte) ([]string, smb2.Status) {
-	le := binary.LittleEndian
-	var names []string
-	for len(b) > 0 {
-		if len(b) < 5 {
-			return nil, smb2.StatusEAListInconsistent
-		}
-		next, nameLen := le.Uint32(b), int(b[4])
-		size := 5 + nameLen + 1
-		if size > len(b) || b[5+nameLen] != 0 {
-			return nil, smb2.StatusEAListInconsistent
-		}
-		if next != 0 && (next%4 != 0 || uint64(next) < uint64(size) || uint64(next) > uint64(len(b))) {
-			return nil, smb2.StatusEAListInconsistent
-		}
-		name := string(b[5 : 5+nameLen])
-		if !validEAName(name) {
-			return nil, smb2.StatusInvalidEAName
-		}
-		names = append(names, strings.ToUpper(name))
-		if next == 0 {
-			break
-		}
-		b = b[next:]
+	names, st := smb2.DecodeGetEA(b)
+	if st != smb2.StatusSuccess {
+		return nil, st
+	}
+	for i, n := range names {
+		names[i] = strings.ToUpper(n)
 	}
 	return names, smb2.StatusSuccess
 }

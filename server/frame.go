@@ -140,7 +140,7 @@ func (b *frameBuilder) closeElement(more bool) {
 		}
 	}
 	if more {
-		le.PutUint32(b.buf[b.last+smb2.OffNextCommand:], uint32(len(b.buf)-b.last))
+		smb2.SetNextCommand(b.buf[b.last:], uint32(len(b.buf)-b.last))
 	}
 	msg := b.buf[b.last:]
 	if b.zcSigned && !b.signWithFile(msg, b.zc) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"io"
 	"log/slog"
 	"os"
@@ -9,6 +10,10 @@ import (
 	"testing"
 	"time"
 )
+
+// le is shorthand for the byte order of SMB, for the tests that build
+// messages by hand.
+var le = binary.LittleEndian
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/binary"
 	"math"
 	"net"
 	"slices"
@@ -87,23 +86,23 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 	case smb2.FsctlPipeTransceive, smb2.FsctlPipePeek:
 		return ioctlErr(smb2.StatusInvalidDeviceRequest)
 	case smb2.FsctlSrvEnumerateSnapshots:
-		// SRV_SNAPSHOT_ARRAY with no snapshots.
-		if req.MaxOutputResponse < 16 {
+		if req.MaxOutputResponse < smb2.SnapshotArraySize {
 			return ioctlErr(smb2.StatusInvalidParameter)
 		}
-		return ioctlResult{out: make([]byte, 16)}
+		return ioctlResult{out: smb2.AppendEmptySnapshotArray(nil)}
 	case smb2.FsctlGetReparsePoint:
 		return ioctlErr(smb2.StatusNotAReparsePoint)
 	case smb2.FsctlIsPathnameValid:
 		return ioctlResult{}
 	case smb2.FsctlGetCompression:
-		return ioctlResult{out: []byte{0, 0}} // COMPRESSION_FORMAT_NONE
+		return ioctlResult{out: smb2.AppendCompressionState(nil, smb2.CompressionFormatNone)}
 	case smb2.FsctlSetCompression:
 		// Only COMPRESSION_FORMAT_NONE, which is what every file has.
-		if len(req.Input) < 2 {
+		state, err := smb2.DecodeCompressionState(req.Input)
+		if err != nil {
 			return ioctlErr(smb2.StatusInvalidParameter)
 		}
-		if binary.LittleEndian.Uint16(req.Input) != 0 {
+		if state != smb2.CompressionFormatNone {
 			return ioctlErr(smb2.StatusNotSupported)
 		}
 		return ioctlResult{}
@@ -190,11 +189,11 @@ func queryAllocatedRanges(o *open, req *smb2.IoctlRequest) ioctlResult {
 	if o.access&fileReadData == 0 {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}
-	if len(req.Input) < 16 {
+	rng, err := smb2.DecodeFileRange(req.Input)
+	if err != nil {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
-	off := int64(binary.LittleEndian.Uint64(req.Input))
-	n := int64(binary.LittleEndian.Uint64(req.Input[8:]))
+	off, n := rng.Offset, rng.Length
 	if off < 0 || n < 0 || off > math.MaxInt64-n {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
@@ -209,8 +208,7 @@ func queryAllocatedRanges(o *open, req *smb2.IoctlRequest) ioctlResult {
 	if req.MaxOutputResponse < 16 {
 		return ioctlErr(smb2.StatusBufferTooSmall)
 	}
-	out := binary.LittleEndian.AppendUint64(nil, uint64(off))
-	return ioctlResult{out: binary.LittleEndian.AppendUint64(out, uint64(end-off))}
+	return ioctlResult{out: smb2.FileRange{Offset: off, Length: end - off}.Append(nil)}
 }
 
 // setZeroData is FSCTL_SET_ZERO_DATA: zero [FileOffset, BeyondFinalZero)
@@ -222,11 +220,11 @@ func setZeroData(o *open, in []byte) ioctlResult {
 	if o.access&fileWriteData == 0 || o.tree.share.ReadOnly {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}
-	if len(in) < 16 {
+	zd, err := smb2.DecodeZeroDataInfo(in)
+	if err != nil {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
-	off := int64(binary.LittleEndian.Uint64(in))
-	end := int64(binary.LittleEndian.Uint64(in[8:]))
+	off, end := zd.FileOffset, zd.BeyondFinalZero
 	if off < 0 || end < off {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
@@ -263,38 +261,22 @@ func appendNetworkInterfaceInfo(dst []byte, addr net.Addr) []byte {
 	if !ok {
 		return dst
 	}
-	le := binary.LittleEndian
-	dst = le.AppendUint32(dst, 0) // Next: last entry
-	dst = le.AppendUint32(dst, 1) // IfIndex
-	dst = le.AppendUint32(dst, 0) // Capability: neither RSS nor RDMA
-	dst = le.AppendUint32(dst, 0) // Reserved
-	dst = le.AppendUint64(dst, 1000_000_000)
-	var sa [128]byte // SOCKADDR_STORAGE
-	if ip4 := ta.IP.To4(); ip4 != nil {
-		le.PutUint16(sa[0:], 0x0002) // InterNetwork
-		copy(sa[4:8], ip4)
-	} else {
-		le.PutUint16(sa[0:], 0x0017) // InterNetworkV6
-		copy(sa[8:24], ta.IP.To16())
-	}
-	return append(dst, sa[:]...)
+	// Capability 0: neither RSS nor RDMA; 1 Gbit/s.
+	return smb2.AppendNetworkInterfaceInfo(dst, []smb2.NetworkInterfaceInfo{{IfIndex: 1, LinkSpeed: 1000_000_000, IP: ta.IP}})
 }
 
 // objectID is FSCTL_CREATE_OR_GET_OBJECT_ID: a FILE_OBJECTID_BUFFER
 // (MS-FSCC 2.1.3.1) whose object id is derived from the file's stable
 // index, so repeated queries agree; the birth volume id is the server GUID.
 func (c *conn) objectID(o *open, req *smb2.IoctlRequest) ioctlResult {
-	if req.MaxOutputResponse < 64 {
+	if req.MaxOutputResponse < smb2.FileObjectIDSize {
 		return ioctlErr(smb2.StatusBufferTooSmall)
 	}
 	fi, err := o.file.Stat()
 	if err != nil {
 		return ioctlErr(statusFromError(err))
 	}
-	out := make([]byte, 64)
-	binary.LittleEndian.PutUint64(out[0:], vfs.FileIndex(fi))
-	copy(out[8:16], c.srv.guid[:8])
-	copy(out[16:32], c.srv.guid[:])
-	copy(out[32:48], out[0:16])
-	return ioctlResult{out: out}
+	id := smb2.FileObjectID{ObjectID: smb2.GUIDFromUint64(vfs.FileIndex(fi), c.srv.guid[:8]), BirthVolumeID: c.srv.guid}
+	id.BirthObjectID = id.ObjectID
+	return ioctlResult{out: id.Append(nil)}
 }

@@ -104,20 +104,18 @@ func (c *conn) negotiateContexts(req *smb2.NegotiateRequest) ([]smb2.NegotiateCo
 			if havePreauth {
 				return nil, smb2.StatusInvalidParameter
 			}
-			algs, ok := u16List(nc.Data, 0, 4)
-			if !ok || !slices.Contains(algs, smb2.HashSHA512) {
+			caps, err := smb2.DecodePreauthIntegrityCaps(nc.Data)
+			if err != nil || !slices.Contains(caps.HashAlgorithms, smb2.HashSHA512) {
 				return nil, smb2.StatusSMBNoPreauthIntegrityHashOverlap
 			}
 			havePreauth = true
-			data := make([]byte, 6+32)
-			le.PutUint16(data[0:], 1)
-			le.PutUint16(data[2:], 32)
-			le.PutUint16(data[4:], smb2.HashSHA512)
-			randRead(data[6:])
-			out = append(out, smb2.NegotiateContext{Type: nc.Type, Data: data})
+			salt := make([]byte, 32)
+			randRead(salt)
+			resp := smb2.PreauthIntegrityCaps{HashAlgorithms: []uint16{smb2.HashSHA512}, Salt: salt}
+			out = append(out, smb2.NegotiateContext{Type: nc.Type, Data: resp.Append(nil)})
 		case smb2.EncryptionCapabilities:
-			ciphers, ok := u16List(nc.Data, 0, 2)
-			if !ok {
+			ciphers, err := smb2.DecodeEncryptionCaps(nc.Data)
+			if err != nil {
 				return nil, smb2.StatusInvalidParameter
 			}
 			chosen := uint16(0)
@@ -130,13 +128,10 @@ func (c *conn) negotiateContexts(req *smb2.NegotiateRequest) ([]smb2.NegotiateCo
 				}
 			}
 			c.cipher = sign.Cipher(chosen)
-			data := make([]byte, 4)
-			le.PutUint16(data[0:], 1)
-			le.PutUint16(data[2:], chosen)
-			out = append(out, smb2.NegotiateContext{Type: nc.Type, Data: data})
+			out = append(out, smb2.NegotiateContext{Type: nc.Type, Data: smb2.AppendEncryptionCaps(nil, chosen)})
 		case smb2.SigningCapabilities:
-			algs, ok := u16List(nc.Data, 0, 2)
-			if !ok {
+			algs, err := smb2.DecodeSigningCaps(nc.Data)
+			if err != nil {
 				return nil, smb2.StatusInvalidParameter
 			}
 			chosen := sign.AESCMAC
@@ -146,33 +141,13 @@ func (c *conn) negotiateContexts(req *smb2.NegotiateRequest) ([]smb2.NegotiateCo
 				chosen = sign.HMACSHA256
 			}
 			c.signingAlg = chosen
-			data := make([]byte, 4)
-			le.PutUint16(data[0:], 1)
-			le.PutUint16(data[2:], uint16(chosen))
-			out = append(out, smb2.NegotiateContext{Type: nc.Type, Data: data})
+			out = append(out, smb2.NegotiateContext{Type: nc.Type, Data: smb2.AppendSigningCaps(nil, uint16(chosen))})
 		}
 	}
 	if !havePreauth {
 		return nil, smb2.StatusInvalidParameter
 	}
 	return out, smb2.StatusSuccess
-}
-
-// u16List decodes a count-prefixed list of uint16 whose count is at
-// countOff and items start at itemsOff.
-func u16List(b []byte, countOff, itemsOff int) ([]uint16, bool) {
-	if len(b) < itemsOff {
-		return nil, false
-	}
-	n := int(le.Uint16(b[countOff:]))
-	if n == 0 || len(b) < itemsOff+2*n {
-		return nil, false
-	}
-	out := make([]uint16, n)
-	for i := range out {
-		out[i] = le.Uint16(b[itemsOff+2*i:])
-	}
-	return out, true
 }
 
 func dialectName(d uint16) string {

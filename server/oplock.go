@@ -6,13 +6,9 @@ import "github.com/zerosmb/zerosmb/smb2"
 // oplocks or leases, so no break is ever in progress and every
 // acknowledgment is a protocol error.
 
-// leaseBreakAckSize is the StructureSize of a lease break acknowledgment.
-const leaseBreakAckSize = 36
-
 // handleOplockBreak answers an oplock or lease break acknowledgment.
 func (c *conn) handleOplockBreak(r *request) response {
-	body := r.msg[smb2.HeaderSize:]
-	if len(body) >= 2 && le.Uint16(body) == leaseBreakAckSize {
+	if smb2.IsLeaseBreakAck(r.msg) {
 		// No lease exists under any key (3.3.5.22.2).
 		return errResp(smb2.StatusObjectNameNotFound)
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/binary"
 	"strings"
 	"unicode"
 
@@ -45,7 +44,7 @@ func (c *conn) handleQueryInfo(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	return fitOutput(out, req.OutputBufferLength, minInfoSize(req.InfoType, req.FileInfoClass))
+	return fitOutput(out, req.OutputBufferLength, smb2.MinInfoSize(req.InfoType, req.FileInfoClass))
 }
 
 // fitOutput applies MS-SMB2 3.3.5.20.1 to an encoded information buffer:
@@ -60,32 +59,6 @@ func fitOutput(out []byte, maxLen uint32, min int) response {
 		return errResp(smb2.StatusInfoLengthMismatch)
 	}
 	return response{status: smb2.StatusBufferOverflow, body: smb2.AppendOutputResponse(nil, out[:maxLen])}
-}
-
-// minInfoSize returns the size of a variable-length class's C structure
-// (fixed part plus alignment, as Windows measures it), or 0 for
-// fixed-size classes.
-func minInfoSize(infoType, class uint8) int {
-	if infoType == smb2.InfoFile {
-		switch class {
-		case smb2.FileAllInformation:
-			return 104
-		case smb2.FileNameInformation, smb2.FileNormalizedNameInformation, smb2.FileAlternateNameInformation:
-			return 8
-		case smb2.FileStreamInformation:
-			return 32
-		case smb2.FileFullEaInformation:
-			return 12
-		}
-		return 0
-	}
-	switch class {
-	case smb2.FileFsVolumeInformation:
-		return 24
-	case smb2.FileFsAttributeInformation:
-		return 16
-	}
-	return 0
 }
 
 // fileInfoNeeds returns the access a file information class requires.
@@ -236,7 +209,7 @@ func (c *conn) fsInfo(o *open) (smb2.FSInfo, smb2.Status) {
 		MaximumComponentNameLength: maxComponentLen,
 		FileSystemName:             "NTFS",
 	}
-	binary.LittleEndian.PutUint64(info.ObjectID[:], volumeID(share))
+	info.ObjectID = smb2.GUIDFromUint64(volumeID(share), nil)
 	return info, smb2.StatusSuccess
 }
 
@@ -292,52 +265,14 @@ func (c *conn) querySecurity(o *open, req *smb2.QueryInfoRequest) response {
 		sd = defaultSecurityDescriptor(req.AdditionalInformation)
 	}
 	if uint32(len(sd)) > req.OutputBufferLength {
-		need := binary.LittleEndian.AppendUint32(nil, uint32(len(sd)))
-		return response{status: smb2.StatusBufferTooSmall, errData: need}
+		return response{status: smb2.StatusBufferTooSmall, errData: smb2.BufferTooSmallData(uint32(len(sd)))}
 	}
 	return response{body: smb2.AppendOutputResponse(nil, sd)}
 }
-
-// Well-known SIDs in binary form.
-var (
-	sidEveryone = []byte{1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}                    // S-1-1-0
-	sidAdmins   = []byte{1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0} // S-1-5-32-544
-	sidUsers    = []byte{1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x21, 0x02, 0, 0} // S-1-5-32-545
-)
 
 // defaultSecurityDescriptor builds a self-relative security descriptor
 // with the parts asked for in info: owner Administrators, group Users,
 // and a DACL with one ACE giving Everyone full access.
 func defaultSecurityDescriptor(info uint32) []byte {
-	le := binary.LittleEndian
-	const (
-		seDACLPresent = 0x0004
-		seSelfRel     = 0x8000
-	)
-	sd := make([]byte, 20)
-	sd[0] = 1 // revision
-	control := uint16(seSelfRel)
-	if info&smb2.OwnerSecurityInformation != 0 {
-		le.PutUint32(sd[4:], uint32(len(sd)))
-		sd = append(sd, sidAdmins...)
-	}
-	if info&smb2.GroupSecurityInformation != 0 {
-		le.PutUint32(sd[8:], uint32(len(sd)))
-		sd = append(sd, sidUsers...)
-	}
-	if info&smb2.DACLSecurityInformation != 0 {
-		control |= seDACLPresent
-		le.PutUint32(sd[16:], uint32(len(sd)))
-		aceSize := 8 + len(sidEveryone)
-		sd = append(sd, 2, 0) // ACL revision, Sbz1
-		sd = le.AppendUint16(sd, uint16(8+aceSize))
-		sd = le.AppendUint16(sd, 1) // AceCount
-		sd = le.AppendUint16(sd, 0)
-		sd = append(sd, 0, 0) // ACCESS_ALLOWED_ACE_TYPE, flags
-		sd = le.AppendUint16(sd, uint16(aceSize))
-		sd = le.AppendUint32(sd, smb2.FileAllAccess)
-		sd = append(sd, sidEveryone...)
-	}
-	le.PutUint16(sd[2:], control)
-	return sd
+	return smb2.AppendSecurityDescriptor(nil, smb2.SIDAdministrators, smb2.SIDUsers, info)
 }

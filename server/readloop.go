@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"time"
@@ -199,22 +198,22 @@ func (c *conn) readFrame(fh [4]byte) error {
 	if !ok {
 		// FrameLength reports 0 for other types; their (17-bit) length
 		// still says how much to skip.
-		n = int(fh[1]&1)<<16 | int(fh[2])<<8 | int(fh[3])
+		n = smb2.NetBIOSLength(fh[:])
 		switch fh[0] {
-		case 0x85: // NetBIOS keepalive
+		case smb2.NBSessionKeepalive:
 			if n > 1024 {
 				return errCloseConn
 			}
 			_, err := io.CopyN(io.Discard, c.nc, int64(n))
 			return err
-		case 0x81: // session request (port 139): answer positively
+		case smb2.NBSessionRequest: // port 139: answer positively
 			if n > 1024 {
 				return errCloseConn
 			}
 			if _, err := io.CopyN(io.Discard, c.nc, int64(n)); err != nil {
 				return err
 			}
-			return c.writeFrame([]byte{0x82, 0, 0, 0})
+			return c.writeFrame([]byte{smb2.NBPositiveResponse, 0, 0, 0})
 		}
 		c.log.Warn("unknown NetBIOS frame type; closing", "type", fh[0])
 		return errCloseConn
@@ -254,7 +253,7 @@ func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
 			return err
 		}
 	}
-	switch binary.LittleEndian.Uint32(buf) {
+	switch smb2.ProtocolID(buf) {
 	case smb2.ProtocolSMB2:
 		return c.handleCompound(buf, split, nil)
 	case smb2.ProtocolSMB1:
@@ -262,16 +261,13 @@ func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
 	case smb2.ProtocolTransform:
 		return c.handleTransform(buf)
 	}
-	c.log.Warn("unknown protocol id; closing", "id", fmt.Sprintf("%#x", binary.LittleEndian.Uint32(buf)))
+	c.log.Warn("unknown protocol id; closing", "id", fmt.Sprintf("%#x", smb2.ProtocolID(buf)))
 	return errCloseConn
 }
 
 // plainReadWrite reports whether buf is a lone, unencrypted SMB2 request
 // of a corking command (READ, WRITE: see the command table).
 func plainReadWrite(buf []byte) bool {
-	if len(buf) < smb2.HeaderSize || binary.LittleEndian.Uint32(buf) != smb2.ProtocolSMB2 ||
-		binary.LittleEndian.Uint32(buf[smb2.OffNextCommand:]) != 0 {
-		return false
-	}
-	return corks(smb2.Command(binary.LittleEndian.Uint16(buf[smb2.OffCommand:])))
+	cmd, ok := smb2.LoneCommand(buf)
+	return ok && corks(cmd)
 }

@@ -10,9 +10,8 @@ import (
 )
 
 // splitHeaderSize is what header splitting reads into user space: the SMB2
-// header and the WRITE request's fixed part. The payload follows at
-// DataOffset 0x70.
-const splitHeaderSize = smb2.HeaderSize + 48
+// header and the WRITE request's fixed part (smb2.SplitWriteHeaderSize).
+const splitHeaderSize = smb2.SplitWriteHeaderSize
 
 // recvfileCandidate reports whether a frame of length n might be a WRITE
 // whose payload can be spliced into a file.
@@ -115,27 +114,11 @@ func (c *conn) handleTaken(p []byte) error {
 // moves: a lone, unsigned, unencrypted WRITE with its data right after the
 // fixed part, on a session that does not need signing or encryption.
 func (c *conn) splitEligible(h []byte, frameLen int) bool {
-	if le.Uint32(h) != smb2.ProtocolSMB2 || le.Uint16(h[4:]) != smb2.HeaderSize {
+	sid, ok := smb2.PeekSplitWrite(h, frameLen)
+	if !ok {
 		return false
 	}
-	if smb2.Command(le.Uint16(h[smb2.OffCommand:])) != smb2.Write {
-		return false
-	}
-	flags := le.Uint32(h[smb2.OffFlags:])
-	if flags&(smb2.FlagSigned|smb2.FlagRelatedOperations|smb2.FlagResponse) != 0 || le.Uint32(h[smb2.OffNextCommand:]) != 0 {
-		return false
-	}
-	body := h[smb2.HeaderSize:]
-	if le.Uint16(body) != 49 || le.Uint16(body[2:]) != splitHeaderSize {
-		return false
-	}
-	if int(le.Uint32(body[4:])) != frameLen-splitHeaderSize {
-		return false
-	}
-	if le.Uint32(body[32:]) != 0 { // Channel must be NONE
-		return false
-	}
-	s := c.lookupSession(le.Uint64(h[smb2.OffSessionID:]))
+	s := c.lookupSession(sid)
 	if s == nil || !s.valid() || s.encryptData || (s.signingRequired && s.signer != nil) {
 		return false
 	}

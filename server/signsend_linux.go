@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
@@ -62,12 +63,12 @@ const writeAccess = fileWriteData | fileAppendData | genericWrite | genericAll |
 // counts too: a WRITE racing on the same handle would also change the
 // bytes between hashing and sendfile.
 func (b *frameBuilder) noWriters(r *request, d *readData) bool {
-	if len(r.msg) < 64+32 {
+	req, err := smb2.DecodeReadRequest(r.msg)
+	if err != nil {
 		return false
 	}
-	vol := le.Uint64(r.msg[64+24:]) // READ FileId.Volatile
 	b.c.mu.Lock()
-	o := b.c.opens[vol]
+	o := b.c.opens[req.FileID.Volatile]
 	b.c.mu.Unlock()
 	if o == nil || o.file != d.f || o.node == nil {
 		return false

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/binary"
 	"errors"
 	"io"
 	"io/fs"
@@ -394,10 +393,7 @@ func (s streamInfo) Links() uint32 { return vfs.Links(s.base) }
 // file of o (the base file when o is a stream): "::$DATA" for files, then
 // ":NAME:$DATA" for each named stream.
 func (c *conn) queryStreams(o *open, info *smb2.FileInfo) ([]byte, smb2.Status) {
-	type ent struct {
-		name        string
-		size, alloc uint64
-	}
+	type ent = smb2.FileStreamInfo
 	var ents []ent
 	bf, err := o.tree.share.FS.OpenFile(vfsName(o.path()), os.O_RDONLY, 0)
 	if err != nil {
@@ -414,7 +410,7 @@ func (c *conn) queryStreams(o *open, info *smb2.FileInfo) ([]byte, smb2.Status) 
 		if o.stream == "" {
 			size, alloc = info.EndOfFile, info.AllocationSize
 		}
-		ents = append(ents, ent{"::$DATA", size, alloc})
+		ents = append(ents, ent{Name: "::$DATA", Size: size, AllocationSize: alloc})
 	}
 	if x, ok := bf.(vfs.XattrFile); ok {
 		names, err := listStreams(x)
@@ -427,27 +423,9 @@ func (c *conn) queryStreams(o *open, info *smb2.FileInfo) ([]byte, smb2.Status) 
 				continue
 			}
 			sz := uint64(len(v))
-			ents = append(ents, ent{":" + n + ":$DATA", sz, (sz + 4095) &^ 4095})
+			ents = append(ents, ent{Name: ":" + n + ":$DATA", Size: sz, AllocationSize: (sz + 4095) &^ 4095})
 		}
 	}
-	le := binary.LittleEndian
-	var out []byte
-	for i, e := range ents {
-		start := len(out)
-		nameLen := smb2.UTF16Len(e.name)
-		size := 24 + nameLen
-		next := 0
-		if i < len(ents)-1 {
-			next = (size + 7) &^ 7
-		}
-		out = le.AppendUint32(out, uint32(next))
-		out = le.AppendUint32(out, uint32(nameLen))
-		out = le.AppendUint64(out, e.size)
-		out = le.AppendUint64(out, e.alloc)
-		out = smb2.AppendUTF16(out, e.name)
-		for len(out)-start < next {
-			out = append(out, 0)
-		}
-	}
+	out := smb2.AppendFileStreamInformation(nil, ents)
 	return out, smb2.StatusSuccess
 }

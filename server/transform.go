@@ -14,9 +14,6 @@ type transformInfo struct {
 	sessionID uint64
 }
 
-// transformHeaderSize is the size of the SMB2 TRANSFORM_HEADER.
-const transformHeaderSize = 52
-
 // setupEncryption prepares a freshly authenticated session for encrypted
 // traffic if a cipher was negotiated.
 func (c *conn) setupEncryption(s *session) {
@@ -45,11 +42,11 @@ func (c *conn) checkEncryption(r *request) smb2.Status {
 
 // handleTransform decrypts an encrypted frame and handles what it holds.
 func (c *conn) handleTransform(buf []byte) error {
-	if len(buf) < transformHeaderSize+smb2.HeaderSize {
+	sid, err := sign.SessionID(buf)
+	if err != nil || len(buf) < sign.TransformHeaderSize+smb2.HeaderSize {
 		c.log.Warn("short transform frame; closing")
 		return errCloseConn
 	}
-	sid := le.Uint64(buf[44:])
 	s := c.lookupSession(sid)
 	if s == nil || s.opener == nil {
 		c.log.Warn("encrypted frame for unknown session; closing", "session", sid)
@@ -60,7 +57,7 @@ func (c *conn) handleTransform(buf []byte) error {
 		c.log.Warn("decryption failed; closing", "session", sid, "err", err)
 		return errCloseConn
 	}
-	if len(plain) < smb2.HeaderSize || le.Uint32(plain) != smb2.ProtocolSMB2 {
+	if len(plain) < smb2.HeaderSize || smb2.ProtocolID(plain) != smb2.ProtocolSMB2 {
 		c.log.Warn("decrypted frame is not SMB2; closing")
 		return errCloseConn
 	}
@@ -74,7 +71,7 @@ func (c *conn) writeEncrypted(tr *transformInfo, msgs []byte) error {
 	if s == nil || s.sealer == nil {
 		return errCloseConn
 	}
-	frame := make([]byte, 4, 4+transformHeaderSize+len(msgs)+16)
+	frame := make([]byte, 4, 4+sign.TransformHeaderSize+len(msgs)+16)
 	frame = s.sealer.Seal(frame, tr.sessionID, msgs)
 	smb2.PutFrameHeader(frame, len(frame)-4)
 	return c.writeFrame(frame)

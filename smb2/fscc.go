@@ -242,48 +242,60 @@ func AppendFSInfo(dst []byte, class uint8, fs *FSInfo) ([]byte, error) {
 	return dst, StatusInvalidInfoClass
 }
 
-// infoFixedSizes holds, per file and file system information class, the
-// size of the part that must fit in OutputBufferLength; the rest (a name)
-// may be truncated.
-var infoFixedSizes = map[[2]uint8]int{
-	{InfoFile, FileBasicInformation}:              40,
-	{InfoFile, FileStandardInformation}:           24,
-	{InfoFile, FileInternalInformation}:           8,
-	{InfoFile, FileEaInformation}:                 4,
-	{InfoFile, FileAccessInformation}:             4,
-	{InfoFile, FileNameInformation}:               4,
-	{InfoFile, FilePositionInformation}:           8,
-	{InfoFile, FileModeInformation}:               4,
-	{InfoFile, FileAlignmentInformation}:          4,
-	{InfoFile, FileAllInformation}:                100,
-	{InfoFile, FileAlternateNameInformation}:      4,
-	{InfoFile, FileStreamInformation}:             24,
-	{InfoFile, FileCompressionInformation}:        16,
-	{InfoFile, FileNetworkOpenInformation}:        56,
-	{InfoFile, FileAttributeTagInformation}:       8,
-	{InfoFile, FileNormalizedNameInformation}:     4,
-	{InfoFilesystem, FileFsVolumeInformation}:     18,
-	{InfoFilesystem, FileFsSizeInformation}:       24,
-	{InfoFilesystem, FileFsDeviceInformation}:     8,
-	{InfoFilesystem, FileFsAttributeInformation}:  12,
-	{InfoFilesystem, FileFsFullSizeInformation}:   32,
-	{InfoFilesystem, FileFsObjectIDInformation}:   64,
-	{InfoFilesystem, FileFsSectorSizeInformation}: 28,
+// MinInfoSize returns the size of a variable-length information class's C
+// structure (fixed part plus alignment, as Windows measures it): a QUERY_INFO
+// output buffer at least this large gets the data truncated with
+// STATUS_BUFFER_OVERFLOW (MS-SMB2 3.3.5.20.1). It is 0 for fixed-size
+// classes, which must fit whole.
+func MinInfoSize(infoType, class uint8) int {
+	if infoType == InfoFile {
+		switch class {
+		case FileAllInformation:
+			return 104
+		case FileNameInformation, FileNormalizedNameInformation, FileAlternateNameInformation:
+			return 8
+		case FileStreamInformation:
+			return 32
+		case FileFullEaInformation:
+			return 12
+		}
+		return 0
+	}
+	switch class {
+	case FileFsVolumeInformation:
+		return 24
+	case FileFsAttributeInformation:
+		return 16
+	}
+	return 0
 }
 
-// FitInfo applies the QUERY_INFO output rules (MS-SMB2 3.3.5.20.1,
-// 3.3.5.20.2) to out, an encoding of class produced by AppendFileInfo or
-// AppendFSInfo: if it fits in max it is returned with StatusSuccess; if
-// not even the fixed part fits the result is StatusInfoLengthMismatch;
-// otherwise out is truncated to max and the status is
-// StatusBufferOverflow (a warning: the truncated data is still sent).
-func FitInfo(out []byte, infoType, class uint8, max uint32) ([]byte, Status) {
-	if uint64(len(out)) <= uint64(max) {
-		return out, StatusSuccess
+// FileStreamInfo is one FILE_STREAM_INFORMATION entry (MS-FSCC 2.4.43).
+type FileStreamInfo struct {
+	Name           string // ":NAME:$DATA", "::$DATA" for the unnamed stream
+	Size           uint64
+	AllocationSize uint64
+}
+
+// AppendFileStreamInformation appends streams as a FILE_STREAM_INFORMATION
+// chain, each entry but the last padded to a multiple of 8 bytes.
+func AppendFileStreamInformation(dst []byte, streams []FileStreamInfo) []byte {
+	for i, e := range streams {
+		start := len(dst)
+		nameLen := UTF16Len(e.Name)
+		size := 24 + nameLen
+		next := 0
+		if i < len(streams)-1 {
+			next = (size + 7) &^ 7
+		}
+		dst = le.AppendUint32(dst, uint32(next))
+		dst = le.AppendUint32(dst, uint32(nameLen))
+		dst = le.AppendUint64(dst, e.Size)
+		dst = le.AppendUint64(dst, e.AllocationSize)
+		dst = AppendUTF16(dst, e.Name)
+		for len(dst)-start < next {
+			dst = append(dst, 0)
+		}
 	}
-	fixed, ok := infoFixedSizes[[2]uint8{infoType, class}]
-	if !ok || uint64(max) < uint64(fixed) {
-		return nil, StatusInfoLengthMismatch
-	}
-	return out[:max], StatusBufferOverflow
+	return dst
 }

@@ -1,6 +1,7 @@
 package smb2
 
 import (
+	"bytes"
 	"encoding/binary"
 	"testing"
 )
@@ -210,4 +211,176 @@ func FuzzDecodeUTF16(f *testing.F) {
 			t.Fatalf("decoded string too long")
 		}
 	})
+}
+
+func FuzzDecodeFullEA(f *testing.F) {
+	f.Add(AppendFullEA(AppendFullEA(nil, FullEA{Name: "Ab", Value: []byte("123")}, false), FullEA{Name: "c", Flags: EAFlagNeedEA}, true))
+	f.Add([]byte{0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		eas, st := DecodeFullEA(b)
+		if st != StatusSuccess {
+			if eas != nil {
+				t.Fatalf("%v with %d entries", st, len(eas))
+			}
+			return
+		}
+		// A decoded chain encodes to no more bytes than it came from
+		// (padding may only shrink) and decodes back to the same names.
+		var enc []byte
+		for i, e := range eas {
+			if !ValidEAName(e.Name) {
+				t.Fatalf("invalid name %q accepted", e.Name)
+			}
+			enc = AppendFullEA(enc, e, i == len(eas)-1)
+		}
+		if len(enc) > len(b) {
+			t.Fatalf("re-encoded %d bytes from %d", len(enc), len(b))
+		}
+		back, st := DecodeFullEA(enc)
+		if st != StatusSuccess || len(back) != len(eas) {
+			t.Fatalf("round trip: %v, %d vs %d", st, len(back), len(eas))
+		}
+	})
+}
+
+func FuzzDecodeGetEA(f *testing.F) {
+	f.Add([]byte{8, 0, 0, 0, 1, 'a', 0, 0, 0, 0, 0, 0, 1, 'b', 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		names, st := DecodeGetEA(b)
+		if st == StatusSuccess && 6*len(names) > len(b) {
+			t.Fatalf("%d names from %d bytes", len(names), len(b))
+		}
+		if st != StatusSuccess && st != StatusEAListInconsistent && st != StatusInvalidEAName {
+			t.Fatalf("status %v", st)
+		}
+	})
+}
+
+func FuzzDecodeCopyChunkCopy(f *testing.F) {
+	one := append(make([]byte, 24), 1, 0, 0, 0, 0, 0, 0, 0)
+	f.Add(append(one, make([]byte, 24)...))
+	f.Add(append(make([]byte, 24), 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeCopyChunkCopy(b)
+		if err == nil && 32+copyChunkSize*len(r.Chunks) > len(b) {
+			t.Fatalf("%d chunks from %d bytes", len(r.Chunks), len(b))
+		}
+	})
+}
+
+func FuzzDecodeFSCTLInputs(f *testing.F) {
+	f.Add(FileRange{Offset: 1, Length: 2}.Append(nil))
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := DecodeFileRange(b)
+		if err == nil && !bytes.Equal(r.Append(nil), b[:16]) {
+			t.Fatalf("range %+v does not encode back to % x", r, b[:16])
+		}
+		z, zerr := DecodeZeroDataInfo(b)
+		if (zerr == nil) != (err == nil) || (zerr == nil && (z.FileOffset != r.Offset || z.BeyondFinalZero != r.Length)) {
+			t.Fatalf("zero data %+v vs range %+v", z, r)
+		}
+		if st, err := DecodeCompressionState(b); err == nil && !bytes.Equal(AppendCompressionState(nil, st), b[:2]) {
+			t.Fatalf("compression state %d", st)
+		}
+	})
+}
+
+func FuzzDecodeNegotiateContextData(f *testing.F) {
+	f.Add((&PreauthIntegrityCaps{HashAlgorithms: []uint16{HashSHA512}, Salt: make([]byte, 32)}).Append(nil))
+	f.Add(AppendEncryptionCaps(nil, 1, 2, 3, 4))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if p, err := DecodePreauthIntegrityCaps(b); err == nil {
+			if len(p.HashAlgorithms) == 0 || 4+2*len(p.HashAlgorithms)+len(p.Salt) > len(b) {
+				t.Fatalf("preauth %+v from %d bytes", p, len(b))
+			}
+		}
+		if ids, err := DecodeEncryptionCaps(b); err == nil && !bytes.Equal(AppendEncryptionCaps(nil, ids...), b[:2+2*len(ids)]) {
+			t.Fatalf("ciphers %v", ids)
+		}
+		if ids, err := DecodeSigningCaps(b); err == nil && len(ids) == 0 {
+			t.Fatal("empty signing list accepted")
+		}
+	})
+}
+
+// splitWriteMsg is the header and fixed part of a 1 MiB WRITE as header
+// splitting sees them.
+func splitWriteMsg() []byte {
+	body := make([]byte, 48)
+	binary.LittleEndian.PutUint16(body, 49)
+	binary.LittleEndian.PutUint16(body[2:], SplitWriteHeaderSize)
+	binary.LittleEndian.PutUint32(body[4:], 1<<20)
+	h := Header{Command: Write, SessionID: 7}
+	return append(h.Append(nil), body...)
+}
+
+func FuzzPeekSplitWrite(f *testing.F) {
+	msg := splitWriteMsg()
+	f.Add(msg, SplitWriteHeaderSize+1<<20)
+	f.Add(msg[:70], 0)
+	f.Fuzz(func(t *testing.T, h []byte, frameLen int) {
+		sid, ok := PeekSplitWrite(h, frameLen)
+		if !ok {
+			return
+		}
+		// What the peek accepts is a WRITE the full decoder accepts too.
+		hdr, err := DecodeHeader(h)
+		if err != nil || hdr.Command != Write || hdr.SessionID != sid || hdr.NextCommand != 0 {
+			t.Fatalf("peek accepted %+v (%v)", hdr, err)
+		}
+		if w, err := DecodeWriteRequestFixed(h[HeaderSize:]); err != nil || int(w.Length) != frameLen-SplitWriteHeaderSize {
+			t.Fatalf("fixed part %+v (%v)", w, err)
+		}
+	})
+}
+
+func FuzzHeaderPeeks(f *testing.F) {
+	h := Header{Command: Read}
+	f.Add(h.Append(nil))
+	f.Add([]byte{0xfe, 'S', 'M'})
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		for cmd := Negotiate; cmd <= OplockBreak+1; cmd++ {
+			if p := ExpectedPayload(cmd, msg); p < 0 || p > 1<<32 {
+				t.Fatalf("payload %d", p)
+			}
+		}
+		if cmd, ok := LoneCommand(msg); ok {
+			hdr, err := DecodeHeader(msg)
+			if err == nil && (hdr.Command != cmd || hdr.NextCommand != 0) {
+				t.Fatalf("lone %v vs header %+v", cmd, hdr)
+			}
+		}
+		if IsLeaseBreakAck(msg) && len(msg) < HeaderSize+2 {
+			t.Fatal("lease ack without a body")
+		}
+		if len(msg) < 4 && ProtocolID(msg) != 0 {
+			t.Fatal("protocol id of a short message")
+		}
+	})
+}
+
+// The header-splitting peek against the full decoders it stands in for
+// (see PeekSplitWrite's comment for the figures).
+func BenchmarkPeekSplitWrite(b *testing.B) {
+	msg := splitWriteMsg()
+	for b.Loop() {
+		if _, ok := PeekSplitWrite(msg, SplitWriteHeaderSize+1<<20); !ok {
+			b.Fatal("rejected")
+		}
+	}
+}
+
+func BenchmarkDecodeSplitWrite(b *testing.B) {
+	msg := splitWriteMsg()
+	for b.Loop() {
+		h, err := DecodeHeader(msg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, err := DecodeWriteRequestFixed(msg[HeaderSize:])
+		if err != nil || h.Command != Write || w.Length != 1<<20 {
+			b.Fatal("rejected")
+		}
+	}
 }

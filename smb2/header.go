@@ -16,6 +16,10 @@ import (
 	"errors"
 )
 
+// le is the byte order of every SMB2 field (package-level for the
+// decoders that do not declare their own).
+var le = binary.LittleEndian
+
 // ErrMalformed reports a message that is too short or whose offsets and
 // lengths point outside the message.
 var ErrMalformed = errors.New("smb2: malformed message")
@@ -187,6 +191,42 @@ func PutFrameHeader(b []byte, n int) {
 	b[2] = byte(n >> 8)
 	b[3] = byte(n)
 }
+
+// NetBIOS session service packet types (RFC 1002 4.3) seen on port 139
+// and, for keepalives, on direct TCP too.
+const (
+	NBSessionMessage   = 0x00
+	NBSessionRequest   = 0x81
+	NBPositiveResponse = 0x82
+	NBSessionKeepalive = 0x85
+)
+
+// NetBIOSLength is the length field of any NetBIOS session packet header
+// b[:4] (17 bits: the low bit of the flags byte and the next two bytes).
+func NetBIOSLength(b []byte) int {
+	return int(b[1]&1)<<16 | int(b[2])<<8 | int(b[3])
+}
+
+// ProtocolID returns the protocol identifier in the first four bytes of
+// msg (ProtocolSMB2, ProtocolTransform, ...), 0 when msg is shorter.
+func ProtocolID(msg []byte) uint32 {
+	if len(msg) < 4 {
+		return 0
+	}
+	return le.Uint32(msg)
+}
+
+// LoneCommand returns the command of msg when it is a whole SMB2 header
+// that ends its compound (NextCommand 0), without decoding the rest.
+func LoneCommand(msg []byte) (Command, bool) {
+	if len(msg) < HeaderSize || le.Uint32(msg) != ProtocolSMB2 || le.Uint32(msg[OffNextCommand:]) != 0 {
+		return 0, false
+	}
+	return Command(le.Uint16(msg[OffCommand:])), true
+}
+
+// SetNextCommand writes the NextCommand field of the header at msg[0].
+func SetNextCommand(msg []byte, next uint32) { le.PutUint32(msg[OffNextCommand:], next) }
 
 // FrameLength decodes a direct-TCP frame header. ok is false when the type
 // byte is not a session message (0x00).

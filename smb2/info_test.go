@@ -329,24 +329,6 @@ func TestChangeNotify(t *testing.T) {
 	}
 }
 
-func TestFitInfo(t *testing.T) {
-	fi := FileInfo{Name: `\a\long\name.txt`}
-	all, _ := AppendFileInfo(nil, FileAllInformation, &fi)
-	if out, st := FitInfo(all, InfoFile, FileAllInformation, uint32(len(all))); st != StatusSuccess || len(out) != len(all) {
-		t.Errorf("exact fit: %v %d", st, len(out))
-	}
-	if out, st := FitInfo(all, InfoFile, FileAllInformation, 104); st != StatusBufferOverflow || len(out) != 104 {
-		t.Errorf("truncated: %v %d", st, len(out))
-	}
-	if _, st := FitInfo(all, InfoFile, FileAllInformation, 99); st != StatusInfoLengthMismatch {
-		t.Errorf("below fixed: %v", st)
-	}
-	basic, _ := AppendFileInfo(nil, FileBasicInformation, &fi)
-	if _, st := FitInfo(basic, InfoFile, FileBasicInformation, 36); st != StatusInfoLengthMismatch {
-		t.Errorf("basic short: %v", st)
-	}
-}
-
 func TestStatusString(t *testing.T) {
 	for s, want := range map[Status]string{
 		StatusSuccess:             "STATUS_SUCCESS",

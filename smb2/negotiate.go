@@ -121,11 +121,84 @@ func AppendNegotiateContext(dst []byte, base int, typ uint16, data []byte) []byt
 	for (base+len(dst))%8 != 0 {
 		dst = append(dst, 0)
 	}
-	dst = binary.LittleEndian.AppendUint16(dst, typ)
-	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(data)))
-	dst = binary.LittleEndian.AppendUint32(dst, 0)
+	dst = le.AppendUint16(dst, typ)
+	dst = le.AppendUint16(dst, uint16(len(data)))
+	dst = le.AppendUint32(dst, 0)
 	return append(dst, data...)
 }
+
+// idList decodes a count-prefixed list of uint16 whose count is at
+// countOff and items start at itemsOff; an empty list is malformed.
+func idList(b []byte, countOff, itemsOff int) ([]uint16, error) {
+	if len(b) < itemsOff {
+		return nil, ErrMalformed
+	}
+	n := int(le.Uint16(b[countOff:]))
+	if n == 0 || len(b) < itemsOff+2*n {
+		return nil, ErrMalformed
+	}
+	out := make([]uint16, n)
+	for i := range out {
+		out[i] = le.Uint16(b[itemsOff+2*i:])
+	}
+	return out, nil
+}
+
+// appendIDList appends a uint16 count and ids.
+func appendIDList(dst []byte, ids []uint16) []byte {
+	dst = le.AppendUint16(dst, uint16(len(ids)))
+	for _, id := range ids {
+		dst = le.AppendUint16(dst, id)
+	}
+	return dst
+}
+
+// PreauthIntegrityCaps is the data of SMB2_PREAUTH_INTEGRITY_CAPABILITIES
+// (MS-SMB2 2.2.3.1.1).
+type PreauthIntegrityCaps struct {
+	HashAlgorithms []uint16
+	Salt           []byte // aliases the input; nil when SaltLength overruns it
+}
+
+// DecodePreauthIntegrityCaps parses the context data. At least one hash
+// algorithm is required.
+func DecodePreauthIntegrityCaps(b []byte) (PreauthIntegrityCaps, error) {
+	var r PreauthIntegrityCaps
+	algs, err := idList(b, 0, 4)
+	if err != nil {
+		return r, err
+	}
+	r.HashAlgorithms = algs
+	rest := b[4+2*len(algs):]
+	if n := int(le.Uint16(b[2:])); n <= len(rest) {
+		r.Salt = rest[:n]
+	}
+	return r, nil
+}
+
+// Append appends the context data.
+func (r *PreauthIntegrityCaps) Append(dst []byte) []byte {
+	dst = le.AppendUint16(dst, uint16(len(r.HashAlgorithms)))
+	dst = le.AppendUint16(dst, uint16(len(r.Salt)))
+	for _, a := range r.HashAlgorithms {
+		dst = le.AppendUint16(dst, a)
+	}
+	return append(dst, r.Salt...)
+}
+
+// DecodeEncryptionCaps parses SMB2_ENCRYPTION_CAPABILITIES data (MS-SMB2
+// 2.2.3.1.2): the cipher ids, at least one.
+func DecodeEncryptionCaps(b []byte) ([]uint16, error) { return idList(b, 0, 2) }
+
+// AppendEncryptionCaps appends SMB2_ENCRYPTION_CAPABILITIES data.
+func AppendEncryptionCaps(dst []byte, ciphers ...uint16) []byte { return appendIDList(dst, ciphers) }
+
+// DecodeSigningCaps parses SMB2_SIGNING_CAPABILITIES data (MS-SMB2
+// 2.2.3.1.7): the signing algorithm ids, at least one.
+func DecodeSigningCaps(b []byte) ([]uint16, error) { return idList(b, 0, 2) }
+
+// AppendSigningCaps appends SMB2_SIGNING_CAPABILITIES data.
+func AppendSigningCaps(dst []byte, algs ...uint16) []byte { return appendIDList(dst, algs) }
 
 // NegotiateResponse is an SMB2 NEGOTIATE response.
 type NegotiateResponse struct {
@@ -167,16 +240,8 @@ func (r *NegotiateResponse) Append(dst []byte) []byte {
 			dst = append(dst, 0)
 		}
 		le.PutUint32(dst[start+60:], uint32(HeaderSize+len(dst)-start))
-		for i, c := range r.Contexts {
-			if i > 0 {
-				for (len(dst)-start)%8 != 0 {
-					dst = append(dst, 0)
-				}
-			}
-			dst = le.AppendUint16(dst, c.Type)
-			dst = le.AppendUint16(dst, uint16(len(c.Data)))
-			dst = le.AppendUint32(dst, 0)
-			dst = append(dst, c.Data...)
+		for _, c := range r.Contexts {
+			dst = AppendNegotiateContext(dst, HeaderSize-start, c.Type, c.Data)
 		}
 	}
 	if len(dst)-start == 64 {

@@ -31,3 +31,14 @@ func (r *OplockBreakMessage) Append(dst []byte) []byte {
 	dst = append(dst, r.OplockLevel, 0, 0, 0, 0, 0)
 	return appendFileID(dst, r.FileID)
 }
+
+// LeaseBreakAckSize is the StructureSize of a lease break acknowledgment
+// (MS-SMB2 2.2.24.2).
+const LeaseBreakAckSize = 36
+
+// IsLeaseBreakAck reports whether the OPLOCK_BREAK message msg (header
+// included) is a lease break acknowledgment rather than an oplock one: the
+// two are told apart by StructureSize alone (MS-SMB2 3.3.5.22).
+func IsLeaseBreakAck(msg []byte) bool {
+	return len(msg) >= HeaderSize+2 && le.Uint16(msg[HeaderSize:]) == LeaseBreakAckSize
+}

@@ -22,15 +22,13 @@ const (
 )
 
 const (
-	sdHeaderSize        = 20
-	aclHeaderSize       = 8
-	aceHeaderSize       = 4
-	accessAllowedACE    = 0x00
-	aclRevision         = 2
-	sidRevision         = 1
-	sidMaxSubAuthority  = 15
-	objectInheritACE    = 0x01
-	containerInheritACE = 0x02
+	sdHeaderSize       = 20
+	aclHeaderSize      = 8
+	aceHeaderSize      = 4
+	accessAllowedACE   = 0x00
+	aclRevision        = 2
+	sidRevision        = 1
+	sidMaxSubAuthority = 15
 )
 
 // EncodeSID converts a SID string such as "S-1-5-32-544" to its binary
@@ -103,8 +101,12 @@ func mustSID(s string) []byte {
 // (MS-DTYP 2.4.6) holding the parts additionalInfo asks for: the owner
 // (OwnerSecurityInformation), the group (GroupSecurityInformation) and a
 // DACL (DACLSecurityInformation) with one ACE granting Everyone
-// FILE_ALL_ACCESS, inherited by files and subdirectories. owner and group
-// are SID strings; an invalid one is replaced by Everyone.
+// FILE_ALL_ACCESS. owner and group are SID strings; an invalid one is
+// replaced by Everyone.
+//
+// The ACE carries no inheritance flags: the server sends this same
+// descriptor for files and directories, and it is the one smbtorture's
+// smb2.getinfo/setinfo suites and the server tests have always seen.
 func AppendSecurityDescriptor(dst []byte, owner, group string, additionalInfo uint32) []byte {
 	le := binary.LittleEndian
 	control := SESelfRelative
@@ -146,7 +148,8 @@ func AppendSecurityDescriptor(dst []byte, owner, group string, additionalInfo ui
 		dst = le.AppendUint16(dst, uint16(aclHeaderSize+aceSize))
 		dst = le.AppendUint16(dst, 1) // AceCount
 		dst = le.AppendUint16(dst, 0)
-		dst = append(dst, accessAllowedACE, objectInheritACE|containerInheritACE)
+		dst = append(dst, accessAllowedACE, 0) // AceType, AceFlags
+
 		dst = le.AppendUint16(dst, uint16(aceSize))
 		dst = le.AppendUint32(dst, FileAllAccess)
 		dst = append(dst, everyone...)

@@ -139,6 +139,10 @@ func CheckSimple(msg []byte) error {
 	return nil
 }
 
+// BufferTooSmallData is the ErrorData of a STATUS_BUFFER_TOO_SMALL error
+// response: the buffer size the request needs (MS-SMB2 3.3.5.20.3).
+func BufferTooSmallData(need uint32) []byte { return le.AppendUint32(nil, need) }
+
 // AppendError appends an ERROR response body with optional error data.
 func AppendError(dst []byte, data []byte) []byte {
 	le := binary.LittleEndian
