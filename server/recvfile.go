@@ -85,7 +85,7 @@ func (c *conn) handleTaken(p []byte) error {
 		switch {
 		case len(p) == 4:
 			return c.readFrame([4]byte(p))
-		case p[0] == 0x85 && p[1]|p[2]|p[3] == 0: // NetBIOS keepalive
+		case p[0] == smb2.NBSessionKeepalive && p[1]|p[2]|p[3] == 0:
 			p = p[4:]
 		case !ok || n < smb2.HeaderSize || n > c.maxFrame():
 			c.log.Warn("unexpected frame after a WRITE; closing", "type", p[0], "length", n)

@@ -1,15 +1,3 @@
-// Package server is the SMB2/SMB3 server state machine: connections,
-// sessions, tree connects, opens, credits, compound and async handling, and
-// the command handlers. It decides what to answer; how payload bytes move
-// (copy, sendfile, splice) is left to package zerocopy, and the wire format
-// to package smb2.
-//
-// A Go program embeds zerosmb by building a Config with one or more Shares
-// (each backed by a vfs.FS) and calling Serve on a listener:
-//
-//	srv, err := server.New(server.Config{Shares: []*server.Share{{Name: "share", FS: fsys}}})
-//	...
-//	err = srv.Serve(ln)
 package server
 
 import (
