@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/binary"
 	"math"
 	"testing"
 
@@ -206,4 +207,134 @@ func TestApplyUnlocks(t *testing.T) {
 
 func le3(off, n uint64, flags uint32) smb2.LockElement {
 	return smb2.LockElement{Offset: off, Length: n, Flags: flags}
+}
+
+func lockBody(id smb2.FileID, elems ...smb2.LockElement) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint16(nil, 48)
+	b = le.AppendUint16(b, uint16(len(elems)))
+	b = le.AppendUint32(b, 0)
+	b = le.AppendUint64(b, id.Persistent)
+	b = le.AppendUint64(b, id.Volatile)
+	for _, e := range elems {
+		b = le.AppendUint64(b, e.Offset)
+		b = le.AppendUint64(b, e.Length)
+		b = le.AppendUint32(b, e.Flags)
+		b = le.AppendUint32(b, 0)
+	}
+	return b
+}
+
+const (
+	exclLock = smb2.LockFlagExclusiveLock
+	exclFI   = smb2.LockFlagExclusiveLock | smb2.LockFlagFailImmediately
+	shFI     = smb2.LockFlagSharedLock | smb2.LockFlagFailImmediately
+	unlock   = smb2.LockFlagUnlock
+)
+
+// lock runs a LOCK request and returns the synchronous response.
+func (u *unitConn) lock(o *open, elems ...smb2.LockElement) response {
+	return u.c.handleLock(u.req(smb2.Lock, lockBody(o.id, elems...)))
+}
+
+func TestLockHandlerSync(t *testing.T) {
+	u := newUnitConn(t)
+	rw := fileReadData | fileWriteData
+	a, b := u.open(t, "f", rw), u.open(t, "f", rw)
+	steps := []struct {
+		name  string
+		o     *open
+		elems []smb2.LockElement
+		want  smb2.Status
+	}{
+		{"a locks 0-10", a, []smb2.LockElement{le3(0, 10, exclFI)}, smb2.StatusSuccess},
+		{"b conflicts", b, []smb2.LockElement{le3(5, 1, shFI)}, smb2.StatusLockNotGranted},
+		{"b multi rolls back", b, []smb2.LockElement{le3(20, 5, exclFI), le3(9, 1, exclFI)}, smb2.StatusLockNotGranted},
+		{"b 20-25 free again", b, []smb2.LockElement{le3(20, 5, exclFI)}, smb2.StatusSuccess},
+		{"mixed lock then unlock", a, []smb2.LockElement{le3(40, 1, exclFI), le3(0, 10, unlock)}, smb2.StatusInvalidParameter},
+		{"bad range", a, []smb2.LockElement{le3(1<<63, 1<<63+1, exclFI)}, smb2.StatusInvalidLockRange},
+		{"b unlocks a's range", b, []smb2.LockElement{le3(0, 10, unlock)}, smb2.StatusRangeNotLocked},
+		{"a unlocks", a, []smb2.LockElement{le3(0, 10, unlock)}, smb2.StatusSuccess},
+		{"b now gets it", b, []smb2.LockElement{le3(5, 1, shFI)}, smb2.StatusSuccess},
+	}
+	for _, s := range steps {
+		if got := u.lock(s.o, s.elems...); got.status != s.want || got.pending != nil {
+			t.Errorf("%s: status %v (pending %v), want %v", s.name, got.status, got.pending != nil, s.want)
+		}
+	}
+	// READ/WRITE see the locks: b holds shared 5-6 and exclusive 20-25.
+	for _, tt := range []struct {
+		o     *open
+		off   uint64
+		write bool
+		want  smb2.Status
+	}{
+		{a, 20, false, smb2.StatusFileLockConflict},
+		{a, 5, true, smb2.StatusFileLockConflict},
+		{a, 5, false, smb2.StatusEndOfFile}, // empty file, no conflict
+		{b, 20, false, smb2.StatusEndOfFile},
+	} {
+		var st smb2.Status
+		if tt.write {
+			_, st = u.c.checkWrite(tt.o, &smb2.WriteRequest{Offset: tt.off, Length: 1})
+		} else {
+			_, st = checkRead(tt.o, &smb2.ReadRequest{Offset: tt.off, Length: 1}, u.c.maxIO)
+		}
+		if st != tt.want {
+			t.Errorf("io at %d write=%v: %v, want %v", tt.off, tt.write, st, tt.want)
+		}
+	}
+}
+
+func TestLockHandlerBlocking(t *testing.T) {
+	u := newUnitConn(t)
+	rw := fileReadData | fileWriteData
+	a, b := u.open(t, "f", rw), u.open(t, "f", rw)
+	if r := u.lock(a, le3(0, 10, exclFI)); r.status != smb2.StatusSuccess {
+		t.Fatal(r.status)
+	}
+
+	// Granted when a unlocks.
+	r := u.lock(b, le3(5, 5, exclLock))
+	if r.pending == nil {
+		t.Fatalf("blocking lock did not pend: %v", r.status)
+	}
+	r.pending.interimSent()
+	u.expectNoFrame(t)
+	if r := u.lock(a, le3(0, 10, unlock)); r.status != smb2.StatusSuccess {
+		t.Fatal(r.status)
+	}
+	if st := u.finalStatus(t); st != smb2.StatusSuccess {
+		t.Fatalf("pending lock completed with %v, want success", st)
+	}
+	if r := u.lock(a, le3(6, 1, shFI)); r.status != smb2.StatusLockNotGranted {
+		t.Fatalf("granted blocking lock not held: %v", r.status)
+	}
+
+	// Cancelled.
+	r = u.lock(a, le3(5, 5, exclLock))
+	if r.pending == nil {
+		t.Fatal("second blocking lock did not pend")
+	}
+	r.pending.interimSent()
+	r.pending.cancelOp()
+	if st := u.finalStatus(t); st != smb2.StatusCancelled {
+		t.Fatalf("cancelled lock completed with %v", st)
+	}
+
+	// Waiter's handle closed.
+	r = u.lock(a, le3(5, 5, exclLock))
+	r.pending.interimSent()
+	u.c.removeOpen(a)
+	u.c.closeOpen(a)
+	if st := u.finalStatus(t); st != smb2.StatusRangeNotLocked {
+		t.Fatalf("lock pending on a closed handle completed with %v", st)
+	}
+	// Closing b releases its lock; a later lock by a new open succeeds.
+	u.c.removeOpen(b)
+	u.c.closeOpen(b)
+	c := u.open(t, "f", rw)
+	if r := u.lock(c, le3(0, 100, exclFI)); r.status != smb2.StatusSuccess {
+		t.Fatalf("lock after all closes: %v", r.status)
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	gosmb2 "github.com/hirochachacha/go-smb2"
-
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/zerocopy"
 )
@@ -334,5 +333,76 @@ func TestWriteAppendAndTruncate(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(ts.Dir, "app.txt"))
 	if !strings.HasPrefix(string(b), "one ") || !strings.Contains(string(b), "three") {
 		t.Errorf("append file = %q", b)
+	}
+}
+
+func TestCheckRead(t *testing.T) {
+	u := newUnitConn(t)
+	o := u.open(t, "r", fileReadData|fileWriteData)
+	if _, err := o.file.WriteAt(make([]byte, 100), 0); err != nil {
+		t.Fatal(err)
+	}
+	wo := u.open(t, "r", fileWriteData)
+	tests := []struct {
+		name string
+		o    *open
+		req  smb2.ReadRequest
+		n    int64
+		st   smb2.Status
+	}{
+		{"whole", o, smb2.ReadRequest{Length: 100}, 100, smb2.StatusSuccess},
+		{"clamped", o, smb2.ReadRequest{Offset: 90, Length: 50}, 10, smb2.StatusSuccess},
+		{"min count not met", o, smb2.ReadRequest{Offset: 90, Length: 50, MinimumCount: 11}, 0, smb2.StatusEndOfFile},
+		{"at eof", o, smb2.ReadRequest{Offset: 100, Length: 1}, 0, smb2.StatusEndOfFile},
+		{"zero length past eof", o, smb2.ReadRequest{Offset: 1000}, 0, smb2.StatusSuccess},
+		{"too long", o, smb2.ReadRequest{Length: 1<<20 + 1}, 0, smb2.StatusInvalidParameter},
+		{"offset > int64", o, smb2.ReadRequest{Offset: 1 << 63}, 0, smb2.StatusInvalidParameter},
+		{"end > int64", o, smb2.ReadRequest{Offset: 1<<63 - 1, Length: 1}, 0, smb2.StatusInvalidParameter},
+		{"rdma channel", o, smb2.ReadRequest{Length: 1, Channel: smb2.ChannelRDMAV1}, 0, smb2.StatusInvalidParameter},
+		{"no read access", wo, smb2.ReadRequest{Length: 1}, 0, smb2.StatusAccessDenied},
+	}
+	for _, tt := range tests {
+		n, st := checkRead(tt.o, &tt.req, u.c.maxIO)
+		if n != tt.n || st != tt.st {
+			t.Errorf("%s: %d, %v; want %d, %v", tt.name, n, st, tt.n, tt.st)
+		}
+	}
+	dir := &open{isDir: true, access: fileReadData}
+	if _, st := checkRead(dir, &smb2.ReadRequest{Length: 1}, u.c.maxIO); st != smb2.StatusInvalidDeviceRequest {
+		t.Errorf("read on directory: %v", st)
+	}
+}
+
+func TestCheckWrite(t *testing.T) {
+	u := newUnitConn(t)
+	o := u.open(t, "w", fileReadData|fileWriteData)
+	o.file.WriteAt(make([]byte, 50), 0)
+	app := u.open(t, "w", fileAppendData)
+	ro := u.open(t, "w", fileReadData)
+	tests := []struct {
+		name string
+		o    *open
+		req  smb2.WriteRequest
+		off  int64
+		st   smb2.Status
+	}{
+		{"plain", o, smb2.WriteRequest{Offset: 7, Length: 3}, 7, smb2.StatusSuccess},
+		{"append-only goes to eof", app, smb2.WriteRequest{Offset: 0, Length: 3}, 50, smb2.StatusSuccess},
+		{"append-only all-ones offset", app, smb2.WriteRequest{Offset: ^uint64(0), Length: 3}, 50, smb2.StatusSuccess},
+		{"all-ones offset with write access", o, smb2.WriteRequest{Offset: ^uint64(0), Length: 3}, 0, smb2.StatusInvalidParameter},
+		{"past max file size", o, smb2.WriteRequest{Offset: maxFileSize, Length: 1}, 0, smb2.StatusInvalidParameter},
+		{"ends at max file size", o, smb2.WriteRequest{Offset: maxFileSize - 1, Length: 1}, 0, smb2.StatusDiskFull},
+		{"zero length at int64 max", o, smb2.WriteRequest{Offset: 1<<63 - 1}, 1<<63 - 1, smb2.StatusSuccess},
+		{"no write access", ro, smb2.WriteRequest{Length: 1}, 0, smb2.StatusAccessDenied},
+	}
+	for _, tt := range tests {
+		off, st := u.c.checkWrite(tt.o, &tt.req)
+		if st != tt.st || (st == smb2.StatusSuccess && off != tt.off) {
+			t.Errorf("%s: %d, %v; want %d, %v", tt.name, off, st, tt.off, tt.st)
+		}
+	}
+	u.tree.share.ReadOnly = true
+	if _, st := u.c.checkWrite(o, &smb2.WriteRequest{Length: 1}); st != smb2.StatusAccessDenied {
+		t.Errorf("write on read-only share: %v", st)
 	}
 }
