@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/zerosmb/zerosmb/sign"
-	"github.com/zerosmb/zerosmb/zerocopy"
+	"github.com/zerosmb/zerosmb/internal/sign"
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 )
 
 // conn is one client connection. A single goroutine (serve) reads requests

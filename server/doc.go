@@ -43,7 +43,7 @@
 //     sendWithFile.
 //  6. frame.go / write.go: sendWithFile takes the write lock, puts any
 //     corked responses in front of the header (takeCorked) and calls
-//     zerocopy.SendFile (zerocopy/sendfile_linux.go): the header goes out
+//     zerocopy.SendFile (internal/zerocopy/sendfile_linux.go): the header goes out
 //     with MSG_MORE, then sendfile(2) moves the data from the page cache to
 //     the socket, zero-padding if the file shrank. Signed or encrypted
 //     READs take the copy path (appendData, then signing or transform.go),
@@ -66,7 +66,7 @@
 //  4. readwrite.go: handleWrite checks the open, access and locks, then
 //     receivePayload (recvfile.go) moves the payload with
 //     zerocopy.Receiver.RecvFile: splice(2) socket -> pipe -> file
-//     (zerocopy/splice_linux.go), or zerocopy.CopyRecv on other systems.
+//     (internal/zerocopy/splice_linux.go), or zerocopy.CopyRecv on other systems.
 //  5. frame.go / write.go: the small WRITE response is queued with
 //     queueFrame, corked while more requests wait (Response corking in
 //     write.go), and leaves with the next frame or before the read loop

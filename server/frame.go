@@ -4,8 +4,8 @@ import (
 	"io"
 	"syscall"
 
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
-	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // maxCompoundResponse bounds the bytes of one response frame that carries

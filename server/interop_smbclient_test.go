@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zerosmb/zerosmb/zerocopy"
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 )
 
 // smbclientRun runs smbclient against ts with the given command string.

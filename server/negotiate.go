@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/auth"
-	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/internal/sign"
 	"github.com/zerosmb/zerosmb/smb2"
 )
 

@@ -4,7 +4,7 @@ import (
 	"io/fs"
 	"sync"
 
-	"github.com/zerosmb/zerosmb/rpc"
+	"github.com/zerosmb/zerosmb/internal/rpc"
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs"
 )

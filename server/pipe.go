@@ -3,7 +3,7 @@ package server
 import (
 	"errors"
 
-	"github.com/zerosmb/zerosmb/rpc"
+	"github.com/zerosmb/zerosmb/internal/rpc"
 	"github.com/zerosmb/zerosmb/smb2"
 )
 

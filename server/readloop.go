@@ -5,8 +5,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
-	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 func (c *conn) readLoop() error {

@@ -5,8 +5,8 @@ import (
 	"io"
 	"math"
 
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
-	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // READ and WRITE (MS-SMB2 3.3.5.12, 3.3.5.13).

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	gosmb2 "github.com/hirochachacha/go-smb2"
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
-	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // ioSizes are the payload sizes every data-path configuration must move

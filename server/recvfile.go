@@ -4,9 +4,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs"
-	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // splitHeaderSize is what header splitting reads into user space: the SMB2

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/auth"
-	"github.com/zerosmb/zerosmb/rpc"
+	"github.com/zerosmb/zerosmb/internal/rpc"
 	"github.com/zerosmb/zerosmb/vfs"
 )
 

@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/zerosmb/zerosmb/auth"
-	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/internal/sign"
 	"github.com/zerosmb/zerosmb/smb2"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	gosmb2 "github.com/hirochachacha/go-smb2"
 
-	"github.com/zerosmb/zerosmb/sign"
-	"github.com/zerosmb/zerosmb/zerocopy"
+	"github.com/zerosmb/zerosmb/internal/sign"
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 )
 
 // signedSendfileCases are (offset, length) pairs: page-boundary sizes,

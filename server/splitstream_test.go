@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
-	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // TestSplitWriteStream sends header-split WRITEs back to back with small

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/internal/sign"
 	"github.com/zerosmb/zerosmb/smb2"
 )
 

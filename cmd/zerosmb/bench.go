@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/zerosmb/zerosmb/bench"
+	"github.com/zerosmb/zerosmb/internal/bench"
 )
 
 const benchUsage = `usage: zerosmb bench [options]

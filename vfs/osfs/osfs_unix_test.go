@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/vfs"
 	"github.com/zerosmb/zerosmb/vfs/vfstest"
-	"github.com/zerosmb/zerosmb/zerocopy"
 )
 
 // TestFIFO checks that a FIFO in the share neither blocks OpenFile nor

@@ -9,7 +9,7 @@ import (
 	"net"
 	"os"
 
-	"github.com/zerosmb/zerosmb/zerocopy"
+	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"golang.org/x/sys/unix"
 )
 

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/internal/sign"
 )
 
 // SMB2 wire constants the load client needs. The server-side smb2 package

@@ -3,7 +3,7 @@ package sign_test
 import (
 	"fmt"
 
-	"github.com/zerosmb/zerosmb/sign"
+	"github.com/zerosmb/zerosmb/internal/sign"
 )
 
 // A 3.1.1 session: chain the preauth hash over NEGOTIATE and SESSION_SETUP,
