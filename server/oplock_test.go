@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/binary"
 	"testing"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -11,10 +10,10 @@ func TestOplockBreakAck(t *testing.T) {
 	u := newUnitConn(t)
 	o := u.open(t, "o", fileReadData)
 	ack := func(size uint16, id smb2.FileID) smb2.Status {
-		b := binary.LittleEndian.AppendUint16(nil, size)
+		b := le.AppendUint16(nil, size)
 		b = append(b, make([]byte, 6)...)
-		b = binary.LittleEndian.AppendUint64(b, id.Persistent)
-		b = binary.LittleEndian.AppendUint64(b, id.Volatile)
+		b = le.AppendUint64(b, id.Persistent)
+		b = le.AppendUint64(b, id.Volatile)
 		if size == 36 {
 			b = append(b, make([]byte, 12)...)
 		}
