@@ -15,7 +15,7 @@ import (
 func (c *conn) handleCreate(r *request) response {
 	req, err := smb2.DecodeCreateRequest(r.msg)
 	if err != nil {
-		return errResp(smb2.StatusInvalidParameter)
+		return errResp(asStatus(err)) // INVALID_PARAMETER, or OBJECT_NAME_INVALID for a bad name
 	}
 	if r.tree.ipc {
 		return c.createPipe(r, &req)

@@ -17,7 +17,7 @@ import (
 func (c *conn) handleQueryDirectory(r *request) response {
 	req, err := smb2.DecodeQueryDirectoryRequest(r.msg)
 	if err != nil {
-		return errResp(smb2.StatusInvalidParameter)
+		return errResp(asStatus(err))
 	}
 	o, st := c.lookupOpen(r, req.FileID)
 	if st != smb2.StatusSuccess {

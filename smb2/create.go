@@ -234,7 +234,10 @@ func DecodeCreateRequest(msg []byte) (CreateRequest, error) {
 	if len(name)%2 != 0 {
 		return r, fmt.Errorf("create name has odd length: %w", ErrMalformed)
 	}
-	r.Name = DecodeUTF16(name)
+	var ok bool
+	if r.Name, ok = DecodeUTF16Name(name); !ok {
+		return r, fmt.Errorf("create name: %w", StatusObjectNameInvalid)
+	}
 	ctx, err := bufferAt(msg, uint64(le.Uint32(b[48:])), uint64(le.Uint32(b[52:])))
 	if err != nil {
 		return r, fmt.Errorf("create contexts: %w", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+	"unicode/utf16"
 )
 
 // The fuzz targets below check that decoders never panic and that what
@@ -383,4 +384,38 @@ func BenchmarkDecodeSplitWrite(b *testing.B) {
 			b.Fatal("rejected")
 		}
 	}
+}
+
+// FuzzDecodeUTF16Name checks the strict decoder against utf16.Decode: it
+// accepts exactly the even-length inputs without U+FFFD from unpaired
+// surrogates, and then agrees with DecodeUTF16.
+func FuzzDecodeUTF16Name(f *testing.F) {
+	f.Add([]byte{0x41, 0, 0x3D, 0xD8, 0x00, 0xDE})
+	f.Add([]byte{0x00, 0xD8, 0x41, 0})
+	f.Add([]byte{0x00, 0xDC})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, ok := DecodeUTF16Name(b)
+		want := len(b)%2 == 0
+		if want {
+			u := make([]uint16, len(b)/2)
+			for i := range u {
+				u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+			}
+			for i := 0; i < len(u); i++ {
+				switch {
+				case !utf16.IsSurrogate(rune(u[i])):
+				case u[i] < 0xDC00 && i+1 < len(u) && u[i+1] >= 0xDC00 && u[i+1] <= 0xDFFF:
+					i++
+				default:
+					want = false
+				}
+			}
+		}
+		if ok != want {
+			t.Fatalf("DecodeUTF16Name(% x) ok = %v, want %v", b, ok, want)
+		}
+		if ok && s != DecodeUTF16(b) {
+			t.Fatalf("DecodeUTF16Name(% x) = %q, DecodeUTF16 %q", b, s, DecodeUTF16(b))
+		}
+	})
 }

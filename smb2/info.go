@@ -219,7 +219,10 @@ func DecodeFileRenameInfo(b []byte, class uint8) (FileRenameInfo, error) {
 	if n > uint64(len(b)-20) || n%2 != 0 {
 		return r, StatusInvalidParameter
 	}
-	r.FileName = DecodeUTF16(b[20 : 20+n])
+	var ok bool
+	if r.FileName, ok = DecodeUTF16Name(b[20 : 20+n]); !ok {
+		return r, StatusObjectNameInvalid
+	}
 	return r, nil
 }
 

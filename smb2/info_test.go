@@ -345,3 +345,31 @@ func TestStatusString(t *testing.T) {
 		t.Error("IsError")
 	}
 }
+
+func TestDecodeUTF16Name(t *testing.T) {
+	for _, tt := range []struct {
+		in   []uint16
+		want string
+		ok   bool
+	}{
+		{[]uint16{'a', 'b'}, "ab", true},
+		{[]uint16{0xD83D, 0xDE00}, "\U0001F600", true},
+		{[]uint16{0xD83D}, "", false},
+		{[]uint16{0xDE00, 'a'}, "", false},
+		{[]uint16{'a', 0xD800, 'b'}, "", false},
+		{[]uint16{0xD800, 0xD800, 0xDC00}, "", false},
+		{nil, "", true},
+	} {
+		var b []byte
+		for _, u := range tt.in {
+			b = append(b, byte(u), byte(u>>8))
+		}
+		got, ok := DecodeUTF16Name(b)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("DecodeUTF16Name(%x) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := DecodeUTF16Name([]byte{'a', 0, 'b'}); ok {
+		t.Error("odd length accepted")
+	}
+}

@@ -59,7 +59,10 @@ func DecodeQueryDirectoryRequest(msg []byte) (QueryDirectoryRequest, error) {
 	if err != nil {
 		return r, fmt.Errorf("query directory pattern: %w", err)
 	}
-	r.FileName = DecodeUTF16(name)
+	var ok bool
+	if r.FileName, ok = DecodeUTF16Name(name); !ok {
+		return r, fmt.Errorf("query directory pattern: %w", StatusObjectNameInvalid)
+	}
 	r.OutputBufferLength = le.Uint32(b[28:])
 	return r, nil
 }

@@ -65,6 +65,28 @@ func DecodeUTF16(b []byte) string {
 	return string(utf16.Decode(u))
 }
 
+// DecodeUTF16Name decodes a file name, stream name or search pattern
+// sent by a client. Unlike DecodeUTF16 it refuses an odd length and
+// unpaired surrogates (ok false): decoding them to U+FFFD would let
+// different names alias one file, so the caller answers
+// STATUS_OBJECT_NAME_INVALID, as Samba does.
+func DecodeUTF16Name(b []byte) (string, bool) {
+	if len(b)%2 != 0 {
+		return "", false
+	}
+	for i := 0; i+1 < len(b); i += 2 {
+		u := uint16(b[i]) | uint16(b[i+1])<<8
+		switch {
+		case u < 0xD800 || u > 0xDFFF:
+		case u <= 0xDBFF && i+3 < len(b) && b[i+3]&0xFC == 0xDC:
+			i += 2 // a high surrogate followed by a low one
+		default:
+			return "", false
+		}
+	}
+	return DecodeUTF16(b), true
+}
+
 // AppendUTF16 appends s encoded as little-endian UTF-16 (no terminator).
 func AppendUTF16(dst []byte, s string) []byte {
 	for _, r := range s {
