@@ -71,6 +71,9 @@ type conn struct {
 	// Atomics: set by Shutdown from another goroutine, read by serve.
 	closing atomic.Bool
 	busy    atomic.Bool // serve is handling a request (not parked in a read)
+	// dirStreams counts this connection's enumerations holding an open
+	// listing (dirstream.go).
+	dirStreams atomic.Int64
 }
 
 func newConn(s *Server, nc net.Conn) *conn {

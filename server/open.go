@@ -1,7 +1,6 @@
 package server
 
 import (
-	"io/fs"
 	"sync"
 
 	"github.com/zerosmb/zerosmb/internal/rpc"
@@ -36,11 +35,9 @@ type open struct {
 	closed        bool
 	eaIndex       int // next EA to return (QUERY_INFO FileFullEaInformation)
 
-	// Directory enumeration state (QUERY_DIRECTORY).
-	dirEntries []fs.DirEntry
-	dirPos     int
-	dirPattern string
-	dirDone    bool
+	// dir is the directory enumeration state (QUERY_DIRECTORY,
+	// dirstream.go), nil before the first query.
+	dir *dirEnum
 
 	// Pending CHANGE_NOTIFY / lock / pipe waiters register here (atClose)
 	// to be finished when the handle closes; they unregister (dropClose)
@@ -156,6 +153,7 @@ func (c *conn) closeOpen(o *open) error {
 	o.closed = true
 	waiters := o.onClose
 	o.onClose = nil
+	c.endDirEnum(o)
 	o.mu.Unlock()
 	for _, f := range waiters {
 		f()

@@ -2,17 +2,18 @@ package server
 
 import (
 	"io/fs"
-	"os"
 	"path"
 
 	"github.com/zerosmb/zerosmb/smb2"
 )
 
-// QUERY_DIRECTORY (MS-SMB2 3.3.5.18). An enumeration is a snapshot of the
-// directory taken by the first query (or a restart): "." and "..", then
-// the entries in the backend's order, filtered by the search pattern of
-// that first query. Later queries without RESTART_SCANS or REOPEN
-// continue it, whatever pattern they carry, as Windows does.
+// QUERY_DIRECTORY (MS-SMB2 3.3.5.18). An enumeration lists "." and "..",
+// then the directory's entries as the backend streams them, filtered by
+// the search pattern of the first query (or of a restart). Later queries
+// without RESTART_SCANS or REOPEN continue it, whatever pattern they
+// carry, as Windows does. Entries created or removed while an
+// enumeration runs may or may not be listed, as on Windows. The state
+// kept per handle is bounded (dirstream.go).
 
 func (c *conn) handleQueryDirectory(r *request) response {
 	req, err := smb2.DecodeQueryDirectoryRequest(r.msg)
@@ -41,34 +42,27 @@ func (c *conn) handleQueryDirectory(r *request) response {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	first := false
-	if o.dirEntries == nil || req.Flags&(smb2.QueryDirRestartScans|smb2.QueryDirReopen) != 0 {
+	if o.dir == nil || req.Flags&(smb2.QueryDirRestartScans|smb2.QueryDirReopen) != 0 {
 		if st := c.startEnumeration(o, req.FileName); st != smb2.StatusSuccess {
 			return errResp(st)
 		}
 		first = true
 	}
+	d := o.dir
+	if st := c.openListing(o, d); st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	defer c.park(d)
 	w := smb2.NewDirListWriter(nil, req.FileInformationClass, req.OutputBufferLength)
-	share := o.tree.share
-	for o.dirPos < len(o.dirEntries) {
-		d := o.dirEntries[o.dirPos]
-		e, ok := c.dirEntry(share, o.name, d)
-		if !ok {
-			o.dirPos++
-			continue
-		}
-		if !w.Add(&e) {
-			break
-		}
-		o.dirPos++
-		if req.Flags&smb2.QueryDirReturnSingleEntry != 0 {
-			break
-		}
+	st, full := c.fillDirList(o, d, w, req.Flags&smb2.QueryDirReturnSingleEntry != 0)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
 	}
 	if w.Len() == 0 {
 		switch {
-		case o.dirPos < len(o.dirEntries):
+		case full:
 			return errResp(smb2.StatusInfoLengthMismatch) // one entry does not fit
-		case first && len(o.dirEntries) == 0:
+		case first && !d.matched:
 			return errResp(smb2.StatusNoSuchFile)
 		}
 		return errResp(smb2.StatusNoMoreFiles)
@@ -76,8 +70,52 @@ func (c *conn) handleQueryDirectory(r *request) response {
 	return response{body: smb2.AppendOutputResponse(nil, w.Bytes())}
 }
 
-// startEnumeration (re)reads the directory of o and keeps the entries
-// matching pattern. The caller holds o.mu.
+// dirCancelEvery is how many listing entries an enumeration scans
+// between checks that the client is still connected.
+const dirCancelEvery = 4096
+
+// fillDirList adds the next matching entries of d to w until w is full
+// (full is then true), the listing ends, or one entry was added when
+// single is set. It stops with STATUS_CANCELLED when the client has
+// gone, so a long scan (a pattern matching nothing in a huge
+// directory) does not outlive its connection.
+func (c *conn) fillDirList(o *open, d *dirEnum, w *smb2.DirListWriter, single bool) (st smb2.Status, full bool) {
+	share := o.tree.share
+	for scanned := 1; ; scanned++ {
+		if scanned%dirCancelEvery == 0 && c.peerGone() {
+			return smb2.StatusCancelled, false
+		}
+		ent, ok, st := c.peek(d)
+		if st != smb2.StatusSuccess {
+			return st, false
+		}
+		if !ok {
+			return smb2.StatusSuccess, false
+		}
+		if !d.pattern.Match(ent.Name()) {
+			d.consume()
+			continue
+		}
+		d.matched = true
+		e, ok := c.dirEntry(share, o.name, ent)
+		if !ok {
+			d.consume()
+			continue
+		}
+		if !w.Add(&e) {
+			return smb2.StatusSuccess, true
+		}
+		d.consume()
+		if single {
+			return smb2.StatusSuccess, false
+		}
+	}
+}
+
+// startEnumeration starts (or restarts) the enumeration of o with
+// pattern, checked as a file name component with wildcards (at most
+// Config.MaxSearchPattern UTF-16 code units, as Windows' 255). The
+// listing itself is opened by openListing. The caller holds o.mu.
 func (c *conn) startEnumeration(o *open, pattern string) smb2.Status {
 	if pattern == "" {
 		pattern = "*"
@@ -87,31 +125,11 @@ func (c *conn) startEnumeration(o *open, pattern string) smb2.Status {
 			return smb2.StatusObjectNameInvalid
 		}
 	}
-	fsys := o.tree.share.FS
-	d, err := fsys.OpenFile(vfsName(o.name), os.O_RDONLY, 0)
-	if err != nil {
-		return statusFromError(err)
+	if smb2.UTF16Len(pattern)/2 > c.srv.cfg.MaxSearchPattern {
+		return smb2.StatusObjectNameInvalid
 	}
-	list, err := d.ReadDir(-1)
-	d.Close()
-	if err != nil {
-		return statusFromError(err)
-	}
-	entries := make([]fs.DirEntry, 0, len(list)+2)
-	for _, name := range []string{".", ".."} {
-		if smb2.MatchPattern(pattern, name) {
-			entries = append(entries, dotEntry(name))
-		}
-	}
-	for _, e := range list {
-		if smb2.MatchPattern(pattern, e.Name()) {
-			entries = append(entries, e)
-		}
-	}
-	o.dirEntries = entries
-	o.dirPos = 0
-	o.dirPattern = pattern
-	o.dirDone = false
+	c.endDirEnum(o)
+	o.dir = &dirEnum{pattern: smb2.CompilePattern(pattern), dots: 2}
 	return smb2.StatusSuccess
 }
 

@@ -61,6 +61,22 @@ type Config struct {
 	// EncryptData requires SMB 3.x encryption on every session that can
 	// negotiate it.
 	EncryptData bool
+
+	// File-level limits (limits_file.go has the defaults).
+
+	// MaxSearchPattern bounds a QUERY_DIRECTORY search pattern, in UTF-16
+	// code units; longer ones get STATUS_OBJECT_NAME_INVALID. Default
+	// 255, as Windows.
+	MaxSearchPattern int
+	// MaxDirStreams bounds the directory enumerations, server-wide, that
+	// keep their listing open between requests; MaxDirStreamsPerConn
+	// bounds them per connection. Others reopen the listing for each
+	// request. Defaults 4096 and 64.
+	MaxDirStreams, MaxDirStreamsPerConn int
+	// MaxZeroFill bounds the bytes one FSCTL_SET_ZERO_DATA may
+	// write as zeros when the backend cannot punch holes; a larger
+	// range is refused with STATUS_NOT_SUPPORTED. Default 64 MiB.
+	MaxZeroFill int64
 }
 
 // DefaultMaxIOSize is the default MaxReadSize/MaxWriteSize/MaxTransactSize.
@@ -79,6 +95,8 @@ type Server struct {
 	nextID  atomic.Uint64 // session ids and async ids
 	shuting atomic.Bool
 	data    dataCounters
+	// dirSlots counts enumerations holding an open listing (dirstream.go).
+	dirSlots dirSlots
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -108,6 +126,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 15 * time.Minute
+	}
+	if err := cfg.fileLimitDefaults(); err != nil {
+		return nil, err
 	}
 	s := &Server{
 		cfg:       cfg,

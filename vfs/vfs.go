@@ -60,8 +60,11 @@ type File interface {
 	Truncate(size int64) error
 	// Sync commits the file's contents to stable storage.
 	Sync() error
-	// ReadDir reads the directory's entries (all of them when n <= 0), in a
-	// stable order, without "." and "..".
+	// ReadDir reads the directory's next entries, without "." and "..",
+	// in the backend's order (not necessarily sorted): with n > 0 at
+	// most n of them, io.EOF at the end; with n <= 0 all that remain.
+	// With n > 0 it should stream (keep a bounded amount of state
+	// between calls): the server lists huge directories this way.
 	ReadDir(n int) ([]fs.DirEntry, error)
 	// Name returns the share-relative path the file was opened with.
 	Name() string

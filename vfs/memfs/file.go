@@ -5,7 +5,6 @@ import (
 	"io"
 	"io/fs"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -25,10 +24,12 @@ type file struct {
 	write  bool
 	append bool
 
-	mu      sync.Mutex // guards the fields below
-	closed  bool
-	dirents []fs.DirEntry // directory snapshot taken by the first ReadDir
-	listed  bool
+	mu     sync.Mutex // guards the fields below
+	closed bool
+	// cursor is the name of the last directory entry ReadDir returned;
+	// listing resumes after it (started tells "" from no cursor yet).
+	cursor  string
+	started bool
 }
 
 var _ vfs.File = (*file)(nil)
@@ -111,7 +112,6 @@ func (f *file) Close() error {
 		return perr("close", f.name, fs.ErrClosed)
 	}
 	f.closed = true
-	f.dirents = nil
 	return nil
 }
 
@@ -157,9 +157,11 @@ func (f *file) Sync() error {
 // Name returns the clean share-relative path the file was opened with.
 func (f *file) Name() string { return f.name }
 
-// ReadDir lists the directory, sorted by name. The listing is a snapshot
-// taken at the first call; with n > 0 successive calls return the next n
-// entries and io.EOF at the end.
+// ReadDir lists the directory sorted by name. It streams: each call
+// returns the next entries after the last name returned (entries added
+// or removed meanwhile show or not by name order), keeping only that
+// name between calls; with n > 0 at most n entries and io.EOF at the
+// end. Each call costs a pass over the directory.
 func (f *file) ReadDir(n int) ([]fs.DirEntry, error) {
 	if !f.n.mode.IsDir() {
 		return nil, perr("readdirent", f.name, syscall.ENOTDIR)
@@ -169,11 +171,15 @@ func (f *file) ReadDir(n int) ([]fs.DirEntry, error) {
 	if f.closed {
 		return nil, perr("readdirent", f.name, fs.ErrClosed)
 	}
-	if !f.listed {
-		f.listed = true
-		f.dirents = f.n.list(f.fsys.t)
+	ents := f.n.listAfter(f.fsys.t, f.cursor, f.started, n)
+	if len(ents) == 0 {
+		if n > 0 {
+			return nil, io.EOF
+		}
+		return []fs.DirEntry{}, nil
 	}
-	return vfs.PageDirEntries(&f.dirents, n)
+	f.cursor, f.started = ents[len(ents)-1].Name(), true
+	return ents, nil
 }
 
 // RewindDir makes the next ReadDir start a fresh listing (for SMB2
@@ -184,21 +190,67 @@ func (f *file) RewindDir() error {
 	if f.closed {
 		return perr("seek", f.name, fs.ErrClosed)
 	}
-	f.listed = false
-	f.dirents = nil
+	f.cursor, f.started = "", false
 	return nil
 }
 
-// list snapshots directory n's entries sorted by name.
-func (n *node) list(t *tree) []fs.DirEntry {
+// listAfter returns up to max (all when max <= 0) of directory n's
+// entries whose names sort after cursor (all of them when !started),
+// sorted by name. It keeps the max smallest names in a heap: one pass,
+// O(len(n.kids) × log max).
+func (n *node) listAfter(t *tree, cursor string, started bool, max int) []fs.DirEntry {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	out := make([]fs.DirEntry, 0, len(n.kids))
-	for name, c := range n.kids {
-		out = append(out, fs.FileInfoToDirEntry(c.info(name)))
+	var names []string // a max-heap of the smallest names when max > 0
+	for name := range n.kids {
+		if started && name <= cursor {
+			continue
+		}
+		if max <= 0 || len(names) < max {
+			names = append(names, name)
+			if max > 0 {
+				siftUp(names, len(names)-1)
+			}
+		} else if name < names[0] {
+			names[0] = name
+			siftDown(names, 0)
+		}
 	}
-	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	slices.Sort(names)
+	out := make([]fs.DirEntry, len(names))
+	for i, name := range names {
+		out[i] = fs.FileInfoToDirEntry(n.kids[name].info(name))
+	}
 	return out
+}
+
+// siftUp and siftDown keep h a max-heap of strings.
+func siftUp(h []string, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p] >= h[i] {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func siftDown(h []string, i int) {
+	for {
+		l, big := 2*i+1, i
+		if l < len(h) && h[l] > h[big] {
+			big = l
+		}
+		if r := l + 1; r < len(h) && h[r] > h[big] {
+			big = r
+		}
+		if big == i {
+			return
+		}
+		h[i], h[big] = h[big], h[i]
+		i = big
+	}
 }
 
 // info snapshots n under the given base name. Callers hold t.mu.

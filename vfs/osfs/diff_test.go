@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -90,6 +91,7 @@ func dump(t *testing.T, fsys vfs.FS, dir string, sb *strings.Builder) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	for _, e := range ents {
 		p := path.Join(dir, e.Name())
 		if e.IsDir() {

@@ -5,8 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"slices"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -22,9 +20,7 @@ type File struct {
 	fsys   *FS
 	append bool // opened with O_APPEND
 
-	mu      sync.Mutex // guards the directory listing below
-	listed  bool
-	dirents []fs.DirEntry
+	mu sync.Mutex // serialises ReadDir and RewindDir
 }
 
 var (
@@ -77,46 +73,33 @@ func (f *File) Sync() error { return f.f.Sync() }
 func (f *File) Stat() (fs.FileInfo, error) { return f.f.Stat() }
 
 // Close closes the file.
-func (f *File) Close() error {
-	f.mu.Lock()
-	f.dirents = nil
-	f.mu.Unlock()
-	return f.f.Close()
-}
+func (f *File) Close() error { return f.f.Close() }
 
-// ReadDir lists the directory sorted by name, without "." and "..". The
-// whole directory is read and sorted at the first call; with n > 0
-// successive calls return the next n entries and io.EOF at the end.
-// Entries' Info is an Lstat through the share's root, so it cannot be
-// redirected outside the share.
+// ReadDir lists the directory in the order the kernel returns entries
+// (getdents(2); not sorted), without "." and "..". It streams: with
+// n > 0 each call reads only as far as it needs (Go keeps one 8 KiB
+// buffer per open directory) and returns io.EOF at the end; n <= 0
+// returns all remaining entries. Entries' Info is an Lstat through the
+// share's root, so it cannot be redirected outside the share.
 func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.listed {
-		ents, err := f.f.ReadDir(-1)
-		if err != nil {
-			return nil, err
-		}
-		slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-		f.dirents = make([]fs.DirEntry, len(ents))
-		for i, e := range ents {
-			f.dirents[i] = dirEntry{DirEntry: e, fsys: f.fsys, path: path.Join(f.name, e.Name())}
-		}
-		f.listed = true
+	ents, err := f.f.ReadDir(n)
+	for i, e := range ents {
+		ents[i] = dirEntry{DirEntry: e, fsys: f.fsys, path: path.Join(f.name, e.Name())}
 	}
-	return vfs.PageDirEntries(&f.dirents, n)
+	if n <= 0 && ents == nil && err == nil {
+		ents = []fs.DirEntry{}
+	}
+	return ents, err
 }
 
 // RewindDir makes the next ReadDir list the directory afresh.
 func (f *File) RewindDir() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, err := f.f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	f.listed = false
-	f.dirents = nil
-	return nil
+	_, err := f.f.Seek(0, io.SeekStart)
+	return err
 }
 
 // dirEntry resolves Info through the share's os.Root, by path, so it
