@@ -1,7 +1,6 @@
 package server
 
 import (
-	"math"
 	"net"
 	"slices"
 
@@ -107,11 +106,11 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 		}
 		return ioctlResult{}
 	case smb2.FsctlSetSparse:
-		return c.setSparse(o)
+		return c.setSparse(o, req.Input)
 	case smb2.FsctlQueryAllocatedRanges:
-		return queryAllocatedRanges(o, req)
+		return c.queryAllocatedRanges(o, req)
 	case smb2.FsctlSetZeroData:
-		return setZeroData(o, req.Input)
+		return c.setZeroData(o, req.Input)
 	case smb2.FsctlCreateOrGetObjectID:
 		return c.objectID(o, req)
 	case smb2.FsctlSrvRequestResumeKey:
@@ -166,90 +165,6 @@ func validateNegotiateMatches(c *conn, v *smb2.ValidateNegotiateInfoRequest) boo
 		}
 	}
 	return false
-}
-
-// setSparse is FSCTL_SET_SPARSE: accepted on files (the backend creates
-// holes on its own), refused on directories.
-func (c *conn) setSparse(o *open) ioctlResult {
-	if o.isDir {
-		return ioctlErr(smb2.StatusInvalidParameter)
-	}
-	if o.access&(fileWriteData|fileAppendData|fileWriteAttributes) == 0 || o.tree.share.ReadOnly {
-		return ioctlErr(smb2.StatusAccessDenied)
-	}
-	return ioctlResult{}
-}
-
-// queryAllocatedRanges is FSCTL_QUERY_ALLOCATED_RANGES: the queried range
-// clipped to the file size, reported as one allocated range.
-func queryAllocatedRanges(o *open, req *smb2.IoctlRequest) ioctlResult {
-	if o.isDir || o.file == nil {
-		return ioctlErr(smb2.StatusInvalidParameter)
-	}
-	if o.access&fileReadData == 0 {
-		return ioctlErr(smb2.StatusAccessDenied)
-	}
-	rng, err := smb2.DecodeFileRange(req.Input)
-	if err != nil {
-		return ioctlErr(smb2.StatusInvalidParameter)
-	}
-	off, n := rng.Offset, rng.Length
-	if off < 0 || n < 0 || off > math.MaxInt64-n {
-		return ioctlErr(smb2.StatusInvalidParameter)
-	}
-	fi, err := o.file.Stat()
-	if err != nil {
-		return ioctlErr(statusFromError(err))
-	}
-	end := min(off+n, fi.Size())
-	if end <= off {
-		return ioctlResult{}
-	}
-	if req.MaxOutputResponse < 16 {
-		return ioctlErr(smb2.StatusBufferTooSmall)
-	}
-	return ioctlResult{out: smb2.FileRange{Offset: off, Length: end - off}.Append(nil)}
-}
-
-// setZeroData is FSCTL_SET_ZERO_DATA: zero [FileOffset, BeyondFinalZero)
-// within the current file size.
-func setZeroData(o *open, in []byte) ioctlResult {
-	if o.isDir || o.file == nil {
-		return ioctlErr(smb2.StatusInvalidParameter)
-	}
-	if o.access&fileWriteData == 0 || o.tree.share.ReadOnly {
-		return ioctlErr(smb2.StatusAccessDenied)
-	}
-	zd, err := smb2.DecodeZeroDataInfo(in)
-	if err != nil {
-		return ioctlErr(smb2.StatusInvalidParameter)
-	}
-	off, end := zd.FileOffset, zd.BeyondFinalZero
-	if off < 0 || end < off {
-		return ioctlErr(smb2.StatusInvalidParameter)
-	}
-	if o.node != nil {
-		o.node.mu.Lock()
-		conflict := ioConflict(o.node.locks, o, uint64(off), uint64(end-off), true)
-		o.node.mu.Unlock()
-		if conflict {
-			return ioctlErr(smb2.StatusFileLockConflict)
-		}
-	}
-	fi, err := o.file.Stat()
-	if err != nil {
-		return ioctlErr(statusFromError(err))
-	}
-	end = min(end, fi.Size())
-	zero := make([]byte, min(max(end-off, 0), 64<<10))
-	for off < end {
-		chunk := zero[:min(int64(len(zero)), end-off)]
-		if _, err := o.file.WriteAt(chunk, off); err != nil {
-			return ioctlErr(statusFromError(err))
-		}
-		off += int64(len(chunk))
-	}
-	return ioctlResult{}
 }
 
 // appendNetworkInterfaceInfo appends one NETWORK_INTERFACE_INFO entry

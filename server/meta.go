@@ -28,6 +28,11 @@ type pathMeta struct {
 	// path, shown in directory listings.
 	eas    map[string][]byte
 	eaSize uint32
+	// sparse is the FILE_ATTRIBUTE_SPARSE_FILE flag set with
+	// FSCTL_SET_SPARSE, valid when sparseSet. Files created through the
+	// server start non-sparse; for others (files made outside it, or
+	// before a restart) the flag is derived from their holes (sparse.go).
+	sparse, sparseSet bool
 }
 
 // nsState is the server-wide namespace state kept beside the node table.
@@ -62,15 +67,16 @@ func (s *nsState) updateMeta(share *Share, p string, f func(m *pathMeta)) {
 	}
 	f(m)
 	if !m.hasAttrs && m.btime == 0 && m.ctime == 0 && m.alloc == 0 && m.sd == nil &&
-		m.eas == nil && m.eaSize == 0 {
+		m.eas == nil && m.eaSize == 0 && !m.sparseSet {
 		delete(s.meta, k)
 	}
 }
 
 // resetMeta forgets everything about (share, p) and, when attrs is
-// non-negative, records attrs: a file was created or overwritten there.
+// non-negative, records attrs: a file was created or overwritten there
+// (and is not sparse).
 func (s *nsState) resetMeta(share *Share, p string, attrs uint32, has bool) {
-	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has} })
+	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: true} })
 }
 
 // moveMeta moves the metadata of oldp and everything below it to newp.
@@ -139,6 +145,9 @@ func fileAttributes(share *Share, fi fs.FileInfo, m pathMeta) uint32 {
 		a |= smb2.FileAttributeDirectory
 	} else if share.ReadOnly || fi.Mode().Perm()&0o222 == 0 {
 		a |= smb2.FileAttributeReadonly
+	}
+	if isSparse(fi, m) {
+		a |= smb2.FileAttributeSparseFile
 	}
 	if a == 0 {
 		a = smb2.FileAttributeNormal

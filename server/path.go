@@ -135,21 +135,24 @@ func resolveCase(fsys vfs.FS, p string) string {
 }
 
 // findFold looks for an entry of directory dir whose name equals name
-// case-insensitively.
+// case-insensitively (the smallest such name if several do). It streams
+// the listing, so a huge directory costs time, not memory.
 func findFold(fsys vfs.FS, dir, name string) (string, bool) {
 	d, err := fsys.OpenFile(vfsName(dir), os.O_RDONLY, 0)
 	if err != nil {
 		return "", false
 	}
 	defer d.Close()
-	list, err := d.ReadDir(-1)
-	if err != nil {
-		return "", false
-	}
-	for _, e := range list {
-		if strings.EqualFold(e.Name(), name) {
-			return e.Name(), true
+	found, ok := "", false
+	for {
+		list, err := d.ReadDir(256)
+		for _, e := range list {
+			if n := e.Name(); strings.EqualFold(n, name) && (!ok || n < found) {
+				found, ok = n, true
+			}
+		}
+		if err != nil || len(list) == 0 {
+			return found, ok
 		}
 	}
-	return "", false
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 // SET_INFO (MS-SMB2 3.3.5.21): times and attributes, rename, delete
@@ -212,6 +213,13 @@ func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
 		}
 		if size < fi.Size() {
 			if err := o.file.Truncate(size); err != nil {
+				return statusFromError(err)
+			}
+		} else if sf, ok := o.file.(vfs.SparseFile); ok && size > vfs.AllocationSize(fi) {
+			// Reserve the space for real (fallocate KEEP_SIZE), as
+			// Windows does; the size stays. Backends that cannot
+			// only have the number remembered below.
+			if err := sf.Allocate(0, size); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 				return statusFromError(err)
 			}
 		}

@@ -425,3 +425,27 @@ func FuzzDecodeUTF16Name(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSparseLayouts checks the sparse FSCTL decoders: accepted ranges
+// are non-negative and do not overflow, and allocated ranges round trip.
+func FuzzSparseLayouts(f *testing.F) {
+	f.Add(FileRange{Offset: 4096, Length: 1024}.Append(nil))
+	f.Add([]byte{1, 2, 3})
+	f.Add(FileRange{Offset: 1 << 62, Length: 1 << 62}.Append(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if r, err := DecodeZeroDataRange(b); err == nil && (r.Offset < 0 || r.Length < 0 || r.End() < r.Offset) {
+			t.Fatalf("zero data range %+v accepted", r)
+		}
+		r, err := DecodeAllocatedRangeQuery(b)
+		if err != nil {
+			return
+		}
+		if r.Offset < 0 || r.Length < 0 || r.End() < r.Offset {
+			t.Fatalf("allocated range query %+v accepted", r)
+		}
+		if back, err := DecodeAllocatedRangeQuery(r.Append(nil)); err != nil || back != r {
+			t.Fatalf("%+v does not round trip: %+v, %v", r, back, err)
+		}
+		DecodeSetSparse(b)
+	})
+}

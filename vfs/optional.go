@@ -7,3 +7,26 @@ package vfs
 type DirRewinder interface {
 	RewindDir() error
 }
+
+// SparseFile is implemented by Files that can manage their allocation:
+// deallocate or zero a range without writing data, reserve space, and
+// tell data from holes. osfs implements it on Linux with fallocate(2)
+// and lseek(2) SEEK_DATA/SEEK_HOLE; memfs keeps no holes and implements
+// it by zeroing memory. A method the file system under the file cannot
+// do fails with an error wrapping errors.ErrUnsupported; the server
+// then falls back (bounded) or refuses. Ranges past the end of the file
+// are the caller's business: none of these methods changes the size.
+type SparseFile interface {
+	// PunchHole deallocates [off, off+n): it reads as zeros afterwards
+	// (fallocate PUNCH_HOLE|KEEP_SIZE).
+	PunchHole(off, n int64) error
+	// ZeroRange zeroes [off, off+n) keeping its allocation
+	// (fallocate ZERO_RANGE|KEEP_SIZE).
+	ZeroRange(off, n int64) error
+	// Allocate reserves space for [off, off+n) (fallocate KEEP_SIZE).
+	Allocate(off, n int64) error
+	// NextData returns the first data region at or after off, [data,
+	// hole), or io.EOF when there is none before the end of the file. A
+	// file system without hole reporting has one region: the whole file.
+	NextData(off int64) (data, hole int64, err error)
+}

@@ -40,6 +40,8 @@ func TestFS(t *testing.T, newFS func(t *testing.T) vfs.FS) {
 		{"OpenAfterRemove", testOpenAfterRemove},
 		{"Closed", testClosed},
 		{"Concurrent", testConcurrent},
+		{"Sparse", testSparse},
+		{"ReadDirStreams", testReadDirStreams},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
