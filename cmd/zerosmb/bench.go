@@ -17,6 +17,7 @@ import (
 const benchUsage = `usage: zerosmb bench [options]
        zerosmb bench floor --mode zerocopy|netpoll|copy --listen ADDR --read FILE --write FILE
        zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options] < password
+       zerosmb bench dirlist [--entries 100000,1000000] [--handles 100] [--reps 3] [--dir DIR]
 
 Starts zerosmb (zero-copy and copy path), Samba (sendfile/recvfile tuned and
 defaults) and the kernel floor on loopback, drives each with the built-in
@@ -32,6 +33,9 @@ func cmdBench(args []string) int {
 	}
 	if len(args) > 0 && args[0] == "load" {
 		return cmdBenchLoad(args[1:])
+	}
+	if len(args) > 0 && args[0] == "dirlist" {
+		return cmdBenchDirList(args[1:])
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(os.Stderr, benchUsage); fs.PrintDefaults() }
@@ -182,4 +186,38 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// cmdBenchDirList is "zerosmb bench dirlist": directory listing speed and
+// server memory, zerosmb beside Samba (bench/dirlist.go).
+func cmdBenchDirList(args []string) int {
+	fs := flag.NewFlagSet("bench dirlist", flag.ContinueOnError)
+	entries := fs.String("entries", "100000,1000000", "comma-separated directory sizes")
+	handles := fs.Int("handles", 100, "handles that each start an enumeration and hold it (memory test)")
+	reps := fs.Int("reps", 3, "full listings per size and server")
+	servers := fs.String("servers", bench.ServerZeroSMB+","+bench.ServerSamba, "servers to compare")
+	dir := fs.String("dir", os.TempDir(), "directory (on disk) for the dirlist-N directories; kept for reuse")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var sizes []int
+	for _, v := range splitList(*entries) {
+		n, err := parseSize(v)
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "zerosmb bench dirlist: bad --entries %q\n", v)
+			return 2
+		}
+		sizes = append(sizes, int(n))
+	}
+	rs, err := bench.DirList(bench.DirListOptions{Entries: sizes, Servers: splitList(*servers), Handles: *handles,
+		Reps: *reps, Dir: *dir, Log: os.Stderr})
+	fmt.Print(bench.FormatDirList(rs))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench dirlist:", err)
+		return 1
+	}
+	return 0
 }

@@ -104,6 +104,19 @@ SERVE OPTIONS
                         (default 64K; 0 disables splicing).
     --max-io SIZE       MaxRead/MaxWrite/MaxTransact size offered to
                         clients, 64K to 8M (default 8M).
+    --max-search-pattern N
+                        Longest QUERY_DIRECTORY search pattern, in UTF-16
+                        code units (default 255, as Windows); longer ones
+                        get STATUS_OBJECT_NAME_INVALID.
+    --max-dir-streams N, --max-dir-streams-per-conn N
+                        Directory listings kept open between requests,
+                        server-wide (default 4096) and per connection
+                        (default 64). Others reopen the directory for each
+                        request: the same entries, slower, no memory held.
+    --max-zero-fill SIZE
+                        Most bytes one FSCTL_SET_ZERO_DATA may write as
+                        zeros where the file system cannot punch holes
+                        (default 64M); larger ranges are refused.
     --server-name NAME  NetBIOS server name (default ZEROSMB).
     --workgroup NAME    Workgroup/domain name (default WORKGROUP).
     --log-format text|json
@@ -139,6 +152,10 @@ CONFIG FILE
         signed_sendfile = false     # experimental, see --signed-sendfile
         recvfile_min = "64K"        # 0 disables splicing
         max_io = "8M"
+        max_search_pattern = 255
+        max_dir_streams = 4096
+        max_dir_streams_per_conn = 64
+        max_zero_fill = "64M"
         server_name = "ZEROSMB"
         workgroup = "WORKGROUP"
         log_format = "text"         # or "json"

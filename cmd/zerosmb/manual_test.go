@@ -37,8 +37,11 @@ func TestManualConfigExample(t *testing.T) {
 	if len(fc.Shares) != 1 || fc.Listen != ":445" || fc.MaxIO != 8<<20 || *fc.RecvfileMin != 64<<10 {
 		t.Errorf("example decoded to %+v", fc)
 	}
-	for _, typ := range []reflect.Type{reflect.TypeFor[fileConfig](), reflect.TypeFor[shareConfig]()} {
+	for _, typ := range []reflect.Type{reflect.TypeFor[fileConfig](), reflect.TypeFor[shareConfig](), reflect.TypeFor[fileLimits]()} {
 		for f := range typ.Fields() {
+			if f.Anonymous {
+				continue // its keys: listed above
+			}
 			key := f.Tag.Get("toml")
 			if key == "share" {
 				key = "[[share]]"
@@ -55,7 +58,8 @@ func TestManualConfigExample(t *testing.T) {
 func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
-		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--help"} {
+		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--help",
+		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill"} {
 		if !strings.Contains(opts, flag) {
 			t.Errorf("SERVE OPTIONS does not document %s", flag)
 		}
@@ -69,8 +73,10 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 			args = append(args, writeFile(t, t.TempDir(), "c.toml", "", 0o644))
 		case "--share":
 			args = append(args, "x=/x")
-		case "--recvfile-min", "--max-io":
+		case "--recvfile-min", "--max-io", "--max-zero-fill":
 			args = append(args, "1M")
+		case "--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn":
+			args = append(args, "100")
 		default:
 			args = append(args, "text")
 		}

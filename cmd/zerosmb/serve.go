@@ -90,6 +90,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	fs.BoolVar(&help, "help", false, "")
 	fs.BoolVar(&help, "h", false, "")
 	fs.Var(&shares, "share", "")
+	limitFlags := registerFileLimitFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return nil, false, usageError{err.Error()}
@@ -141,6 +142,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 			return nil, false, fmt.Errorf("--max-io: %w", err)
 		}
 		fc.MaxIO = byteSize(n)
+	}
+	if err := limitFlags.apply(set, &fc.fileLimits); err != nil {
+		return nil, false, err
 	}
 	for _, s := range shares {
 		sc, err := parseShareFlag(s)
@@ -228,6 +232,9 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 			return cfg, fmt.Errorf("max_io %d: must be between 64K and 8M", fc.MaxIO)
 		}
 		cfg.MaxIOSize = uint32(fc.MaxIO)
+	}
+	if err := fc.fileLimits.toConfig(&cfg); err != nil {
+		return cfg, err
 	}
 	if len(fc.Shares) == 0 {
 		return cfg, errors.New("nothing to share: give a DIR, --share NAME=DIR, or [[share]] in --config")

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/zerosmb/zerosmb/server"
+)
+
+// File-level limits of `serve` (README "Limits and hardening"): keys of
+// the config file and flags, kept together.
+
+// fileLimits are the config keys; zero means the server's default.
+type fileLimits struct {
+	MaxSearchPattern     int      `toml:"max_search_pattern"`
+	MaxDirStreams        int      `toml:"max_dir_streams"`
+	MaxDirStreamsPerConn int      `toml:"max_dir_streams_per_conn"`
+	MaxZeroFill          byteSize `toml:"max_zero_fill"`
+}
+
+// fileLimitKeys lists the keys for the unknown-key message.
+const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill"
+
+// fileLimitFlags are the flags' raw values.
+type fileLimitFlags struct {
+	searchPattern, dirStreams, dirStreamsPerConn, zeroFill *string
+}
+
+// registerFileLimitFlags adds the flags to fs.
+func registerFileLimitFlags(fs *flag.FlagSet) *fileLimitFlags {
+	return &fileLimitFlags{
+		searchPattern:     fs.String("max-search-pattern", "", ""),
+		dirStreams:        fs.String("max-dir-streams", "", ""),
+		dirStreamsPerConn: fs.String("max-dir-streams-per-conn", "", ""),
+		zeroFill:          fs.String("max-zero-fill", "", ""),
+	}
+}
+
+// apply copies the flags given on the command line (set) over fl.
+func (f *fileLimitFlags) apply(set map[string]bool, fl *fileLimits) error {
+	for _, v := range []struct {
+		name string
+		val  *string
+		dst  *int
+	}{
+		{"max-search-pattern", f.searchPattern, &fl.MaxSearchPattern},
+		{"max-dir-streams", f.dirStreams, &fl.MaxDirStreams},
+		{"max-dir-streams-per-conn", f.dirStreamsPerConn, &fl.MaxDirStreamsPerConn},
+	} {
+		if !set[v.name] {
+			continue
+		}
+		n, err := strconv.Atoi(*v.val)
+		if err != nil || n < 0 {
+			return fmt.Errorf("--%s %q: want a non-negative integer", v.name, *v.val)
+		}
+		*v.dst = n
+	}
+	if set["max-zero-fill"] {
+		n, err := parseSize(*f.zeroFill)
+		if err != nil {
+			return fmt.Errorf("--max-zero-fill: %w", err)
+		}
+		fl.MaxZeroFill = byteSize(n)
+	}
+	return nil
+}
+
+// toConfig sets the server's limits from fl (checked by server.New).
+func (fl *fileLimits) toConfig(cfg *server.Config) error {
+	if fl.MaxSearchPattern < 0 || fl.MaxDirStreams < 0 || fl.MaxDirStreamsPerConn < 0 {
+		return fmt.Errorf("max_search_pattern, max_dir_streams and max_dir_streams_per_conn must not be negative")
+	}
+	cfg.MaxSearchPattern = fl.MaxSearchPattern
+	cfg.MaxDirStreams = fl.MaxDirStreams
+	cfg.MaxDirStreamsPerConn = fl.MaxDirStreamsPerConn
+	cfg.MaxZeroFill = int64(fl.MaxZeroFill)
+	return nil
+}
