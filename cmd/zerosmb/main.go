@@ -66,6 +66,10 @@ COMMANDS
         benchmark's load client and print GiB/s and CPU per GiB; the
         password is read from stdin. See "zerosmb bench load --help".
 
+    bench dirlist [--entries N,...] [--handles N] [--reps N] [--dir DIR]
+        List directories of N entries through zerosmb and Samba and print
+        entries/s and the server's peak RSS; see bench/README.md.
+
     version
         Print the version.
 
