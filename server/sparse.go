@@ -56,7 +56,9 @@ func (c *conn) setSparse(o *open, in []byte) ioctlResult {
 // queryAllocatedRanges is FSCTL_QUERY_ALLOCATED_RANGES: the data regions
 // of a sparse file within the queried range (clipped to the file size);
 // a non-sparse file is one allocated range. When not all ranges fit,
-// those that do come back with STATUS_BUFFER_OVERFLOW.
+// those that do come back with STATUS_BUFFER_OVERFLOW. The output
+// buffer bounds the work (two lseeks per range); a long walk stops when
+// the client goes.
 func (c *conn) queryAllocatedRanges(o *open, req *smb2.IoctlRequest) ioctlResult {
 	if o.isDir || o.file == nil {
 		return ioctlErr(smb2.StatusInvalidParameter)
@@ -85,7 +87,10 @@ func (c *conn) queryAllocatedRanges(o *open, req *smb2.IoctlRequest) ioctlResult
 		return ioctlResult{out: smb2.FileRange{Offset: q.Offset, Length: end - q.Offset}.Append(nil)}
 	}
 	var out []byte
-	for off := q.Offset; off < end; {
+	for off, n := q.Offset, 1; off < end; n++ {
+		if n%4096 == 0 && c.peerGone() {
+			return ioctlErr(smb2.StatusCancelled)
+		}
 		data, hole, err := sf.NextData(off)
 		if err == io.EOF || (err == nil && data >= end) {
 			break
@@ -159,6 +164,9 @@ func (c *conn) zeroRange(o *open, fi fs.FileInfo, off, end int64) smb2.Status {
 	// The data regions: holes already read as zeros.
 	var regions []smb2.FileRange
 	for p := off; p < end; {
+		if len(regions)%4096 == 4095 && c.peerGone() {
+			return smb2.StatusCancelled
+		}
 		data, hole, err := sf.NextData(p)
 		if err == io.EOF || (err == nil && data >= end) {
 			break
