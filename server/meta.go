@@ -76,7 +76,9 @@ func (s *nsState) updateMeta(share *Share, p string, f func(m *pathMeta)) {
 // non-negative, records attrs: a file was created or overwritten there
 // (and is not sparse).
 func (s *nsState) resetMeta(share *Share, p string, attrs uint32, has bool) {
-	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: true} })
+	// Files always get attributes (ARCHIVE at least), which also marks
+	// them not sparse; directories are never sparse.
+	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: has} })
 }
 
 // moveMeta moves the metadata of oldp and everything below it to newp.

@@ -127,6 +127,8 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 	} else if del && share.FS != nil {
 		if err := share.FS.Remove(path); err != nil {
 			log.Warn("delete on close failed", "path", path, "err", err)
+		} else {
+			t.ns.updateMeta(share, path, func(m *pathMeta) { *m = pathMeta{} }) // forgotten, so it cannot pile up
 		}
 	}
 	for _, w := range waiters {

@@ -170,7 +170,7 @@ func TestQueryDirPatternLimits(t *testing.T) {
 	if st, _ := queryDir(c, fid, edge+"?", smb2.QueryDirRestartScans, 65536); st != smb2.StatusObjectNameInvalid {
 		t.Errorf("256-character pattern: %v, want STATUS_OBJECT_NAME_INVALID", st)
 	}
-	if d := time.Since(start); d > 3*time.Second {
+	if d := time.Since(start); d > 10*time.Second { // the old matcher: minutes
 		t.Errorf("patterns over 1000 files took %v", d)
 	}
 	// A pattern that matches: single-entry mode goes one by one.
