@@ -71,8 +71,9 @@ func (c *conn) handleQueryDirectory(r *request) response {
 }
 
 // dirCancelEvery is how many listing entries an enumeration scans
-// between checks that the client is still connected.
-const dirCancelEvery = 4096
+// between checks that the client is still connected (a variable for
+// tests).
+var dirCancelEvery = 4096
 
 // fillDirList adds the next matching entries of d to w until w is full
 // (full is then true), the listing ends, or one entry was added when
@@ -83,6 +84,7 @@ func (c *conn) fillDirList(o *open, d *dirEnum, w *smb2.DirListWriter, single bo
 	share := o.tree.share
 	for scanned := 1; ; scanned++ {
 		if scanned%dirCancelEvery == 0 && c.peerGone() {
+			c.log.Debug("QUERY_DIRECTORY abandoned: the client has gone", "path", o.name, "scanned", scanned)
 			return smb2.StatusCancelled, false
 		}
 		ent, ok, st := c.peek(d)

@@ -218,3 +218,27 @@ func TestPeerGone(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestQueryDirStopsWhenClientGoes: a scan of a big directory with a
+// pattern that matches nothing stops once the client has closed its
+// connection (the probe saw such work run on after disconnect).
+func TestQueryDirStopsWhenClientGoes(t *testing.T) {
+	defer func(n int) { dirCancelEvery = n }(dirCancelEvery)
+	dirCancelEvery = 1
+	hs := startHostile(t)
+	makeFiles(t, hs.Dir, 3000)
+	c := hs.session(t)
+	fid, st := c.create("", rawDispOpen)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	c.write(rawFrame(c.msg(smb2.QueryDirectory, rawQueryDir(fid, "nothing-matches*", 65536), nil)))
+	c.nc.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(hs.Log.String(), "QUERY_DIRECTORY abandoned") {
+		if time.Now().After(deadline) {
+			t.Fatal("the scan did not notice the client had gone")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

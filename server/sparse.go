@@ -228,6 +228,7 @@ func (c *conn) fillZeros(o *open, regions []smb2.FileRange) smb2.Status {
 	for _, r := range regions {
 		for off := r.Offset; off < r.End(); {
 			if c.peerGone() {
+				c.log.Debug("FSCTL_SET_ZERO_DATA abandoned: the client has gone", "path", o.path())
 				return smb2.StatusCancelled
 			}
 			chunk := zero[:min(int64(len(zero)), r.End()-off)]
