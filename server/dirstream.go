@@ -13,15 +13,17 @@ import (
 // Directory enumeration state, bounded per handle. An enumeration reads
 // the backend's listing as a stream, a few entries at a time, in the
 // backend's order (Windows and Samba do not sort either); what a handle
-// keeps between QUERY_DIRECTORY requests is its position (the number of
-// listing entries consumed), at most dirChunk read-ahead entries and,
-// while it holds a stream slot, the open listing itself (for osfs: one
-// descriptor and Go's 8 KiB getdents buffer). Slots are bounded per
-// connection (Config.MaxDirStreamsPerConn) and server-wide
+// keeps between QUERY_DIRECTORY requests is its position (the last
+// listing entry consumed, and how many), at most dirChunk read-ahead
+// entries and, while it holds a stream slot, the open listing itself
+// (for osfs: one descriptor and an 8 KiB getdents buffer). Slots are
+// bounded per connection (Config.MaxDirStreamsPerConn) and server-wide
 // (Config.MaxDirStreams). An enumeration that gets no slot reopens the
-// listing for each request and skips to its position: slower for that
-// client (quadratic in the directory size), the same entries, and no
-// memory kept between requests.
+// listing for each request and resumes after its last entry
+// (vfs.DirResumer: osfs on Linux seeks to the entry's getdents offset,
+// memfs goes by name), so entries the client deleted meanwhile cause no
+// skipping; backends without it skip as many entries as were consumed
+// (slower, and inexact if entries were removed).
 
 // dirChunk is how many entries an enumeration reads from the backend at
 // a time, and so the most it keeps read ahead.
@@ -35,6 +37,7 @@ type dirEnum struct {
 	slot     bool          // stream holds a slot
 	ahead    []fs.DirEntry // read from stream, not yet consumed
 	consumed int64         // listing entries consumed (sent or filtered out)
+	last     fs.DirEntry   // the last one, to resume after (vfs.DirResumer)
 	eof      bool          // the listing is exhausted
 	matched  bool          // some entry matched the pattern
 }
@@ -96,7 +99,12 @@ func (c *conn) openListing(o *open, d *dirEnum) smb2.Status {
 		return statusFromError(err)
 	}
 	d.stream, d.slot = f, c.acquireDirSlot()
-	for skip := d.consumed; skip > 0; {
+	if r, ok := f.(vfs.DirResumer); ok && d.last != nil {
+		if err := r.ResumeDir(d.last); err == nil {
+			return smb2.StatusSuccess
+		}
+	}
+	for skip := d.consumed; skip > 0; { // inexact if entries were removed meanwhile
 		ents, err := f.ReadDir(int(min(skip, 256)))
 		if err == io.EOF || (err == nil && len(ents) == 0) {
 			d.eof = true // the directory shrank under us
@@ -150,6 +158,7 @@ func (d *dirEnum) consume() {
 		d.dots--
 		return
 	}
+	d.last = d.ahead[0]
 	d.ahead[0] = nil
 	d.ahead = d.ahead[1:]
 	if len(d.ahead) == 0 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs/osfs"
 )
 
 // dirNames decodes the names of a FileDirectoryInformation listing in a
@@ -240,5 +241,48 @@ func TestQueryDirStopsWhenClientGoes(t *testing.T) {
 			t.Fatal("the scan did not notice the client had gone")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestQueryDirDeleteWhileListing: a handle without a stream slot
+// resumes after its last entry, so deleting every listed entry (as
+// smbtorture smb2.dir "fixed" and "rm -r" do) skips nothing; resuming
+// by count skipped as many entries as had been deleted.
+func TestQueryDirDeleteWhileListing(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := osfs.New(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, c := startGuestFS(t, fsys, dir, func(cfg *Config) { cfg.MaxDirStreamsPerConn = 1 })
+	makeFiles(t, dir, 500)
+	holder, _ := c.create("", rawDispOpen) // takes the only slot
+	if st, _ := queryDir(c, holder, "*", 0, 4096); st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	lister, _ := c.create("", rawDispOpen)
+	for {
+		st, names := queryDir(c, lister, "*", 0, 4096)
+		if st == smb2.StatusNoMoreFiles {
+			break
+		}
+		if st != smb2.StatusSuccess {
+			t.Fatal(st)
+		}
+		for _, n := range names {
+			if n == "." || n == ".." {
+				continue
+			}
+			b := rawCreate(n, rawDispOpen)
+			le.PutUint32(b[40:], 0x00001000) // FILE_DELETE_ON_CLOSE
+			r := c.call(smb2.Create, b, nil)
+			if r.hdr.Status != smb2.StatusSuccess {
+				t.Fatalf("delete %s: %v", n, r.hdr.Status)
+			}
+			c.call(smb2.Close, rawClose(smb2.FileID{Persistent: le.Uint64(r.body[64:]), Volatile: le.Uint64(r.body[72:])}), nil)
+		}
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("%d files were never listed (first: %s)", len(left), left[0].Name())
 	}
 }

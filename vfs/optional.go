@@ -1,5 +1,7 @@
 package vfs
 
+import "io/fs"
+
 // DirRewinder is implemented by Files whose directory listing can be
 // restarted: after RewindDir, the next ReadDir lists the directory
 // afresh from its first entry (SMB2 RESTART_SCANS and REOPEN).
@@ -29,4 +31,16 @@ type SparseFile interface {
 	// hole), or io.EOF when there is none before the end of the file. A
 	// file system without hole reporting has one region: the whole file.
 	NextData(off int64) (data, hole int64, err error)
+}
+
+// DirResumer is implemented by Files whose listing can continue where an
+// earlier listing of the same directory (through another open) stopped:
+// after ResumeDir(e), ReadDir returns the entries that followed e, even
+// if e itself has been removed meanwhile. e must be an entry a ReadDir
+// of this backend returned. The server uses it to keep no open listing
+// between requests without skipping or repeating entries when the
+// client deletes what it has listed. osfs implements it on Linux (the
+// getdents offset of the entry), memfs by name.
+type DirResumer interface {
+	ResumeDir(after fs.DirEntry) error
 }

@@ -327,3 +327,17 @@ func (fi *FileInfo) Links() uint32 { return fi.nlink }
 func (fi *FileInfo) Times() (atime, mtime, ctime, btime time.Time) {
 	return fi.atime, fi.mtime, fi.ctime, fi.btime
 }
+
+var _ vfs.DirResumer = (*file)(nil)
+
+// ResumeDir makes the next ReadDir continue with the names after
+// after's, whether or not it still exists.
+func (f *file) ResumeDir(after fs.DirEntry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return perr("seek", f.name, fs.ErrClosed)
+	}
+	f.cursor, f.started = after.Name(), true
+	return nil
+}

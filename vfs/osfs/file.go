@@ -1,10 +1,8 @@
 package osfs
 
 import (
-	"io"
 	"io/fs"
 	"os"
-	"path"
 	"sync"
 	"syscall"
 
@@ -20,7 +18,8 @@ type File struct {
 	fsys   *FS
 	append bool // opened with O_APPEND
 
-	mu sync.Mutex // serialises ReadDir and RewindDir
+	mu  sync.Mutex // serialises ReadDir, RewindDir and ResumeDir
+	dir dirState   // listing state (dir_linux.go, dir_other.go), under mu
 }
 
 var (
@@ -74,44 +73,3 @@ func (f *File) Stat() (fs.FileInfo, error) { return f.f.Stat() }
 
 // Close closes the file.
 func (f *File) Close() error { return f.f.Close() }
-
-// ReadDir lists the directory in the order the kernel returns entries
-// (getdents(2); not sorted), without "." and "..". It streams: with
-// n > 0 each call reads only as far as it needs (Go keeps one 8 KiB
-// buffer per open directory) and returns io.EOF at the end; n <= 0
-// returns all remaining entries. Entries' Info is an Lstat through the
-// share's root, so it cannot be redirected outside the share.
-func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ents, err := f.f.ReadDir(n)
-	for i, e := range ents {
-		ents[i] = dirEntry{DirEntry: e, fsys: f.fsys, path: path.Join(f.name, e.Name())}
-	}
-	if n <= 0 && ents == nil && err == nil {
-		ents = []fs.DirEntry{}
-	}
-	return ents, err
-}
-
-// RewindDir makes the next ReadDir list the directory afresh.
-func (f *File) RewindDir() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	_, err := f.f.Seek(0, io.SeekStart)
-	return err
-}
-
-// dirEntry resolves Info through the share's os.Root, by path, so it
-// keeps working after the directory is closed (each call walks the path
-// from the share root: depth+1 lookups).
-type dirEntry struct {
-	fs.DirEntry
-	fsys *FS
-	path string
-}
-
-func (d dirEntry) Info() (fs.FileInfo, error) {
-	fi, err := d.fsys.root.Lstat(d.path)
-	return fi, osErr(err)
-}

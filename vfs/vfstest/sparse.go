@@ -105,3 +105,56 @@ func testReadDirStreams(t *testing.T, fsys vfs.FS) {
 		t.Errorf("listed %d entries, want %d", len(seen), n)
 	}
 }
+
+// testDirResume: a listing resumed in a new open after an entry, which
+// was removed meanwhile, continues with the entries that followed it.
+func testDirResume(t *testing.T, fsys vfs.FS) {
+	if err := fsys.Mkdir("r", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	for i := range n {
+		WriteFile(t, fsys, fmt.Sprintf("r/e%04d", i), nil)
+	}
+	f, err := fsys.OpenFile("r", os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.(vfs.DirResumer); !ok {
+		f.Close()
+		t.Skip("no vfs.DirResumer")
+	}
+	first, err := f.ReadDir(100)
+	f.Close()
+	if err != nil || len(first) != 100 {
+		t.Fatalf("ReadDir(100) = %d, %v", len(first), err)
+	}
+	seen := map[string]bool{}
+	for _, e := range first {
+		seen[e.Name()] = true
+		if err := fsys.Remove("r/" + e.Name()); err != nil { // as a client deleting what it listed
+			t.Fatal(err)
+		}
+	}
+	g, err := fsys.OpenFile("r", os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := g.(vfs.DirResumer).ResumeDir(first[len(first)-1]); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := g.ReadDir(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rest {
+		if seen[e.Name()] {
+			t.Fatalf("%s listed again after resuming", e.Name())
+		}
+		seen[e.Name()] = true
+	}
+	if len(seen) != n {
+		t.Errorf("%d entries listed in all, want %d", len(seen), n)
+	}
+}

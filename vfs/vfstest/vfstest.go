@@ -42,6 +42,7 @@ func TestFS(t *testing.T, newFS func(t *testing.T) vfs.FS) {
 		{"Concurrent", testConcurrent},
 		{"Sparse", testSparse},
 		{"ReadDirStreams", testReadDirStreams},
+		{"DirResume", testDirResume},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
