@@ -68,7 +68,7 @@ COMMANDS
 
     bench dirlist [--entries N,...] [--handles N] [--reps N] [--dir DIR]
         List directories of N entries through zerosmb and Samba and print
-        entries/s and the server's peak RSS; see bench/README.md.
+        entries/s and the server's peak RSS; see internal/bench/README.md.
 
     version
         Print the version.
