@@ -194,21 +194,21 @@ func (f *file) RewindDir() error {
 	return nil
 }
 
-// listAfter returns up to max (all when max <= 0) of directory n's
+// listAfter returns up to limit (all when limit <= 0) of directory n's
 // entries whose names sort after cursor (all of them when !started),
-// sorted by name. It keeps the max smallest names in a heap: one pass,
-// O(len(n.kids) × log max).
-func (n *node) listAfter(t *tree, cursor string, started bool, max int) []fs.DirEntry {
+// sorted by name. It keeps the limit smallest names in a heap: one pass,
+// O(len(n.kids) × log limit).
+func (n *node) listAfter(t *tree, cursor string, started bool, limit int) []fs.DirEntry {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	var names []string // a max-heap of the smallest names when max > 0
+	var names []string // a max-heap of the smallest names when limit > 0
 	for name := range n.kids {
 		if started && name <= cursor {
 			continue
 		}
-		if max <= 0 || len(names) < max {
+		if limit <= 0 || len(names) < limit {
 			names = append(names, name)
-			if max > 0 {
+			if limit > 0 {
 				siftUp(names, len(names)-1)
 			}
 		} else if name < names[0] {
