@@ -17,7 +17,7 @@ import (
 const benchUsage = `usage: zerosmb bench [options]
        zerosmb bench floor --mode zerocopy|netpoll|copy --listen ADDR --read FILE --write FILE
        zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options] < password
-       zerosmb bench dirlist [--entries 100000,1000000] [--handles 100] [--reps 3] [--dir DIR]
+       zerosmb bench dirlist [--entries 100000,1000000] [--handles 100] [--reps 3] [--dir DIR] [--exe ZEROSMB]
 
 Starts zerosmb (zero-copy and copy path), Samba (sendfile/recvfile tuned and
 defaults) and the kernel floor on loopback, drives each with the built-in
@@ -197,6 +197,7 @@ func cmdBenchDirList(args []string) int {
 	reps := fs.Int("reps", 3, "full listings per size and server")
 	servers := fs.String("servers", bench.ServerZeroSMB+","+bench.ServerSamba, "servers to compare")
 	dir := fs.String("dir", os.TempDir(), "directory (on disk) for the dirlist-N directories; kept for reuse")
+	exe := fs.String("exe", "", "zerosmb binary to serve with, e.g. an older build for an A/B (default: this one)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -213,7 +214,7 @@ func cmdBenchDirList(args []string) int {
 		sizes = append(sizes, int(n))
 	}
 	rs, err := bench.DirList(bench.DirListOptions{Entries: sizes, Servers: splitList(*servers), Handles: *handles,
-		Reps: *reps, Dir: *dir, Log: os.Stderr})
+		Reps: *reps, Dir: *dir, Exe: *exe, Log: os.Stderr})
 	fmt.Print(bench.FormatDirList(rs))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zerosmb bench dirlist:", err)
