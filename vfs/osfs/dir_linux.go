@@ -144,7 +144,8 @@ func (f *File) RewindDir() error {
 // ResumeDir makes the next ReadDir continue after entry after, which an
 // earlier ReadDir of this directory (through any open) returned: it
 // seeks to the entry's d_off, which stays valid when entries are removed
-// (on ext4 and XFS it is a hash of the name, not an index).
+// (ext4: a hash of the name; XFS, btrfs: stable cookies; tmpfs before
+// Linux 6.6: a position, which removals shift).
 func (f *File) ResumeDir(after fs.DirEntry) error {
 	e, ok := after.(*dirEntry)
 	if !ok {
