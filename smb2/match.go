@@ -54,7 +54,7 @@ type Pattern struct {
 
 	m, w  int               // tokens, words per state set
 	final int               // accepting state (= m)
-	ascii [128][]uint64     // consuming transitions by folded ASCII character
+	ascii *[128][]uint64    // consuming transitions by folded ASCII character
 	other map[rune][]uint64 // … and by folded non-ASCII character
 	any   []uint64          // '?': consumes any character
 	qm    []uint64          // '>': consumes any character but '.'
@@ -94,7 +94,7 @@ func CompilePattern(pattern string) *Pattern {
 		}
 		toks = append(toks, r)
 	}
-	p := &Pattern{m: len(toks), final: len(toks), w: (len(toks) + 1 + 63) / 64}
+	p := &Pattern{m: len(toks), final: len(toks), w: (len(toks) + 1 + 63) / 64, ascii: new([128][]uint64)}
 	mask := func() []uint64 { return make([]uint64, p.w) }
 	p.any, p.qm, p.dot, p.star, p.dstar, p.zero = mask(), mask(), mask(), mask(), mask(), mask()
 	var epsBits [3][]uint64
