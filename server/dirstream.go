@@ -14,9 +14,10 @@ import (
 // the backend's listing as a stream, a few entries at a time, in the
 // backend's order (Windows and Samba do not sort either); what a handle
 // keeps between QUERY_DIRECTORY requests is its position (the last
-// listing entry consumed, and how many), at most dirChunk read-ahead
-// entries and, while it holds a stream slot, the open listing itself
-// (for osfs: one descriptor and an 8 KiB getdents buffer). Slots are
+// listing entry consumed, and how many) and, while it holds a stream
+// slot, the open listing itself (for osfs: one descriptor; the 8 KiB
+// getdents buffer and up to dirChunk read-ahead entries are dropped at
+// the end of each request when the backend can resume after an entry). Slots are
 // bounded per connection (Config.MaxDirStreamsPerConn) and server-wide
 // (Config.MaxDirStreams). An enumeration that gets no slot reopens the
 // listing for each request and resumes after its last entry
@@ -122,10 +123,19 @@ func (c *conn) openListing(o *open, d *dirEnum) smb2.Status {
 
 // park ends a request: an enumeration without a slot closes its
 // listing (its read-ahead is dropped; the position is kept), and a
-// finished one gives its slot back.
+// finished one gives its slot back. One that keeps its listing drops
+// its read-ahead and the backend's buffer too when it can resume after
+// its last entry, so between requests it holds little more than a
+// descriptor.
 func (c *conn) park(d *dirEnum) {
-	if d.stream != nil && (!d.slot || d.eof) {
+	switch {
+	case d.stream == nil:
+	case !d.slot || d.eof:
 		c.closeStream(d)
+	case d.last != nil:
+		if r, ok := d.stream.(vfs.DirResumer); ok && r.ResumeDir(d.last) == nil {
+			d.ahead = nil
+		}
 	}
 }
 
