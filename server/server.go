@@ -77,6 +77,12 @@ type Config struct {
 	// write as zeros when the backend cannot punch holes; a larger
 	// range is refused with STATUS_NOT_SUPPORTED. Default 64 MiB.
 	MaxZeroFill int64
+	// StrictAllocate makes FileAllocationInformation beyond the data
+	// reserve the space for real (fallocate KEEP_SIZE, STATUS_DISK_FULL
+	// when it is not there). Off by default, as Samba's "strict
+	// allocate": the size is then only remembered and reported, so one
+	// request cannot fill the disk.
+	StrictAllocate bool
 }
 
 // DefaultMaxIOSize is the default MaxReadSize/MaxWriteSize/MaxTransactSize.

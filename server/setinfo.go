@@ -215,10 +215,10 @@ func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
 			if err := o.file.Truncate(size); err != nil {
 				return statusFromError(err)
 			}
-		} else if sf, ok := o.file.(vfs.SparseFile); ok && size > vfs.AllocationSize(fi) {
+		} else if sf, ok := o.file.(vfs.SparseFile); ok && c.srv.cfg.StrictAllocate && size > vfs.AllocationSize(fi) {
 			// Reserve the space for real (fallocate KEEP_SIZE), as
-			// Windows does; the size stays. Backends that cannot
-			// only have the number remembered below.
+			// Windows does; the size stays. Otherwise, and for
+			// backends that cannot, the number is only remembered.
 			if err := sf.Allocate(0, size); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 				return statusFromError(err)
 			}

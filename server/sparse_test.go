@@ -192,23 +192,45 @@ func TestSparseZeroFillBounded(t *testing.T) {
 	}
 }
 
-// TestSparseAllocationInfo: FileAllocationInformation past the data
-// reserves the space for real (fallocate KEEP_SIZE) and keeps the size,
-// which the Linux kernel client's fallocate relies on.
+// TestSparseAllocationInfo: with StrictAllocate, FileAllocationInformation
+// past the data reserves the space for real (fallocate KEEP_SIZE) and
+// keeps the size; by default (as Samba) it is only remembered, so one
+// request cannot fill the disk.
 func TestSparseAllocationInfo(t *testing.T) {
-	dir := t.TempDir()
-	fsys, err := osfs.New(dir, false)
-	if err != nil {
-		t.Fatal(err)
+	for _, strict := range []bool{false, true} {
+		dir := t.TempDir()
+		fsys, err := osfs.New(dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, c := startGuestFS(t, fsys, dir, func(cfg *Config) { cfg.StrictAllocate = strict })
+		fid := rawFile(t, c, "a", []byte("abc"), 3)
+		alloc := le.AppendUint64(nil, 4<<20)
+		c.expectStatus("set allocation", smb2.SetInfo, rawSetInfo(fid, smb2.InfoFile, smb2.FileAllocationInformation, alloc), nil, smb2.StatusSuccess)
+		got := diskBytes(t, filepath.Join(dir, "a"))
+		if strict && got < 4<<20 || !strict && got >= 1<<20 {
+			t.Errorf("StrictAllocate %v: after allocating 4 MiB, %d bytes on disk", strict, got)
+		}
+		if fi, err := os.Stat(filepath.Join(dir, "a")); err != nil || fi.Size() != 3 {
+			t.Errorf("size after allocating: %v, %v", fi.Size(), err)
+		}
+		r := c.call(smb2.QueryInfo, rawQueryInfo(fid, smb2.InfoFile, smb2.FileStandardInformation, 64), nil)
+		if r.hdr.Status != smb2.StatusSuccess {
+			t.Fatal(r.hdr.Status)
+		}
+		if a := le.Uint64(r.body[le.Uint16(r.body[2:])-smb2.HeaderSize:]); a < 4<<20 { // FILE_STANDARD_INFORMATION AllocationSize
+			t.Errorf("StrictAllocate %v: AllocationSize reported %d", strict, a)
+		}
 	}
-	_, c := startGuestFS(t, fsys, dir, nil)
-	fid := rawFile(t, c, "a", []byte("abc"), 3)
-	alloc := le.AppendUint64(nil, 4<<20)
-	c.expectStatus("set allocation", smb2.SetInfo, rawSetInfo(fid, smb2.InfoFile, smb2.FileAllocationInformation, alloc), nil, smb2.StatusSuccess)
-	if got := diskBytes(t, filepath.Join(dir, "a")); got < 4<<20 {
-		t.Errorf("after allocating 4 MiB: %d bytes on disk", got)
-	}
-	if fi, err := os.Stat(filepath.Join(dir, "a")); err != nil || fi.Size() != 3 {
-		t.Errorf("size after allocating: %v, %v", fi.Size(), err)
-	}
+}
+
+// rawQueryInfo builds a QUERY_INFO request body.
+func rawQueryInfo(id smb2.FileID, infoType, class uint8, outLen uint32) []byte {
+	b := make([]byte, 41)
+	le.PutUint16(b, 41)
+	b[2], b[3] = infoType, class
+	le.PutUint32(b[4:], outLen)
+	le.PutUint64(b[24:], id.Persistent)
+	le.PutUint64(b[32:], id.Volatile)
+	return b
 }

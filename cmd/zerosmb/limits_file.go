@@ -17,14 +17,16 @@ type fileLimits struct {
 	MaxDirStreams        int      `toml:"max_dir_streams"`
 	MaxDirStreamsPerConn int      `toml:"max_dir_streams_per_conn"`
 	MaxZeroFill          byteSize `toml:"max_zero_fill"`
+	StrictAllocate       bool     `toml:"strict_allocate"`
 }
 
 // fileLimitKeys lists the keys for the unknown-key message.
-const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill"
+const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill, strict_allocate"
 
 // fileLimitFlags are the flags' raw values.
 type fileLimitFlags struct {
 	searchPattern, dirStreams, dirStreamsPerConn, zeroFill *string
+	strictAllocate                                         *bool
 }
 
 // registerFileLimitFlags adds the flags to fs.
@@ -34,6 +36,7 @@ func registerFileLimitFlags(fs *flag.FlagSet) *fileLimitFlags {
 		dirStreams:        fs.String("max-dir-streams", "", ""),
 		dirStreamsPerConn: fs.String("max-dir-streams-per-conn", "", ""),
 		zeroFill:          fs.String("max-zero-fill", "", ""),
+		strictAllocate:    fs.Bool("strict-allocate", false, ""),
 	}
 }
 
@@ -64,6 +67,9 @@ func (f *fileLimitFlags) apply(set map[string]bool, fl *fileLimits) error {
 		}
 		fl.MaxZeroFill = byteSize(n)
 	}
+	if set["strict-allocate"] {
+		fl.StrictAllocate = *f.strictAllocate
+	}
 	return nil
 }
 
@@ -76,5 +82,6 @@ func (fl *fileLimits) toConfig(cfg *server.Config) error {
 	cfg.MaxDirStreams = fl.MaxDirStreams
 	cfg.MaxDirStreamsPerConn = fl.MaxDirStreamsPerConn
 	cfg.MaxZeroFill = int64(fl.MaxZeroFill)
+	cfg.StrictAllocate = fl.StrictAllocate
 	return nil
 }

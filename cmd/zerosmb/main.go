@@ -121,6 +121,10 @@ SERVE OPTIONS
                         Most bytes one FSCTL_SET_ZERO_DATA may write as
                         zeros where the file system cannot punch holes
                         (default 64M); larger ranges are refused.
+    --strict-allocate   Reserve disk space for real when a client sets a
+                        file's allocation size (fallocate); off by
+                        default, as Samba's "strict allocate": the size is
+                        only remembered, so no request reserves space.
     --server-name NAME  NetBIOS server name (default ZEROSMB).
     --workgroup NAME    Workgroup/domain name (default WORKGROUP).
     --log-format text|json
@@ -160,6 +164,7 @@ CONFIG FILE
         max_dir_streams = 4096
         max_dir_streams_per_conn = 64
         max_zero_fill = "64M"
+        strict_allocate = false
         server_name = "ZEROSMB"
         workgroup = "WORKGROUP"
         log_format = "text"         # or "json"

@@ -59,14 +59,14 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
 		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--help",
-		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill"} {
+		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate"} {
 		if !strings.Contains(opts, flag) {
 			t.Errorf("SERVE OPTIONS does not document %s", flag)
 		}
 		// Every documented flag must be accepted.
 		args := []string{flag}
 		switch flag {
-		case "--encrypt", "--help":
+		case "--encrypt", "--help", "--strict-allocate":
 		case "--sendfile":
 			args = []string{"--sendfile=false"}
 		case "--config":
