@@ -17,7 +17,10 @@
 // loop, write.go every response write, dispatch.go the command table (one
 // row per command: handler and rules) and the compound/dispatch logic,
 // frame.go the response frame builder; each command's handler lives in a
-// file named after it (readwrite.go, create.go, lock.go, ...).
+// file named after it (readwrite.go, create.go, lock.go, ...). Directory
+// enumerations keep bounded state in dirstream.go; sparse-file FSCTLs and
+// allocation are in sparse.go; the file-level limits' defaults in
+// limits_file.go; peer_unix.go tells long requests the client has gone.
 //
 // # Life of a READ
 //
