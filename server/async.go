@@ -74,6 +74,7 @@ func (op *asyncOp) complete(resp response) {
 		b.init(c, nil)
 		defer b.release()
 		r := op.r
+		c.srv.ops.countStatus(resp.status)
 		if r.encrypted {
 			b.tr = &transformInfo{sessionID: r.sess.id}
 		}

@@ -74,6 +74,9 @@ type conn struct {
 	// dirStreams counts this connection's enumerations holding an open
 	// listing (dirstream.go).
 	dirStreams atomic.Int64
+
+	since       time.Time     // accepted at
+	dialectSeen atomic.Uint32 // c.dialect once negotiated, for Status
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -85,6 +88,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		opens:    make(map[uint64]*open),
 		async:    make(map[uint64]*asyncOp),
 		maxIO:    65536,
+		since:    time.Now(),
 	}
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.sc = sc

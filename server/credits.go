@@ -109,3 +109,10 @@ func (w *creditWindow) skipSMB1() {
 		w.low, w.high = 1, 2
 	}
 }
+
+// outstanding returns the credits granted and not yet used.
+func (w *creditWindow) outstanding() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return int(w.high - w.low - uint64(w.nUsed))
+}

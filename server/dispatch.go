@@ -2,6 +2,7 @@ package server
 
 import (
 	"io"
+	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs"
@@ -201,6 +202,7 @@ func (c *conn) handleCompound(buf []byte, split *splitPayload, tr *transformInfo
 
 // handleOne runs one element and appends its response to out.
 func (c *conn) handleOne(r *request, out *frameBuilder) error {
+	start := time.Now()
 	hdr := &r.hdr
 	if hdr.Flags&smb2.FlagResponse != 0 {
 		c.log.Warn("client sent a response; closing")
@@ -252,6 +254,7 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 		resp = errResp(smb2.StatusInternalError)
 	}
 	r.chain.status = resp.status
+	c.srv.ops.observe(hdr.Command, resp.status, start) // the one per-request metrics hook
 	grant := c.credits.grant(hdr, charge, resp.pending != nil)
 	return out.add(r, &resp, grant)
 }
@@ -300,6 +303,9 @@ func (c *conn) dispatch(r *request, rule *cmdRule) response {
 		}
 	}
 	r.chain.sess, r.chain.tree = r.sess, r.tree
+	if hdr.Command == smb2.Create && r.tree != nil && r.tree.share.retired.Load() {
+		return errResp(smb2.StatusNetworkNameDeleted) // share removed by Reconfigure
+	}
 	if st := c.checkLimits(hdr.Command); st != smb2.StatusSuccess {
 		return errResp(st)
 	}

@@ -85,6 +85,12 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 	}
 	b.signLast = b.c.shouldSign(r, &h)
 	if d := resp.data; d != nil && resp.pending == nil {
+		switch {
+		case b.tr != nil:
+			b.c.srv.data.readSealed.Add(uint64(d.n))
+		case b.signLast:
+			b.c.srv.data.readSigned.Add(uint64(d.n))
+		}
 		if b.canSendfile(r, d) {
 			b.zc = d
 		} else if b.canSignedSendfile(r, d) {

@@ -56,6 +56,7 @@ func (c *conn) handleNegotiate(r *request) response {
 		r.onSent = func(msg []byte) { c.preauth.Update(msg) }
 	}
 	c.negotiated = true
+	c.dialectSeen.Store(uint32(dialect))
 	c.log.Debug("negotiated", "dialect", dialectName(dialect), "signing_alg", c.signingAlg, "cipher", c.cipher)
 	return response{body: resp.Append(nil)}
 }
@@ -191,6 +192,7 @@ func (c *conn) handleSMB1(buf []byte) error {
 	if dialect == smb2.Dialect202 {
 		c.dialect = dialect
 		c.negotiated = true
+		c.dialectSeen.Store(uint32(dialect))
 	}
 	c.credits.skipSMB1()
 	h := smb2.Header{Command: smb2.Negotiate, Credits: 1, Flags: smb2.FlagResponse}

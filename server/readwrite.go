@@ -156,8 +156,13 @@ func (c *conn) handleWrite(r *request) response {
 	o.position = off + n
 	o.mu.Unlock()
 	c.srv.data.write.Add(uint64(n))
-	if r.split != nil {
+	switch {
+	case r.split != nil:
 		c.srv.data.writeSplit.Add(uint64(n))
+	case r.encrypted:
+		c.srv.data.writeSealed.Add(uint64(n))
+	case r.signed:
+		c.srv.data.writeSigned.Add(uint64(n))
 	}
 	if req.Flags&smb2.WriteFlagWriteThrough != 0 {
 		if err := o.file.Sync(); err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,6 +25,10 @@ type Share struct {
 	Guest    bool   // guest and anonymous sessions may connect
 	Comment  string // shown by `smbclient -L`
 	Path     string // local path, for display in share enumeration
+
+	// retired is set when Reconfigure removed the share: existing tree
+	// connects stay, new opens through them are refused.
+	retired atomic.Bool
 }
 
 // Config configures a Server. The zero value of each field is a sane default.
@@ -94,8 +97,8 @@ type Server struct {
 	log     *slog.Logger
 	guid    [16]byte
 	start   time.Time
-	shares  map[string]*Share
-	auth    auth.Config
+	ipc     *Share
+	live    atomic.Pointer[shareSet] // shares and users; replaced by Reconfigure
 	rpc     *rpc.Server
 	nodes   nodeTable
 	nextID  atomic.Uint64 // session ids and async ids
@@ -103,7 +106,9 @@ type Server struct {
 	data    dataCounters
 	// dirSlots counts enumerations holding an open listing (dirstream.go).
 	dirSlots dirSlots
+	ops      opCounters
 
+	reloadMu  sync.Mutex // serialises Reconfigure
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
@@ -140,40 +145,26 @@ func New(cfg Config) (*Server, error) {
 		cfg:       cfg,
 		log:       cfg.Logger,
 		start:     time.Now(),
-		shares:    make(map[string]*Share),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 	}
 	rand.Read(s.guid[:])
 	s.nextID.Store(uint64(time.Now().UnixNano()) & 0xffffffff << 16)
 	s.nodes.init()
-	guest := false
-	for _, sh := range cfg.Shares {
-		key := strings.ToLower(sh.Name)
-		if key == "" || strings.ContainsAny(key, `\/:*?"<>|`) {
-			return nil, fmt.Errorf("server: invalid share name %q", sh.Name)
-		}
-		if key == "ipc$" {
-			return nil, errors.New("server: share name IPC$ is reserved")
-		}
-		if sh.FS == nil {
-			return nil, fmt.Errorf("server: share %q has no filesystem", sh.Name)
-		}
-		if _, dup := s.shares[key]; dup {
-			return nil, fmt.Errorf("server: duplicate share name %q", sh.Name)
-		}
-		s.shares[key] = sh
-		guest = guest || sh.Guest
+	s.ipc = &Share{Name: "IPC$", Comment: "IPC Service", Guest: true}
+	set, err := s.newShareSet(cfg.Shares, cfg.Users, nil)
+	if err != nil {
+		return nil, err
 	}
-	s.shares["ipc$"] = &Share{Name: "IPC$", Comment: "IPC Service", Guest: true}
-	s.auth = auth.Config{Users: cfg.Users, Domain: cfg.Domain, Server: cfg.ServerName, AllowGuest: guest}
+	s.live.Store(set)
 	s.rpc = &rpc.Server{ServerName: cfg.ServerName, Comment: "zerosmb", Shares: s.shareInfos}
 	return s, nil
 }
 
 func (s *Server) shareInfos() []rpc.ShareInfo {
-	out := make([]rpc.ShareInfo, 0, len(s.cfg.Shares)+1)
-	for _, sh := range s.cfg.Shares {
+	list := s.shareTable().list
+	out := make([]rpc.ShareInfo, 0, len(list)+1)
+	for _, sh := range list {
 		out = append(out, rpc.ShareInfo{Name: sh.Name, Type: 0, Comment: sh.Comment, Path: sh.Path})
 	}
 	return append(out, rpc.ShareInfo{Name: "IPC$", Type: 3 | 0x80000000, Comment: "IPC Service"})
@@ -225,6 +216,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Lock()
 		if len(s.conns) >= s.cfg.MaxConnections {
 			s.mu.Unlock()
+			s.ops.refused.Add(1)
 			s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String())
 			nc.Close()
 			continue
@@ -233,6 +225,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.conns[c] = struct{}{}
 		s.connWG.Add(1)
 		s.mu.Unlock()
+		s.ops.accepted.Add(1)
 		go c.serve()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/internal/sign"
@@ -37,6 +38,9 @@ type session struct {
 	encryptData     bool
 	sealer          *sign.Sealer // encrypts responses
 	opener          *sign.Sealer // decrypts requests
+
+	info atomic.Pointer[sessionInfo] // set once established, for Status
+	seen sessionSeen
 
 	mu       sync.Mutex
 	trees    map[uint32]*tree
@@ -104,7 +108,7 @@ func (c *conn) handleSessionSetup(r *request) response {
 		s.signingRequired = true
 	}
 	if s.authn == nil {
-		s.authn = c.srv.auth.NewContext()
+		s.authn = c.srv.shareTable().auth.NewContext()
 	}
 	if c.dialect == smb2.Dialect311 {
 		s.preauth.Update(r.msg)
@@ -114,6 +118,7 @@ func (c *conn) handleSessionSetup(r *request) response {
 		c.log.Warn("authentication failed", "user", s.authn.User(), "domain", s.authn.Domain(), "err", err)
 		c.dropSession(s)
 		r.sess = nil
+		c.srv.ops.logonFailures.Add(1)
 		return errResp(smb2.StatusLogonFailure)
 	}
 	if !done {
@@ -162,6 +167,8 @@ func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 		flags |= smb2.SessionFlagEncryptData
 	}
 	s.state = sessionValid
+	s.publish()
+	c.srv.ops.sessions.Add(1)
 	c.log.Info("session established", "session", s.id, "user", s.user, "domain", s.domain,
 		"guest", s.guest, "anonymous", s.anonymous, "dialect", dialectName(c.dialect), "signing", s.signingRequired)
 	return response{body: (&smb2.SessionSetupResponse{SessionFlags: flags, SecurityBuffer: out}).Append(nil)}
@@ -224,7 +231,7 @@ func (c *conn) handleTreeConnect(r *request) response {
 	if i := strings.LastIndexByte(name, '\\'); i >= 0 {
 		name = name[i+1:]
 	}
-	sh := c.srv.shares[strings.ToLower(name)]
+	sh := c.srv.shareTable().byName[strings.ToLower(name)]
 	if sh == nil {
 		c.log.Info("tree connect to unknown share", "share", name)
 		return errResp(smb2.StatusBadNetworkName)
@@ -303,6 +310,7 @@ func (c *conn) checkSignature(r *request) smb2.Status {
 			return smb2.StatusAccessDenied
 		}
 		r.signed = true
+		s.seen.markSigned()
 		return smb2.StatusSuccess
 	}
 	if s.signingRequired && s.signer != nil && s.state == sessionValid {

@@ -15,11 +15,17 @@ type DataStats struct {
 	// splitting: spliced socket → pipe → file, unless the filesystem
 	// refused splice and they were copied there instead.
 	WriteSplitBytes uint64
+	// Payload bytes of READs and WRITEs on signed (not encrypted) and on
+	// encrypted messages; these always take the copy path, except signed
+	// READs with Config.SignedSendfile.
+	ReadSignedBytes, WriteSignedBytes uint64
+	ReadSealedBytes, WriteSealedBytes uint64
 }
 
 // dataCounters is DataStats, updated atomically by the connections.
 type dataCounters struct {
-	read, readSendfile, write, writeSplit atomic.Uint64
+	read, readSendfile, write, writeSplit            atomic.Uint64
+	readSigned, writeSigned, readSealed, writeSealed atomic.Uint64
 }
 
 // DataStats returns the payload counters.
@@ -30,5 +36,9 @@ func (s *Server) DataStats() DataStats {
 		ReadSendfileBytes: c.readSendfile.Load(),
 		WriteBytes:        c.write.Load(),
 		WriteSplitBytes:   c.writeSplit.Load(),
+		ReadSignedBytes:   c.readSigned.Load(),
+		WriteSignedBytes:  c.writeSigned.Load(),
+		ReadSealedBytes:   c.readSealed.Load(),
+		WriteSealedBytes:  c.writeSealed.Load(),
 	}
 }

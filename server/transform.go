@@ -57,6 +57,7 @@ func (c *conn) handleTransform(buf []byte) error {
 		c.log.Warn("decryption failed; closing", "session", sid, "err", err)
 		return errCloseConn
 	}
+	s.seen.markEncrypted()
 	if len(plain) < smb2.HeaderSize || smb2.ProtocolID(plain) != smb2.ProtocolSMB2 {
 		c.log.Warn("decrypted frame is not SMB2; closing")
 		return errCloseConn

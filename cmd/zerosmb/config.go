@@ -27,6 +27,8 @@ type fileConfig struct {
 	Workgroup   string        `toml:"workgroup"`
 	LogFormat   string        `toml:"log_format"`
 	LogLevel    string        `toml:"log_level"`
+	Metrics     string        `toml:"metrics"`
+	Control     string        `toml:"control_socket"`
 	Shares      []shareConfig `toml:"share"`
 
 	fileLimits // limits_file.go
@@ -85,7 +87,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

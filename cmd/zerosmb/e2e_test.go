@@ -275,7 +275,8 @@ type serverProc struct {
 	addr string // host:port
 	log  *syncBuffer
 	done chan struct{}
-	err  error // from Wait, valid after done is closed
+	err  error  // from Wait, valid after done is closed
+	ctl  string // default control socket ($ZEROSMB_CONTROL_SOCKET)
 }
 
 // freeAddr returns a loopback address with a port nobody listens on.
@@ -298,7 +299,9 @@ func startServer(t *testing.T, env []string, args ...string) *serverProc {
 	t.Helper()
 	s := &serverProc{t: t, addr: freeAddr(t), log: &syncBuffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(binPath, append([]string{"serve", "--listen", s.addr}, args...)...)
-	s.cmd.Env = append(cleanEnv(), env...)
+	// Each server gets its own control socket unless the test names one.
+	s.ctl = filepath.Join(t.TempDir(), "control.sock")
+	s.cmd.Env = append(append(cleanEnv(), "ZEROSMB_CONTROL_SOCKET="+s.ctl), env...)
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ SYNOPSIS
     zerosmb user add [--users FILE] NAME
     zerosmb user del [--users FILE] NAME
     zerosmb user list [--users FILE]
+    zerosmb status [--json] [--control-socket PATH]
     zerosmb bench [options]
     zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options]
     zerosmb version
@@ -57,6 +58,15 @@ COMMANDS
 
     user list [--users FILE]
         Print the user names, one per line.
+
+    status [--json] [--control-socket PATH]
+        Show what a running server serves, like smbstatus: its sessions
+        (user, client address, dialect, signing and encryption), tree
+        connects, open files (path, granted access, share mode RWD,
+        oplock and lease) and byte-range locks. --json prints the same
+        as one JSON document for scripts. It asks the server over its
+        control socket (see FILES), so it must run as root or as the
+        server's user. Exit status 1 if no server answers.
 
     bench [options]
         Compare zerosmb with Samba on loopback; see "zerosmb bench --help".
@@ -134,6 +144,15 @@ SERVE OPTIONS
                         connection logs "connection opened" and
                         "connection closed"; failed logons are logged at
                         warn with the user name, never the password.
+    --metrics ADDR      Serve Prometheus metrics over HTTP on ADDR at
+                        /metrics, e.g. 127.0.0.1:9445 (default off; see
+                        METRICS). The endpoint has no authentication:
+                        bind it to loopback or a management network.
+    --control-socket PATH
+                        Unix socket that "zerosmb status" talks to
+                        (default: see FILES); "none" disables it. The
+                        socket is mode 0600 and only root and the
+                        server's user may use it.
     -h, --help          Print this manual.
 
     SIZE is a byte count with an optional suffix K, M or G (or KiB, MiB,
@@ -169,6 +188,8 @@ CONFIG FILE
         workgroup = "WORKGROUP"
         log_format = "text"         # or "json"
         log_level = "info"
+        metrics = ""                # e.g. "127.0.0.1:9445"; "" is off
+        control_socket = ""         # "" is the default; "none" is off
 
         [[share]]                   # repeatable; name and path required
         name = "share"
@@ -182,11 +203,21 @@ ENVIRONMENT
         Users file used when --users (or "users" in the config file) is
         not given, by serve and by the user commands.
 
+    ZEROSMB_CONTROL_SOCKET
+        Control socket used when --control-socket (or "control_socket")
+        is not given, by serve and by status.
+
 FILES
     /etc/zerosmb/users
         Default users file when running as root.
     $XDG_CONFIG_HOME/zerosmb/users, else ~/.config/zerosmb/users
         Default users file for other users.
+
+    /run/zerosmb/control.sock
+        Default control socket when running as root; otherwise
+        $XDG_RUNTIME_DIR/zerosmb/control.sock, else
+        $TMPDIR/zerosmb-UID/control.sock. Its directory is created with
+        mode 0700 if missing.
 
     A users file holds one "name:hash" line per user, where hash is the
     NT hash (MD4 of the UTF-16LE password) in hex; lines starting with
@@ -207,6 +238,42 @@ SIGNALS
         and how many were received by header splitting and spliced
         (write_split_bytes). Signed, encrypted and compound traffic and
         WRITEs below --recvfile-min take the copy path.
+
+    SIGHUP
+        Re-read the config file and the users file (the command-line
+        flags still apply on top). Added shares accept tree connects at
+        once; a removed share refuses new tree connects and new opens,
+        while files already open on it keep working until closed; a
+        changed password applies to new logons, established sessions
+        stay. A share whose path or options changed is removed and added.
+        If the new configuration is invalid (parse error, unknown key,
+        missing share directory, unreadable users file) nothing changes
+        and "reload failed" is logged with the reason. Settings other
+        than the shares and users (listen, signing, encrypt, sendfile,
+        sizes, names, logging, metrics, control socket) need a restart;
+        a reload that changes them logs which.
+
+METRICS
+    With --metrics, GET /metrics returns the Prometheus text format:
+        zerosmb_connections, zerosmb_sessions, zerosmb_tree_connects,
+        zerosmb_open_files, zerosmb_byte_range_locks,
+        zerosmb_async_requests, zerosmb_credits_outstanding
+            gauges, counted at scrape time.
+        zerosmb_connections_accepted_total,
+        zerosmb_connections_refused_total,
+        zerosmb_sessions_established_total, zerosmb_logon_failures_total
+        zerosmb_read_bytes_total{path}, zerosmb_write_bytes_total{path}
+            payload bytes by path: sendfile or splice (zero-copy), copy,
+            signed, sealed (encrypted).
+        zerosmb_requests_total{command},
+        zerosmb_request_duration_seconds{command}
+            requests and a latency histogram (50us to 10s) per SMB2
+            command, until the first response (the interim one for a
+            request that goes async).
+        zerosmb_errors_total{status}
+            responses by NTSTATUS name, warning and error severity.
+    plus the Go runtime (go_*) and process (process_*) metrics. Counting
+    costs a few atomic additions per request and no allocation.
 
 EXIT STATUS
     0   success, or clean shutdown after SIGTERM/SIGINT.
@@ -231,6 +298,13 @@ EXAMPLES
     Require signing and encryption where the client can do it:
 
         zerosmb serve --signing required --encrypt /srv/data
+
+    Metrics for Prometheus on loopback; who is connected; a reload:
+
+        zerosmb serve --metrics 127.0.0.1:9445 --config /etc/zerosmb.toml
+        curl -s 127.0.0.1:9445/metrics | grep ^zerosmb_sessions
+        zerosmb status
+        kill -HUP $(pidof zerosmb)
 `
 
 func main() {
@@ -247,6 +321,8 @@ func run(args []string) int {
 		return cmdServe(args[1:])
 	case "user":
 		return cmdUser(args[1:])
+	case "status":
+		return cmdStatus(args[1:])
 	case "bench":
 		return cmdBench(args[1:])
 	case "version", "--version":

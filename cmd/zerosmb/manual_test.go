@@ -58,7 +58,7 @@ func TestManualConfigExample(t *testing.T) {
 func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
-		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--help",
+		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--help",
 		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate"} {
 		if !strings.Contains(opts, flag) {
 			t.Errorf("SERVE OPTIONS does not document %s", flag)
@@ -85,7 +85,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 		}
 	}
 	syn := manualSection(t, "SYNOPSIS")
-	for _, cmd := range []string{"serve", "user add", "user del", "user list", "bench", "version", "help"} {
+	for _, cmd := range []string{"serve", "user add", "user del", "user list", "status", "bench", "version", "help"} {
 		if !strings.Contains(syn, "zerosmb "+cmd) {
 			t.Errorf("SYNOPSIS lacks zerosmb %s", cmd)
 		}

@@ -57,7 +57,7 @@ func cmdServe(args []string) int {
 		os.Stdout.WriteString(usage)
 		return 0
 	}
-	return serve(fc)
+	return serve(fc, args)
 }
 
 // defaultListen is the address served when neither --listen nor the
@@ -85,6 +85,8 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		workgroup  = fs.String("workgroup", "", "")
 		logFormat  = fs.String("log-format", "", "")
 		logLevel   = fs.String("log-level", "", "")
+		metricsAt  = fs.String("metrics", "", "")
+		control    = fs.String("control-socket", "", "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -119,6 +121,8 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	override("workgroup", &fc.Workgroup, *workgroup)
 	override("log-format", &fc.LogFormat, *logFormat)
 	override("log-level", &fc.LogLevel, *logLevel)
+	override("metrics", &fc.Metrics, *metricsAt)
+	override("control-socket", &fc.Control, *control)
 	if set["encrypt"] {
 		fc.Encrypt = *encrypt
 	}
@@ -278,7 +282,9 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	return cfg, nil
 }
 
-func serve(fc *fileConfig) int {
+// serve runs the server that fc describes; args are serve's arguments,
+// parsed again on SIGHUP.
+func serve(fc *fileConfig, args []string) int {
 	log, err := newLogger(fc.LogFormat, fc.LogLevel)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
@@ -325,12 +331,23 @@ func serve(fc *fileConfig) int {
 		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
 		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", cfg.EncryptData)
 
+	stopOps, err := startOps(fc, srv, log)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
+		return 1
+	}
+	defer stopOps()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	usr := make(chan os.Signal, 1)
+	usr, hup := make(chan os.Signal, 1), make(chan os.Signal, 1)
 	if sigs := statsSignals(); len(sigs) > 0 {
 		signal.Notify(usr, sigs...)
 		defer signal.Stop(usr)
+	}
+	if sigs := reloadSignals(); len(sigs) > 0 {
+		signal.Notify(hup, sigs...)
+		defer signal.Stop(hup)
 	}
 wait:
 	for {
@@ -340,6 +357,8 @@ wait:
 			return 1
 		case <-usr:
 			logDataStats(log, "data path", srv.DataStats())
+		case <-hup:
+			reload(srv, fc, args, log)
 		case <-ctx.Done():
 			break wait
 		}

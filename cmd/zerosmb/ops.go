@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/zerosmb/zerosmb/auth"
+	"github.com/zerosmb/zerosmb/metrics"
+	"github.com/zerosmb/zerosmb/server"
+)
+
+// Operations side of serve: the Prometheus endpoint, the control socket
+// that `zerosmb status` talks to, and SIGHUP reloads.
+
+// startMetrics serves Prometheus metrics on addr at /metrics (and /).
+func startMetrics(addr string, srv *server.Server, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: cannot listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	h := metrics.Handler(srv)
+	mux.Handle("/metrics", h)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, "zerosmb: metrics at /metrics")
+	})
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server failed", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+	}, nil
+}
+
+// defaultControlPath is the control socket used when none is configured:
+// $ZEROSMB_CONTROL_SOCKET, /run/zerosmb/control.sock for root,
+// $XDG_RUNTIME_DIR/zerosmb/control.sock otherwise, else a directory of
+// the user's under the temporary directory.
+func defaultControlPath() string {
+	if p := os.Getenv("ZEROSMB_CONTROL_SOCKET"); p != "" {
+		return p
+	}
+	if os.Geteuid() == 0 {
+		return "/run/zerosmb/control.sock"
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "zerosmb", "control.sock")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("zerosmb-%d", os.Geteuid()), "control.sock")
+}
+
+// controlCommands are the requests the control socket answers: one line
+// in, one JSON document out.
+const controlStatus = "status"
+
+// startControl listens on the unix socket path (mode 0600 in a 0700
+// directory it creates if missing) and answers `zerosmb status`. A stale
+// socket file is replaced; one another server still answers on is an
+// error.
+func startControl(path string, srv *server.Server, log *slog.Logger) (stop func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	if st, err := os.Lstat(path); err == nil {
+		if st.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("control socket: %s exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("control socket: %s is in use by another server", path)
+		}
+		os.Remove(path)
+	}
+	ln, err := listenUnix0600(path)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	ul := ln.(*net.UnixListener)
+	ul.SetUnlinkOnClose(true)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveControl(c, srv, log)
+		}
+	}()
+	log.Info("control socket listening", "path", path)
+	return func() { ln.Close() }, nil
+}
+
+// serveControl answers one request on a control connection.
+func serveControl(c net.Conn, srv *server.Server, log *slog.Logger) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := peerAllowed(c); err != nil {
+		log.Warn("control socket: peer refused", "err", err)
+		return
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return
+	}
+	switch strings.TrimSpace(line) {
+	case controlStatus:
+		json.NewEncoder(c).Encode(srv.Status())
+	default:
+		fmt.Fprintf(c, "{\"error\":%q}\n", "unknown request")
+	}
+}
+
+// listenUnix0600 listens on a unix socket at path readable and writable
+// by the owner only. Before the chmod the socket has at most the umask's
+// mode; connecting needs write permission, which the default umask
+// already denies to others, and peerAllowed checks the peer anyway.
+func listenUnix0600(path string) (net.Listener, error) {
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+// startOps starts the metrics endpoint (if configured) and the control
+// socket (unless control_socket is "none"). A control socket that cannot
+// be set up is logged, not fatal; a metrics address that cannot be bound
+// is an error.
+func startOps(fc *fileConfig, srv *server.Server, log *slog.Logger) (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for _, f := range stops {
+			f()
+		}
+	}
+	if fc.Metrics != "" {
+		f, err := startMetrics(fc.Metrics, srv, log)
+		if err != nil {
+			return nil, err
+		}
+		stops = append(stops, f)
+	}
+	if path := fc.Control; path != "none" {
+		if path == "" {
+			path = defaultControlPath()
+		}
+		f, err := startControl(path, srv, log)
+		if err != nil {
+			log.Warn("no control socket; zerosmb status will not reach this server", "err", err)
+		} else {
+			stops = append(stops, f)
+		}
+	}
+	return stop, nil
+}
+
+// reload re-reads the configuration (serve's arguments again, so the
+// config file and the users file are read anew and command-line flags
+// still win) and applies the shares and users. Anything wrong leaves the
+// running configuration as it is. Settings that only apply at start are
+// reported when they changed.
+func reload(srv *server.Server, running *fileConfig, args []string, log *slog.Logger) {
+	log.Info("SIGHUP: reloading configuration")
+	fc, _, err := parseServeArgs(args)
+	if err == nil {
+		var cfg server.Config
+		if cfg, err = buildConfig(fc, log); err == nil {
+			var added, removed []string
+			if added, removed, err = srv.Reconfigure(cfg.Shares, cfg.Users); err == nil {
+				log.Info("configuration reloaded", "shares_added", added, "shares_removed", removed,
+					"users", userCount(cfg.Users))
+				if changed := restartOnly(running, fc); len(changed) > 0 {
+					log.Warn("changed settings take effect only after a restart", "keys", changed)
+				}
+				return
+			}
+		}
+	}
+	log.Error("reload failed; keeping the running configuration", "err", err)
+}
+
+// restartOnly lists the settings that differ between a and b and that a
+// reload does not apply.
+func restartOnly(a, b *fileConfig) []string {
+	var out []string
+	for _, k := range []struct {
+		key  string
+		x, y any
+	}{
+		{"listen", a.Listen, b.Listen}, {"signing", a.Signing, b.Signing}, {"encrypt", a.Encrypt, b.Encrypt},
+		{"sendfile", a.Sendfile == nil || *a.Sendfile, b.Sendfile == nil || *b.Sendfile},
+		{"signed_sendfile", a.SignedSF, b.SignedSF}, {"max_io", a.MaxIO, b.MaxIO},
+		{"server_name", a.ServerName, b.ServerName}, {"workgroup", a.Workgroup, b.Workgroup},
+		{"log_format", a.LogFormat, b.LogFormat}, {"log_level", a.LogLevel, b.LogLevel},
+		{"metrics", a.Metrics, b.Metrics}, {"control_socket", a.Control, b.Control},
+	} {
+		if k.x != k.y {
+			out = append(out, k.key)
+		}
+	}
+	if (a.RecvfileMin == nil) != (b.RecvfileMin == nil) || a.RecvfileMin != nil && *a.RecvfileMin != *b.RecvfileMin {
+		out = append(out, "recvfile_min")
+	}
+	return out
+}
+
+func userCount(db *auth.UserDB) int {
+	if db == nil {
+		return 0
+	}
+	return len(db.Names())
+}
