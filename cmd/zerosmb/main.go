@@ -22,6 +22,7 @@ SYNOPSIS
     zerosmb user del [--users FILE] NAME
     zerosmb user list [--users FILE]
     zerosmb status [--json] [--control-socket PATH]
+    zerosmb config check FILE
     zerosmb bench [options]
     zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options]
     zerosmb version
@@ -38,7 +39,9 @@ DESCRIPTION
 
     "zerosmb serve DIR" shares DIR as "share" on port 445 (all addresses).
     Users log on with NTLMv2 (NTLMv1 and LM are refused) against the users
-    file; create it with "zerosmb user add NAME" first.
+    file; create it with "zerosmb user add NAME" first, or run serve on a
+    terminal without one: it then offers to create it with a first user
+    (the password is asked twice and not echoed).
 
 COMMANDS
     serve [options] [DIR]
@@ -67,6 +70,12 @@ COMMANDS
         as one JSON document for scripts. It asks the server over its
         control socket (see FILES), so it must run as root or as the
         server's user. Exit status 1 if no server answers.
+
+    config check FILE
+        Validate FILE as serve would (syntax, keys, values, share
+        directories, users file) and print the effective settings, with
+        every default filled in, as a config file. Exit status 2 and the
+        reason if it is invalid.
 
     bench [options]
         Compare zerosmb with Samba on loopback; see "zerosmb bench --help".
@@ -323,6 +332,8 @@ func run(args []string) int {
 		return cmdUser(args[1:])
 	case "status":
 		return cmdStatus(args[1:])
+	case "config":
+		return cmdConfig(args[1:])
 	case "bench":
 		return cmdBench(args[1:])
 	case "version", "--version":

@@ -85,7 +85,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 		}
 	}
 	syn := manualSection(t, "SYNOPSIS")
-	for _, cmd := range []string{"serve", "user add", "user del", "user list", "status", "bench", "version", "help"} {
+	for _, cmd := range []string{"serve", "user add", "user del", "user list", "status", "config check", "bench", "version", "help"} {
 		if !strings.Contains(syn, "zerosmb "+cmd) {
 			t.Errorf("SYNOPSIS lacks zerosmb %s", cmd)
 		}

@@ -290,6 +290,10 @@ func serve(fc *fileConfig, args []string) int {
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
 		return 2
 	}
+	if _, err := offerFirstUser(fc); err != nil {
+		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
+		return 2
+	}
 	cfg, err := buildConfig(fc, log)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// cmdConfig is `zerosmb config check FILE`: validate a configuration the
+// way serve would (TOML, keys, values, share directories, users file) and
+// print the effective settings, defaults filled in, as TOML.
+func cmdConfig(args []string) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+		os.Stdout.WriteString(usage)
+		return 0
+	}
+	if len(args) != 2 || args[0] != "check" {
+		return exitCode("config", usagef("want: zerosmb config check FILE"))
+	}
+	path := args[1]
+	fc, err := loadConfig(path)
+	if err != nil {
+		return exitCode("config check", usageError{err.Error()})
+	}
+	if fc.Listen == "" {
+		fc.Listen = defaultListen
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := newLogger(fc.LogFormat, fc.LogLevel); err != nil {
+		return exitCode("config check", usageError{err.Error()})
+	}
+	cfg, err := buildConfig(fc, quiet)
+	if err != nil {
+		return exitCode("config check", usageError{err.Error()})
+	}
+	for _, sh := range cfg.Shares {
+		sh.FS.Close()
+	}
+	out, err := effectiveConfig(fc)
+	if err != nil {
+		return exitCode("config check", err)
+	}
+	fmt.Printf("# %s is valid: %d shares, %d users. Effective settings:\n", path, len(cfg.Shares), userCount(cfg.Users))
+	os.Stdout.Write(out)
+	return 0
+}
+
+// effective is the configuration with every default spelled out.
+type effective struct {
+	Listen      string        `toml:"listen"`
+	Users       string        `toml:"users"`
+	Signing     string        `toml:"signing"`
+	Encrypt     bool          `toml:"encrypt"`
+	Sendfile    bool          `toml:"sendfile"`
+	SignedSF    bool          `toml:"signed_sendfile"`
+	RecvfileMin string        `toml:"recvfile_min"`
+	MaxIO       string        `toml:"max_io"`
+	ServerName  string        `toml:"server_name"`
+	Workgroup   string        `toml:"workgroup"`
+	LogFormat   string        `toml:"log_format"`
+	LogLevel    string        `toml:"log_level"`
+	Metrics     string        `toml:"metrics"`
+	Control     string        `toml:"control_socket"`
+	Shares      []shareConfig `toml:"share"`
+}
+
+func effectiveConfig(fc *fileConfig) ([]byte, error) {
+	e := effective{
+		Listen: fc.Listen, Users: fc.Users, Signing: or(fc.Signing, "auto"), Encrypt: fc.Encrypt,
+		Sendfile: fc.Sendfile == nil || *fc.Sendfile, SignedSF: fc.SignedSF,
+		RecvfileMin: "64K", MaxIO: "8M",
+		ServerName: or(fc.ServerName, "ZEROSMB"), Workgroup: or(fc.Workgroup, "WORKGROUP"),
+		LogFormat: or(fc.LogFormat, "text"), LogLevel: or(fc.LogLevel, "info"),
+		Metrics: fc.Metrics, Control: or(fc.Control, defaultControlPath()),
+	}
+	if e.Users == "" {
+		e.Users = defaultUsersPath()
+	}
+	if fc.RecvfileMin != nil {
+		e.RecvfileMin = formatSize(int64(*fc.RecvfileMin))
+	}
+	if fc.MaxIO != 0 {
+		e.MaxIO = formatSize(int64(fc.MaxIO))
+	}
+	for _, s := range fc.Shares {
+		if abs, err := filepath.Abs(s.Path); err == nil {
+			s.Path = abs
+		}
+		e.Shares = append(e.Shares, s)
+	}
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(e); err != nil {
+		return nil, fmt.Errorf("encoding the effective config: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// formatSize writes n with the largest K/M/G suffix that divides it.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		s string
+		m int64
+	}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		if n != 0 && n%u.m == 0 {
+			return fmt.Sprintf("%d%s", n/u.m, u.s)
+		}
+	}
+	return fmt.Sprint(n)
+}
