@@ -29,6 +29,8 @@ type fileConfig struct {
 	LogLevel    string        `toml:"log_level"`
 	Metrics     string        `toml:"metrics"`
 	Control     string        `toml:"control_socket"`
+	MDNS        *bool         `toml:"mdns"`
+	MDNSModel   string        `toml:"mdns_model"`
 	Shares      []shareConfig `toml:"share"`
 
 	fileLimits // limits_file.go
@@ -87,7 +89,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/zerosmb/zerosmb/discovery"
 )
 
 // cmdConfig is `zerosmb config check FILE`: validate a configuration the
@@ -66,6 +69,8 @@ type effective struct {
 	LogLevel    string        `toml:"log_level"`
 	Metrics     string        `toml:"metrics"`
 	Control     string        `toml:"control_socket"`
+	MDNS        bool          `toml:"mdns"`
+	MDNSModel   string        `toml:"mdns_model"`
 	Shares      []shareConfig `toml:"share"`
 }
 
@@ -77,6 +82,13 @@ func effectiveConfig(fc *fileConfig) ([]byte, error) {
 		ServerName: or(fc.ServerName, "ZEROSMB"), Workgroup: or(fc.Workgroup, "WORKGROUP"),
 		LogFormat: or(fc.LogFormat, "text"), LogLevel: or(fc.LogLevel, "info"),
 		Metrics: fc.Metrics, Control: or(fc.Control, defaultControlPath()),
+		MDNS: fc.MDNS == nil || *fc.MDNS, MDNSModel: or(fc.MDNSModel, discovery.DefaultModel),
+	}
+	if fc.MDNS == nil {
+		// The default: on unless the listening address is loopback.
+		host, _, _ := net.SplitHostPort(fc.Listen)
+		ip := net.ParseIP(host)
+		e.MDNS = host != "localhost" && (ip == nil || !ip.IsLoopback())
 	}
 	if e.Users == "" {
 		e.Users = defaultUsersPath()

@@ -157,6 +157,14 @@ SERVE OPTIONS
                         /metrics, e.g. 127.0.0.1:9445 (default off; see
                         METRICS). The endpoint has no authentication:
                         bind it to loopback or a management network.
+    --mdns=true|false   Advertise the server with mDNS/DNS-SD (Bonjour,
+                        avahi) so Finder and file managers list it: an
+                        _smb._tcp service on the listening port and a
+                        _device-info._tcp record with the model. Default
+                        on unless --listen is a loopback address. See
+                        DISCOVERY.
+    --mdns-model NAME   _device-info._tcp model, which picks the icon
+                        Finder draws (default RackMac).
     --control-socket PATH
                         Unix socket that "zerosmb status" talks to
                         (default: see FILES); "none" disables it. The
@@ -199,6 +207,8 @@ CONFIG FILE
         log_level = "info"
         metrics = ""                # e.g. "127.0.0.1:9445"; "" is off
         control_socket = ""         # "" is the default; "none" is off
+        mdns = true                 # default: on unless listen is loopback
+        mdns_model = "RackMac"
 
         [[share]]                   # repeatable; name and path required
         name = "share"
@@ -261,6 +271,17 @@ SIGNALS
         than the shares and users (listen, signing, encrypt, sendfile,
         sizes, names, logging, metrics, control socket) need a restart;
         a reload that changes them logs which.
+
+DISCOVERY
+    With mDNS on, serve answers multicast DNS queries (UDP port 5353) on
+    the interfaces that carry the listening address (every up,
+    multicast-capable, non-loopback interface for a wildcard address),
+    each with that interface's addresses. The instance name is
+    --server-name if given, else the host name; the host is HOSTNAME.local.
+    It answers queries only: no unsolicited announcements and no name
+    conflict probing, so a browser finds the server when it starts
+    browsing. Failing to start it (no multicast interface, port 5353
+    unavailable) is logged as a warning and serving goes on.
 
 METRICS
     With --metrics, GET /metrics returns the Prometheus text format:

@@ -58,7 +58,7 @@ func TestManualConfigExample(t *testing.T) {
 func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
-		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--help",
+		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--help",
 		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate"} {
 		if !strings.Contains(opts, flag) {
 			t.Errorf("SERVE OPTIONS does not document %s", flag)
@@ -69,6 +69,8 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 		case "--encrypt", "--help", "--strict-allocate":
 		case "--sendfile":
 			args = []string{"--sendfile=false"}
+		case "--mdns":
+			args = []string{"--mdns=false"}
 		case "--config":
 			args = append(args, writeFile(t, t.TempDir(), "c.toml", "", 0o644))
 		case "--share":

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/auth"
+	"github.com/zerosmb/zerosmb/discovery"
 	"github.com/zerosmb/zerosmb/metrics"
 	"github.com/zerosmb/zerosmb/server"
 )
@@ -150,7 +151,7 @@ func listenUnix0600(path string) (net.Listener, error) {
 // socket (unless control_socket is "none"). A control socket that cannot
 // be set up is logged, not fatal; a metrics address that cannot be bound
 // is an error.
-func startOps(fc *fileConfig, srv *server.Server, log *slog.Logger) (stop func(), err error) {
+func startOps(fc *fileConfig, srv *server.Server, addr net.Addr, log *slog.Logger) (stop func(), err error) {
 	var stops []func()
 	stop = func() {
 		for _, f := range stops {
@@ -162,6 +163,9 @@ func startOps(fc *fileConfig, srv *server.Server, log *slog.Logger) (stop func()
 		if err != nil {
 			return nil, err
 		}
+		stops = append(stops, f)
+	}
+	if f := startMDNS(fc, addr, log); f != nil {
 		stops = append(stops, f)
 	}
 	if path := fc.Control; path != "none" {
@@ -217,6 +221,7 @@ func restartOnly(a, b *fileConfig) []string {
 		{"server_name", a.ServerName, b.ServerName}, {"workgroup", a.Workgroup, b.Workgroup},
 		{"log_format", a.LogFormat, b.LogFormat}, {"log_level", a.LogLevel, b.LogLevel},
 		{"metrics", a.Metrics, b.Metrics}, {"control_socket", a.Control, b.Control},
+		{"mdns", a.MDNS == nil || *a.MDNS, b.MDNS == nil || *b.MDNS}, {"mdns_model", a.MDNSModel, b.MDNSModel},
 	} {
 		if k.x != k.y {
 			out = append(out, k.key)
@@ -233,4 +238,28 @@ func userCount(db *auth.UserDB) int {
 		return 0
 	}
 	return len(db.Names())
+}
+
+// startMDNS advertises the server with mDNS/DNS-SD unless mdns is false
+// or the server listens on loopback only. Failing to is logged, not fatal.
+func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok || (fc.MDNS != nil && !*fc.MDNS) {
+		return nil
+	}
+	if ta.IP.IsLoopback() {
+		log.Debug("mDNS off: listening on loopback only")
+		return nil
+	}
+	ip := ta.IP
+	if ip.IsUnspecified() && ip.To4() == nil {
+		ip = nil // Go's "[::]" and ":port" listeners take IPv4 too
+	}
+	adv, err := discovery.Start(discovery.Config{Instance: fc.ServerName, Port: ta.Port, IP: ip, Model: fc.MDNSModel, Logger: log})
+	if err != nil {
+		log.Warn("mDNS advertisement failed; clients must be given the address", "err", err)
+		return nil
+	}
+	log.Info("mDNS advertising", "services", "_smb._tcp,_device-info._tcp", "port", ta.Port, "interfaces", adv.Interfaces)
+	return func() { adv.Close() }
 }

@@ -87,6 +87,8 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		logLevel   = fs.String("log-level", "", "")
 		metricsAt  = fs.String("metrics", "", "")
 		control    = fs.String("control-socket", "", "")
+		mdnsOn     = fs.Bool("mdns", true, "")
+		mdnsModel  = fs.String("mdns-model", "", "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -123,6 +125,10 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	override("log-level", &fc.LogLevel, *logLevel)
 	override("metrics", &fc.Metrics, *metricsAt)
 	override("control-socket", &fc.Control, *control)
+	override("mdns-model", &fc.MDNSModel, *mdnsModel)
+	if set["mdns"] {
+		fc.MDNS = mdnsOn
+	}
 	if set["encrypt"] {
 		fc.Encrypt = *encrypt
 	}
@@ -335,7 +341,7 @@ func serve(fc *fileConfig, args []string) int {
 		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
 		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", cfg.EncryptData)
 
-	stopOps, err := startOps(fc, srv, log)
+	stopOps, err := startOps(fc, srv, ln.Addr(), log)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)

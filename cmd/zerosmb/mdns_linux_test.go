@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// requireTools finds the named programs; missing ones fail the test under
+// CI=true and skip it otherwise. The test also needs root (namespaces).
+func requireTools(t *testing.T, names ...string) {
+	t.Helper()
+	var missing []string
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			missing = append(missing, n)
+		}
+	}
+	switch {
+	case len(missing) > 0 && os.Getenv("CI") == "true":
+		t.Fatalf("%v not installed (required under CI=true)", missing)
+	case len(missing) > 0:
+		t.Skipf("%v not installed", missing)
+	case os.Geteuid() != 0 && os.Getenv("CI") == "true":
+		t.Fatal("needs root for network namespaces (required under CI=true)")
+	case os.Geteuid() != 0:
+		t.Skip("needs root for network namespaces")
+	}
+}
+
+// mustRun runs a command and fails the test if it fails.
+func mustRun(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// bg starts a long-running command and stops it (by its pid) at cleanup.
+func bg(t *testing.T, log *syncBuffer, env []string, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	return cmd
+}
+
+func waitText(t *testing.T, what string, buf *syncBuffer, s string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(buf.String(), s); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never logged %q:\n%s", what, s, buf)
+		}
+	}
+}
+
+// TestServeMDNSAvahi puts the server in one network namespace and
+// avahi-daemon (with a private D-Bus) in another, joined by a veth pair
+// the test creates, and browses with avahi-browse: _smb._tcp must resolve
+// to the server's address and port and _device-info._tcp must carry the
+// model. A server started with --mdns=false must not be found.
+func TestServeMDNSAvahi(t *testing.T) {
+	requireTools(t, "ip", "avahi-daemon", "avahi-browse", "dbus-daemon")
+	id := os.Getpid() % 100000
+	ns1, ns2 := fmt.Sprintf("zsmb%d-srv", id), fmt.Sprintf("zsmb%d-cli", id)
+	v1, v2 := fmt.Sprintf("zs%da", id), fmt.Sprintf("zs%db", id)
+	net3 := 1 + id%250
+	ip1, ip2 := fmt.Sprintf("10.213.%d.1", net3), fmt.Sprintf("10.213.%d.2", net3)
+	mustRun(t, "ip", "netns", "add", ns1)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns1).Run() })
+	mustRun(t, "ip", "netns", "add", ns2)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns2).Run() })
+	mustRun(t, "ip", "link", "add", v1, "netns", ns1, "type", "veth", "peer", "name", v2, "netns", ns2)
+	for _, c := range [][]string{
+		{"-n", ns1, "addr", "add", ip1 + "/24", "dev", v1}, {"-n", ns2, "addr", "add", ip2 + "/24", "dev", v2},
+		{"-n", ns1, "link", "set", v1, "up"}, {"-n", ns2, "link", "set", v2, "up"},
+		{"-n", ns1, "link", "set", "lo", "up"}, {"-n", ns2, "link", "set", "lo", "up"},
+	} {
+		mustRun(t, "ip", c...)
+	}
+
+	dir := t.TempDir()
+	share := filepath.Join(dir, "share")
+	os.Mkdir(share, 0o755)
+	users := newUsers(t, dir)
+	serve := func(name, port string, extra ...string) *syncBuffer {
+		log := &syncBuffer{}
+		args := append([]string{"netns", "exec", ns1, binPath, "serve", "--listen", ip1 + ":" + port, "--users", users,
+			"--server-name", name, "--control-socket", "none"}, extra...)
+		bg(t, log, nil, "ip", append(args, share)...)
+		waitText(t, "zerosmb", log, "zerosmb listening")
+		return log
+	}
+	srvLog := serve("ZSMBMDNS", "4445")
+	if !strings.Contains(srvLog.String(), "mDNS advertising") || !strings.Contains(srvLog.String(), v1) {
+		t.Fatalf("server did not advertise on %s:\n%s", v1, srvLog)
+	}
+	offLog := serve("ZSMBOFF", "4446", "--mdns=false")
+	if strings.Contains(offLog.String(), "mDNS advertising") {
+		t.Errorf("--mdns=false advertised:\n%s", offLog)
+	}
+
+	// A private system bus and avahi-daemon in the client namespace; a
+	// tmpfs over /run/avahi-daemon (in the mount namespace that ip netns
+	// exec makes) keeps its pid file away from any avahi on the host.
+	bus := filepath.Join(dir, "bus.sock")
+	busConf := writeFile(t, dir, "bus.conf", `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=`+bus+`</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy>
+</busconfig>
+`, 0o644)
+	busLog := &syncBuffer{}
+	bg(t, busLog, nil, "ip", "netns", "exec", ns2, "dbus-daemon", "--config-file="+busConf, "--nofork", "--nopidfile")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(bus); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dbus-daemon did not start:\n%s", busLog)
+		}
+	}
+	avahiConf := writeFile(t, dir, "avahi.conf", "[server]\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces="+v2+
+		"\nenable-dbus=yes\n[wide-area]\nenable-wide-area=no\n[publish]\ndisable-publishing=yes\n", 0o644)
+	busEnv := []string{"DBUS_SYSTEM_BUS_ADDRESS=unix:path=" + bus}
+	avahiLog := &syncBuffer{}
+	bg(t, avahiLog, busEnv, "ip", "netns", "exec", ns2, "sh", "-c",
+		"mkdir -p /run/avahi-daemon && mount -t tmpfs zerosmb-test /run/avahi-daemon && exec avahi-daemon -f "+avahiConf+
+			" --no-chroot --no-drop-root --no-rlimits")
+	waitText(t, "avahi-daemon", avahiLog, "Server startup complete")
+
+	browse := func(service, want string) string {
+		t.Helper()
+		var out []byte
+		for try := 0; try < 5; try++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns2, "avahi-browse", "--resolve", "--terminate", "--parsable", service)
+			cmd.Env = append(os.Environ(), busEnv...)
+			out, _ = cmd.CombinedOutput()
+			cancel()
+			if strings.Contains(string(out), want) {
+				return string(out)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		t.Fatalf("avahi-browse %s never showed %q; last output:\n%s\nserver log:\n%s\navahi log:\n%s", service, want, out, srvLog, avahiLog)
+		return ""
+	}
+	// "=;IFACE;IPv4;NAME;TYPE;DOMAIN;HOST;ADDRESS;PORT;TXT"
+	smb := browse("_smb._tcp", ";ZSMBMDNS;")
+	if !strings.Contains(smb, "=;"+v2+";IPv4;ZSMBMDNS;") || !strings.Contains(smb, ";"+ip1+";4445;") {
+		t.Errorf("_smb._tcp not resolved to %s:4445:\n%s", ip1, smb)
+	}
+	if strings.Contains(smb, "ZSMBOFF") {
+		t.Errorf("the --mdns=false server was found:\n%s", smb)
+	}
+	dev := browse("_device-info._tcp", ";ZSMBMDNS;")
+	if !strings.Contains(dev, `"model=RackMac"`) {
+		t.Errorf("_device-info._tcp lacks the model:\n%s", dev)
+	}
+}
