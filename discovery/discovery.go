@@ -11,6 +11,8 @@
 // queries only; it does not announce unsolicited or probe for name
 // conflicts, so a browser finds the server when it asks (every browser
 // asks when it starts browsing).
+//
+// StartWSD (wsd.go) adds WS-Discovery for Windows' network view.
 package discovery
 
 import (

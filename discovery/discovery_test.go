@@ -1,7 +1,10 @@
 package discovery
 
 import (
+	"encoding/xml"
 	"net"
+	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +31,57 @@ func TestStartRefusesBadInput(t *testing.T) {
 	}
 	if _, err := Start(Config{Port: 445, IP: net.ParseIP("192.0.2.99")}); err == nil {
 		t.Error("an address no interface has was accepted")
+	}
+}
+
+func TestTypesMatch(t *testing.T) {
+	for types, want := range map[string]bool{
+		"":                         true,
+		"wsdp:Device":              true,
+		"wsdp:Device pub:Computer": true,
+		" d:Device ":               true,
+		"wsdp:Device wprt:Printer": false,
+		"scan:ScanDeviceType":      false,
+	} {
+		if got := typesMatch(types); got != want {
+			t.Errorf("typesMatch(%q) = %v, want %v", types, got, want)
+		}
+	}
+}
+
+func TestStableURN(t *testing.T) {
+	a, b, c := stableURN("h", "N"), stableURN("h", "N"), stableURN("h", "M")
+	if a != b || a == c || len(a) != len("urn:uuid:")+36 || a[len("urn:uuid:")+14] != '5' {
+		t.Errorf("urns %q %q %q", a, b, c)
+	}
+}
+
+// TestWSDGet checks the metadata answer parses and carries the computer
+// name and workgroup escaped, and that a bad request is refused.
+func TestWSDGet(t *testing.T) {
+	w := &WSD{cfg: WSDConfig{Name: "A<B", Workgroup: "W&G"}, urn: stableURN("h", "A<B")}
+	get := func(body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		w.handleGet(rec, httptest.NewRequest("POST", "/x", strings.NewReader(body)))
+		return rec
+	}
+	if rec := get("<junk"); rec.Code != 400 {
+		t.Errorf("junk: %d", rec.Code)
+	}
+	req := `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="` + nsAddressing + `">` +
+		`<soap:Header><wsa:Action>` + actGet + `</wsa:Action><wsa:MessageID>urn:uuid:1</wsa:MessageID></soap:Header><soap:Body/></soap:Envelope>`
+	rec := get(req)
+	var resp struct {
+		RelatesTo string `xml:"Header>RelatesTo"`
+		Sections  []struct {
+			Dialect  string `xml:"Dialect,attr"`
+			Computer string `xml:"Relationship>Host>Computer"`
+		} `xml:"Body>Metadata>MetadataSection"`
+	}
+	if err := xml.Unmarshal(rec.Body.Bytes(), &resp); err != nil || rec.Code != 200 {
+		t.Fatalf("%d %v\n%s", rec.Code, err, rec.Body)
+	}
+	if resp.RelatesTo != "urn:uuid:1" || len(resp.Sections) != 3 || resp.Sections[2].Computer != "A<B/Workgroup:W&G" {
+		t.Errorf("response %+v", resp)
 	}
 }

@@ -31,6 +31,7 @@ type fileConfig struct {
 	Control     string        `toml:"control_socket"`
 	MDNS        *bool         `toml:"mdns"`
 	MDNSModel   string        `toml:"mdns_model"`
+	WSD         bool          `toml:"ws_discovery"`
 	Shares      []shareConfig `toml:"share"`
 
 	fileLimits // limits_file.go
@@ -89,7 +90,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

@@ -71,6 +71,7 @@ type effective struct {
 	Control     string        `toml:"control_socket"`
 	MDNS        bool          `toml:"mdns"`
 	MDNSModel   string        `toml:"mdns_model"`
+	WSD         bool          `toml:"ws_discovery"`
 	Shares      []shareConfig `toml:"share"`
 }
 
@@ -82,7 +83,7 @@ func effectiveConfig(fc *fileConfig) ([]byte, error) {
 		ServerName: or(fc.ServerName, "ZEROSMB"), Workgroup: or(fc.Workgroup, "WORKGROUP"),
 		LogFormat: or(fc.LogFormat, "text"), LogLevel: or(fc.LogLevel, "info"),
 		Metrics: fc.Metrics, Control: or(fc.Control, defaultControlPath()),
-		MDNS: fc.MDNS == nil || *fc.MDNS, MDNSModel: or(fc.MDNSModel, discovery.DefaultModel),
+		MDNS: fc.MDNS == nil || *fc.MDNS, MDNSModel: or(fc.MDNSModel, discovery.DefaultModel), WSD: fc.WSD,
 	}
 	if fc.MDNS == nil {
 		// The default: on unless the listening address is loopback.

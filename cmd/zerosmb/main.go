@@ -165,6 +165,9 @@ SERVE OPTIONS
                         DISCOVERY.
     --mdns-model NAME   _device-info._tcp model, which picks the icon
                         Finder draws (default RackMac).
+    --ws-discovery      Opt-in: answer WS-Discovery (UDP 3702, metadata
+                        over HTTP on 5357) so Windows' network view lists
+                        the server with its name and workgroup. IPv4 only.
     --control-socket PATH
                         Unix socket that "zerosmb status" talks to
                         (default: see FILES); "none" disables it. The
@@ -209,6 +212,7 @@ CONFIG FILE
         control_socket = ""         # "" is the default; "none" is off
         mdns = true                 # default: on unless listen is loopback
         mdns_model = "RackMac"
+        ws_discovery = false
 
         [[share]]                   # repeatable; name and path required
         name = "share"
@@ -282,6 +286,12 @@ DISCOVERY
     conflict probing, so a browser finds the server when it starts
     browsing. Failing to start it (no multicast interface, port 5353
     unavailable) is logged as a warning and serving goes on.
+
+    With --ws-discovery, serve also runs a WS-Discovery responder (the
+    protocol Windows' network view browses): it sends Hello at start and
+    Bye at shutdown to 239.255.255.250:3702, answers Probe and Resolve,
+    and serves the device metadata (name, "Workgroup:" --workgroup) over
+    HTTP on the interface address, port 5357 or any free one if taken.
 
 METRICS
     With --metrics, GET /metrics returns the Prometheus text format:

@@ -58,7 +58,7 @@ func TestManualConfigExample(t *testing.T) {
 func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
-		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--help",
+		"--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--help",
 		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate"} {
 		if !strings.Contains(opts, flag) {
 			t.Errorf("SERVE OPTIONS does not document %s", flag)
@@ -66,7 +66,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 		// Every documented flag must be accepted.
 		args := []string{flag}
 		switch flag {
-		case "--encrypt", "--help", "--strict-allocate":
+		case "--encrypt", "--help", "--strict-allocate", "--ws-discovery":
 		case "--sendfile":
 			args = []string{"--sendfile=false"}
 		case "--mdns":

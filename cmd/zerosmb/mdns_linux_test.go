@@ -80,35 +80,14 @@ func waitText(t *testing.T, what string, buf *syncBuffer, s string) {
 // model. A server started with --mdns=false must not be found.
 func TestServeMDNSAvahi(t *testing.T) {
 	requireTools(t, "ip", "avahi-daemon", "avahi-browse", "dbus-daemon")
-	id := os.Getpid() % 100000
-	ns1, ns2 := fmt.Sprintf("zsmb%d-srv", id), fmt.Sprintf("zsmb%d-cli", id)
-	v1, v2 := fmt.Sprintf("zs%da", id), fmt.Sprintf("zs%db", id)
-	net3 := 1 + id%250
-	ip1, ip2 := fmt.Sprintf("10.213.%d.1", net3), fmt.Sprintf("10.213.%d.2", net3)
-	mustRun(t, "ip", "netns", "add", ns1)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns1).Run() })
-	mustRun(t, "ip", "netns", "add", ns2)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns2).Run() })
-	mustRun(t, "ip", "link", "add", v1, "netns", ns1, "type", "veth", "peer", "name", v2, "netns", ns2)
-	for _, c := range [][]string{
-		{"-n", ns1, "addr", "add", ip1 + "/24", "dev", v1}, {"-n", ns2, "addr", "add", ip2 + "/24", "dev", v2},
-		{"-n", ns1, "link", "set", v1, "up"}, {"-n", ns2, "link", "set", v2, "up"},
-		{"-n", ns1, "link", "set", "lo", "up"}, {"-n", ns2, "link", "set", "lo", "up"},
-	} {
-		mustRun(t, "ip", c...)
-	}
-
+	n := newVethPair(t, 0)
+	ns2, v1, v2, ip1 := n.ns2, n.v1, n.v2, n.ip1
 	dir := t.TempDir()
 	share := filepath.Join(dir, "share")
 	os.Mkdir(share, 0o755)
 	users := newUsers(t, dir)
 	serve := func(name, port string, extra ...string) *syncBuffer {
-		log := &syncBuffer{}
-		args := append([]string{"netns", "exec", ns1, binPath, "serve", "--listen", ip1 + ":" + port, "--users", users,
-			"--server-name", name, "--control-socket", "none"}, extra...)
-		bg(t, log, nil, "ip", append(args, share)...)
-		waitText(t, "zerosmb", log, "zerosmb listening")
-		return log
+		return n.serveIn(t, share, users, name, port, extra...)
 	}
 	srvLog := serve("ZSMBMDNS", "4445")
 	if !strings.Contains(srvLog.String(), "mDNS advertising") || !strings.Contains(srvLog.String(), v1) {
@@ -176,5 +155,67 @@ func TestServeMDNSAvahi(t *testing.T) {
 	dev := browse("_device-info._tcp", ";ZSMBMDNS;")
 	if !strings.Contains(dev, `"model=RackMac"`) {
 		t.Errorf("_device-info._tcp lacks the model:\n%s", dev)
+	}
+}
+
+// vethPair is two network namespaces joined by a veth pair: ns1 (the
+// server side, v1 with ip1) and ns2 (the client side, v2 with ip2).
+type vethPair struct{ ns1, ns2, v1, v2, ip1, ip2 string }
+
+// newVethPair creates the namespaces and links; cleanup deletes them.
+// salt keeps the names of two pairs in one test run apart.
+func newVethPair(t *testing.T, salt int) vethPair {
+	t.Helper()
+	id := (os.Getpid() + salt) % 100000
+	n := vethPair{
+		ns1: fmt.Sprintf("zsmb%d-srv", id), ns2: fmt.Sprintf("zsmb%d-cli", id),
+		v1: fmt.Sprintf("zs%da", id), v2: fmt.Sprintf("zs%db", id),
+		ip1: fmt.Sprintf("10.213.%d.1", 1+id%250), ip2: fmt.Sprintf("10.213.%d.2", 1+id%250),
+	}
+	mustRun(t, "ip", "netns", "add", n.ns1)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", n.ns1).Run() })
+	mustRun(t, "ip", "netns", "add", n.ns2)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", n.ns2).Run() })
+	mustRun(t, "ip", "link", "add", n.v1, "netns", n.ns1, "type", "veth", "peer", "name", n.v2, "netns", n.ns2)
+	for _, c := range [][]string{
+		{"-n", n.ns1, "addr", "add", n.ip1 + "/24", "dev", n.v1}, {"-n", n.ns2, "addr", "add", n.ip2 + "/24", "dev", n.v2},
+		{"-n", n.ns1, "link", "set", n.v1, "up"}, {"-n", n.ns2, "link", "set", n.v2, "up"},
+		{"-n", n.ns1, "link", "set", "lo", "up"}, {"-n", n.ns2, "link", "set", "lo", "up"},
+	} {
+		mustRun(t, "ip", c...)
+	}
+	return n
+}
+
+// serveIn runs zerosmb serve in n.ns1 on ip1:port and waits until it listens.
+func (n vethPair) serveIn(t *testing.T, share, users, name, port string, extra ...string) *syncBuffer {
+	t.Helper()
+	log := &syncBuffer{}
+	args := append([]string{"netns", "exec", n.ns1, binPath, "serve", "--listen", n.ip1 + ":" + port, "--users", users,
+		"--server-name", name, "--control-socket", "none"}, extra...)
+	bg(t, log, nil, "ip", append(args, share)...)
+	waitText(t, "zerosmb", log, "zerosmb listening")
+	return log
+}
+
+// TestServeWSDiscovery runs the server with --ws-discovery in one network
+// namespace and wsdd in discovery mode (a WS-Discovery client, as Windows'
+// network view is) in the other: wsdd must probe, fetch the metadata and
+// report the computer name and workgroup at the server's address.
+func TestServeWSDiscovery(t *testing.T) {
+	requireTools(t, "ip", "wsdd")
+	n := newVethPair(t, 7)
+	dir := t.TempDir()
+	share := filepath.Join(dir, "share")
+	os.Mkdir(share, 0o755)
+	srvLog := n.serveIn(t, share, newUsers(t, dir), "ZSMBWSD", "4445", "--ws-discovery", "--workgroup", "TESTGROUP")
+	waitText(t, "zerosmb", srvLog, "WS-Discovery announcing")
+	wsdLog := &syncBuffer{}
+	bg(t, wsdLog, nil, "ip", "netns", "exec", n.ns2, "wsdd", "--discovery", "--no-host", "--ipv4only", "--interface", n.v2, "-v")
+	want := "discovered ZSMBWSD in Workgroup:TESTGROUP on " + n.ip1
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(wsdLog.String(), want); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("wsdd never logged %q:\n%s\nserver log:\n%s", want, wsdLog, srvLog)
+		}
 	}
 }

@@ -168,6 +168,9 @@ func startOps(fc *fileConfig, srv *server.Server, addr net.Addr, log *slog.Logge
 	if f := startMDNS(fc, addr, log); f != nil {
 		stops = append(stops, f)
 	}
+	if f := startWSD(fc, addr, log); f != nil {
+		stops = append(stops, f)
+	}
 	if path := fc.Control; path != "none" {
 		if path == "" {
 			path = defaultControlPath()
@@ -222,6 +225,7 @@ func restartOnly(a, b *fileConfig) []string {
 		{"log_format", a.LogFormat, b.LogFormat}, {"log_level", a.LogLevel, b.LogLevel},
 		{"metrics", a.Metrics, b.Metrics}, {"control_socket", a.Control, b.Control},
 		{"mdns", a.MDNS == nil || *a.MDNS, b.MDNS == nil || *b.MDNS}, {"mdns_model", a.MDNSModel, b.MDNSModel},
+		{"ws_discovery", a.WSD, b.WSD},
 	} {
 		if k.x != k.y {
 			out = append(out, k.key)
@@ -262,4 +266,28 @@ func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
 	}
 	log.Info("mDNS advertising", "services", "_smb._tcp,_device-info._tcp", "port", ta.Port, "interfaces", adv.Interfaces)
 	return func() { adv.Close() }
+}
+
+// startWSD runs WS-Discovery when ws_discovery is on and the server does
+// not listen on loopback only. Failing to is logged, not fatal.
+func startWSD(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok || !fc.WSD {
+		return nil
+	}
+	if ta.IP.IsLoopback() {
+		log.Warn("WS-Discovery off: listening on loopback only")
+		return nil
+	}
+	ip := ta.IP
+	if ip.IsUnspecified() && ip.To4() == nil {
+		ip = nil
+	}
+	w, err := discovery.StartWSD(discovery.WSDConfig{Name: fc.ServerName, Workgroup: fc.Workgroup, IP: ip, Logger: log})
+	if err != nil {
+		log.Warn("WS-Discovery failed; Windows' network view will not list the server", "err", err)
+		return nil
+	}
+	log.Info("WS-Discovery announcing", "interfaces", w.Interfaces)
+	return func() { w.Close() }
 }

@@ -89,6 +89,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		control    = fs.String("control-socket", "", "")
 		mdnsOn     = fs.Bool("mdns", true, "")
 		mdnsModel  = fs.String("mdns-model", "", "")
+		wsd        = fs.Bool("ws-discovery", false, "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -126,6 +127,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	override("metrics", &fc.Metrics, *metricsAt)
 	override("control-socket", &fc.Control, *control)
 	override("mdns-model", &fc.MDNSModel, *mdnsModel)
+	if set["ws-discovery"] {
+		fc.WSD = *wsd
+	}
 	if set["mdns"] {
 		fc.MDNS = mdnsOn
 	}
