@@ -108,3 +108,55 @@ func TestReconfigure(t *testing.T) {
 		t.Error("unchanged share replaced")
 	}
 }
+
+// TestReconfigureConcurrent swaps configurations while clients connect,
+// open files and an operator polls Status and Metrics (run with -race).
+func TestReconfigureConcurrent(t *testing.T) {
+	ts := startServer(t, testOpts{})
+	other := t.TempDir()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			shares := []*Share{testShare(t, "share", ts.Dir)}
+			if i%2 == 0 {
+				shares = append(shares, testShare(t, "other", other))
+			}
+			if _, _, err := ts.Srv.Reconfigure(shares, nil); err != nil {
+				t.Error(err)
+				return
+			}
+			ts.Srv.Status()
+			ts.Srv.Metrics()
+		}
+	}()
+	users := auth.NewUserDB()
+	users.Add(testUser, testPass)
+	for i := range 10 {
+		nc, err := net.Dial("tcp", ts.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Users nil in the swapped-in sets: logons fail or succeed
+		// depending on the moment; neither may crash or race.
+		s, err := (&gosmb2.Dialer{Initiator: &gosmb2.NTLMInitiator{User: testUser, Password: testPass}}).Dial(nc)
+		if err == nil {
+			if fs, err := s.Mount("share"); err == nil {
+				fs.WriteFile("f.txt", []byte{byte(i)}, 0o644)
+				fs.Umount()
+			}
+			s.Logoff()
+		}
+		nc.Close()
+	}
+	close(stop)
+	<-done
+	ts.Srv.Reconfigure([]*Share{testShare(t, "share", ts.Dir)}, users)
+	dialGo(t, ts) // the final configuration works
+}

@@ -138,6 +138,7 @@ func TestServeMetricsAndStatus(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("status: exit %d: %s", r.code, r.stderr)
 	}
+	t.Logf("zerosmb status:\n%s", r.stdout)
 	for _, w := range []string{"1 connections, 1 sessions, 1 tree connects, 1 open files", "alice", "127.0.0.1:", "/up.bin", "SHARE MODE"} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("status output lacks %q:\n%s", w, r.stdout)
