@@ -318,6 +318,15 @@ func serve(fc *fileConfig, args []string) int {
 	// SIGTERM sent right after the "listening" line is never fatal.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	usr, hup := make(chan os.Signal, 1), make(chan os.Signal, 1)
+	if sigs := statsSignals(); len(sigs) > 0 {
+		signal.Notify(usr, sigs...)
+		defer signal.Stop(usr)
+	}
+	if sigs := reloadSignals(); len(sigs) > 0 {
+		signal.Notify(hup, sigs...)
+		defer signal.Stop(hup)
+	}
 	addr := fc.Listen
 	if addr == "" {
 		addr = defaultListen
@@ -331,19 +340,7 @@ func serve(fc *fileConfig, args []string) int {
 		}
 		return 1
 	}
-	shares := make([]string, len(cfg.Shares))
-	for i, s := range cfg.Shares {
-		shares[i] = s.Name + "=" + s.Path
-		if s.ReadOnly {
-			shares[i] += ",ro"
-		}
-		if s.Guest {
-			shares[i] += ",guest"
-		}
-	}
-	log.Info("zerosmb listening", "addr", ln.Addr().String(), "pid", os.Getpid(), "shares", shares,
-		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
-		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", cfg.EncryptData)
+	logListening(log, ln.Addr(), &cfg)
 
 	stopOps, err := startOps(fc, srv, ln.Addr(), log)
 	if err != nil {
@@ -354,15 +351,6 @@ func serve(fc *fileConfig, args []string) int {
 	defer stopOps()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	usr, hup := make(chan os.Signal, 1), make(chan os.Signal, 1)
-	if sigs := statsSignals(); len(sigs) > 0 {
-		signal.Notify(usr, sigs...)
-		defer signal.Stop(usr)
-	}
-	if sigs := reloadSignals(); len(sigs) > 0 {
-		signal.Notify(hup, sigs...)
-		defer signal.Stop(hup)
-	}
 wait:
 	for {
 		select {
@@ -388,6 +376,23 @@ wait:
 	logDataStats(log, "data path totals", srv.DataStats())
 	log.Info("stopped")
 	return 0
+}
+
+// logListening logs the "zerosmb listening" line with the settings in force.
+func logListening(log *slog.Logger, addr net.Addr, cfg *server.Config) {
+	shares := make([]string, len(cfg.Shares))
+	for i, s := range cfg.Shares {
+		shares[i] = s.Name + "=" + s.Path
+		if s.ReadOnly {
+			shares[i] += ",ro"
+		}
+		if s.Guest {
+			shares[i] += ",guest"
+		}
+	}
+	log.Info("zerosmb listening", "addr", addr.String(), "pid", os.Getpid(), "shares", shares,
+		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
+		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", cfg.EncryptData)
 }
 
 // logDataStats logs how many payload bytes went through the zero-copy
