@@ -340,8 +340,8 @@ func serve(fc *fileConfig, args []string) int {
 		}
 		return 1
 	}
-	logListening(log, ln.Addr(), &cfg)
-
+	// Metrics, control socket and discovery come up first, so the
+	// listening line means everything is ready.
 	stopOps, err := startOps(fc, srv, ln.Addr(), log)
 	if err != nil {
 		ln.Close()
@@ -349,6 +349,7 @@ func serve(fc *fileConfig, args []string) int {
 		return 1
 	}
 	defer stopOps()
+	logListening(log, ln.Addr(), &cfg)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 wait:
