@@ -141,6 +141,7 @@ func (c *conn) teardown() {
 	for _, o := range c.opens {
 		opens = append(opens, o)
 	}
+	sessions := c.sessions
 	c.opens = map[uint64]*open{}
 	c.sessions = map[uint64]*session{}
 	c.mu.Unlock()
@@ -149,6 +150,9 @@ func (c *conn) teardown() {
 	}
 	for _, o := range opens {
 		c.closeOpen(o)
+	}
+	for _, s := range sessions {
+		s.releaseTrees()
 	}
 	if c.recv != nil {
 		c.recv.Close()

@@ -82,8 +82,9 @@ func sameShare(a, b *Share) bool {
 // options changed is a removal plus an addition: old tree connects keep
 // the old definition. A share whose definition did not change is kept as
 // it is (its *Share from the earlier configuration stays in use) and the
-// FS of the equal new one is closed. The FS of a removed share is not
-// closed: tree connects may still use it.
+// FS of the equal new one is closed. The FS of a removed share is closed
+// once its last tree connect is gone (unless a share still served uses
+// the same FS value).
 //
 // users applies to logons that start afterwards; established sessions
 // are not affected. Returns the names of the shares added and removed.
@@ -100,17 +101,59 @@ func (s *Server) Reconfigure(shares []*Share, users *auth.UserDB) (added, remove
 			added = append(added, sh.Name)
 		}
 	}
+	s.live.Store(set)
 	for _, sh := range prev.list {
 		if set.byName[strings.ToLower(sh.Name)] != sh {
 			removed = append(removed, sh.Name)
 			sh.retired.Store(true)
+			if sh.trees.Load() == 0 {
+				s.closeRetired(sh)
+			}
 		}
 	}
-	s.live.Store(set)
 	for _, sh := range shares {
 		if kept := set.byName[strings.ToLower(sh.Name)]; kept != sh && kept.FS != sh.FS {
 			sh.FS.Close() // an equal share was already served: its FS stays
 		}
 	}
 	return added, removed, nil
+}
+
+// holdShare counts a new tree connect of sh. It fails if Reconfigure
+// removed sh meanwhile: retired is set before the count is checked there
+// and checked after the count is raised here, so either this sees retired
+// or Reconfigure sees the tree and leaves the FS open.
+func (s *Server) holdShare(sh *Share) bool {
+	sh.trees.Add(1)
+	if sh.retired.Load() {
+		s.releaseShare(sh)
+		return false
+	}
+	return true
+}
+
+// releaseShare drops a tree connect of sh, closing a removed share's FS
+// with the last one.
+func (s *Server) releaseShare(sh *Share) {
+	if sh.trees.Add(-1) == 0 && sh.retired.Load() {
+		s.closeRetired(sh)
+	}
+}
+
+// closeRetired closes the FS of a removed share once, unless a share in
+// force uses the same FS value.
+func (s *Server) closeRetired(sh *Share) {
+	if sh.FS == nil {
+		return
+	}
+	for _, x := range s.shareTable().list {
+		if x.FS == sh.FS {
+			return
+		}
+	}
+	if sh.fsClosed.CompareAndSwap(false, true) {
+		if err := sh.FS.Close(); err != nil {
+			s.log.Warn("closing a removed share failed", "share", sh.Name, "err", err)
+		}
+	}
 }

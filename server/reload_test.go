@@ -44,7 +44,7 @@ func TestReconfigure(t *testing.T) {
 	if _, _, err := ts.Srv.Reconfigure([]*Share{testShare(t, "a", newDir), testShare(t, "A", newDir)}, users); err == nil {
 		t.Fatal("duplicate share names accepted")
 	}
-	dialGoAs(t, ts, testUser, testPass, "share") // old password, old share: still fine
+	second := dialGoAs(t, ts, testUser, testPass, "share") // old password, old share: still fine
 
 	// Remove "share" (same path, under a new name), add "extra".
 	added, removed, err := ts.Srv.Reconfigure([]*Share{testShare(t, "moved", shareDir), testShare(t, "extra", newDir)}, users)
@@ -106,6 +106,28 @@ func TestReconfigure(t *testing.T) {
 	}
 	if ts.Srv.shareTable().byName["extra"] != extraShare {
 		t.Error("unchanged share replaced")
+	}
+
+	// The removed share's FS stays open while its tree connect lives and
+	// is closed with the last one; the kept share's is not touched.
+	if keep.fsClosed.Load() {
+		t.Error("removed share's FS closed while a tree connect uses it")
+	}
+	f.Close()
+	if err := old.Umount(); err != nil {
+		t.Fatal(err)
+	}
+	if keep.fsClosed.Load() || keep.trees.Load() != 1 {
+		t.Errorf("after one of two tree disconnects: closed %v, trees %d", keep.fsClosed.Load(), keep.trees.Load())
+	}
+	if err := second.Umount(); err != nil {
+		t.Fatal(err)
+	}
+	if !keep.fsClosed.Load() || keep.trees.Load() != 0 {
+		t.Errorf("removed share after its last tree disconnect: closed %v, trees %d", keep.fsClosed.Load(), keep.trees.Load())
+	}
+	if extraShare.fsClosed.Load() || extraShare.trees.Load() != 1 {
+		t.Errorf("kept share: closed %v, trees %d", extraShare.fsClosed.Load(), extraShare.trees.Load())
 	}
 }
 

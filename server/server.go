@@ -27,8 +27,11 @@ type Share struct {
 	Path     string // local path, for display in share enumeration
 
 	// retired is set when Reconfigure removed the share: existing tree
-	// connects stay, new opens through them are refused.
-	retired atomic.Bool
+	// connects stay, new opens through them are refused, and the FS is
+	// closed when the last of them is gone (see holdShare).
+	retired  atomic.Bool
+	trees    atomic.Int64 // tree connects using the share
+	fsClosed atomic.Bool
 }
 
 // Config configures a Server. The zero value of each field is a sane default.

@@ -205,6 +205,19 @@ func (c *conn) dropSession(s *session) {
 	for _, o := range opens {
 		c.closeOpen(o)
 	}
+	s.releaseTrees()
+}
+
+// releaseTrees forgets the session's tree connects (after their opens
+// were closed) and releases their shares.
+func (s *session) releaseTrees() {
+	s.mu.Lock()
+	trees := s.trees
+	s.trees = map[uint32]*tree{}
+	s.mu.Unlock()
+	for _, t := range trees {
+		s.c.srv.releaseShare(t.share)
+	}
 }
 
 func (c *conn) handleLogoff(r *request) response {
@@ -245,9 +258,13 @@ func (c *conn) handleTreeConnect(r *request) response {
 	if sh.ReadOnly {
 		t.maxAccess = accessReadOnly
 	}
+	if !c.srv.holdShare(sh) {
+		return errResp(smb2.StatusBadNetworkName) // removed by a reload just now
+	}
 	s.mu.Lock()
 	if len(s.trees) >= 1024 {
 		s.mu.Unlock()
+		c.srv.releaseShare(sh)
 		return errResp(smb2.StatusInsufficientResources)
 	}
 	s.nextTree++
@@ -288,6 +305,7 @@ func (c *conn) handleTreeDisconnect(r *request) response {
 	for _, o := range opens {
 		c.closeOpen(o)
 	}
+	c.srv.releaseShare(t.share)
 	return response{body: smb2.AppendSimple(nil)}
 }
 
