@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/zerosmb/zerosmb/discovery"
+	"github.com/zerosmb/zerosmb/server"
 )
 
 // cmdConfig is `zerosmb config check FILE`: validate a configuration the
@@ -38,6 +39,10 @@ func cmdConfig(args []string) int {
 		return exitCode("config check", usageError{err.Error()})
 	}
 	cfg, err := buildConfig(fc, quiet)
+	if err == nil {
+		cfg.Logger = quiet
+		_, err = server.New(cfg) // the checks the server itself makes
+	}
 	if err != nil {
 		return exitCode("config check", usageError{err.Error()})
 	}
@@ -72,6 +77,7 @@ type effective struct {
 	MDNS        bool          `toml:"mdns"`
 	MDNSModel   string        `toml:"mdns_model"`
 	WSD         bool          `toml:"ws_discovery"`
+	fileLimits                // 0: the server's built-in default
 	Shares      []shareConfig `toml:"share"`
 }
 
@@ -83,7 +89,7 @@ func effectiveConfig(fc *fileConfig) ([]byte, error) {
 		ServerName: or(fc.ServerName, "ZEROSMB"), Workgroup: or(fc.Workgroup, "WORKGROUP"),
 		LogFormat: or(fc.LogFormat, "text"), LogLevel: or(fc.LogLevel, "info"),
 		Metrics: fc.Metrics, Control: or(fc.Control, defaultControlPath()),
-		MDNS: fc.MDNS == nil || *fc.MDNS, MDNSModel: or(fc.MDNSModel, discovery.DefaultModel), WSD: fc.WSD,
+		MDNS: fc.MDNS == nil || *fc.MDNS, MDNSModel: or(fc.MDNSModel, discovery.DefaultModel), WSD: fc.WSD, fileLimits: fc.fileLimits,
 	}
 	if fc.MDNS == nil {
 		// The default: on unless the listening address is loopback.

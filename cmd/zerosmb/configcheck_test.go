@@ -16,6 +16,7 @@ func TestConfigCheck(t *testing.T) {
 	good := writeFile(t, dir, "good.toml", `
 users = "`+users+`"
 max_io = 1048576
+max_dir_streams = 7
 metrics = "127.0.0.1:9445"
 [[share]]
 name = "data"
@@ -36,7 +37,7 @@ read_only = true
 	}
 	if fc.MaxIO != 1<<20 || *fc.RecvfileMin != 64<<10 || fc.Signing != "auto" || fc.Listen != ":445" ||
 		fc.Metrics != "127.0.0.1:9445" || fc.ServerName != "ZEROSMB" || fc.Sendfile == nil || !*fc.Sendfile ||
-		len(fc.Shares) != 1 || !fc.Shares[0].ReadOnly || fc.Shares[0].Path != dir || fc.Users != users {
+		fc.MaxDirStreams != 7 || len(fc.Shares) != 1 || !fc.Shares[0].ReadOnly || fc.Shares[0].Path != dir || fc.Users != users {
 		t.Errorf("effective config decoded to %+v\n%s", fc, r.stdout)
 	}
 
@@ -46,6 +47,7 @@ read_only = true
 		{"missing dir", "users = \"" + users + "\"\n[[share]]\nname = \"x\"\npath = \"" + filepath.Join(dir, "nope") + "\"\n", "nope"},
 		{"no users file", "users = \"" + filepath.Join(dir, "none") + "\"\n[[share]]\nname = \"x\"\npath = \"" + dir + "\"\n", "does not exist"},
 		{"syntax", "listen = \n", "bad.toml:1"},
+		{"negative limit", "users = \"" + users + "\"\nmax_dir_streams = -1\n[[share]]\nname = \"x\"\npath = \"" + dir + "\"\n", "negative"},
 	} {
 		bad := writeFile(t, dir, "bad.toml", tc.body, 0o644)
 		r := zerosmb(t, "", nil, "config", "check", bad)

@@ -226,6 +226,7 @@ func restartOnly(a, b *fileConfig) []string {
 		{"metrics", a.Metrics, b.Metrics}, {"control_socket", a.Control, b.Control},
 		{"mdns", a.MDNS == nil || *a.MDNS, b.MDNS == nil || *b.MDNS}, {"mdns_model", a.MDNSModel, b.MDNSModel},
 		{"ws_discovery", a.WSD, b.WSD},
+		{fileLimitKeys, a.fileLimits, b.fileLimits},
 	} {
 		if k.x != k.y {
 			out = append(out, k.key)
