@@ -18,7 +18,9 @@ import (
 // eaXattrPrefix+NAME when the open file implements vfs.XattrFile and its
 // file system accepts them (osfs: Linux "user." xattrs); otherwise they
 // are kept in memory with the other per-path metadata (meta.go). EA names
-// are case-insensitive: they are stored and returned upper-cased.
+// compare case-insensitively (setting "Foo" replaces "FOO") but are stored
+// and returned with the case the client gave: the Linux kernel client
+// matches user.* xattr names case-sensitively in what it reads back.
 
 // eaXattrPrefix prefixes EA names in the backend's attribute namespace.
 const eaXattrPrefix = "ea."
@@ -28,7 +30,7 @@ const fileNeedEA = smb2.EAFlagNeedEA
 
 // eaEntry is one extended attribute.
 type eaEntry struct {
-	name  string // upper-case ASCII
+	name  string // ASCII, as the client spelled it
 	flags uint8
 	value []byte
 }
@@ -37,7 +39,7 @@ type eaEntry struct {
 func validEAName(s string) bool { return smb2.ValidEAName(s) }
 
 // decodeFullEA parses a chain of FILE_FULL_EA_INFORMATION entries
-// (smb2.DecodeFullEA) with names upper-cased. Values alias b.
+// (smb2.DecodeFullEA), names as the client spelled them. Values alias b.
 func decodeFullEA(b []byte) ([]eaEntry, smb2.Status) {
 	in, st := smb2.DecodeFullEA(b)
 	if st != smb2.StatusSuccess {
@@ -45,7 +47,7 @@ func decodeFullEA(b []byte) ([]eaEntry, smb2.Status) {
 	}
 	var out []eaEntry
 	for _, e := range in {
-		out = append(out, eaEntry{name: strings.ToUpper(e.Name), flags: e.Flags, value: e.Value})
+		out = append(out, eaEntry{name: e.Name, flags: e.Flags, value: e.Value})
 	}
 	return out, smb2.StatusSuccess
 }
@@ -113,7 +115,7 @@ func (c *conn) readEAs(o *open) ([]eaEntry, smb2.Status) {
 				}
 				out = append(out, eaEntry{name: name, value: v})
 			}
-			slices.SortFunc(out, func(a, b eaEntry) int { return strings.Compare(a.name, b.name) })
+			sortEAs(out)
 			return out, smb2.StatusSuccess
 		case !xattrUnsupported(err):
 			return nil, statusFromError(err)
@@ -123,8 +125,19 @@ func (c *conn) readEAs(o *open) ([]eaEntry, smb2.Status) {
 	for name, v := range m.eas {
 		out = append(out, eaEntry{name: name, value: v})
 	}
-	slices.SortFunc(out, func(a, b eaEntry) int { return strings.Compare(a.name, b.name) })
+	sortEAs(out)
 	return out, smb2.StatusSuccess
+}
+
+// sortEAs orders EAs by name case-insensitively (then by spelling, so
+// the order is stable).
+func sortEAs(eas []eaEntry) {
+	slices.SortFunc(eas, func(a, b eaEntry) int {
+		if c := strings.Compare(strings.ToUpper(a.name), strings.ToUpper(b.name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
 }
 
 // writeEAs applies eas to o's file: an empty value deletes the EA,
@@ -146,8 +159,12 @@ func (c *conn) writeEAs(o *open, eas []eaEntry) smb2.Status {
 	}
 	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) {
 		for _, e := range eas {
+			for k := range m.eas {
+				if strings.EqualFold(k, e.name) {
+					delete(m.eas, k) // same EA, perhaps spelled otherwise
+				}
+			}
 			if len(e.value) == 0 {
-				delete(m.eas, e.name)
 				continue
 			}
 			if m.eas == nil {
@@ -162,17 +179,40 @@ func (c *conn) writeEAs(o *open, eas []eaEntry) smb2.Status {
 	return c.cacheEASize(o)
 }
 
-// writeXattrEAs stores eas as backend attributes. done is false when the
-// backend turned out not to support attributes.
+// writeXattrEAs stores eas as backend attributes, each under the
+// spelling the client gave; an existing attribute whose name differs only
+// in case is removed first. done is false when the backend turned out not
+// to support attributes.
 func writeXattrEAs(x vfs.XattrFile, eas []eaEntry) (st smb2.Status, done bool) {
+	names, err := x.Listxattr()
+	if xattrUnsupported(err) {
+		return smb2.StatusSuccess, false
+	}
+	if err != nil {
+		return statusFromError(err), false
+	}
 	for _, e := range eas {
 		var err error
-		if len(e.value) == 0 {
+		for i, n := range names {
+			old, ok := strings.CutPrefix(n, eaXattrPrefix)
+			if !ok || old == e.name || !strings.EqualFold(old, e.name) {
+				continue
+			}
+			if err = x.Removexattr(n); errors.Is(err, vfs.ErrNoXattr) {
+				err = nil
+			}
+			names[i] = ""
+			if err != nil {
+				break
+			}
+		}
+		if err == nil && len(e.value) == 0 {
 			if err = x.Removexattr(eaXattrPrefix + e.name); errors.Is(err, vfs.ErrNoXattr) {
 				err = nil
 			}
-		} else {
+		} else if err == nil {
 			err = x.Setxattr(eaXattrPrefix+e.name, e.value)
+			names = append(names, eaXattrPrefix+e.name)
 		}
 		if xattrUnsupported(err) {
 			return smb2.StatusSuccess, false
@@ -251,7 +291,7 @@ func (c *conn) queryFullEA(o *open, req *smb2.QueryInfoRequest) response {
 		sel := make([]eaEntry, 0, len(names))
 		for _, n := range names {
 			e := eaEntry{name: n}
-			if i := slices.IndexFunc(eas, func(x eaEntry) bool { return x.name == n }); i >= 0 {
+			if i := slices.IndexFunc(eas, func(x eaEntry) bool { return strings.EqualFold(x.name, n) }); i >= 0 {
 				e = eas[i]
 			}
 			sel = append(sel, e)
@@ -301,16 +341,9 @@ func eaListResponse(eas []eaEntry, max uint32, single bool, index *int) response
 }
 
 // decodeGetEA parses a FILE_GET_EA_INFORMATION chain (MS-FSCC 2.4.15.1)
-// into upper-cased names.
+// into names, spelled as given.
 func decodeGetEA(b []byte) ([]string, smb2.Status) {
-	names, st := smb2.DecodeGetEA(b)
-	if st != smb2.StatusSuccess {
-		return nil, st
-	}
-	for i, n := range names {
-		names[i] = strings.ToUpper(n)
-	}
-	return names, smb2.StatusSuccess
+	return smb2.DecodeGetEA(b)
 }
 
 // createEAs validates the ExtA create context of req; it returns the

@@ -30,7 +30,7 @@ func TestDecodeFullEA(t *testing.T) {
 		st    smb2.Status
 		names string
 	}{
-		{"one", rawEA(0, 0, "NewEA", []byte("testme")), []eaEntry{{name: "NEWEA", value: []byte("testme")}}, smb2.StatusSuccess, ""},
+		{"one", rawEA(0, 0, "NewEA", []byte("testme")), []eaEntry{{name: "NewEA", value: []byte("testme")}}, smb2.StatusSuccess, ""},
 		{"two chained", two, []eaEntry{{name: "AB", value: []byte("123")}, {name: "CD", flags: fileNeedEA}}, smb2.StatusSuccess, ""},
 		{"empty", nil, nil, smb2.StatusSuccess, ""},
 		{"short header", []byte{0, 0, 0, 0, 0}, nil, smb2.StatusEAListInconsistent, ""},
@@ -86,7 +86,7 @@ func TestDecodeGetEA(t *testing.T) {
 	in := append(ent(12, "one"), 0, 0, 0)
 	in = append(in, ent(0, "Two")...)
 	names, st := decodeGetEA(in)
-	if st != smb2.StatusSuccess || len(names) != 2 || names[0] != "ONE" || names[1] != "TWO" {
+	if st != smb2.StatusSuccess || len(names) != 2 || names[0] != "one" || names[1] != "Two" {
 		t.Errorf("decodeGetEA = %q, %v", names, st)
 	}
 	if _, st := decodeGetEA(ent(0, "x")[:5]); st != smb2.StatusEAListInconsistent {
@@ -129,7 +129,7 @@ func TestEAStores(t *testing.T) {
 			t.Fatalf("%s: set: %v", sh.Name, st)
 		}
 		eas, st := c.readEAs(o)
-		if st != smb2.StatusSuccess || len(eas) != 1 || eas[0].name != "NEWEA" || string(eas[0].value) != "testme" {
+		if st != smb2.StatusSuccess || len(eas) != 1 || eas[0].name != "NewEA" || string(eas[0].value) != "testme" {
 			t.Errorf("%s: read = %+v, %v", sh.Name, eas, st)
 		}
 		m := ts.Srv.nodes.ns.getMeta(sh, "f")
@@ -181,4 +181,43 @@ func FuzzDecodeGetEA(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEACasePreserved: EA names keep the client's spelling (the Linux
+// kernel client reads user.* xattrs back case-sensitively) while still
+// comparing case-insensitively: a second spelling replaces the first, a
+// query by name finds either spelling.
+func TestEACasePreserved(t *testing.T) {
+	ts := startServer(t, testOpts{})
+	share := ts.Srv.cfg.Shares[0]
+	mem := &Share{Name: "mem", FS: memfs.New()}
+	for _, sh := range []*Share{share, mem} {
+		f, err := sh.FS.OpenFile("c", os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &conn{srv: ts.Srv}
+		o := &open{tree: &tree{share: sh}, name: "c", file: f, access: fileReadEA | fileWriteEA}
+		c.setFullEA(o, rawEA(0, 0, "user.cvTest", []byte("one")))
+		c.setFullEA(o, rawEA(0, 0, "b", []byte("bee")))
+		eas, st := c.readEAs(o)
+		if st != smb2.StatusSuccess || len(eas) != 2 || eas[0].name != "b" || eas[1].name != "user.cvTest" {
+			t.Fatalf("%s: read = %+v, %v", sh.Name, eas, st)
+		}
+		c.setFullEA(o, rawEA(0, 0, "USER.CVTEST", []byte("two")))
+		eas, _ = c.readEAs(o)
+		if len(eas) != 2 || eas[1].name != "USER.CVTEST" || string(eas[1].value) != "two" {
+			t.Errorf("%s: after re-set in another case: %+v", sh.Name, eas)
+		}
+		q := &smb2.QueryInfoRequest{OutputBufferLength: 1000, InputBuffer: append([]byte{0, 0, 0, 0, 11}, "User.CvTest\x00"...)}
+		r := c.queryFullEA(o, q)
+		if r.status != smb2.StatusSuccess || !bytes.Contains(r.body, []byte("USER.CVTEST\x00two")) {
+			t.Errorf("%s: query by name: %v %q", sh.Name, r.status, r.body)
+		}
+		c.setFullEA(o, rawEA(0, 0, "user.CVtest", nil))
+		if eas, _ := c.readEAs(o); len(eas) != 1 || eas[0].name != "b" {
+			t.Errorf("%s: delete in a third spelling: %+v", sh.Name, eas)
+		}
+		f.Close()
+	}
 }
