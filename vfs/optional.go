@@ -44,3 +44,13 @@ type SparseFile interface {
 type DirResumer interface {
 	ResumeDir(after fs.DirEntry) error
 }
+
+// Linker is implemented by file systems that can give a file a second
+// name (a hard link), as SMB2 SET_INFO FileLinkInformation asks. Link
+// fails with an error wrapping fs.ErrExist if newname exists, and with
+// one wrapping syscall.EPERM (or fs.ErrPermission) if oldname is a
+// directory. Both osfs and memfs implement it; the server answers
+// STATUS_NOT_SUPPORTED for backends that do not.
+type Linker interface {
+	Link(oldname, newname string) error
+}

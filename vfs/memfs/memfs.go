@@ -53,7 +53,7 @@ type node struct {
 	mode  fs.FileMode // fs.ModeDir set for directories
 	data  []byte
 	kids  map[string]*node // directories only
-	nlink uint32           // files: 1 while linked, 0 once removed
+	nlink uint32           // files: number of names (Link), 0 once all are removed
 	atime time.Time
 	mtime time.Time
 	ctime time.Time
@@ -85,6 +85,15 @@ func (t *tree) newNode(mode fs.FileMode, now time.Time) *node {
 		n.kids = make(map[string]*node)
 	}
 	return n
+}
+
+// unlink drops one name of n (files may have several: Link).
+func (n *node) unlink() {
+	if n.nlink > 0 && !n.mode.IsDir() {
+		n.nlink--
+	} else {
+		n.nlink = 0
+	}
 }
 
 // touch records a content change at now.
@@ -255,7 +264,47 @@ func (fsys *FS) Remove(name string) error {
 	now := time.Now()
 	delete(d.kids, base)
 	d.touch(now)
-	n.nlink = 0
+	n.unlink()
+	n.ctime = now
+	return nil
+}
+
+// Link gives the file oldname the second name newname (vfs.Linker):
+// fs.ErrExist if newname exists, syscall.EPERM for a directory.
+func (fsys *FS) Link(oldname, newname string) error {
+	op, err := fsys.check("link", oldname, true)
+	if err != nil {
+		return err
+	}
+	np, err := fsys.check("link", newname, true)
+	if err != nil {
+		return err
+	}
+	lerr := func(err error) error { return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: err} }
+	if op == "." || np == "." {
+		return lerr(vfs.ErrShareRoot)
+	}
+	t := fsys.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n, err := t.lookup(op)
+	if err != nil {
+		return lerr(err)
+	}
+	if n.mode.IsDir() {
+		return lerr(syscall.EPERM)
+	}
+	d, base, err := t.parent(np)
+	if err != nil {
+		return lerr(err)
+	}
+	if d.kids[base] != nil {
+		return lerr(fs.ErrExist)
+	}
+	now := time.Now()
+	d.kids[base] = n
+	d.touch(now)
+	n.nlink++
 	n.ctime = now
 	return nil
 }
@@ -305,7 +354,7 @@ func (fsys *FS) Rename(oldname, newname string) error {
 	case old != nil && n.mode.IsDir():
 		return perr("rename", newname, syscall.ENOTDIR)
 	case old != nil:
-		old.nlink = 0
+		old.unlink()
 	}
 	now := time.Now()
 	delete(od.kids, obase)

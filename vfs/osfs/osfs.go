@@ -166,6 +166,24 @@ func (fsys *FS) Rename(oldname, newname string) error {
 	return osErr(fsys.root.Rename(op, np))
 }
 
+// Link gives the file oldname the second name newname (vfs.Linker).
+// Like link(2) it fails with EEXIST if newname exists and EPERM for a
+// directory.
+func (fsys *FS) Link(oldname, newname string) error {
+	op, err := fsys.clean("link", oldname, true)
+	if err != nil {
+		return err
+	}
+	np, err := fsys.clean("link", newname, true)
+	if err != nil {
+		return err
+	}
+	if op == "." || np == "." {
+		return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: vfs.ErrShareRoot}
+	}
+	return osErr(fsys.root.Link(op, np))
+}
+
 // Stat describes the named file, following symlinks that stay inside
 // the share.
 func (fsys *FS) Stat(name string) (fs.FileInfo, error) {

@@ -43,6 +43,7 @@ func TestFS(t *testing.T, newFS func(t *testing.T) vfs.FS) {
 		{"Sparse", testSparse},
 		{"ReadDirStreams", testReadDirStreams},
 		{"DirResume", testDirResume},
+		{"Link", testLink},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
