@@ -169,6 +169,8 @@ func FuzzDecodeSetInfoRequest(f *testing.F) {
 		}
 		DecodeFileRenameInfo(r.Buffer, FileRenameInformation)
 		DecodeFileRenameInfo(r.Buffer, FileRenameInformationEx)
+		DecodeFileLinkInfo(r.Buffer, FileLinkInformation)
+		DecodeFileLinkInfo(r.Buffer, FileLinkInformationEx)
 		DecodeFileBasicInfo(r.Buffer)
 		DecodeFileDispositionInfo(r.Buffer, FileDispositionInformation)
 		DecodeFileDispositionInfo(r.Buffer, FileDispositionInformationEx)

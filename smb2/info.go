@@ -226,6 +226,30 @@ func DecodeFileRenameInfo(b []byte, class uint8) (FileRenameInfo, error) {
 	return r, nil
 }
 
+// Flags of FILE_LINK_INFORMATION for FileLinkInformationEx (MS-FSCC
+// 2.4.27).
+const (
+	FileLinkReplaceIfExists         uint32 = 0x00000001
+	FileLinkPosixSemantics          uint32 = 0x00000002
+	FileLinkIgnoreReadonlyAttribute uint32 = 0x00000040
+)
+
+// FileLinkInfo is FILE_LINK_INFORMATION as sent in SMB2: the same layout
+// as FileRenameInfo (ReplaceIfExists byte or, for FileLinkInformationEx,
+// Flags; RootDirectory; FileNameLength; FileName).
+type FileLinkInfo = FileRenameInfo
+
+// DecodeFileLinkInfo decodes a SET_INFO FileLinkInformation (class 11)
+// or FileLinkInformationEx (class 72) buffer; ReplaceIfExists is set from
+// Flags in the Ex case.
+func DecodeFileLinkInfo(b []byte, class uint8) (FileLinkInfo, error) {
+	rc := FileRenameInformation
+	if class == FileLinkInformationEx {
+		rc = FileRenameInformationEx // same bit 0x1 for replace-if-exists
+	}
+	return DecodeFileRenameInfo(b, rc)
+}
+
 // Flags of FILE_DISPOSITION_INFORMATION_EX (MS-FSCC 2.4.12).
 const (
 	FileDispositionDoNotDelete             uint32 = 0x00000000

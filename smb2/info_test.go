@@ -72,6 +72,16 @@ func TestDecodeSetInfo(t *testing.T) {
 	if err != nil || ri.ReplaceIfExists || ri.Flags != FileRenamePosixSemantics {
 		t.Errorf("rename ex %+v %v", ri, err)
 	}
+	// Links share the layout.
+	le.PutUint32(ren, FileLinkReplaceIfExists|FileLinkPosixSemantics)
+	li, err := DecodeFileLinkInfo(ren, FileLinkInformationEx)
+	if err != nil || !li.ReplaceIfExists || li.FileName != `dir\new name.txt` {
+		t.Errorf("link ex %+v %v", li, err)
+	}
+	le.PutUint32(ren, 0)
+	if li, err := DecodeFileLinkInfo(ren, FileLinkInformation); err != nil || li.ReplaceIfExists {
+		t.Errorf("link %+v %v", li, err)
+	}
 	if _, err := DecodeFileRenameInfo(ren[:len(ren)-2], FileRenameInformation); err != StatusInvalidParameter {
 		t.Errorf("short name: %v", err)
 	}
