@@ -85,8 +85,12 @@ func (c *conn) setFileInfo(o *open, req *smb2.SetInfoRequest) smb2.Status {
 		return c.setSize(o, b, req.FileInfoClass)
 	case smb2.FileFullEaInformation:
 		return c.setFullEA(o, b)
-	case smb2.FileLinkInformation, smb2.FileLinkInformationEx, smb2.FileShortNameInformation,
-		smb2.FileValidDataLengthInformation:
+	case smb2.FileLinkInformation, smb2.FileLinkInformationEx:
+		if ro {
+			return smb2.StatusAccessDenied
+		}
+		return c.setLink(o, b, req.FileInfoClass)
+	case smb2.FileShortNameInformation, smb2.FileValidDataLengthInformation:
 		return smb2.StatusNotSupported
 	}
 	return smb2.StatusInvalidInfoClass

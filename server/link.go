@@ -1,0 +1,86 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// setLink applies FileLinkInformation(Ex): the open's file gets a second
+// name (a hard link) in the same share, through vfs.Linker. As on
+// Windows (MS-FSA 2.1.5.14.6): directories cannot be linked
+// (STATUS_FILE_IS_A_DIRECTORY); an existing target without
+// ReplaceIfExists is STATUS_OBJECT_NAME_COLLISION; with it, a directory,
+// an open file or a read-only file at the target is STATUS_ACCESS_DENIED,
+// anything else is replaced atomically (link to a temporary name, then
+// rename over the target). A target that already names the same file
+// is left alone.
+func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
+	li, err := smb2.DecodeFileLinkInfo(b, class)
+	if err != nil {
+		return asStatus(err)
+	}
+	if o.stream != "" || li.RootDirectory != 0 {
+		return smb2.StatusInvalidParameter
+	}
+	if o.isDir {
+		return smb2.StatusFileIsADirectory
+	}
+	share := o.tree.share
+	linker, ok := share.FS.(vfs.Linker)
+	if !ok {
+		return smb2.StatusNotSupported
+	}
+	newp, st := sharePath(li.FileName)
+	if st != smb2.StatusSuccess {
+		return st
+	}
+	if newp == "" {
+		return smb2.StatusObjectNameInvalid
+	}
+	newp = resolveCase(share.FS, newp)
+	oldp := o.path()
+	dir, _ := parentPath(newp)
+	if dir != "" {
+		if fi, err := share.FS.Stat(dir); err != nil || !fi.IsDir() {
+			return smb2.StatusObjectPathNotFound
+		}
+	}
+	tfi, err := share.FS.Lstat(newp)
+	if err != nil {
+		if err := linker.Link(oldp, newp); err != nil {
+			return statusFromError(err)
+		}
+		c.srv.nodes.ns.notify(share, newp, smb2.FileActionAdded, false)
+		return smb2.StatusSuccess
+	}
+	sfi, serr := share.FS.Stat(oldp)
+	same := strings.EqualFold(newp, oldp) ||
+		serr == nil && !tfi.IsDir() && vfs.FileIndex(sfi) == vfs.FileIndex(tfi)
+	switch {
+	case !li.ReplaceIfExists:
+		return smb2.StatusObjectNameCollision
+	case same:
+		return smb2.StatusSuccess
+	case tfi.IsDir(), c.srv.nodes.hasOpens(share, newp, false):
+		return smb2.StatusAccessDenied
+	case c.isReadOnlyFile(share, newp, tfi) && li.Flags&smb2.FileLinkIgnoreReadonlyAttribute == 0:
+		return smb2.StatusAccessDenied
+	}
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := newp + ".zerosmb-link-" + hex.EncodeToString(rnd[:])
+	if err := linker.Link(oldp, tmp); err != nil {
+		return statusFromError(err)
+	}
+	if err := share.FS.Rename(tmp, newp); err != nil {
+		share.FS.Remove(tmp)
+		return statusFromError(err)
+	}
+	c.srv.nodes.ns.resetMeta(share, newp, 0, false)
+	c.srv.nodes.ns.notify(share, newp, smb2.FileActionModified, false)
+	return smb2.StatusSuccess
+}
