@@ -76,7 +76,7 @@ func (op *asyncOp) complete(resp response) {
 		r := op.r
 		c.srv.ops.countStatus(resp.status)
 		if r.encrypted {
-			b.tr = &transformInfo{sessionID: r.sess.id}
+			b.tr = &transformInfo{sessionID: r.sess.id, sealer: r.sess.sealer}
 		}
 		if err := b.add(r, &resp, 0); err == nil {
 			if err := b.flush(); err != nil {

@@ -9,9 +9,12 @@ import (
 const encryptionSupported = true
 
 // transformInfo marks a frame that arrived encrypted; its responses are
-// encrypted for the same session.
+// encrypted for the same session. sealer is taken when the request
+// arrives: a LOGOFF drops the session before its own response is sealed
+// (MS-SMB2 3.3.4.1.4 still wants that response encrypted).
 type transformInfo struct {
 	sessionID uint64
+	sealer    *sign.Sealer
 }
 
 // setupEncryption prepares a freshly authenticated session for encrypted
@@ -62,18 +65,23 @@ func (c *conn) handleTransform(buf []byte) error {
 		c.log.Warn("decrypted frame is not SMB2; closing")
 		return errCloseConn
 	}
-	return c.handleCompound(plain, nil, &transformInfo{sessionID: sid})
+	return c.handleCompound(plain, nil, &transformInfo{sessionID: sid, sealer: s.sealer})
 }
 
 // writeEncrypted seals msgs (one or more SMB2 messages) for the session in
 // tr and writes the frame.
 func (c *conn) writeEncrypted(tr *transformInfo, msgs []byte) error {
-	s := c.lookupSession(tr.sessionID)
-	if s == nil || s.sealer == nil {
+	sealer := tr.sealer
+	if sealer == nil {
+		if s := c.lookupSession(tr.sessionID); s != nil {
+			sealer = s.sealer
+		}
+	}
+	if sealer == nil {
 		return errCloseConn
 	}
 	frame := make([]byte, 4, 4+sign.TransformHeaderSize+len(msgs)+16)
-	frame = s.sealer.Seal(frame, tr.sessionID, msgs)
+	frame = sealer.Seal(frame, tr.sessionID, msgs)
 	smb2.PutFrameHeader(frame, len(frame)-4)
 	return c.writeFrame(frame)
 }
