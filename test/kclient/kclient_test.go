@@ -65,9 +65,14 @@ const (
 // listed fails it too.
 var knownKernelFailures = map[string]string{
 	"append_two_procs":     "needs oplocks/leases: without a caching grant the kernel client computes the O_APPEND offset from its own idea of the size, so two appenders overwrite each other (Samba with oplocks off loses records the same way)",
-	"pipe_read":            "needs oplocks/leases: the kernel client's uncached splice read (busybox cat uses sendfile into the pipe) returns a page-rounded length here (307200 for a 300000-byte file) or hangs in pipe_wait_writable, without a read-caching grant (Samba with oplocks off hangs the same way)",
+	"pipe_read":            "needs oplocks/leases: the kernel client's uncached splice read (busybox cat uses sendfile into the pipe) returns a page-rounded, too long length here (307200..409600 for a 300000-byte file) or hangs in pipe_wait_writable, without a read-caching grant (Samba with oplocks off hangs the same way); with cache=loose (page-cache splice) the same check passes, so the bytes the server sends are right",
 	"fallocate_extend":     "fallocate: needs FSCTL_SET_ZERO_DATA / SET_SPARSE / allocation size done with real fallocate (branch hardfile)",
 	"fallocate_zero_range": "fallocate: needs FSCTL_SET_ZERO_DATA (branch hardfile)",
+	// The kernel client implements fallocate only from SMB 3.0 on.
+	"2.1/fallocate_extend":     "the kernel client has no fallocate for SMB 2.1 (EOPNOTSUPP before any request)",
+	"2.1/fallocate_keep_size":  "the kernel client has no fallocate for SMB 2.1 (EOPNOTSUPP before any request)",
+	"2.1/fallocate_punch_hole": "the kernel client has no fallocate for SMB 2.1 (EOPNOTSUPP before any request)",
+	"2.1/fallocate_zero_range": "the kernel client has no fallocate for SMB 2.1 (EOPNOTSUPP before any request)",
 }
 
 const (
