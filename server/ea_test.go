@@ -31,7 +31,7 @@ func TestDecodeFullEA(t *testing.T) {
 		names string
 	}{
 		{"one", rawEA(0, 0, "NewEA", []byte("testme")), []eaEntry{{name: "NewEA", value: []byte("testme")}}, smb2.StatusSuccess, ""},
-		{"two chained", two, []eaEntry{{name: "AB", value: []byte("123")}, {name: "CD", flags: fileNeedEA}}, smb2.StatusSuccess, ""},
+		{"two chained", two, []eaEntry{{name: "ab", value: []byte("123")}, {name: "Cd", flags: fileNeedEA}}, smb2.StatusSuccess, ""},
 		{"empty", nil, nil, smb2.StatusSuccess, ""},
 		{"short header", []byte{0, 0, 0, 0, 0}, nil, smb2.StatusEAListInconsistent, ""},
 		{"value past end", rawEA(0, 0, "A", []byte("xyz"))[:11], nil, smb2.StatusEAListInconsistent, ""},
