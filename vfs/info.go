@@ -23,6 +23,24 @@ type sysInfo struct {
 	btime     time.Time // zero when the platform does not report it
 	blocks    int64     // 512-byte blocks allocated
 	hasBlocks bool
+	uid, gid  uint32
+	hasOwner  bool
+}
+
+// Owner returns the file's numeric owner and group: an Ownerer's answer
+// (on fi or fi.Sys()), else the platform stat structure's; ok is false
+// when neither knows.
+func Owner(fi fs.FileInfo) (uid, gid uint32, ok bool) {
+	if o, isO := fi.(Ownerer); isO {
+		return o.Owner()
+	}
+	if o, isO := fi.Sys().(Ownerer); isO {
+		return o.Owner()
+	}
+	if si, isSI := fromSys(fi.Sys()); isSI && si.hasOwner {
+		return si.uid, si.gid, true
+	}
+	return 0, 0, false
 }
 
 // FileIndex returns a stable identity for the file: the FileIDer's

@@ -18,6 +18,9 @@ func fromSys(sys any) (sysInfo, bool) {
 		ctime:     tsTime(st.Ctimespec.Unix()),
 		blocks:    int64(st.Blocks),
 		hasBlocks: true,
+		uid:       st.Uid,
+		gid:       st.Gid,
+		hasOwner:  true,
 	}
 	if sec, nsec := st.Birthtimespec.Unix(); sec > 0 {
 		si.btime = tsTime(sec, nsec)

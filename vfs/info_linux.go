@@ -18,5 +18,8 @@ func fromSys(sys any) (sysInfo, bool) {
 		ctime:     tsTime(st.Ctim.Unix()),
 		blocks:    int64(st.Blocks),
 		hasBlocks: true,
+		uid:       st.Uid,
+		gid:       st.Gid,
+		hasOwner:  true,
 	}, true
 }

@@ -45,3 +45,18 @@ func TestHelpersStat(t *testing.T) {
 		t.Errorf("AllocationSize = %d, blocks %d", got, st.Blocks)
 	}
 }
+
+func TestOwnerFromStat(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, gid, ok := Owner(fi)
+	if !ok || uid != uint32(os.Getuid()) || gid != uint32(os.Getegid()) {
+		t.Errorf("Owner = %d %d %v, want %d %d", uid, gid, ok, os.Getuid(), os.Getegid())
+	}
+}

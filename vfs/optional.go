@@ -54,3 +54,17 @@ type DirResumer interface {
 type Linker interface {
 	Link(oldname, newname string) error
 }
+
+// Chmoder is implemented by file systems that keep POSIX permission bits
+// (SMB 3.1.1 POSIX extensions: the mode a client creates a file with).
+// Chmod sets the permission bits (mode & fs.ModePerm) of name. osfs and
+// memfs implement it.
+type Chmoder interface {
+	Chmod(name string, mode fs.FileMode) error
+}
+
+// Ownerer is implemented by FileInfo values (or their Sys()) that know
+// the file's numeric owner and group; see Owner.
+type Ownerer interface {
+	Owner() (uid, gid uint32, ok bool)
+}

@@ -269,6 +269,24 @@ func (fsys *FS) Remove(name string) error {
 	return nil
 }
 
+// Chmod sets the permission bits of name (vfs.Chmoder).
+func (fsys *FS) Chmod(name string, mode fs.FileMode) error {
+	p, err := fsys.check("chmod", name, true)
+	if err != nil {
+		return err
+	}
+	t := fsys.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n, err := t.lookup(p)
+	if err != nil {
+		return perr("chmod", name, err)
+	}
+	n.mode = n.mode&fs.ModeType | mode&fs.ModePerm
+	n.ctime = time.Now()
+	return nil
+}
+
 // Link gives the file oldname the second name newname (vfs.Linker):
 // fs.ErrExist if newname exists, syscall.EPERM for a directory.
 func (fsys *FS) Link(oldname, newname string) error {

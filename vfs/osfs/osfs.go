@@ -184,6 +184,15 @@ func (fsys *FS) Link(oldname, newname string) error {
 	return osErr(fsys.root.Link(op, np))
 }
 
+// Chmod sets the permission bits of name (vfs.Chmoder).
+func (fsys *FS) Chmod(name string, mode fs.FileMode) error {
+	p, err := fsys.clean("chmod", name, true)
+	if err != nil {
+		return err
+	}
+	return osErr(fsys.root.Chmod(p, mode&fs.ModePerm))
+}
+
 // Stat describes the named file, following symlinks that stay inside
 // the share.
 func (fsys *FS) Stat(name string) (fs.FileInfo, error) {

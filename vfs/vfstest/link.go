@@ -67,3 +67,30 @@ func testLink(t *testing.T, fsys vfs.FS) {
 		t.Errorf("after rename: %q", got)
 	}
 }
+
+// testChmod checks vfs.Chmoder when the tree implements it: the
+// permission bits read back through Stat.
+func testChmod(t *testing.T, fsys vfs.FS) {
+	c, ok := fsys.(vfs.Chmoder)
+	if !ok {
+		t.Skip("no vfs.Chmoder")
+	}
+	WriteFile(t, fsys, "m", nil)
+	fsys.Mkdir("d", 0o755)
+	for _, tc := range []struct {
+		name string
+		mode fs.FileMode
+	}{{"m", 0o640}, {"m", 0o751}, {"d", 0o700}} {
+		if err := c.Chmod(tc.name, tc.mode); err != nil {
+			t.Fatalf("chmod %s: %v", tc.name, err)
+		}
+		fi, err := fsys.Stat(tc.name)
+		if err != nil || fi.Mode().Perm() != tc.mode {
+			t.Errorf("%s: mode %v %v, want %v", tc.name, fi.Mode(), err, tc.mode)
+		}
+	}
+	if fi, _ := fsys.Stat("d"); !fi.IsDir() {
+		t.Error("chmod lost the directory bit")
+	}
+	wantErr(t, "chmod of a missing file", c.Chmod("nope", 0o600), fs.ErrNotExist)
+}

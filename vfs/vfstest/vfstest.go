@@ -44,6 +44,7 @@ func TestFS(t *testing.T, newFS func(t *testing.T) vfs.FS) {
 		{"ReadDirStreams", testReadDirStreams},
 		{"DirResume", testDirResume},
 		{"Link", testLink},
+		{"Chmod", testChmod},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
