@@ -66,3 +66,29 @@ func FuzzDecodePosix(f *testing.F) {
 		DecodeFilePosixInfo(b)
 	})
 }
+
+func TestDirEntryPosix(t *testing.T) {
+	p := PosixInfo{HardLinks: 1, Mode: 0o700, Owner: UnixUserSID(7), Group: UnixGroupSID(8)}
+	e := DirEntry{FileID: 42, EndOfFile: 3, Name: "file.txt", Posix: &p}
+	want := dirEntrySize(FilePosixInformation, &e)
+	w := NewDirListWriter(nil, FilePosixInformation, uint32(want))
+	if !w.Add(&e) || w.Add(&e) {
+		t.Fatal("exactly one entry must fit")
+	}
+	b := w.Bytes()
+	if len(b) != want || binary.LittleEndian.Uint32(b) != 0 {
+		t.Fatalf("entry %d bytes (want %d), next %d", len(b), want, binary.LittleEndian.Uint32(b))
+	}
+	fi, gp, _, err := DecodeFilePosixInfo(b[8:])
+	if err != nil || fi.IndexNumber != 42 || fi.EndOfFile != 3 || gp.Owner != "S-1-22-1-7" || gp.Mode != 0o700 {
+		t.Errorf("%+v %+v %v", fi, gp, err)
+	}
+	off := 8 + FilePosixInfoFixedSize + 32
+	if n := binary.LittleEndian.Uint32(b[off:]); n != 16 {
+		t.Errorf("name length %d", n)
+	}
+	two := AppendDirEntry(AppendDirEntry(nil, FilePosixInformation, &e), FilePosixInformation, &e)
+	if next := binary.LittleEndian.Uint32(two); next%8 != 0 || int(next) < want {
+		t.Errorf("NextEntryOffset %d", next)
+	}
+}

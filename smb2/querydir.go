@@ -99,6 +99,11 @@ type DirEntry struct {
 	ReparseTag     uint32 // FileIdExtdDirectoryInformation only
 	Name           string
 	ShortName      string // 8.3 name; at most 12 characters are sent
+	// Posix and DeviceID are sent by FilePosixInformation (class 100,
+	// SMB 3.1.1 POSIX extensions) only; a nil Posix sends zeros and
+	// Everyone as owner and group.
+	Posix    *PosixInfo
+	DeviceID uint32
 }
 
 // DirEntryFixedSize returns the size of class's fixed part (before the
@@ -119,8 +124,27 @@ func DirEntryFixedSize(class uint8) int {
 		return 80
 	case FileIDExtdDirectoryInformation:
 		return 88
+	case FilePosixInformation:
+		return 8 + FilePosixInfoFixedSize + 4 // without the two SIDs
 	}
 	return 0
+}
+
+// dirEntrySize is the unpadded size of e in class.
+func dirEntrySize(class uint8, e *DirEntry) int {
+	n := DirEntryFixedSize(class) + UTF16Len(e.Name)
+	if class == FilePosixInformation {
+		p := e.posix()
+		n += len(mustSID(p.Owner)) + len(mustSID(p.Group))
+	}
+	return n
+}
+
+func (e *DirEntry) posix() PosixInfo {
+	if e.Posix != nil {
+		return *e.Posix
+	}
+	return PosixInfo{Owner: SIDEveryone, Group: SIDEveryone}
 }
 
 // AppendDirEntry appends e encoded in directory information class class,
@@ -136,6 +160,15 @@ func AppendDirEntry(dst []byte, class uint8, e *DirEntry) []byte {
 	}
 	le := binary.LittleEndian
 	start := len(dst)
+	if class == FilePosixInformation {
+		fi := FileInfo{CreationTime: e.CreationTime, LastAccessTime: e.LastAccessTime, LastWriteTime: e.LastWriteTime,
+			ChangeTime: e.ChangeTime, EndOfFile: e.EndOfFile, AllocationSize: e.AllocationSize,
+			FileAttributes: e.FileAttributes, IndexNumber: e.FileID}
+		dst = AppendFindPosixInfo(dst, &fi, e.posix(), e.DeviceID, e.Name)
+		dst = pad8(dst, start)
+		le.PutUint32(dst[start:], uint32(len(dst)-start))
+		return dst
+	}
 	nameLen := UTF16Len(e.Name)
 	dst = le.AppendUint32(dst, 0) // NextEntryOffset, patched below
 	dst = le.AppendUint32(dst, e.FileIndex)
@@ -215,7 +248,7 @@ func NewDirListWriter(buf []byte, class uint8, max uint32) *DirListWriter {
 // alignment.
 func (w *DirListWriter) Add(e *DirEntry) bool {
 	start := len(w.buf)
-	unpadded := DirEntryFixedSize(w.Class) + UTF16Len(e.Name)
+	unpadded := dirEntrySize(w.Class, e)
 	if start+unpadded > w.Max {
 		return false
 	}
