@@ -54,6 +54,7 @@ type conn struct {
 	cipher         sign.Cipher
 	preauth        sign.PreauthHash
 	maxIO          uint32
+	posix          bool // SMB 3.1.1 POSIX extensions negotiated (posix.go)
 
 	// Owned by the serve goroutine: the read side of the socket.
 	recv  *zerocopy.Receiver // splice pipe, created on first header-split WRITE

@@ -50,7 +50,10 @@ func (c *conn) handleCreate(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	p = resolveCase(r.tree.share.FS, p)
+	posixMode, posixOpen := c.posixCreate(&req)
+	if !posixOpen {
+		p = resolveCase(r.tree.share.FS, p) // POSIX opens are case-sensitive
+	}
 	if stream == "" && base != req.Name {
 		// "dir::$DATA": directories have no data stream.
 		if st := dataStreamOfDir(r.tree.share, p, req.CreateOptions); st != smb2.StatusSuccess {
@@ -68,9 +71,15 @@ func (c *conn) handleCreate(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
+	share := r.tree.share
+	if posixOpen && action == smb2.FileCreated && stream == "" {
+		applyPosixMode(share, p, posixMode)
+		if nfi, err := o.file.Stat(); err == nil {
+			fi = nfi
+		}
+	}
 	id := c.addOpen(o)
 	r.setFileID(id)
-	share := r.tree.share
 	info := c.fileInfo(share, p, fi)
 	resp := smb2.CreateResponse{
 		CreateAction:   action,
@@ -83,6 +92,9 @@ func (c *conn) handleCreate(r *request) response {
 		FileAttributes: info.FileAttributes,
 		FileID:         id,
 		CreateContexts: createContextResponses(&req, r.tree, share, info.IndexNumber),
+	}
+	if posixOpen {
+		resp.CreateContexts = append(resp.CreateContexts, posixCreateResponse(fi))
 	}
 	if action == smb2.FileCreated && stream == "" {
 		c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, o.isDir)

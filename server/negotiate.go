@@ -130,6 +130,10 @@ func (c *conn) negotiateContexts(req *smb2.NegotiateRequest) ([]smb2.NegotiateCo
 			}
 			c.cipher = sign.Cipher(chosen)
 			out = append(out, smb2.NegotiateContext{Type: nc.Type, Data: smb2.AppendEncryptionCaps(nil, chosen)})
+		case smb2.PosixExtensionsAvailable:
+			if ctx, ok := c.negotiatePosix(nc.Data); ok {
+				out = append(out, ctx)
+			}
 		case smb2.SigningCapabilities:
 			algs, err := smb2.DecodeSigningCaps(nc.Data)
 			if err != nil {

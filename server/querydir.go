@@ -27,7 +27,8 @@ func (c *conn) handleQueryDirectory(r *request) response {
 	if !o.isDir || o.file == nil {
 		return errResp(smb2.StatusInvalidParameter)
 	}
-	if smb2.DirEntryFixedSize(req.FileInformationClass) == 0 {
+	if smb2.DirEntryFixedSize(req.FileInformationClass) == 0 ||
+		req.FileInformationClass == smb2.FilePosixInformation && !c.posix {
 		return errResp(smb2.StatusInvalidInfoClass)
 	}
 	if !o.has(fileReadData) {
@@ -187,6 +188,7 @@ func (c *conn) dirEntry(share *Share, dir string, d fs.DirEntry) (smb2.DirEntry,
 		EaSize:         info.EaSize,
 		Name:           d.Name(),
 		ShortName:      dirShortName(d.Name()),
+		Posix:          posixEntry(c, fi),
 	}, true
 }
 

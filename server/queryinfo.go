@@ -101,6 +101,11 @@ func (c *conn) queryFileInfo(o *open, req *smb2.QueryInfoRequest) ([]byte, smb2.
 		info.Name += ":" + o.stream // named stream (stream.go)
 	}
 	switch class {
+	case smb2.FilePosixInformation:
+		if !c.posix {
+			return nil, smb2.StatusInvalidInfoClass
+		}
+		return smb2.AppendFilePosixInfo(nil, &info, posixInfo(fi), 0), smb2.StatusSuccess
 	case smb2.FileStreamInformation:
 		return c.queryStreams(o, &info)
 	case smb2.FileEaInformation, smb2.FileAllInformation:

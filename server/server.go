@@ -64,6 +64,10 @@ type Config struct {
 	// IdleTimeout closes connections without any request for this long;
 	// default 15 minutes.
 	IdleTimeout time.Duration
+	// NoPosixExtensions refuses the SMB 3.1.1 POSIX extensions (the
+	// Linux client's "posix" mount option), which are otherwise granted
+	// to clients that ask (posix.go).
+	NoPosixExtensions bool
 	// EncryptData requires SMB 3.x encryption on every session that can
 	// negotiate it.
 	EncryptData bool
