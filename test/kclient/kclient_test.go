@@ -51,6 +51,7 @@ var variants = []struct {
 	{"3.1.1-seal", "vers=3.1.1,seal", false},
 	{"3.1.1-sign", "vers=3.1.1,sign", false},
 	{"3.1.1-server-encrypts", "vers=3.1.1", true},
+	{"3.1.1-posix", "vers=3.1.1,posix", false},
 }
 
 // Guest addresses that QEMU's guestfwd hands to the two servers.
@@ -134,6 +135,9 @@ func TestKernelClient(t *testing.T) {
 	}
 
 	addr, shareDir, serverLog := startServer(t, false)
+	if err := makeOwnedFile(shareDir); err != nil {
+		t.Fatal(err)
+	}
 	encAddr, _, encLog := startServer(t, true)
 	t.Logf("server on %s sharing %s; encryption-required server on %s", addr, shareDir, encAddr)
 
@@ -143,6 +147,9 @@ func TestKernelClient(t *testing.T) {
 			gv := guestVariant{Name: v.name, Opts: v.opts}
 			if v.encrypted {
 				gv.Server = guestAddrEncrypt
+			}
+			if strings.Contains(v.opts, "posix") {
+				gv.Posix, gv.OwnedFile, gv.OwnedUID, gv.OwnedGID = true, ownedFile, ownedUID, ownedGID
 			}
 			if len(cfg.Variants) == 0 {
 				gv.BigDir = 3000 // thousands of entries once; 500 in the other variants
@@ -317,9 +324,33 @@ type guestConfig struct {
 }
 
 type guestVariant struct {
-	Name, Opts string
-	Server     string // default guestConfig.Server
-	BigDir     int
+	Name, Opts         string
+	Server             string // default guestConfig.Server
+	BigDir             int
+	Posix              bool
+	OwnedFile          string
+	OwnedUID, OwnedGID uint32
+}
+
+// The file the posix variant's posix_owner check stats: made on the host
+// with this owner (as root; otherwise with the test's own ids) and mode.
+const ownedFile = "posix-owned"
+
+var ownedUID, ownedGID = uint32(1234), uint32(5678)
+
+func makeOwnedFile(dir string) error {
+	p := filepath.Join(dir, ownedFile)
+	if err := os.WriteFile(p, []byte("owned"), 0o640); err != nil {
+		return err
+	}
+	if err := os.Chmod(p, 0o640); err != nil {
+		return err
+	}
+	if os.Getuid() != 0 {
+		ownedUID, ownedGID = uint32(os.Getuid()), uint32(os.Getgid())
+		return nil
+	}
+	return os.Chown(p, int(ownedUID), int(ownedGID))
 }
 
 // writeInitrd writes the cached base initramfs followed by a second

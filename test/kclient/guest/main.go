@@ -50,6 +50,12 @@ type Variant struct {
 	Server string
 	// BigDir is how many entries the bigdir check creates (default 500).
 	BigDir int
+	// Posix adds the POSIX-extension checks (mount option "posix").
+	Posix bool
+	// OwnedFile, if set, names a file in the share root that the test
+	// created with OwnedUID:OwnedGID and mode 0640.
+	OwnedFile          string
+	OwnedUID, OwnedGID uint32
 }
 
 var out sync.Mutex
@@ -105,7 +111,11 @@ func runVariant(cfg *Config, v Variant) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		report("FAIL %s/mkdir %v", v.Name, err)
 	}
-	for _, c := range checks(cfg, v) {
+	all := checks(cfg, v)
+	if v.Posix {
+		all = append(all, posixChecks(mnt, v)...)
+	}
+	for _, c := range all {
 		if len(cfg.Only) > 0 && !contains(cfg.Only, c.name) {
 			continue
 		}
