@@ -152,7 +152,7 @@ func TestKernelClient(t *testing.T) {
 				gv.Posix, gv.OwnedFile, gv.OwnedUID, gv.OwnedGID = true, ownedFile, ownedUID, ownedGID
 			}
 			if len(cfg.Variants) == 0 {
-				gv.BigDir = 3000 // thousands of entries once; 500 in the other variants
+				gv.BigDir = 2000 // thousands of entries once; 500 in the other variants
 			}
 			cfg.Variants = append(cfg.Variants, gv)
 		}
