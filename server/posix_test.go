@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs/osfs"
 )
 
 // rawNegotiatePosix offers 3.1.1 with the preauth and POSIX contexts.
@@ -122,4 +123,21 @@ func TestPosixOffByDefault(t *testing.T) {
 	body := rawQueryDir(did, "*", 4096)
 	body[2] = smb2.FilePosixInformation
 	c.expectStatus("QUERY_DIRECTORY class 100", smb2.QueryDirectory, body, nil, smb2.StatusInvalidInfoClass)
+}
+
+// TestPosixRefused: with Config.NoPosixExtensions the context is not
+// answered even when offered.
+func TestPosixRefused(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := osfs.New(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serveConfig(t, Config{Shares: []*Share{{Name: "share", FS: fsys, Guest: true, Path: dir}},
+		NoPosixExtensions: true, Logger: testLogger(t)}, dir)
+	c := dialRaw(t, ts.Addr)
+	r := c.call(smb2.Negotiate, rawNegotiatePosix(), nil)
+	if r.hdr.Status != smb2.StatusSuccess || bytes.Contains(r.body, smb2.PosixExtensionsGUID[:]) {
+		t.Errorf("NEGOTIATE %v: POSIX context answered although refused", r.hdr.Status)
+	}
 }

@@ -19,6 +19,7 @@ type fileConfig struct {
 	Users       string        `toml:"users"`
 	Signing     string        `toml:"signing"`
 	Encrypt     bool          `toml:"encrypt"`
+	Posix       *bool         `toml:"posix"`
 	Sendfile    *bool         `toml:"sendfile"`
 	SignedSF    bool          `toml:"signed_sendfile"`
 	RecvfileMin *byteSize     `toml:"recvfile_min"`
@@ -90,7 +91,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

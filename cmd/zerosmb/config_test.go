@@ -356,8 +356,19 @@ func TestBuildConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.RecvfileMin != 64<<10 || !cfg.Sendfile || cfg.SigningRequired {
-		t.Errorf("defaults: recvfile_min=%d sendfile=%v signing=%v", cfg.RecvfileMin, cfg.Sendfile, cfg.SigningRequired)
+	if cfg.RecvfileMin != 64<<10 || !cfg.Sendfile || cfg.SigningRequired || cfg.NoPosixExtensions {
+		t.Errorf("defaults: recvfile_min=%d sendfile=%v signing=%v no_posix=%v", cfg.RecvfileMin, cfg.Sendfile, cfg.SigningRequired, cfg.NoPosixExtensions)
+	}
+
+	// posix = false (the key or --posix=false) refuses the POSIX extensions.
+	no := false
+	cfg, err = buildConfig(&fileConfig{Users: users, Posix: &no, Shares: []shareConfig{{Name: "s", Path: share}}}, discard)
+	if err != nil || !cfg.NoPosixExtensions {
+		t.Errorf("posix=false: NoPosixExtensions=%v %v", cfg.NoPosixExtensions, err)
+	}
+	fc, _, err := parseServeArgs([]string{"--posix=false", share})
+	if err != nil || fc.Posix == nil || *fc.Posix {
+		t.Errorf("--posix=false parsed as %v %v", fc.Posix, err)
 	}
 }
 

@@ -116,6 +116,10 @@ SERVE OPTIONS
                         plaintext requests are refused. SMB 2.x clients,
                         guests and anonymous sessions cannot encrypt and
                         are served unencrypted.
+    --posix=true|false  Grant the SMB 3.1.1 POSIX extensions to clients
+                        that ask (Linux: mount -o posix): modes on create,
+                        Unix owners and groups, case-sensitive names
+                        (default true; partial, see README).
     --sendfile=true|false
                         Send READ payloads with sendfile (default true).
     --signed-sendfile   Experimental, Linux only, default off: signed
@@ -195,6 +199,7 @@ CONFIG FILE
         users = "/etc/zerosmb/users"
         signing = "auto"            # or "required"
         encrypt = false
+        posix = true                # POSIX extensions, see --posix
         sendfile = true
         signed_sendfile = false     # experimental, see --signed-sendfile
         recvfile_min = "64K"        # 0 disables splicing

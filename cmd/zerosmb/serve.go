@@ -77,6 +77,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		users      = fs.String("users", "", "")
 		signing    = fs.String("signing", "", "")
 		encrypt    = fs.Bool("encrypt", false, "")
+		posix      = fs.Bool("posix", true, "")
 		sendfile   = fs.Bool("sendfile", true, "")
 		signedSF   = fs.Bool("signed-sendfile", false, "")
 		recvMin    = fs.String("recvfile-min", "", "")
@@ -135,6 +136,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	}
 	if set["encrypt"] {
 		fc.Encrypt = *encrypt
+	}
+	if set["posix"] || fc.Posix == nil {
+		fc.Posix = posix
 	}
 	if set["sendfile"] || fc.Sendfile == nil {
 		fc.Sendfile = sendfile
@@ -227,7 +231,8 @@ func defaultUsersPath() string {
 
 // buildConfig turns the merged options into a server configuration.
 func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
-	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, EncryptData: fc.Encrypt}
+	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, EncryptData: fc.Encrypt,
+		NoPosixExtensions: fc.Posix != nil && !*fc.Posix}
 	switch fc.Signing {
 	case "", "auto":
 	case "required", "mandatory":
