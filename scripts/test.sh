@@ -24,7 +24,7 @@ echo "== go test"
 # busy for minutes, which would skew the timing-sensitive tests beside it.
 go test -count=1 -timeout 20m $(go list ./... | grep -v '/test/kclient$')
 echo "== go test ./test/kclient (Linux kernel client in a QEMU guest)"
-go test -count=1 -timeout 15m ./test/kclient
+go test -count=1 -timeout 20m ./test/kclient
 echo "== go test -race (short)"
 go test -race -short -count=1 -timeout 10m ./...
 echo "== ok"
