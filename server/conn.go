@@ -1,6 +1,8 @@
 package server
 
 import (
+	"container/list"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -68,6 +70,18 @@ type conn struct {
 	opens    map[uint64]*open // by FileID.Volatile
 	async    map[uint64]*asyncOp
 
+	// Admission (limits.go): addr keys the per-address limits; slot,
+	// pendElem and evicted are guarded by srv.mu; authed is owned by the
+	// serve goroutine; hsTimer, ctx and cancel are set once at accept.
+	addr     string
+	authed   bool          // a SESSION_SETUP succeeded
+	slot     bool          // holds one of MaxConnections
+	evicted  bool          // gave its slot to a newer connection
+	pendElem *list.Element // in srv.pending while not logged on
+	hsTimer  *time.Timer   // HandshakeTimeout
+	ctx      context.Context
+	cancel   context.CancelFunc // kill, beginShutdown and teardown call it
+
 	// Atomics: set by Shutdown from another goroutine, read by serve.
 	closing atomic.Bool
 	busy    atomic.Bool // serve is handling a request (not parked in a read)
@@ -94,6 +108,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		c.sc = sc
 	}
 	c.credits.init()
+	c.connCtx()
 	return c
 }
 
@@ -125,12 +140,14 @@ func (c *conn) serve() {
 
 func (c *conn) beginShutdown() {
 	c.closing.Store(true)
+	c.cancel()
 	if !c.busy.Load() {
 		c.nc.SetReadDeadline(time.Now())
 	}
 }
 
 func (c *conn) teardown() {
+	c.cancel()
 	c.nc.Close()
 	c.mu.Lock()
 	ops := make([]*asyncOp, 0, len(c.async))
@@ -160,7 +177,11 @@ func (c *conn) teardown() {
 }
 
 // maxFrame bounds a request frame: the largest WRITE/IOCTL plus headers,
-// compound slack and a transform header.
+// compound slack and a transform header; before the first successful
+// SESSION_SETUP, what NEGOTIATE and SESSION_SETUP need (maxPreauthFrame).
 func (c *conn) maxFrame() int {
+	if !c.authed {
+		return maxPreauthFrame
+	}
 	return int(c.srv.cfg.MaxIOSize) + 64*1024
 }

@@ -28,7 +28,7 @@ func (c *conn) setupEncryption(s *session) {
 	}
 	s.sealer = enc
 	s.opener = dec
-	s.encryptData = c.srv.cfg.EncryptData
+	s.encryptData = c.srv.cfg.Encrypt != EncryptOff
 }
 
 // checkEncryption refuses plaintext requests on sessions that must encrypt.
