@@ -222,3 +222,6 @@ func (cfg *Config) setLimitDefaults() error {
 	}
 	return cfg.Throttle.setDefaults()
 }
+
+// MaxConnections returns the connection limit in force (after defaults).
+func (s *Server) MaxConnections() int { return s.cfg.MaxConnections }
