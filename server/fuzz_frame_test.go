@@ -28,6 +28,18 @@ import (
 // The test fails if the server recovers a panic (a recovered panic is
 // still a bug), or if a connection does not go away within a few seconds
 // after the client hangs up.
+//
+// Each input runs over a net.Pipe into one server started per fuzzing
+// process, and the harness waits for the connection's end on the server's
+// WaitGroup rather than by polling: about 140 µs per input here
+// (BenchmarkServerFrame). Go minimizes every new interesting input for up
+// to a minute, during which nothing else runs; limit that to keep the
+// throughput:
+//
+//	go test -run XXX -fuzz FuzzServerFrame -fuzzminimizetime 100x -fuzztime 10m ./server
+//
+// (~7,000 inputs/s on 2 busy cores, 4.2 M in 10 minutes; 9530240 with the
+// same flags: ~1,700/s.)
 func FuzzServerFrame(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s)
@@ -86,6 +98,10 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 		Shares: []*Share{{Name: "share", FS: fsys, Guest: true}},
 		Users:  auth.NewUserDB(),
 		Logger: slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelError})),
+		// Every input comes from the same "address": no lockout or
+		// failure delay, or bad SESSION_SETUPs would stall later inputs.
+		Throttle:             AuthThrottle{FailDelay: -1, AddrFailures: -1, UserFailures: -1},
+		MaxHandshakesPerAddr: -1,
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -105,7 +121,7 @@ const fuzzFirstMID = 4
 
 var fuzzSessionMarker = []byte("SESSIONX")
 
-func (fs *fuzzServer) run(t *testing.T, prelude bool, data []byte) {
+func (fs *fuzzServer) run(t testing.TB, prelude bool, data []byte) {
 	cli, srvEnd := net.Pipe()
 	defer cli.Close()
 	fs.ln.ch <- srvEnd
@@ -128,18 +144,14 @@ func (fs *fuzzServer) run(t *testing.T, prelude bool, data []byte) {
 	}
 	cli.Close()
 	<-drained
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		fs.srv.mu.Lock()
-		n := len(fs.srv.conns)
-		fs.srv.mu.Unlock()
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("connection still tracked 5s after the client hung up")
-		}
-		time.Sleep(time.Millisecond)
+	// Inputs run one at a time, so the server's WaitGroup counts just
+	// this connection: waiting on it is exact and costs no polling.
+	gone := make(chan struct{})
+	go func() { fs.srv.connWG.Wait(); close(gone) }()
+	select {
+	case <-gone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection still tracked 5s after the client hung up")
 	}
 	fs.log.mu.Lock()
 	l := fs.log.b.String()
@@ -776,3 +788,14 @@ const (
 	rawDispCreate      = 2
 	rawDispOverwriteIf = 5
 )
+
+// BenchmarkServerFrame runs the seeds through the fuzz harness: the cost
+// of one fuzz execution without the fuzzing engine.
+func BenchmarkServerFrame(b *testing.B) {
+	fs := newFuzzServer(b)
+	seeds := fuzzSeeds()
+	for i := 0; b.Loop(); i++ {
+		s := seeds[i%len(seeds)]
+		fs.run(b, s[0] != 0, s[1:])
+	}
+}
