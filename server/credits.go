@@ -21,10 +21,10 @@ var errBadMessageID = errors.New("message id outside the credit window or reused
 // creditWindow tracks the MessageIds a client may use (MS-SMB2 3.3.1.1).
 type creditWindow struct {
 	mu    sync.Mutex
-	low   uint64 // lowest id not yet used
-	high  uint64 // first id not yet granted
+	low   uint64   // lowest id not yet used
+	high  uint64   // first id not yet granted
 	used  usedRing // which ids in [low, high) were used
-	nUsed int // ids in [low, high) already used
+	nUsed int      // ids in [low, high) already used
 }
 
 func (w *creditWindow) init() { w.low, w.high = 0, 1 }
