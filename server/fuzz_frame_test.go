@@ -340,8 +340,9 @@ func TestFuzzServerFrameSeeds(t *testing.T) {
 
 // logSink is a goroutine-safe log sink tests can inspect.
 type logSink struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	limit int // bytes kept at most when > 0; later lines are dropped
 }
 
 func (s *logSink) Write(p []byte) (int, error) {
@@ -349,6 +350,9 @@ func (s *logSink) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	if os.Getenv("ZEROSMB_TEST_LOG") == "1" {
 		os.Stderr.Write(p)
+	}
+	if s.limit > 0 && s.b.Len()+len(p) > s.limit {
+		return len(p), nil
 	}
 	return s.b.Write(p)
 }
