@@ -136,7 +136,7 @@ func (c *conn) handleSessionSetup(r *request) response {
 // is its failure, if any) and returns the status to answer, or success.
 func (c *conn) throttleLogon(a *auth.Context, err error) smb2.Status {
 	t, now := c.srv.throttle, time.Now()
-	who := a.User() + "@" + c.addr
+	who := userKey(a.User()) + "@" + c.addr
 	if t.lockedOut(a.User(), c.addr, now) {
 		c.log.Debug("logon refused: locked out", "user", a.User(), "domain", a.Domain())
 		c.srv.authLog.note("locked_out", who)
@@ -191,8 +191,9 @@ func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 	}
 	if c.srv.cfg.Encrypt == EncryptRequired && (s.guest || s.anonymous || s.sealer == nil) {
 		// MS-SMB2 3.3.5.5: a session that cannot encrypt is refused.
-		c.log.Warn("session refused: encryption is required and it cannot encrypt", "user", s.user,
+		c.log.Debug("session refused: encryption is required and it cannot encrypt", "user", s.user,
 			"guest", s.guest, "anonymous", s.anonymous, "dialect", dialectName(c.dialect))
+		c.srv.authLog.note("cannot_encrypt", userKey(s.user)+"@"+c.addr)
 		c.dropSession(s)
 		r.sess = nil
 		return errResp(smb2.StatusAccessDenied)

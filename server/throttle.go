@@ -75,7 +75,17 @@ func newThrottle(cfg AuthThrottle) *throttle {
 	return &throttle{cfg: cfg, users: map[string]*failCount{}, addrs: map[string]*failCount{}}
 }
 
-func userKey(user string) string { return strings.ToLower(user) }
+// userKey is the table key of a user name: case-folded and cut to
+// maxUserKey bytes, so made-up names cannot make entries large.
+func userKey(user string) string {
+	if len(user) > maxUserKey {
+		user = user[:maxUserKey]
+	}
+	return strings.ToLower(user)
+}
+
+// maxUserKey bounds a user name as a throttle key (and in log lines).
+const maxUserKey = 128
 
 // current returns m[key] if it has not expired.
 func (t *throttle) current(m map[string]*failCount, key string, now time.Time) *failCount {
