@@ -55,7 +55,9 @@ func TestSoak(t *testing.T) {
 		c.MaxRequestMemory = 32 << 20
 		c.Throttle = AuthThrottle{FailDelay: 20 * time.Millisecond, AddrFailures: 50, UserFailures: -1, Lockout: time.Second}
 	})
+	hs.Log.mu.Lock()
 	hs.Log.limit = 1 << 20 // keep the capture bounded on long runs
+	hs.Log.mu.Unlock()
 
 	// Logged-on idle connections, 16 logons at a time.
 	idle := make([]*rawConn, idleN)
