@@ -31,6 +31,7 @@ func TestUnsignedTreeConnect311(t *testing.T) {
 		t.Fatalf("3.1.1 logon: %v", st)
 	}
 	c.expectStatus("unsigned 3.1.1 TREE_CONNECT", smb2.TreeConnect, rawTreeConnect(`\\127.0.0.1\share`), nil, smb2.StatusAccessDenied)
+	c.expectStatus("unsigned 3.1.1 TREE_CONNECT to no share", smb2.TreeConnect, rawTreeConnect(`\\127.0.0.1\nosuch`), nil, smb2.StatusAccessDenied)
 
 	c21, st := logonRaw(t, "127.0.0.1", hs.Addr, rawNegotiate(smb2.Dialect210), testUser, testPass)
 	if st != smb2.StatusSuccess {

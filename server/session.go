@@ -276,6 +276,13 @@ func (c *conn) handleTreeConnect(r *request) response {
 	if err != nil {
 		return errResp(smb2.StatusInvalidParameter)
 	}
+	if s := r.sess; c.dialect == smb2.Dialect311 && !s.guest && !s.anonymous && !r.signed && !r.encrypted {
+		// MS-SMB2 3.3.5.7: a 3.1.1 user session must sign (or encrypt)
+		// its TREE_CONNECT; refused with ACCESS_DENIED as Samba does,
+		// before the share is even looked up.
+		c.log.Warn("unsigned TREE_CONNECT on an SMB 3.1.1 session refused", "session", s.id, "user", s.user)
+		return errResp(smb2.StatusAccessDenied)
+	}
 	name := req.Path
 	if i := strings.LastIndexByte(name, '\\'); i >= 0 {
 		name = name[i+1:]
@@ -286,12 +293,6 @@ func (c *conn) handleTreeConnect(r *request) response {
 		return errResp(smb2.StatusBadNetworkName)
 	}
 	s := r.sess
-	if c.dialect == smb2.Dialect311 && !s.guest && !s.anonymous && !r.signed && !r.encrypted {
-		// MS-SMB2 3.3.5.7: a 3.1.1 user session must sign (or encrypt)
-		// its TREE_CONNECT; refused with ACCESS_DENIED as Samba does.
-		c.log.Warn("unsigned TREE_CONNECT on an SMB 3.1.1 session refused", "session", s.id, "user", s.user)
-		return errResp(smb2.StatusAccessDenied)
-	}
 	if (s.guest || s.anonymous) && !sh.Guest {
 		c.log.Warn("guest session refused on non-guest share", "share", sh.Name)
 		return errResp(smb2.StatusAccessDenied)
