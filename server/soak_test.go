@@ -280,6 +280,11 @@ func soakHostile(addr string, id int, stop <-chan struct{}, ops *atomic.Int64) {
 			held[0].Close()
 			held = held[1:]
 		}
+		// Paced: an unpaced flood of loopback connects overflows the
+		// kernel's backlog queue on two busy cores (softnet drops), and
+		// the dropped keepalives time out unrelated idle sockets — a test
+		// of the machine, not of the server.
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
