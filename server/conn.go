@@ -26,7 +26,8 @@ import (
 //
 // Files: conn.go (lifecycle: accept, serve, shutdown, teardown),
 // readloop.go (the read loop, request batching, frame framing),
-// write.go (response writes and corking), bufpool.go (request buffers).
+// write.go (response writes and corking), bufpool.go (request buffers),
+// limits.go (admission: slots, handshake timeout, request memory).
 type conn struct {
 	// Set by newConn, read-only afterwards.
 	srv *Server
