@@ -52,7 +52,10 @@ func (c *conn) handleTransform(buf []byte) error {
 		c.log.Warn("encrypted frame for unknown session; closing", "session", sid)
 		return errCloseConn
 	}
-	plain, _, err := s.opener.Open(nil, buf)
+	// Decrypted over the frame's own buffer: no second copy of a large
+	// encrypted frame, and request memory (MaxRequestMemory) stays what
+	// the frame reserved.
+	plain, _, err := s.opener.OpenInPlace(buf)
 	if err != nil {
 		c.log.Warn("decryption failed; closing", "session", sid, "err", err)
 		return errCloseConn
