@@ -252,6 +252,10 @@ func FuzzOpen(f *testing.F) {
 		if !bytes.Equal(frame, orig) {
 			t.Fatal("Open modified the frame")
 		}
+		inPlace, _, err2 := s.OpenInPlace(bytes.Clone(frame))
+		if (err == nil) != (err2 == nil) || !bytes.Equal(inPlace, plain) {
+			t.Fatalf("OpenInPlace = %x, %v; Open = %x, %v", inPlace, err2, plain, err)
+		}
 		if err != nil {
 			return
 		}
