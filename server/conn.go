@@ -71,13 +71,12 @@ type conn struct {
 	opens    map[uint64]*open // by FileID.Volatile
 	async    map[uint64]*asyncOp
 
-	// Admission (limits.go): addr keys the per-address limits; slot,
-	// pendElem and evicted are guarded by srv.mu; authed is owned by the
-	// serve goroutine; hsTimer, ctx and cancel are set once at accept.
+	// Admission (limits.go): addr keys the per-address limits; slot and
+	// pendElem are guarded by srv.mu; authed is owned by the serve
+	// goroutine; hsTimer, ctx and cancel are set once at accept.
 	addr     string
 	authed   bool          // a SESSION_SETUP succeeded
 	slot     bool          // holds one of MaxConnections
-	evicted  bool          // gave its slot to a newer connection
 	pendElem *list.Element // in srv.pending while not logged on
 	hsTimer  *time.Timer   // HandshakeTimeout
 	ctx      context.Context

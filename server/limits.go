@@ -67,7 +67,6 @@ func (s *Server) admit(nc net.Conn, addr string) (*conn, string) {
 		}
 		victim := front.Value.(*conn)
 		s.releaseSlot(victim)
-		victim.evicted = true
 		victim.kill()
 		s.events.note("evicted_pending", victim.addr)
 		ac = s.perAddr[addr] // the victim may have been its last connection
