@@ -127,10 +127,8 @@ func (e encryptSetting) mode() server.EncryptMode {
 }
 
 // registerLimitFlags registers the flags of limitsConfig on fs; apply copies the
-// ones given on the command line over lc.
+// ones given on the command line (set) over lc.
 func registerLimitFlags(fs *flag.FlagSet) (apply func(lc *limitsConfig, set map[string]bool) error) {
-	ints := map[string]**int{}
-	durs := map[string]**duration{}
 	str := map[string]*string{}
 	for _, name := range []string{"max-connections", "max-connections-per-addr", "max-handshakes-per-addr",
 		"auth-lockout-user", "auth-lockout-addr", "handshake-timeout", "idle-timeout", "auth-fail-delay",
@@ -138,14 +136,11 @@ func registerLimitFlags(fs *flag.FlagSet) (apply func(lc *limitsConfig, set map[
 		str[name] = fs.String(name, "", "")
 	}
 	return func(lc *limitsConfig, set map[string]bool) error {
-		for k, v := range map[string]**int{"max-connections": &lc.MaxConns, "max-connections-per-addr": &lc.MaxConnsPerAddr,
-			"max-handshakes-per-addr": &lc.MaxHandshakesPerAddr, "auth-lockout-user": &lc.AuthLockoutUser, "auth-lockout-addr": &lc.AuthLockoutAddr} {
-			ints[k] = v
-		}
-		for k, v := range map[string]**duration{"handshake-timeout": &lc.HandshakeTimeout, "idle-timeout": &lc.IdleTimeout,
-			"auth-fail-delay": &lc.AuthFailDelay, "auth-lockout-time": &lc.AuthLockoutTime} {
-			durs[k] = v
-		}
+		ints := map[string]**int{"max-connections": &lc.MaxConns, "max-connections-per-addr": &lc.MaxConnsPerAddr,
+			"max-handshakes-per-addr": &lc.MaxHandshakesPerAddr, "auth-lockout-user": &lc.AuthLockoutUser,
+			"auth-lockout-addr": &lc.AuthLockoutAddr}
+		durs := map[string]**duration{"handshake-timeout": &lc.HandshakeTimeout, "idle-timeout": &lc.IdleTimeout,
+			"auth-fail-delay": &lc.AuthFailDelay, "auth-lockout-time": &lc.AuthLockoutTime}
 		for name, p := range ints {
 			if set[name] {
 				n, err := strconv.Atoi(*str[name])
