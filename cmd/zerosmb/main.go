@@ -292,9 +292,9 @@ LIMITS
     max_handshakes_per_addr and auth_lockout_addr for such networks.
 
     Each connection is a file descriptor, and so is each open file: serve
-    raises the soft RLIMIT_NOFILE to 2 x max_connections + 1024 (raising
-    the hard limit too when run as root) and warns at startup if it could
-    not; the "zerosmb listening" line shows fd_limit. Ten thousand
+    raises the soft RLIMIT_NOFILE to 2 x max_connections + 1024 (and the
+    hard limit, where it may: CAP_SYS_RESOURCE) and warns at startup if it
+    could not; the "zerosmb listening" line shows fd_limit. Ten thousand
     logged-on connections take about 250 MB of memory (25 KB each).
 
 ENVIRONMENT
