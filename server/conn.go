@@ -29,7 +29,9 @@ import (
 // write.go (response writes and corking), bufpool.go (request buffers),
 // limits.go (admission: slots, handshake timeout, request memory).
 type conn struct {
-	// Set by newConn, read-only afterwards.
+	// Set by newConn, read-only afterwards (log is replaced once, by the
+	// serve goroutine at the first logon, before any other goroutine of
+	// the connection exists: see loggedOn).
 	srv *Server
 	nc  net.Conn
 	sc  syscall.Conn // nil when nc is not backed by a file descriptor

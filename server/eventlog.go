@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"slices"
@@ -101,4 +102,41 @@ func (e *eventLog) emitLocked(now time.Time) {
 	clear(e.subjects)
 	e.others = 0
 	e.last = now
+}
+
+// preauthHandler is the log handler of a connection that has not logged
+// on: its warnings (malformed frames, protocol violations: one per junk
+// connection) are counted as "bad_input" in the aggregated connection
+// log and passed on at debug level, so a flood of junk connections costs
+// one warning per interval. Errors (a recovered panic) pass unchanged.
+type preauthHandler struct {
+	slog.Handler
+	events *eventLog
+	addr   string
+}
+
+func (h preauthHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	if l >= slog.LevelWarn && l < slog.LevelError {
+		return true // counted even when debug is off
+	}
+	return h.Handler.Enabled(ctx, l)
+}
+
+func (h preauthHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn && r.Level < slog.LevelError {
+		h.events.note("bad_input", h.addr)
+		if !h.Handler.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h preauthHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return preauthHandler{h.Handler.WithAttrs(a), h.events, h.addr}
+}
+
+func (h preauthHandler) WithGroup(name string) slog.Handler {
+	return preauthHandler{h.Handler.WithGroup(name), h.events, h.addr}
 }

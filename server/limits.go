@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 )
@@ -77,6 +78,7 @@ func (s *Server) admit(nc net.Conn, addr string) (*conn, string) {
 	}
 	c := newConn(s, nc)
 	c.addr = addr
+	c.log = slog.New(preauthHandler{s.log.Handler(), s.events, addr}).With("remote", nc.RemoteAddr().String())
 	c.slot = true
 	ac.all++
 	ac.pending++
@@ -118,6 +120,8 @@ func (c *conn) loggedOn() {
 	if c.hsTimer != nil {
 		c.hsTimer.Stop()
 	}
+	// Its warnings are worth a line each from now on (see preauthHandler).
+	c.log = c.srv.log.With("remote", c.nc.RemoteAddr().String())
 	s := c.srv
 	s.mu.Lock()
 	if c.pendElem != nil {
@@ -137,7 +141,7 @@ func (c *conn) handshakeExpired() {
 	expired := c.pendElem != nil
 	s.mu.Unlock()
 	if expired {
-		c.log.Debug("no logon within the handshake timeout; closing", "timeout", s.cfg.HandshakeTimeout)
+		s.log.Debug("no logon within the handshake timeout; closing", "remote", c.nc.RemoteAddr().String(), "timeout", s.cfg.HandshakeTimeout)
 		s.events.note("handshake_timeout", c.addr)
 		c.kill()
 	}

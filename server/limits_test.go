@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -283,3 +285,40 @@ func TestRequestMemoryBound(t *testing.T) {
 }
 
 var _ = io.EOF
+
+// TestPreauthWarningsAggregated: junk from connections that never logged
+// on is counted in the aggregated line instead of one WARN per
+// connection; the same junk after a logon is still a WARN of its own.
+func TestPreauthWarningsAggregated(t *testing.T) {
+	hs := startLimited(t, nil)
+	junk := rawFrame([]byte("JUNK this is not an SMB2 header, 64 bytes long ........................"))
+	for range 20 {
+		c := dialRaw(t, hs.Addr)
+		c.write(junk)
+		if !isClosed(c, 3*time.Second) {
+			t.Fatal("junk frame did not close the connection")
+		}
+	}
+	u := dialRaw(t, hs.Addr)
+	u.negotiate(rawNegotiate(smb2.Dialect210))
+	if st := u.userLogon(testUser, testPass); st != smb2.StatusSuccess {
+		t.Fatalf("logon: %v", st)
+	}
+	u.write(junk)
+	if !isClosed(u, 3*time.Second) {
+		t.Fatal("junk frame after logon did not close the connection")
+	}
+	hs.Stop()
+	l := hs.Log.String()
+	if n := strings.Count(l, "unknown protocol id"); n != 1 {
+		t.Errorf("%d 'unknown protocol id' lines for 20 junk connections before logon and 1 after, want 1:\n%s", n, l)
+	}
+	sum := 0
+	for _, m := range regexp.MustCompile(`bad_input=(\d+)`).FindAllStringSubmatch(l, -1) {
+		n, _ := strconv.Atoi(m[1])
+		sum += n
+	}
+	if sum != 20 {
+		t.Errorf("aggregated lines count bad_input=%d, want 20:\n%s", sum, l)
+	}
+}
