@@ -285,8 +285,9 @@ LIMITS
     are closed after handshake_timeout, limited per client address by
     max_handshakes_per_addr, and give their slot to new connections when
     max_connections is reached, oldest first, so sockets that never log on
-    cannot lock users out. Refused, replaced and timed-out connections, and
-    failed logons, are logged as one aggregated warning per 10 s with
+    cannot lock users out. Refused, replaced and timed-out connections,
+    malformed input before a logon, and failed logons are logged as one
+    aggregated warning per 10 s with
     counts by reason and up to 8 addresses (or user@address). Clients
     behind one NAT address share its per-address limits; raise
     max_handshakes_per_addr and auth_lockout_addr for such networks.
