@@ -287,10 +287,10 @@ LIMITS
     max_connections is reached, oldest first, so sockets that never log on
     cannot lock users out. Refused, replaced and timed-out connections,
     malformed input before a logon, and failed logons are logged as one
-    aggregated warning per 10 s with
-    counts by reason and up to 8 addresses (or user@address). Clients
-    behind one NAT address share its per-address limits; raise
-    max_handshakes_per_addr and auth_lockout_addr for such networks.
+    aggregated warning per 10 s with counts by reason and up to 8
+    addresses (or user@address). Clients behind one NAT address share its
+    per-address limits; raise max_handshakes_per_addr and
+    auth_lockout_addr for such networks.
 
     Each connection is a file descriptor, and so is each open file: serve
     raises the soft RLIMIT_NOFILE to 2 x max_connections + 1024 (and the
