@@ -69,6 +69,7 @@ type throttle struct {
 	mu    sync.Mutex
 	users map[string]*failCount
 	addrs map[string]*failCount
+	swept time.Time // last sweep of a full table
 }
 
 func newThrottle(cfg AuthThrottle) *throttle {
@@ -136,9 +137,14 @@ func (t *throttle) count(m map[string]*failCount, key string, now time.Time) {
 	f := t.current(m, key, now)
 	if f == nil {
 		if len(m) >= maxThrottleEntries {
-			for k, v := range m {
-				if now.Sub(v.since) >= t.cfg.Lockout {
-					delete(m, k)
+			// Sweep out expired counts, at most once a second: a flood
+			// of made-up names must not cost a full sweep per failure.
+			if now.Sub(t.swept) >= time.Second {
+				t.swept = now
+				for k, v := range m {
+					if now.Sub(v.since) >= t.cfg.Lockout {
+						delete(m, k)
+					}
 				}
 			}
 			if len(m) >= maxThrottleEntries {

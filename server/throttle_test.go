@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -112,5 +113,45 @@ func TestGoSMB2LockedOutError(t *testing.T) {
 	var re *gosmb2.ResponseError
 	if !errors.As(err, &re) || smb2.Status(re.Code) != smb2.StatusAccountLockedOut {
 		t.Errorf("go-smb2 logon from a locked-out address: %v, want STATUS_ACCOUNT_LOCKED_OUT", err)
+	}
+}
+
+// TestThrottleTables: counts expire after Lockout, the tables stay within
+// maxThrottleEntries however many names are made up, a victim's count
+// survives such a flood, long names are cut, and a successful logon
+// clears the user's count.
+func TestThrottleTables(t *testing.T) {
+	th := newThrottle(AuthThrottle{UserFailures: 3, AddrFailures: 1000, Lockout: time.Minute})
+	now := time.Now()
+	for range 3 {
+		th.failed("Alice", "10.0.0.1", now)
+	}
+	if !th.lockedOut("ALICE", "10.9.9.9", now) {
+		t.Fatal("alice not locked out after 3 failures (names are case-insensitive)")
+	}
+	for i := range maxThrottleEntries + 5000 {
+		th.failed("made-up-"+strconv.Itoa(i), "10.0.0.2", now)
+	}
+	if n := len(th.users); n > maxThrottleEntries {
+		t.Errorf("user table holds %d entries, bound %d", n, maxThrottleEntries)
+	}
+	if !th.lockedOut("alice", "10.9.9.9", now) {
+		t.Error("a flood of made-up names reset alice's count")
+	}
+	if th.lockedOut("alice", "10.9.9.9", now.Add(time.Minute)) {
+		t.Error("lockout did not expire after Lockout")
+	}
+	th.failed(strings.Repeat("x", 100000), "10.0.0.3", now)
+	for k := range th.users {
+		if len(k) > maxUserKey {
+			t.Fatalf("a %d-byte key was stored", len(k))
+		}
+	}
+	th = newThrottle(AuthThrottle{UserFailures: 2, AddrFailures: -1, Lockout: time.Minute})
+	th.failed("bob", "a", now)
+	th.succeeded("bob")
+	th.failed("bob", "a", now)
+	if th.lockedOut("bob", "a", now) {
+		t.Error("a successful logon did not clear bob's count")
 	}
 }
