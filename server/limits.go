@@ -49,34 +49,36 @@ func clientAddr(a net.Addr) string {
 	return a.String()
 }
 
-// admit decides whether nc gets a slot and, if so, registers its conn.
-// It returns nil and the refusal reason otherwise. The caller holds s.mu.
-func (s *Server) admit(nc net.Conn, addr string) (*conn, string) {
+// admit decides whether nc gets a slot and, if so, registers its conn;
+// evicted is the address of the pending connection that gave up its slot
+// for it, if one did. It returns nil and the refusal reason otherwise.
+// The caller holds s.mu (and logs the events after releasing it).
+func (s *Server) admit(nc net.Conn, addr string) (c *conn, why, evicted string) {
 	ac := s.perAddr[addr]
 	if ac != nil {
 		if m := s.cfg.MaxConnectionsPerAddr; m > 0 && ac.all >= m {
-			return nil, "per_addr_limit"
+			return nil, "per_addr_limit", ""
 		}
 		if m := s.cfg.MaxHandshakesPerAddr; m > 0 && ac.pending >= m {
-			return nil, "per_addr_handshakes"
+			return nil, "per_addr_handshakes", ""
 		}
 	}
 	if s.slots >= s.cfg.MaxConnections {
 		front := s.pending.Front()
 		if front == nil {
-			return nil, "server_full"
+			return nil, "server_full", ""
 		}
 		victim := front.Value.(*conn)
 		s.releaseSlot(victim)
 		victim.kill()
-		s.events.note("evicted_pending", victim.addr)
+		evicted = victim.addr
 		ac = s.perAddr[addr] // the victim may have been its last connection
 	}
 	if ac == nil {
 		ac = &addrConns{}
 		s.perAddr[addr] = ac
 	}
-	c := newConn(s, nc)
+	c = newConn(s, nc)
 	c.addr = addr
 	c.log = slog.New(preauthHandler{s.log.Handler(), s.events, addr}).With("remote", nc.RemoteAddr().String())
 	c.slot = true
@@ -87,7 +89,7 @@ func (s *Server) admit(nc net.Conn, addr string) (*conn, string) {
 	s.conns[c] = struct{}{}
 	s.connWG.Add(1)
 	c.hsTimer = time.AfterFunc(s.cfg.HandshakeTimeout, c.handshakeExpired)
-	return c, ""
+	return c, "", evicted
 }
 
 // releaseSlot gives back c's slot and address counts, if it holds one.

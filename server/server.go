@@ -284,8 +284,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		delay = 0
 		addr := clientAddr(nc.RemoteAddr())
 		s.mu.Lock()
-		c, why := s.admit(nc, addr)
+		c, why, evicted := s.admit(nc, addr)
 		s.mu.Unlock()
+		if evicted != "" {
+			s.events.note("evicted_pending", evicted)
+		}
 		if c == nil {
 			s.ops.refused.Add(1)
 			s.events.note(why, addr)
