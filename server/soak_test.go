@@ -143,9 +143,9 @@ func TestSoak(t *testing.T) {
 	}
 	hs.Stop()
 	hs.Srv.mu.Lock()
-	left := fmt.Sprintf("conns=%d live=%d pending=%d addrs=%d", len(hs.Srv.conns), hs.Srv.live, hs.Srv.pending.Len(), len(hs.Srv.perAddr))
+	left := fmt.Sprintf("conns=%d slots=%d pending=%d addrs=%d", len(hs.Srv.conns), hs.Srv.slots, hs.Srv.pending.Len(), len(hs.Srv.perAddr))
 	hs.Srv.mu.Unlock()
-	if left != "conns=0 live=0 pending=0 addrs=0" || hs.Srv.reqMemHeld.Load() != 0 {
+	if left != "conns=0 slots=0 pending=0 addrs=0" || hs.Srv.reqMemHeld.Load() != 0 {
 		t.Errorf("after shutdown: %s, request memory %d", left, hs.Srv.reqMemHeld.Load())
 	}
 	if !waitFor(5*time.Second, func() bool { return fds0 < 0 || fdCount() <= fds0+2 }) {
