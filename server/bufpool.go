@@ -34,3 +34,19 @@ func putBuf(b []byte) {
 	}
 	bufPools[cl].Put(&b)
 }
+
+// frameBuf returns a buffer for a request frame of n bytes, n+extra long,
+// reserving request memory for it (see acquireFrame); free it with
+// freeFrameBuf(buf, n).
+func (c *conn) frameBuf(n, extra int) ([]byte, error) {
+	if err := c.acquireFrame(n); err != nil {
+		return nil, err
+	}
+	return getBuf(n + extra), nil
+}
+
+// freeFrameBuf releases a buffer from frameBuf.
+func (c *conn) freeFrameBuf(buf []byte, n int) {
+	putBuf(buf)
+	c.releaseFrame(n)
+}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"container/list"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,9 +26,12 @@ import (
 //
 // Files: conn.go (lifecycle: accept, serve, shutdown, teardown),
 // readloop.go (the read loop, request batching, frame framing),
-// write.go (response writes and corking), bufpool.go (request buffers).
+// write.go (response writes and corking), bufpool.go (request buffers),
+// limits.go (admission: slots, handshake timeout, request memory).
 type conn struct {
-	// Set by newConn, read-only afterwards.
+	// Set by newConn, read-only afterwards (log is replaced once, by the
+	// serve goroutine at the first logon, before any other goroutine of
+	// the connection exists: see loggedOn).
 	srv *Server
 	nc  net.Conn
 	sc  syscall.Conn // nil when nc is not backed by a file descriptor
@@ -69,6 +74,17 @@ type conn struct {
 	opens    map[uint64]*open // by FileID.Volatile
 	async    map[uint64]*asyncOp
 
+	// Admission (limits.go): addr keys the per-address limits; slot and
+	// pendElem are guarded by srv.mu; authed is owned by the serve
+	// goroutine; hsTimer, ctx and cancel are set once at accept.
+	addr     string
+	authed   bool          // a SESSION_SETUP succeeded
+	slot     bool          // holds one of MaxConnections
+	pendElem *list.Element // in srv.pending while not logged on
+	hsTimer  *time.Timer   // HandshakeTimeout
+	ctx      context.Context
+	cancel   context.CancelFunc // kill, beginShutdown and teardown call it
+
 	// Atomics: set by Shutdown from another goroutine, read by serve.
 	closing atomic.Bool
 	busy    atomic.Bool // serve is handling a request (not parked in a read)
@@ -95,6 +111,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		c.sc = sc
 	}
 	c.credits.init()
+	c.connCtx()
 	return c
 }
 
@@ -126,12 +143,14 @@ func (c *conn) serve() {
 
 func (c *conn) beginShutdown() {
 	c.closing.Store(true)
+	c.cancel()
 	if !c.busy.Load() {
 		c.nc.SetReadDeadline(time.Now())
 	}
 }
 
 func (c *conn) teardown() {
+	c.cancel()
 	c.nc.Close()
 	c.mu.Lock()
 	ops := make([]*asyncOp, 0, len(c.async))
@@ -161,7 +180,11 @@ func (c *conn) teardown() {
 }
 
 // maxFrame bounds a request frame: the largest WRITE/IOCTL plus headers,
-// compound slack and a transform header.
+// compound slack and a transform header; before the first successful
+// SESSION_SETUP, what NEGOTIATE and SESSION_SETUP need (maxPreauthFrame).
 func (c *conn) maxFrame() int {
+	if !c.authed {
+		return maxPreauthFrame
+	}
 	return int(c.srv.cfg.MaxIOSize) + 64*1024
 }

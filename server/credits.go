@@ -21,13 +21,33 @@ var errBadMessageID = errors.New("message id outside the credit window or reused
 // creditWindow tracks the MessageIds a client may use (MS-SMB2 3.3.1.1).
 type creditWindow struct {
 	mu    sync.Mutex
-	low   uint64 // lowest id not yet used
-	high  uint64 // first id not yet granted
-	used  [ringSize]bool
-	nUsed int // ids in [low, high) already used
+	low   uint64   // lowest id not yet used
+	high  uint64   // first id not yet granted
+	used  usedRing // which ids in [low, high) were used
+	nUsed int      // ids in [low, high) already used
 }
 
 func (w *creditWindow) init() { w.low, w.high = 0, 1 }
+
+// usedRing is a bitmap of ringSize MessageIds, indexed modulo ringSize:
+// 4 KiB per connection (a bool array took 32 KiB, most of a logged-on
+// connection's memory).
+type usedRing [ringSize / 64]uint64
+
+func (r *usedRing) get(id uint64) bool {
+	i := id % ringSize
+	return r[i/64]&(1<<(i%64)) != 0
+}
+
+func (r *usedRing) set(id uint64) {
+	i := id % ringSize
+	r[i/64] |= 1 << (i % 64)
+}
+
+func (r *usedRing) clear(id uint64) {
+	i := id % ringSize
+	r[i/64] &^= 1 << (i % 64)
+}
 
 // consume validates and charges the request's MessageId range. It returns
 // the charge and StatusSuccess or an NTSTATUS to fail just this request;
@@ -47,16 +67,16 @@ func (w *creditWindow) consume(c *conn, hdr *smb2.Header, msg []byte) (uint16, s
 		return charge, 0, errBadMessageID
 	}
 	for i := uint64(0); i < uint64(charge); i++ {
-		if w.used[(mid+i)%ringSize] {
+		if w.used.get(mid + i) {
 			return charge, 0, errBadMessageID
 		}
 	}
 	for i := uint64(0); i < uint64(charge); i++ {
-		w.used[(mid+i)%ringSize] = true
+		w.used.set(mid + i)
 	}
 	w.nUsed += int(charge)
-	for w.low < w.high && w.used[w.low%ringSize] {
-		w.used[w.low%ringSize] = false
+	for w.low < w.high && w.used.get(w.low) {
+		w.used.clear(w.low)
 		w.low++
 		w.nUsed--
 	}

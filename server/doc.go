@@ -21,6 +21,10 @@
 // enumerations keep bounded state in dirstream.go; sparse-file FSCTLs and
 // allocation are in sparse.go; the file-level limits' defaults in
 // limits_file.go; peer_unix.go tells long requests the client has gone.
+// Connection-level limits: limits.go (admission, handshake timeout,
+// eviction, per-address caps, request memory), throttle.go (failed-logon
+// delay and lockout), eventlog.go (aggregated log lines for refusals and
+// failures).
 //
 // # Life of a READ
 //

@@ -62,6 +62,13 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 		h.Flags |= smb2.FlagAsync
 		h.AsyncID = r.hdr.AsyncID
 	}
+	if resp.status == smb2.StatusUserSessionDeleted && r.hdr.Flags&smb2.FlagSigned != 0 {
+		// The session and its key are gone, so this cannot be signed;
+		// like Samba keep the request's SIGNED flag (zero signature).
+		// Clients that require signing (Samba's) accept exactly this
+		// for USER_SESSION_DELETED and refuse an unflagged response.
+		h.Flags |= smb2.FlagSigned
+	}
 	body := resp.body
 	if resp.pending != nil {
 		h.Status = smb2.StatusPending

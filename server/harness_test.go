@@ -37,6 +37,9 @@ type testOpts struct {
 	Encrypt     bool
 	// SignedSendfile sets Config.SignedSendfile (signsend_linux_test.go).
 	SignedSendfile bool
+	// NoThrottle turns logon throttling off, for tests that fail logons
+	// on purpose and then need to log on from the same address.
+	NoThrottle bool
 }
 
 // startServer runs a server sharing a fresh temp dir as "share".
@@ -58,6 +61,9 @@ func startServer(t testing.TB, o testOpts) *testServer {
 		EncryptData:     o.Encrypt,
 		SignedSendfile:  o.SignedSendfile,
 		Logger:          testLogger(t),
+	}
+	if o.NoThrottle {
+		cfg.Throttle = AuthThrottle{FailDelay: -1, AddrFailures: -1, UserFailures: -1}
 	}
 	return serveConfig(t, cfg, dir)
 }

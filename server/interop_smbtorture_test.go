@@ -102,3 +102,17 @@ func TestSmbtorture(t *testing.T) {
 		})
 	}
 }
+
+// TestSmbtortureSigningRequired runs smb2.connect against a server that
+// requires signing: requests on a logged-off session must get
+// USER_SESSION_DELETED, not ACCESS_DENIED (issue 8, defect 5).
+func TestSmbtortureSigningRequired(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smbtorture suites are slow")
+	}
+	ts := startServer(t, testOpts{Sendfile: true, Signing: true})
+	res := runTorture(t, ts, "smb2.connect")
+	if len(res.pass) == 0 || len(res.fail) > 0 {
+		t.Errorf("smb2.connect with signing required: passed %v, failed %v\n%s", res.pass, res.fail, res.out)
+	}
+}

@@ -160,8 +160,11 @@ func (c *conn) readLargeFrame(n int) error {
 	if c.recvfileCandidate(n) {
 		return c.readSplitWrite(n, nil)
 	}
-	buf := getBuf(4 + n)
-	defer putBuf(buf)
+	buf, err := c.frameBuf(n, 4)
+	if err != nil {
+		return err
+	}
+	defer c.freeFrameBuf(buf, n)
 	if _, err := io.ReadFull(c.nc, buf); err != nil {
 		return err
 	}
@@ -229,14 +232,17 @@ func (c *conn) readFrame(fh [4]byte) error {
 		return nil
 	}
 	if n > c.maxFrame() {
-		c.log.Warn("frame too large; closing", "length", n, "max", c.maxFrame())
+		c.log.Warn("frame too large; closing", "length", n, "max", c.maxFrame(), "logged_on", c.authed)
 		return errCloseConn
 	}
 	if c.recvfileCandidate(n) {
 		return c.readSplitWrite(n, fh[:])
 	}
-	buf := getBuf(n)
-	defer putBuf(buf)
+	buf, err := c.frameBuf(n, 0)
+	if err != nil {
+		return err
+	}
+	defer c.freeFrameBuf(buf, n)
 	if _, err := io.ReadFull(c.nc, buf); err != nil {
 		return err
 	}

@@ -42,6 +42,11 @@ func (c *conn) readSplitWrite(n int, pre []byte) error {
 		c.batch.afterSplit = err == nil
 		return err
 	}
+	// Not spliced: the whole frame comes into memory after all.
+	if err := c.acquireFrame(n); err != nil {
+		return err
+	}
+	defer c.releaseFrame(n)
 	if _, err := io.ReadFull(c.nc, body[splitHeaderSize:]); err != nil {
 		return err
 	}
@@ -98,8 +103,11 @@ func (c *conn) handleTaken(p []byte) error {
 		case c.recvfileCandidate(n):
 			return c.readSplitWrite(n, p)
 		default:
-			buf := getBuf(4 + n)
-			defer putBuf(buf)
+			buf, err := c.frameBuf(n, 4)
+			if err != nil {
+				return err
+			}
+			defer c.freeFrameBuf(buf, n)
 			copy(buf, p)
 			if _, err := io.ReadFull(c.nc, buf[len(p):]); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/internal/rpc"
 	"github.com/zerosmb/zerosmb/vfs"
+	"golang.org/x/sync/semaphore"
 )
 
 // Share is one exported directory tree.
@@ -59,8 +61,24 @@ type Config struct {
 	// MaxIOSize caps MaxReadSize, MaxWriteSize and MaxTransactSize;
 	// default 8 MiB.
 	MaxIOSize uint32
-	// MaxConnections bounds concurrent connections; default 1024.
+	// MaxConnections bounds concurrent connections; default
+	// DefaultMaxConnections (16384). When every slot is taken, a new
+	// connection takes the slot of the oldest connection that has not yet
+	// completed a SESSION_SETUP ("pending"); only when every slot holds a
+	// logged-on connection is it refused. Each connection needs a file
+	// descriptor (plus one per open file): see RLIMIT_NOFILE.
 	MaxConnections int
+	// MaxConnectionsPerAddr bounds concurrent connections from one client
+	// IP address; 0 means no bound beyond MaxConnections.
+	MaxConnectionsPerAddr int
+	// MaxHandshakesPerAddr bounds the pending connections (accepted, no
+	// SESSION_SETUP completed yet) from one client IP address; default
+	// DefaultMaxHandshakesPerAddr (64), negative means no bound.
+	MaxHandshakesPerAddr int
+	// HandshakeTimeout closes a connection that has not completed a
+	// SESSION_SETUP this long after it was accepted; default
+	// DefaultHandshakeTimeout (30 s).
+	HandshakeTimeout time.Duration
 	// IdleTimeout closes connections without any request for this long;
 	// default 15 minutes.
 	IdleTimeout time.Duration
@@ -68,9 +86,23 @@ type Config struct {
 	// Linux client's "posix" mount option), which are otherwise granted
 	// to clients that ask (posix.go).
 	NoPosixExtensions bool
-	// EncryptData requires SMB 3.x encryption on every session that can
-	// negotiate it.
+	// MaxRequestMemory bounds the bytes of request frames larger than
+	// 64 KiB held server-wide while they are read and handled; a
+	// connection whose frame does not fit waits for others. Default
+	// DefaultMaxRequestMemory (512 MiB); raised to MaxIOSize + 64 KiB if
+	// set lower. Before a connection's first SESSION_SETUP succeeds its
+	// frames are limited to 64 KiB.
+	MaxRequestMemory int64
+	// Encrypt is the encryption policy: EncryptOff (default),
+	// EncryptDesired or EncryptRequired.
+	Encrypt EncryptMode
+	// EncryptData is the old switch: true means EncryptDesired when Encrypt
+	// is EncryptOff.
+	//
+	// Deprecated: set Encrypt.
 	EncryptData bool
+	// Throttle slows down and locks out password guessing.
+	Throttle AuthThrottle
 
 	// File-level limits (limits_file.go has the defaults).
 
@@ -95,6 +127,24 @@ type Config struct {
 	StrictAllocate bool
 }
 
+// EncryptMode is the server's SMB 3.x encryption policy.
+type EncryptMode int
+
+const (
+	// EncryptOff encrypts only what a client encrypts itself.
+	EncryptOff EncryptMode = iota
+	// EncryptDesired makes every session that can encrypt (SMB 3.x with a
+	// cipher, a user logon) encrypt everything; its plaintext requests are
+	// refused. SMB 2.x, guest and anonymous sessions stay plaintext.
+	EncryptDesired
+	// EncryptRequired is EncryptDesired, and a SESSION_SETUP that would
+	// yield a session unable to encrypt (SMB 2.x dialect, no cipher
+	// negotiated, guest or anonymous logon) fails with
+	// STATUS_ACCESS_DENIED (MS-SMB2 3.3.5.5, as Samba's
+	// "server smb encrypt = required").
+	EncryptRequired
+)
+
 // DefaultMaxIOSize is the default MaxReadSize/MaxWriteSize/MaxTransactSize.
 const DefaultMaxIOSize = 8 << 20
 
@@ -115,12 +165,25 @@ type Server struct {
 	dirSlots dirSlots
 	ops      opCounters
 
-	reloadMu  sync.Mutex // serialises Reconfigure
+	reloadMu sync.Mutex          // serialises Reconfigure
+	reqMem   *semaphore.Weighted // request frame memory (MaxRequestMemory)
+	// reqMemHeld is the request memory reserved now (large frames only).
+	reqMemHeld atomic.Int64
+	throttle   *throttle // failed logons by user and address
+	events     *eventLog // refused, evicted, timed-out connections
+	authLog    *eventLog // failed and locked-out logons
+
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
-	conns     map[*conn]struct{}
+	conns     map[*conn]struct{} // every connection until its goroutine ends
+	slots     int                // connections holding a slot
+	perAddr   map[string]*addrConns
+	pending   *list.List // of *conn: slots held before a logon, oldest first
 	connWG    sync.WaitGroup
 }
+
+// limitLogInterval is how often aggregated limit lines are logged at most.
+const limitLogInterval = 10 * time.Second
 
 // New validates cfg and returns a Server.
 func New(cfg Config) (*Server, error) {
@@ -139,11 +202,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxIOSize < 65536 || cfg.MaxIOSize > 8<<20 {
 		return nil, fmt.Errorf("server: MaxIOSize %d outside [64 KiB, 8 MiB]", cfg.MaxIOSize)
 	}
-	if cfg.MaxConnections == 0 {
-		cfg.MaxConnections = 1024
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = 15 * time.Minute
+	if err := cfg.setLimitDefaults(); err != nil {
+		return nil, err
 	}
 	if err := cfg.fileLimitDefaults(); err != nil {
 		return nil, err
@@ -154,7 +214,13 @@ func New(cfg Config) (*Server, error) {
 		start:     time.Now(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
+		perAddr:   make(map[string]*addrConns),
+		pending:   newPendingList(),
+		reqMem:    semaphore.NewWeighted(cfg.MaxRequestMemory),
+		throttle:  newThrottle(cfg.Throttle),
 	}
+	s.events = newEventLog(cfg.Logger, "connections refused or closed before logon", limitLogInterval)
+	s.authLog = newEventLog(cfg.Logger, "authentication failed", limitLogInterval)
 	rand.Read(s.guid[:])
 	s.nextID.Store(uint64(time.Now().UnixNano()) & 0xffffffff << 16)
 	s.nodes.init()
@@ -220,18 +286,19 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
+		addr := clientAddr(nc.RemoteAddr())
 		s.mu.Lock()
-		if len(s.conns) >= s.cfg.MaxConnections {
-			s.mu.Unlock()
+		c, why, evicted := s.admit(nc, addr)
+		s.mu.Unlock()
+		if evicted != "" {
+			s.events.note("evicted_pending", evicted)
+		}
+		if c == nil {
 			s.ops.refused.Add(1)
-			s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String())
+			s.events.note(why, addr)
 			nc.Close()
 			continue
 		}
-		c := newConn(s, nc)
-		s.conns[c] = struct{}{}
-		s.connWG.Add(1)
-		s.mu.Unlock()
 		s.ops.accepted.Add(1)
 		go c.serve()
 	}
@@ -249,8 +316,12 @@ func isTemporaryAccept(err error) bool {
 }
 
 func (s *Server) removeConn(c *conn) {
+	if c.hsTimer != nil {
+		c.hsTimer.Stop()
+	}
 	s.mu.Lock()
 	delete(s.conns, c)
+	s.releaseSlot(c)
 	s.mu.Unlock()
 	s.connWG.Done()
 }
@@ -272,16 +343,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.connWG.Wait(); close(done) }()
 	select {
 	case <-done:
+		s.flushLogs()
 		return nil
 	case <-ctx.Done():
 		s.mu.Lock()
 		for c := range s.conns {
-			c.nc.Close()
+			c.kill()
 		}
 		s.mu.Unlock()
 		<-done
+		s.flushLogs()
 		return ctx.Err()
 	}
+}
+
+// flushLogs writes the aggregated log lines still counting.
+func (s *Server) flushLogs() {
+	s.events.flush()
+	s.authLog.flush()
 }
 
 func (s *Server) newID() uint64 { return s.nextID.Add(1) }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/internal/sign"
@@ -114,12 +115,13 @@ func (c *conn) handleSessionSetup(r *request) response {
 		s.preauth.Update(r.msg)
 	}
 	out, done, err := s.authn.Step(req.SecurityBuffer)
-	if err != nil {
-		c.log.Warn("authentication failed", "user", s.authn.User(), "domain", s.authn.Domain(), "err", err)
-		c.dropSession(s)
-		r.sess = nil
-		c.srv.ops.logonFailures.Add(1)
-		return errResp(smb2.StatusLogonFailure)
+	if err != nil || done {
+		if st := c.throttleLogon(s.authn, err); st != smb2.StatusSuccess {
+			c.dropSession(s)
+			r.sess = nil
+			c.srv.ops.logonFailures.Add(1)
+			return errResp(st)
+		}
 	}
 	if !done {
 		if c.dialect == smb2.Dialect311 {
@@ -128,6 +130,30 @@ func (c *conn) handleSessionSetup(r *request) response {
 		return response{status: smb2.StatusMoreProcessingRequired, body: (&smb2.SessionSetupResponse{SecurityBuffer: out}).Append(nil)}
 	}
 	return c.finishSessionSetup(r, s, out)
+}
+
+// throttleLogon applies AuthThrottle to a finished authentication (err
+// is its failure, if any) and returns the status to answer, or success.
+func (c *conn) throttleLogon(a *auth.Context, err error) smb2.Status {
+	t, now := c.srv.throttle, time.Now()
+	who := userKey(a.User()) + "@" + c.addr
+	if t.lockedOut(a.User(), c.addr, now) {
+		c.log.Debug("logon refused: locked out", "user", a.User(), "domain", a.Domain())
+		c.srv.authLog.note("locked_out", who)
+		c.failDelay()
+		return smb2.StatusAccountLockedOut
+	}
+	if err != nil {
+		t.failed(a.User(), c.addr, now)
+		c.log.Debug("authentication failed", "user", a.User(), "domain", a.Domain(), "err", err)
+		c.srv.authLog.note("failed", who)
+		c.failDelay()
+		return smb2.StatusLogonFailure
+	}
+	if !a.IsGuest() && !a.IsAnonymous() {
+		t.succeeded(a.User())
+	}
+	return smb2.StatusSuccess
 }
 
 // finishSessionSetup completes a successful authentication: derive keys,
@@ -163,12 +189,22 @@ func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 	} else {
 		s.signingRequired = false // guests cannot sign
 	}
+	if c.srv.cfg.Encrypt == EncryptRequired && (s.guest || s.anonymous || s.sealer == nil) {
+		// MS-SMB2 3.3.5.5: a session that cannot encrypt is refused.
+		c.log.Debug("session refused: encryption is required and it cannot encrypt", "user", s.user,
+			"guest", s.guest, "anonymous", s.anonymous, "dialect", dialectName(c.dialect))
+		c.srv.authLog.note("cannot_encrypt", userKey(s.user)+"@"+c.addr)
+		c.dropSession(s)
+		r.sess = nil
+		return errResp(smb2.StatusAccessDenied)
+	}
 	if s.encryptData {
 		flags |= smb2.SessionFlagEncryptData
 	}
 	s.state = sessionValid
 	s.publish()
 	c.srv.ops.sessions.Add(1)
+	c.loggedOn()
 	c.log.Info("session established", "session", s.id, "user", s.user, "domain", s.domain,
 		"guest", s.guest, "anonymous", s.anonymous, "dialect", dialectName(c.dialect), "signing", s.signingRequired)
 	return response{body: (&smb2.SessionSetupResponse{SessionFlags: flags, SecurityBuffer: out}).Append(nil)}
@@ -239,6 +275,13 @@ func (c *conn) handleTreeConnect(r *request) response {
 	req, err := smb2.DecodeTreeConnectRequest(r.msg)
 	if err != nil {
 		return errResp(smb2.StatusInvalidParameter)
+	}
+	if s := r.sess; c.dialect == smb2.Dialect311 && !s.guest && !s.anonymous && !r.signed && !r.encrypted {
+		// MS-SMB2 3.3.5.7: a 3.1.1 user session must sign (or encrypt)
+		// its TREE_CONNECT; refused with ACCESS_DENIED as Samba does,
+		// before the share is even looked up.
+		c.log.Warn("unsigned TREE_CONNECT on an SMB 3.1.1 session refused", "session", s.id, "user", s.user)
+		return errResp(smb2.StatusAccessDenied)
 	}
 	name := req.Path
 	if i := strings.LastIndexByte(name, '\\'); i >= 0 {

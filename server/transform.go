@@ -31,7 +31,7 @@ func (c *conn) setupEncryption(s *session) {
 	}
 	s.sealer = enc
 	s.opener = dec
-	s.encryptData = c.srv.cfg.EncryptData
+	s.encryptData = c.srv.cfg.Encrypt != EncryptOff
 }
 
 // checkEncryption refuses plaintext requests on sessions that must encrypt.
@@ -55,7 +55,10 @@ func (c *conn) handleTransform(buf []byte) error {
 		c.log.Warn("encrypted frame for unknown session; closing", "session", sid)
 		return errCloseConn
 	}
-	plain, _, err := s.opener.Open(nil, buf)
+	// Decrypted over the frame's own buffer: no second copy of a large
+	// encrypted frame, and request memory (MaxRequestMemory) stays what
+	// the frame reserved.
+	plain, _, err := s.opener.OpenInPlace(buf)
 	if err != nil {
 		c.log.Warn("decryption failed; closing", "session", sid, "err", err)
 		return errCloseConn

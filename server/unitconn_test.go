@@ -35,6 +35,7 @@ func newUnitConn(t *testing.T) *unitConn {
 	c.negotiated = true
 	c.dialect = smb2.Dialect302
 	c.maxIO = 1 << 20
+	c.authed = true
 	s := &session{id: 7, c: c, state: sessionValid, trees: map[uint32]*tree{}}
 	tr := &tree{id: 3, sess: s, share: srv.shareTable().byName["s"], maxAccess: accessReadWrite}
 	s.trees[tr.id] = tr

@@ -49,6 +49,7 @@ const (
 	StatusAccountRestriction     Status = 0xC000006E
 	StatusPasswordExpired        Status = 0xC0000071
 	StatusAccountDisabled        Status = 0xC0000072
+	StatusAccountLockedOut       Status = 0xC0000234
 	StatusDiskFull               Status = 0xC000007F
 	StatusRangeNotLocked         Status = 0xC000007E
 	StatusFileLockConflict       Status = 0xC0000054
@@ -146,6 +147,7 @@ var statusNames = map[Status]string{
 	StatusSharingViolation:       "STATUS_SHARING_VIOLATION",
 	StatusDeletePending:          "STATUS_DELETE_PENDING",
 	StatusLogonFailure:           "STATUS_LOGON_FAILURE",
+	StatusAccountLockedOut:       "STATUS_ACCOUNT_LOCKED_OUT",
 	StatusDiskFull:               "STATUS_DISK_FULL",
 	StatusFileLockConflict:       "STATUS_FILE_LOCK_CONFLICT",
 	StatusLockNotGranted:         "STATUS_LOCK_NOT_GRANTED",

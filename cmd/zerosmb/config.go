@@ -15,27 +15,28 @@ import (
 // fileConfig is the TOML configuration file. Every flag of `serve` has a
 // key here; flags given on the command line override the file.
 type fileConfig struct {
-	Listen      string        `toml:"listen"`
-	Users       string        `toml:"users"`
-	Signing     string        `toml:"signing"`
-	Encrypt     bool          `toml:"encrypt"`
-	Posix       *bool         `toml:"posix"`
-	Sendfile    *bool         `toml:"sendfile"`
-	SignedSF    bool          `toml:"signed_sendfile"`
-	RecvfileMin *byteSize     `toml:"recvfile_min"`
-	MaxIO       byteSize      `toml:"max_io"`
-	ServerName  string        `toml:"server_name"`
-	Workgroup   string        `toml:"workgroup"`
-	LogFormat   string        `toml:"log_format"`
-	LogLevel    string        `toml:"log_level"`
-	Metrics     string        `toml:"metrics"`
-	Control     string        `toml:"control_socket"`
-	MDNS        *bool         `toml:"mdns"`
-	MDNSModel   string        `toml:"mdns_model"`
-	WSD         bool          `toml:"ws_discovery"`
-	Shares      []shareConfig `toml:"share"`
+	Listen      string         `toml:"listen"`
+	Users       string         `toml:"users"`
+	Signing     string         `toml:"signing"`
+	Encrypt     encryptSetting `toml:"encrypt"`
+	Posix       *bool          `toml:"posix"`
+	Sendfile    *bool          `toml:"sendfile"`
+	SignedSF    bool           `toml:"signed_sendfile"`
+	RecvfileMin *byteSize      `toml:"recvfile_min"`
+	MaxIO       byteSize       `toml:"max_io"`
+	ServerName  string         `toml:"server_name"`
+	Workgroup   string         `toml:"workgroup"`
+	LogFormat   string         `toml:"log_format"`
+	LogLevel    string         `toml:"log_level"`
+	Metrics     string         `toml:"metrics"`
+	Control     string         `toml:"control_socket"`
+	MDNS        *bool          `toml:"mdns"`
+	MDNSModel   string         `toml:"mdns_model"`
+	WSD         bool           `toml:"ws_discovery"`
+	Shares      []shareConfig  `toml:"share"`
 
-	fileLimits // limits_file.go
+	fileLimits   // limits_file.go
+	limitsConfig // limits.go
 }
 
 // byteSize is a size in the config file: an integer byte count or a
@@ -91,7 +92,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, "+fileLimitKeys+", [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "))
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, "+fileLimitKeys+", %s, [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "), limitKeys)
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

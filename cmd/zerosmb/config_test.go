@@ -56,7 +56,7 @@ guest = true
 		t.Fatal(err)
 	}
 	if fc.Listen != "127.0.0.1:4445" || fc.Users != "/tmp/users" || fc.Signing != "required" ||
-		!fc.Encrypt || fc.MaxIO != 1<<20 || fc.ServerName != "BOX" || fc.Workgroup != "HOME" ||
+		fc.Encrypt != "required" || fc.MaxIO != 1<<20 || fc.ServerName != "BOX" || fc.Workgroup != "HOME" ||
 		fc.LogFormat != "json" || fc.LogLevel != "debug" {
 		t.Errorf("scalars decoded wrong: %+v", fc)
 	}
@@ -216,7 +216,7 @@ func TestParseServeDefaults(t *testing.T) {
 	if fc.Sendfile == nil || !*fc.Sendfile {
 		t.Errorf("sendfile = %v, want true by default", fc.Sendfile)
 	}
-	if fc.RecvfileMin != nil || fc.Signing != "" || fc.Encrypt || fc.Users != "" {
+	if fc.RecvfileMin != nil || fc.Signing != "" || fc.Encrypt != "" || fc.Users != "" {
 		t.Errorf("unexpected non-defaults: %+v", fc)
 	}
 }

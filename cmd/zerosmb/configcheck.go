@@ -60,36 +60,38 @@ func cmdConfig(args []string) int {
 
 // effective is the configuration with every default spelled out.
 type effective struct {
-	Listen      string        `toml:"listen"`
-	Users       string        `toml:"users"`
-	Signing     string        `toml:"signing"`
-	Encrypt     bool          `toml:"encrypt"`
-	Sendfile    bool          `toml:"sendfile"`
-	SignedSF    bool          `toml:"signed_sendfile"`
-	RecvfileMin string        `toml:"recvfile_min"`
-	MaxIO       string        `toml:"max_io"`
-	ServerName  string        `toml:"server_name"`
-	Workgroup   string        `toml:"workgroup"`
-	LogFormat   string        `toml:"log_format"`
-	LogLevel    string        `toml:"log_level"`
-	Metrics     string        `toml:"metrics"`
-	Control     string        `toml:"control_socket"`
-	MDNS        bool          `toml:"mdns"`
-	MDNSModel   string        `toml:"mdns_model"`
-	WSD         bool          `toml:"ws_discovery"`
-	fileLimits                // 0: the server's built-in default
-	Shares      []shareConfig `toml:"share"`
+	Listen       string        `toml:"listen"`
+	Users        string        `toml:"users"`
+	Signing      string        `toml:"signing"`
+	Encrypt      string        `toml:"encrypt"`
+	Sendfile     bool          `toml:"sendfile"`
+	SignedSF     bool          `toml:"signed_sendfile"`
+	RecvfileMin  string        `toml:"recvfile_min"`
+	MaxIO        string        `toml:"max_io"`
+	ServerName   string        `toml:"server_name"`
+	Workgroup    string        `toml:"workgroup"`
+	LogFormat    string        `toml:"log_format"`
+	LogLevel     string        `toml:"log_level"`
+	Metrics      string        `toml:"metrics"`
+	Control      string        `toml:"control_socket"`
+	MDNS         bool          `toml:"mdns"`
+	MDNSModel    string        `toml:"mdns_model"`
+	WSD          bool          `toml:"ws_discovery"`
+	fileLimits                 // 0: the server's built-in default
+	limitsConfig               // absent: the server's built-in default
+	Shares       []shareConfig `toml:"share"`
 }
 
 func effectiveConfig(fc *fileConfig) ([]byte, error) {
 	e := effective{
-		Listen: fc.Listen, Users: fc.Users, Signing: or(fc.Signing, "auto"), Encrypt: fc.Encrypt,
+		Listen: fc.Listen, Users: fc.Users, Signing: or(fc.Signing, "auto"), Encrypt: fc.Encrypt.String(),
 		Sendfile: fc.Sendfile == nil || *fc.Sendfile, SignedSF: fc.SignedSF,
 		RecvfileMin: "64K", MaxIO: "8M",
 		ServerName: or(fc.ServerName, "ZEROSMB"), Workgroup: or(fc.Workgroup, "WORKGROUP"),
 		LogFormat: or(fc.LogFormat, "text"), LogLevel: or(fc.LogLevel, "info"),
 		Metrics: fc.Metrics, Control: or(fc.Control, defaultControlPath()),
 		MDNS: fc.MDNS == nil || *fc.MDNS, MDNSModel: or(fc.MDNSModel, discovery.DefaultModel), WSD: fc.WSD, fileLimits: fc.fileLimits,
+		limitsConfig: fc.limitsConfig,
 	}
 	if fc.MDNS == nil {
 		// The default: on unless the listening address is loopback.

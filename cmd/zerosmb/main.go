@@ -112,10 +112,17 @@ SERVE OPTIONS
                         unsigned requests are refused. Guest and anonymous
                         sessions have no key to sign with and stay
                         unsigned either way.
-    --encrypt           Require encryption on SMB 3.x sessions: their
-                        plaintext requests are refused. SMB 2.x clients,
-                        guests and anonymous sessions cannot encrypt and
-                        are served unencrypted.
+    --encrypt[=off|desired|required]
+                        Encryption policy (default off; --encrypt alone
+                        means required). desired: SMB 3.x user sessions
+                        that negotiated a cipher must encrypt everything
+                        (their plaintext requests are refused); SMB 2.x,
+                        guest and anonymous sessions, which cannot
+                        encrypt, stay plaintext. required: as desired, and
+                        a logon that would give a session unable to
+                        encrypt (SMB 2.x, no cipher, guest, anonymous)
+                        fails with ACCESS_DENIED. Use the = form: a
+                        separate word would be taken as DIR.
     --posix=true|false  Grant the SMB 3.1.1 POSIX extensions to clients
                         that ask (Linux: mount -o posix): modes on create,
                         Unix owners and groups, case-sensitive names
@@ -156,7 +163,8 @@ SERVE OPTIONS
                         Minimum log level (default info). At info every
                         connection logs "connection opened" and
                         "connection closed"; failed logons are logged at
-                        warn with the user name, never the password.
+                        warn with the user name, never the password, at
+                        most one aggregated line per 10 s (see LIMITS).
     --metrics ADDR      Serve Prometheus metrics over HTTP on ADDR at
                         /metrics, e.g. 127.0.0.1:9445 (default off; see
                         METRICS). The endpoint has no authentication:
@@ -177,10 +185,50 @@ SERVE OPTIONS
                         (default: see FILES); "none" disables it. The
                         socket is mode 0600 and only root and the
                         server's user may use it.
+    --max-connections N Concurrent connections (default 16384). When
+                        all are taken, a new connection replaces the
+                        oldest one that has not logged on yet; only when
+                        every connection is logged on is it refused.
+                        serve raises RLIMIT_NOFILE to 2N+1024 if it can
+                        and warns if it cannot (see LIMITS).
+    --max-connections-per-addr N
+                        Connections from one client IP (default 0: no
+                        limit beyond --max-connections).
+    --max-handshakes-per-addr N
+                        Connections from one client IP that have not
+                        logged on yet (default 64; 0: no limit).
+    --handshake-timeout DURATION
+                        Close a connection that has not completed a
+                        SESSION_SETUP this long after connecting (default
+                        30s).
+    --idle-timeout DURATION
+                        Close a connection without requests for this long
+                        (default 15m).
+    --max-request-memory SIZE
+                        Memory for request frames above 64K held at once,
+                        server-wide (default 512M); a connection whose
+                        frame does not fit waits. Before a logon frames
+                        are limited to 64K.
+    --auth-fail-delay DURATION
+                        Answer a failed logon after this delay (default
+                        1s; 0: none). Only that connection waits.
+    --auth-lockout-addr N
+                        Failed logons from one client IP that lock that
+                        address out for --auth-lockout-time (default 10;
+                        0: never).
+    --auth-lockout-user N
+                        Failed logons for one user name that lock the
+                        name out for --auth-lockout-time (default 30; 0:
+                        never). Locked-out logons fail with
+                        ACCOUNT_LOCKED_OUT whatever the password.
+    --auth-lockout-time DURATION
+                        How long failures are counted and a lockout lasts
+                        (default 1m).
     -h, --help          Print this manual.
 
     SIZE is a byte count with an optional suffix K, M or G (or KiB, MiB,
-    GiB), all powers of 1024.
+    GiB), all powers of 1024. DURATION is a number with a unit (30s, 15m,
+    1h30m) or a plain number of seconds.
 
 GUEST ACCESS
     Marking a share guest lets anonymous logons, and logons of user names
@@ -198,7 +246,7 @@ CONFIG FILE
         listen = ":445"
         users = "/etc/zerosmb/users"
         signing = "auto"            # or "required"
-        encrypt = false
+        encrypt = "off"             # "desired", "required"; true = required
         posix = true                # POSIX extensions, see --posix
         sendfile = true
         signed_sendfile = false     # experimental, see --signed-sendfile
@@ -218,6 +266,16 @@ CONFIG FILE
         mdns = true                 # default: on unless listen is loopback
         mdns_model = "RackMac"
         ws_discovery = false
+        max_connections = 16384
+        max_connections_per_addr = 0    # 0: no limit
+        max_handshakes_per_addr = 64    # 0: no limit
+        handshake_timeout = "30s"
+        idle_timeout = "15m"
+        max_request_memory = "512M"
+        auth_fail_delay = "1s"          # "0s": none
+        auth_lockout_addr = 10          # 0: never
+        auth_lockout_user = 30          # 0: never
+        auth_lockout_time = "1m"
 
         [[share]]                   # repeatable; name and path required
         name = "share"
@@ -225,6 +283,25 @@ CONFIG FILE
         read_only = false
         guest = false
         comment = "files"
+
+LIMITS
+    A connection is "pending" from connect until its first successful
+    SESSION_SETUP (a guest or anonymous logon counts). Pending connections
+    are closed after handshake_timeout, limited per client address by
+    max_handshakes_per_addr, and give their slot to new connections when
+    max_connections is reached, oldest first, so sockets that never log on
+    cannot lock users out. Refused, replaced and timed-out connections,
+    malformed input before a logon, and failed logons are logged as one
+    aggregated warning per 10 s with counts by reason and up to 8
+    addresses (or user@address). Clients behind one NAT address share its
+    per-address limits; raise max_handshakes_per_addr and
+    auth_lockout_addr for such networks.
+
+    Each connection is a file descriptor, and so is each open file: serve
+    raises the soft RLIMIT_NOFILE to 2 x max_connections + 1024 (and the
+    hard limit, where it may: CAP_SYS_RESOURCE) and warns at startup if it
+    could not; the "zerosmb listening" line shows fd_limit. Ten thousand
+    logged-on connections take about 250 MB of memory (25 KB each).
 
 ENVIRONMENT
     ZEROSMB_USERS
@@ -340,7 +417,7 @@ EXAMPLES
         zerosmb serve --share pub=/srv/pub,ro,guest,comment=Public \
             --share home=/home/alice --log-format json
 
-    Require signing and encryption where the client can do it:
+    Require signing, and encryption (SMB 3.x users only):
 
         zerosmb serve --signing required --encrypt /srv/data
 

@@ -37,10 +37,10 @@ func TestManualConfigExample(t *testing.T) {
 	if len(fc.Shares) != 1 || fc.Listen != ":445" || fc.MaxIO != 8<<20 || *fc.RecvfileMin != 64<<10 {
 		t.Errorf("example decoded to %+v", fc)
 	}
-	for _, typ := range []reflect.Type{reflect.TypeFor[fileConfig](), reflect.TypeFor[shareConfig](), reflect.TypeFor[fileLimits]()} {
+	for _, typ := range []reflect.Type{reflect.TypeFor[fileConfig](), reflect.TypeFor[shareConfig](), reflect.TypeFor[fileLimits](), reflect.TypeFor[limitsConfig]()} {
 		for f := range typ.Fields() {
 			if f.Anonymous {
-				continue // its keys: listed above
+				continue // fileLimits, limitsConfig: checked on their own
 			}
 			key := f.Tag.Get("toml")
 			if key == "share" {
@@ -59,7 +59,10 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
 		"--posix", "--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--help",
-		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate"} {
+		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate",
+		"--max-connections", "--max-connections-per-addr", "--max-handshakes-per-addr", "--handshake-timeout",
+		"--idle-timeout", "--max-request-memory", "--auth-fail-delay", "--auth-lockout-addr", "--auth-lockout-user",
+		"--auth-lockout-time"} {
 		if !strings.Contains(opts, flag) {
 			t.Errorf("SERVE OPTIONS does not document %s", flag)
 		}
@@ -77,10 +80,14 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 			args = append(args, writeFile(t, t.TempDir(), "c.toml", "", 0o644))
 		case "--share":
 			args = append(args, "x=/x")
-		case "--recvfile-min", "--max-io", "--max-zero-fill":
+		case "--recvfile-min", "--max-io", "--max-zero-fill", "--max-request-memory":
 			args = append(args, "1M")
 		case "--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn":
 			args = append(args, "100")
+		case "--max-connections", "--max-connections-per-addr", "--max-handshakes-per-addr", "--auth-lockout-addr", "--auth-lockout-user":
+			args = append(args, "5")
+		case "--handshake-timeout", "--idle-timeout", "--auth-fail-delay", "--auth-lockout-time":
+			args = append(args, "10s")
 		default:
 			args = append(args, "text")
 		}

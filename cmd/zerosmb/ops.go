@@ -227,6 +227,7 @@ func restartOnly(a, b *fileConfig) []string {
 		{"mdns", a.MDNS == nil || *a.MDNS, b.MDNS == nil || *b.MDNS}, {"mdns_model", a.MDNSModel, b.MDNSModel},
 		{"ws_discovery", a.WSD, b.WSD},
 		{fileLimitKeys, a.fileLimits, b.fileLimits},
+		{limitKeys, a.limitsConfig.values(), b.limitsConfig.values()},
 	} {
 		if k.x != k.y {
 			out = append(out, k.key)

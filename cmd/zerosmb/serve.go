@@ -76,7 +76,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		listen     = fs.String("listen", "", "")
 		users      = fs.String("users", "", "")
 		signing    = fs.String("signing", "", "")
-		encrypt    = fs.Bool("encrypt", false, "")
+		encrypt    encryptSetting
 		posix      = fs.Bool("posix", true, "")
 		sendfile   = fs.Bool("sendfile", true, "")
 		signedSF   = fs.Bool("signed-sendfile", false, "")
@@ -96,7 +96,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	fs.BoolVar(&help, "help", false, "")
 	fs.BoolVar(&help, "h", false, "")
 	fs.Var(&shares, "share", "")
+	fs.Var(&encrypt, "encrypt", "")
 	limitFlags := registerFileLimitFlags(fs)
+	applyLimits := registerLimitFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return nil, false, usageError{err.Error()}
@@ -135,7 +137,10 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		fc.MDNS = mdnsOn
 	}
 	if set["encrypt"] {
-		fc.Encrypt = *encrypt
+		fc.Encrypt = encrypt
+	}
+	if err := applyLimits(&fc.limitsConfig, set); err != nil {
+		return nil, false, err
 	}
 	if set["posix"] || fc.Posix == nil {
 		fc.Posix = posix
@@ -231,8 +236,11 @@ func defaultUsersPath() string {
 
 // buildConfig turns the merged options into a server configuration.
 func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
-	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, EncryptData: fc.Encrypt,
+	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, Encrypt: fc.Encrypt.mode(),
 		NoPosixExtensions: fc.Posix != nil && !*fc.Posix}
+	if err := fc.limitsConfig.apply(&cfg); err != nil {
+		return cfg, err
+	}
 	switch fc.Signing {
 	case "", "auto":
 	case "required", "mandatory":
@@ -319,6 +327,7 @@ func serve(fc *fileConfig, args []string) int {
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
 		return 2
 	}
+	fdLimit := raiseFDLimit(log, srv.MaxConnections())
 	// Catch signals before anything can announce that we are up, so a
 	// SIGTERM sent right after the "listening" line is never fatal.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
@@ -354,7 +363,7 @@ func serve(fc *fileConfig, args []string) int {
 		return 1
 	}
 	defer stopOps()
-	logListening(log, ln.Addr(), &cfg)
+	logListening(log, ln.Addr(), &cfg, "max_connections", srv.MaxConnections(), "fd_limit", fdLimit)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 wait:
@@ -385,7 +394,7 @@ wait:
 }
 
 // logListening logs the "zerosmb listening" line with the settings in force.
-func logListening(log *slog.Logger, addr net.Addr, cfg *server.Config) {
+func logListening(log *slog.Logger, addr net.Addr, cfg *server.Config, extra ...any) {
 	shares := make([]string, len(cfg.Shares))
 	for i, s := range cfg.Shares {
 		shares[i] = s.Name + "=" + s.Path
@@ -396,9 +405,10 @@ func logListening(log *slog.Logger, addr net.Addr, cfg *server.Config) {
 			shares[i] += ",guest"
 		}
 	}
-	log.Info("zerosmb listening", "addr", addr.String(), "pid", os.Getpid(), "shares", shares,
+	attrs := []any{"addr", addr.String(), "pid", os.Getpid(), "shares", shares,
 		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
-		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", cfg.EncryptData)
+		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", encryptName(cfg.Encrypt)}
+	log.Info("zerosmb listening", append(attrs, extra...)...)
 }
 
 // logDataStats logs how many payload bytes went through the zero-copy

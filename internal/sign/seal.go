@@ -173,17 +173,9 @@ func SessionID(frame []byte) (uint64, error) {
 // together with the frame's SessionId. dst must not overlap frame. Errors
 // wrap ErrMalformed or are ErrAuth.
 func (s *Sealer) Open(dst []byte, frame []byte) (plain []byte, sessionID uint64, err error) {
-	sessionID, err = SessionID(frame)
+	sessionID, err = checkTransform(frame)
 	if err != nil {
-		return nil, 0, err
-	}
-	size := binary.LittleEndian.Uint32(frame[thOffOriginalSize:])
-	if uint64(size) != uint64(len(frame)-TransformHeaderSize) {
-		return nil, sessionID, fmt.Errorf("%w: OriginalMessageSize %d, ciphertext %d bytes",
-			ErrMalformed, size, len(frame)-TransformHeaderSize)
-	}
-	if f := binary.LittleEndian.Uint16(frame[thOffFlags:]); f != thFlagEncrypted {
-		return nil, sessionID, fmt.Errorf("%w: flags %#04x", ErrMalformed, f)
+		return nil, sessionID, err
 	}
 	// The AEAD wants ciphertext||tag contiguous; assemble that in the
 	// output region and decrypt it in place.
@@ -196,4 +188,44 @@ func (s *Sealer) Open(dst []byte, frame []byte) (plain []byte, sessionID uint64,
 		return nil, sessionID, ErrAuth
 	}
 	return ret[:len(ret)-sigSize], sessionID, nil
+}
+
+// OpenInPlace is Open with the plaintext written over frame itself: it
+// starts at frame[0] and is len(frame)-TransformHeaderSize bytes long, so
+// decrypting needs no memory beyond the frame's. On error frame's
+// contents are undefined.
+func (s *Sealer) OpenInPlace(frame []byte) (plain []byte, sessionID uint64, err error) {
+	sessionID, err = checkTransform(frame)
+	if err != nil {
+		return nil, sessionID, err
+	}
+	var hdr [TransformHeaderSize]byte
+	copy(hdr[:], frame)
+	ct := len(frame) - TransformHeaderSize
+	out := frame[:ct+sigSize] // the header is longer than the tag
+	copy(out, frame[TransformHeaderSize:])
+	copy(out[ct:], hdr[thOffSignature:thOffNonce])
+	n := s.aead.NonceSize()
+	if _, err := s.aead.Open(out[:0], hdr[thOffNonce:thOffNonce+n], out, hdr[thOffNonce:]); err != nil {
+		return nil, sessionID, ErrAuth
+	}
+	return frame[:ct], sessionID, nil
+}
+
+// checkTransform validates a transform frame's header and returns its
+// SessionId.
+func checkTransform(frame []byte) (uint64, error) {
+	sessionID, err := SessionID(frame)
+	if err != nil {
+		return 0, err
+	}
+	size := binary.LittleEndian.Uint32(frame[thOffOriginalSize:])
+	if uint64(size) != uint64(len(frame)-TransformHeaderSize) {
+		return sessionID, fmt.Errorf("%w: OriginalMessageSize %d, ciphertext %d bytes",
+			ErrMalformed, size, len(frame)-TransformHeaderSize)
+	}
+	if f := binary.LittleEndian.Uint16(frame[thOffFlags:]); f != thFlagEncrypted {
+		return sessionID, fmt.Errorf("%w: flags %#04x", ErrMalformed, f)
+	}
+	return sessionID, nil
 }

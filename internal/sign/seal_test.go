@@ -85,6 +85,9 @@ func TestSealMSVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if p, _, err := dec.OpenInPlace(unhex(t, v.requestEnc)); err != nil || !bytes.Equal(p, unhex(t, v.request)) {
+				t.Errorf("OpenInPlace(request) = %x, %v", p, err)
+			}
 			plain, sid, err := dec.Open(nil, unhex(t, v.requestEnc))
 			if err != nil {
 				t.Fatalf("Open(request): %v", err)
@@ -159,6 +162,16 @@ func TestSealRoundTrip(t *testing.T) {
 			plain, sid, err := s.Open(nil, frame)
 			if err != nil || sid != 0xDEADBEEF01 || !bytes.Equal(plain, msg) {
 				t.Fatalf("%v len %d: Open = %x, %#x, %v", c, n, plain, sid, err)
+			}
+			inPlace := bytes.Clone(frame)
+			plain, sid, err = s.OpenInPlace(inPlace)
+			if err != nil || sid != 0xDEADBEEF01 || !bytes.Equal(plain, msg) || (n > 0 && &plain[0] != &inPlace[0]) {
+				t.Fatalf("%v len %d: OpenInPlace = %x, %#x, %v", c, n, plain, sid, err)
+			}
+			tampered := bytes.Clone(frame)
+			tampered[len(tampered)-1] ^= 1
+			if _, _, err := s.OpenInPlace(tampered); n > 0 && !errors.Is(err, ErrAuth) {
+				t.Errorf("%v len %d: OpenInPlace of a tampered frame: %v", c, n, err)
 			}
 			again := s.Seal(nil, 0xDEADBEEF01, msg)
 			if bytes.Equal(again[thOffNonce:thOffOriginalSize], frame[thOffNonce:thOffOriginalSize]) {
@@ -238,6 +251,10 @@ func FuzzOpen(f *testing.F) {
 		plain, _, err := s.Open(nil, frame)
 		if !bytes.Equal(frame, orig) {
 			t.Fatal("Open modified the frame")
+		}
+		inPlace, _, err2 := s.OpenInPlace(bytes.Clone(frame))
+		if (err == nil) != (err2 == nil) || !bytes.Equal(inPlace, plain) {
+			t.Fatalf("OpenInPlace = %x, %v; Open = %x, %v", inPlace, err2, plain, err)
 		}
 		if err != nil {
 			return

@@ -37,7 +37,7 @@ var (
 )
 
 // variants are the mounts of one guest boot, in order. encrypted means
-// the second server, which requires encryption (Config.EncryptData): the
+// the second server, which requires encryption (Config.Encrypt = EncryptRequired): the
 // client then seals everything, LOGOFF included, without being asked.
 var variants = []struct {
 	name, opts string
@@ -291,12 +291,16 @@ func startServer(t *testing.T, encrypt bool) (string, string, *lockedBuffer) {
 	users := auth.NewUserDB()
 	users.Add(kUser, kPass)
 	logBuf := &lockedBuffer{}
+	mode := server.EncryptOff
+	if encrypt {
+		mode = server.EncryptRequired
+	}
 	srv, err := server.New(server.Config{
 		Shares:      []*server.Share{{Name: kShare, FS: fsys, Path: dir}},
 		Users:       users,
 		Sendfile:    true,
 		RecvfileMin: 64 << 10,
-		EncryptData: encrypt,
+		Encrypt:     mode,
 		Logger:      slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
