@@ -36,7 +36,9 @@ func newUnitConn(t *testing.T) *unitConn {
 	c.dialect = smb2.Dialect302
 	c.maxIO = 1 << 20
 	s := &session{id: 7, c: c, state: sessionValid, trees: map[uint32]*tree{}}
-	tr := &tree{id: 3, sess: s, share: srv.shareTable().byName["s"], maxAccess: accessReadWrite}
+	s.sids = srv.tokenSIDs(s)
+	tr := &tree{id: 3, sess: s, share: srv.shareTable().byName["s"]}
+	srv.treeAccess(tr)
 	s.trees[tr.id] = tr
 	c.sessions[s.id] = s
 	u := &unitConn{c: c, peer: b, sess: s, tree: tr, frames: make(chan []byte, 16)}

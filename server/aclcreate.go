@@ -1,0 +1,134 @@
+package server
+
+import (
+	"github.com/zerosmb/zerosmb/internal/acl"
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// Access checks of CREATE against security descriptors (internal/acl):
+// an existing file's descriptor decides the access its open gets (DELETE
+// also through the parent's FILE_DELETE_CHILD); creating needs
+// FILE_ADD_FILE or FILE_ADD_SUBDIRECTORY on the parent and gives the
+// creator the access it asked for; the new file's descriptor comes from
+// the SecD create context, else the parent's inheritable ACEs, else the
+// default.
+
+// aclResult is the outcome of a CREATE's access check.
+type aclResult struct {
+	access    uint32                   // granted to the open
+	maxAccess uint32                   // answered in the MxAc create context
+	newSD     *smb2.SecurityDescriptor // for a file being created, else nil
+}
+
+// checkCreateACL checks the CREATE of share path p (exists tells whether
+// it does; action is the CreateAction createAction decided).
+func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exists, isDir bool, action uint32) (aclResult, smb2.Status) {
+	t := r.tree
+	if action != smb2.FileOpened && t.readOnly {
+		return aclResult{}, smb2.StatusAccessDenied
+	}
+	if !exists {
+		return c.checkNewFile(r, req, p, isDir)
+	}
+	granted := c.grantedOn(t, p)
+	access, ok := acl.Check(req.DesiredAccess, granted)
+	switch {
+	case !ok:
+		return aclResult{}, smb2.StatusAccessDenied
+	case req.CreateOptions&smb2.FileDeleteOnClose != 0 && access&accessDelete == 0:
+		return aclResult{}, smb2.StatusAccessDenied
+	case action == smb2.FileSuperseded && granted&accessDelete == 0,
+		action == smb2.FileOverwritten && granted&fileWriteData == 0:
+		return aclResult{}, smb2.StatusAccessDenied
+	}
+	return aclResult{access: access, maxAccess: granted}, smb2.StatusSuccess
+}
+
+// grantedOn returns every right the tree's token has on existing path p,
+// bounded by the tree's maximal access.
+func (c *conn) grantedOn(t *tree, p string) uint32 {
+	granted := acl.Granted(c.effectiveSD(t.share, p), t.tok)
+	if granted&accessDelete == 0 && p != "" {
+		dir, _ := parentPath(p)
+		if acl.Granted(c.effectiveSD(t.share, dir), t.tok)&fileDeleteChild != 0 {
+			granted |= accessDelete
+		}
+	}
+	return granted & t.maxAccess
+}
+
+// checkNewFile checks the creation of p and computes its descriptor.
+func (c *conn) checkNewFile(r *request, req *smb2.CreateRequest, p string, isDir bool) (aclResult, smb2.Status) {
+	t := r.tree
+	dir, _ := parentPath(p)
+	parent := c.storedSD(t.share, dir)
+	pe := parent
+	if pe == nil {
+		pe = defaultSD(t.share)
+	}
+	need := smb2.FileAddFile
+	if isDir {
+		need = smb2.FileAddSubdirectory
+	}
+	if acl.Granted(pe, t.tok)&t.maxAccess&need == 0 {
+		return aclResult{}, smb2.StatusAccessDenied
+	}
+	creator, st := c.creatorSD(req, t.tok)
+	if st != smb2.StatusSuccess {
+		return aclResult{}, st
+	}
+	sd := acl.New(parent, creator, isDir, t.tok.User(), c.primaryGroup(r.sess), othersAccess(t.share))
+	access, ok := acl.Check(req.DesiredAccess, t.maxAccess)
+	if !ok {
+		return aclResult{}, smb2.StatusAccessDenied
+	}
+	return aclResult{access: access, maxAccess: acl.Granted(sd, t.tok)&t.maxAccess | access, newSD: sd}, smb2.StatusSuccess
+}
+
+// creatorSD decodes the SecD create context, if any. Setting an owner
+// the token does not hold needs admin rights (SeRestorePrivilege), and
+// so does a SACL (SeSecurityPrivilege).
+func (c *conn) creatorSD(req *smb2.CreateRequest, tok *acl.Token) (*smb2.SecurityDescriptor, smb2.Status) {
+	b, ok := req.Context(smb2.CreateContextSecDesc)
+	if !ok {
+		return nil, smb2.StatusSuccess
+	}
+	sd, err := smb2.DecodeSecurityDescriptor(b)
+	switch {
+	case err != nil:
+		return nil, smb2.StatusInvalidParameter
+	case sd.SACL != nil && !tok.Admin:
+		return nil, smb2.StatusPrivilegeNotHeld
+	case sd.Owner != "" && !tok.Has(sd.Owner) && !tok.Admin:
+		return nil, smb2.StatusInvalidOwner
+	}
+	return sd, smb2.StatusSuccess
+}
+
+// primaryGroup is the group SID of the files a session creates.
+func (c *conn) primaryGroup(s *session) string {
+	if s.anonymous || s.guest {
+		return smb2.SIDUsers
+	}
+	return c.srv.users().DomainSID() + "-513"
+}
+
+// storeNewSD records the descriptor computed for a file just created.
+func (c *conn) storeNewSD(o *open, sd *smb2.SecurityDescriptor) smb2.Status {
+	if sd == nil {
+		return smb2.StatusSuccess
+	}
+	return c.storeSD(o.tree.share, o.name, sd)
+}
+
+// checkStreamACL checks the open of a named stream of p against the
+// base file's descriptor (a missing base was just created by the
+// stream's CREATE and gets the access asked for).
+func (c *conn) checkStreamACL(r *request, req *smb2.CreateRequest, p string) (aclResult, smb2.Status) {
+	granted := c.grantedOn(r.tree, p)
+	access, ok := acl.Check(req.DesiredAccess, granted)
+	if !ok {
+		return aclResult{}, smb2.StatusAccessDenied
+	}
+	return aclResult{access: access, maxAccess: granted}, smb2.StatusSuccess
+}

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"errors"
+	"os"
+	"syscall"
+
+	"github.com/zerosmb/zerosmb/internal/acl"
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// Stored security descriptors. A file's descriptor is kept in the
+// backend extended attribute sdXattr (osfs: user.zerosmb.ntacl) as one
+// format byte followed by the self-relative descriptor, written with one
+// setxattr so it is replaced whole or not at all. Where the backend has
+// no extended attributes it is kept in memory with the path's other
+// metadata (meta.go) and lost at restart. Streams share their base
+// file's descriptor. A file with no stored descriptor (made outside the
+// server) is described by defaultSD.
+
+const (
+	sdXattr  = "ntacl"
+	sdFormat = 1
+)
+
+// storedSD returns the descriptor stored for (share, p), or nil. A value
+// that does not decode is reported and replaced by an empty DACL owned
+// by Administrators, so only share admins can open the file to fix it.
+func (c *conn) storedSD(share *Share, p string) *smb2.SecurityDescriptor {
+	var raw []byte
+	f, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
+	if err == nil {
+		if xf, ok := f.(vfs.XattrFile); ok {
+			raw, err = xf.Getxattr(sdXattr)
+			if err != nil {
+				raw = nil
+			}
+			if errors.Is(err, vfs.ErrXattrUnsupported) {
+				err = nil
+			}
+		}
+		f.Close()
+	}
+	if raw == nil {
+		raw = c.srv.nodes.ns.getMeta(share, p).sd
+	}
+	if raw == nil {
+		return nil
+	}
+	if len(raw) > 1 && raw[0] == sdFormat {
+		if sd, err := smb2.DecodeSecurityDescriptor(raw[1:]); err == nil {
+			return sd
+		}
+	}
+	c.log.Warn("stored security descriptor is corrupt; only admins may open the file", "share", share.Name, "path", p)
+	return &smb2.SecurityDescriptor{Owner: acl.SIDAdmins, Group: acl.SIDAdmins, DACL: &smb2.ACL{Revision: 2}}
+}
+
+// effectiveSD is the stored descriptor of (share, p) or the default one.
+func (c *conn) effectiveSD(share *Share, p string) *smb2.SecurityDescriptor {
+	if sd := c.storedSD(share, p); sd != nil {
+		return sd
+	}
+	return defaultSD(share)
+}
+
+// defaultSD describes a file the server has no descriptor for: owned by
+// Administrators, full control for owner, SYSTEM and Administrators, and
+// for Everyone what the share's mode allows.
+func defaultSD(share *Share) *smb2.SecurityDescriptor {
+	return acl.Default(acl.SIDAdmins, smb2.SIDUsers, othersAccess(share))
+}
+
+// othersAccess is what Everyone gets in a default descriptor.
+func othersAccess(share *Share) uint32 {
+	if share.ReadOnly {
+		return smb2.FileGenericRead | smb2.FileGenericExecute
+	}
+	return smb2.FileAllAccess
+}
+
+// storeSD writes sd as the descriptor of (share, p).
+func (c *conn) storeSD(share *Share, p string, sd *smb2.SecurityDescriptor) smb2.Status {
+	raw, err := sd.Append([]byte{sdFormat})
+	if err != nil {
+		return smb2.StatusInvalidParameter // larger than MaxSecurityDescriptorSize or a bad SID
+	}
+	f, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
+	if err != nil {
+		return statusFromError(err)
+	}
+	defer f.Close()
+	if xf, ok := f.(vfs.XattrFile); ok {
+		err = xf.Setxattr(sdXattr, raw)
+		switch {
+		case err == nil:
+			c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = nil })
+			return smb2.StatusSuccess
+		case errors.Is(err, vfs.ErrXattrUnsupported):
+		case errors.Is(err, syscall.E2BIG), errors.Is(err, syscall.ERANGE), errors.Is(err, syscall.ENOSPC):
+			return smb2.StatusInsufficientResources // too large for this file system's attributes
+		default:
+			return statusFromError(err)
+		}
+	}
+	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = raw })
+	return smb2.StatusSuccess
+}
