@@ -48,10 +48,17 @@ func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exi
 // bounded by the tree's maximal access.
 func (c *conn) grantedOn(t *tree, p string) uint32 {
 	granted := acl.Granted(c.effectiveSD(t.share, p), t.tok)
-	if granted&accessDelete == 0 && p != "" {
+	if p != "" && granted&(accessDelete|smb2.FileReadAttributes) != accessDelete|smb2.FileReadAttributes {
+		// MS-FSA 2.1.5.1.2.1: DELETE through the parent's
+		// FILE_DELETE_CHILD, FILE_READ_ATTRIBUTES through its
+		// FILE_LIST_DIRECTORY.
 		dir, _ := parentPath(p)
-		if acl.Granted(c.effectiveSD(t.share, dir), t.tok)&fileDeleteChild != 0 {
+		pg := acl.Granted(c.effectiveSD(t.share, dir), t.tok)
+		if pg&fileDeleteChild != 0 {
 			granted |= accessDelete
+		}
+		if pg&smb2.FileListDirectory != 0 {
+			granted |= smb2.FileReadAttributes
 		}
 	}
 	return granted & t.maxAccess

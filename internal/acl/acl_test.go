@@ -114,7 +114,7 @@ func TestInheritACL(t *testing.T) {
 			isDir bool
 			want  []smb2.ACE
 		}{{false, tt.file}, {true, tt.dir}} {
-			got, ok := InheritACL(parent, c.isDir, alice, users)
+			got, ok := InheritACL(parent, c.isDir, true, alice, users)
 			if ok != (len(c.want) > 0) || !reflect.DeepEqual(got, c.want) {
 				t.Errorf("%s (dir %v): got %+v, want %+v", tt.name, c.isDir, got, c.want)
 			}
@@ -155,5 +155,17 @@ func TestNewAndMerge(t *testing.T) {
 	f := Filter(m, smb2.OwnerSecurityInformation)
 	if f.Owner != alice || f.Group != "" || f.DACL != nil {
 		t.Errorf("filter: %+v", f)
+	}
+}
+
+func TestInheritedFlagNeedsAutoInherit(t *testing.T) {
+	parent := &smb2.ACL{ACEs: []smb2.ACE{allow(bob, 1, smb2.ACEObjectInherit|smb2.ACEContainerInherit)}}
+	got, _ := InheritACL(parent, true, false, alice, users)
+	if len(got) != 1 || got[0].Flags != smb2.ACEObjectInherit|smb2.ACEContainerInherit {
+		t.Errorf("without auto-inherit: %+v", got)
+	}
+	m := MapExplicit(&smb2.ACL{ACEs: []smb2.ACE{allow(bob, smb2.GenericRead, 0), allow(bob, smb2.GenericRead, smb2.ACEInheritOnly|smb2.ACEObjectInherit)}})
+	if m.ACEs[0].Mask != smb2.FileGenericRead || m.ACEs[1].Mask != smb2.GenericRead {
+		t.Errorf("MapExplicit: %+v", m.ACEs)
 	}
 }

@@ -19,10 +19,20 @@ const genericBits = smb2.GenericAll | smb2.GenericRead | smb2.GenericWrite | smb
 // carries such generic parts is split in an effective mapped ACE and an
 // inherit-only original. Every inherited ACE has INHERITED_ACE set. ok
 // is false when nothing is inherited.
-func InheritACL(parent *smb2.ACL, isDir bool, owner, group string) (out []smb2.ACE, ok bool) {
+//
+// INHERITED_ACE is set only when auto-inheritance is in effect (autoInh:
+// the parent's DACL is SE_DACL_AUTO_INHERITED), as Windows does.
+func InheritACL(parent *smb2.ACL, isDir, autoInh bool, owner, group string) (out []smb2.ACE, ok bool) {
 	if parent == nil {
 		return nil, false
 	}
+	defer func() {
+		if !autoInh {
+			for i := range out {
+				out[i].Flags &^= smb2.ACEInherited
+			}
+		}
+	}()
 	for _, a := range parent.ACEs {
 		if a.Type != smb2.ACEAccessAllowed && a.Type != smb2.ACEAccessDenied && a.Type != smb2.ACESystemAudit {
 			continue // object and callback ACEs are not inherited here
@@ -107,13 +117,14 @@ func New(parent, creator *smb2.SecurityDescriptor, isDir bool, owner, group stri
 			sd.Control |= creator.Control & (smb2.SESACLProtected | smb2.SESACLAutoInherited)
 		}
 		if creator.DACL != nil || creator.NullDACL {
-			sd.DACL, sd.NullDACL = creator.DACL, creator.NullDACL
+			sd.DACL, sd.NullDACL = MapExplicit(creator.DACL), creator.NullDACL
 			sd.Control |= creator.Control & (smb2.SEDACLProtected | smb2.SEDACLAutoInherited)
 			return sd
 		}
 	}
 	if parent != nil {
-		if aces, ok := InheritACL(parent.DACL, isDir, sd.Owner, sd.Group); ok {
+		auto := parent.Control&smb2.SEDACLAutoInherited != 0
+		if aces, ok := InheritACL(parent.DACL, isDir, auto, sd.Owner, sd.Group); ok {
 			sd.DACL = &smb2.ACL{Revision: parent.DACL.Revision, ACEs: aces}
 			if parent.Control&smb2.SEDACLAutoInherited != 0 {
 				sd.Control |= smb2.SEDACLAutoInherited
@@ -141,7 +152,7 @@ func Merge(old, upd *smb2.SecurityDescriptor, info uint32) *smb2.SecurityDescrip
 	const daclBits = smb2.SEDACLProtected | smb2.SEDACLAutoInherited | smb2.SEDACLDefaulted
 	const saclBits = smb2.SESACLProtected | smb2.SESACLAutoInherited | smb2.SESACLDefaulted
 	if info&smb2.DACLSecurityInformation != 0 {
-		sd.DACL, sd.NullDACL = upd.DACL, upd.NullDACL
+		sd.DACL, sd.NullDACL = MapExplicit(upd.DACL), upd.NullDACL
 		if upd.DACL == nil && !upd.NullDACL {
 			sd.NullDACL = true // DACL_SECURITY_INFORMATION without a DACL: none, everyone may
 		}
@@ -172,6 +183,24 @@ func Filter(sd *smb2.SecurityDescriptor, info uint32) *smb2.SecurityDescriptor {
 	if info&smb2.SACLSecurityInformation != 0 {
 		out.SACL = sd.SACL
 		out.Control |= sd.Control & (smb2.SESACLProtected | smb2.SESACLAutoInherited | smb2.SESACLDefaulted)
+	}
+	return out
+}
+
+// MapExplicit returns acl with the GENERIC_* bits of every ACE that
+// applies to the object itself (not inherit-only) mapped to file rights,
+// as Windows stores a DACL it is given. Inherit-only ACEs keep theirs
+// for the children to map.
+func MapExplicit(in *smb2.ACL) *smb2.ACL {
+	if in == nil {
+		return nil
+	}
+	out := &smb2.ACL{Revision: in.Revision, ACEs: make([]smb2.ACE, len(in.ACEs))}
+	copy(out.ACEs, in.ACEs)
+	for i, a := range out.ACEs {
+		if a.Flags&smb2.ACEInheritOnly == 0 && (a.Type == smb2.ACEAccessAllowed || a.Type == smb2.ACEAccessDenied || a.Type == smb2.ACESystemAudit) {
+			out.ACEs[i].Mask = smb2.MapGenericAccess(a.Mask)
+		}
 	}
 	return out
 }
