@@ -38,7 +38,8 @@ func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exi
 	case req.CreateOptions&smb2.FileDeleteOnClose != 0 && access&accessDelete == 0:
 		return aclResult{}, smb2.StatusAccessDenied
 	case action == smb2.FileSuperseded && granted&accessDelete == 0,
-		action == smb2.FileOverwritten && granted&fileWriteData == 0:
+		action == smb2.FileOverwritten && granted&fileWriteData == 0,
+		action == smb2.FileSuperseded && granted&fileWriteData == 0:
 		return aclResult{}, smb2.StatusAccessDenied
 	}
 	return aclResult{access: access, maxAccess: granted}, smb2.StatusSuccess

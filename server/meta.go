@@ -127,7 +127,7 @@ func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
 	out.FileAttributes = fileAttributes(share, fi, m)
 	if !fi.IsDir() {
 		out.EndOfFile = uint64(fi.Size())
-		out.AllocationSize = uint64(max(vfs.AllocationSize(fi), m.alloc))
+		out.AllocationSize = uint64(max(dataAllocation(fi), m.alloc))
 	}
 	return out
 }
@@ -165,4 +165,14 @@ func (c *conn) isReadOnlyFile(share *Share, p string, fi fs.FileInfo) bool {
 	}
 	m := c.srv.nodes.ns.getMeta(share, p)
 	return m.hasAttrs && m.attrs&smb2.FileAttributeReadonly != 0
+}
+
+// dataAllocation is the file's allocation as the backend reports it,
+// capped at its size rounded up to 4 KiB: blocks the file system spends
+// on extended attributes (EAs, streams, the security descriptor) are
+// counted in st_blocks but are not the data's allocation. Space a client
+// reserved with FileAllocationInformation is tracked in pathMeta.alloc.
+func dataAllocation(fi fs.FileInfo) int64 {
+	const cluster = 4096
+	return min(vfs.AllocationSize(fi), (fi.Size()+cluster-1)/cluster*cluster)
 }

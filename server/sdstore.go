@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"os"
+	"reflect"
+	"strings"
 	"syscall"
 
 	"github.com/zerosmb/zerosmb/internal/acl"
@@ -22,6 +24,11 @@ import (
 const (
 	sdXattr  = "ntacl"
 	sdFormat = 1
+	// sdFormatDefault stores only the owner and group SIDs of a file
+	// whose descriptor is the share's default one: small enough to stay
+	// inside an ext4 inode, so a new file allocates no xattr block (which
+	// would show in its allocation size).
+	sdFormatDefault = 2
 )
 
 // storedSD returns the descriptor stored for (share, p), or nil. A value
@@ -53,6 +60,9 @@ func (c *conn) storedSD(share *Share, p string) *smb2.SecurityDescriptor {
 			return sd
 		}
 	}
+	if sd := decodeDefaultSD(share, raw); sd != nil {
+		return sd
+	}
 	c.log.Warn("stored security descriptor is corrupt; only admins may open the file", "share", share.Name, "path", p)
 	return &smb2.SecurityDescriptor{Owner: acl.SIDAdmins, Group: acl.SIDAdmins, DACL: &smb2.ACL{Revision: 2}}
 }
@@ -82,9 +92,12 @@ func othersAccess(share *Share) uint32 {
 
 // storeSD writes sd as the descriptor of (share, p).
 func (c *conn) storeSD(share *Share, p string, sd *smb2.SecurityDescriptor) smb2.Status {
-	raw, err := sd.Append([]byte{sdFormat})
-	if err != nil {
-		return smb2.StatusInvalidParameter // larger than MaxSecurityDescriptorSize or a bad SID
+	raw := encodeDefaultSD(share, sd)
+	if raw == nil {
+		var err error
+		if raw, err = sd.Append([]byte{sdFormat}); err != nil {
+			return smb2.StatusInvalidParameter // larger than MaxSecurityDescriptorSize or a bad SID
+		}
 	}
 	f, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
 	if err != nil {
@@ -106,4 +119,51 @@ func (c *conn) storeSD(share *Share, p string, sd *smb2.SecurityDescriptor) smb2
 	}
 	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = raw })
 	return smb2.StatusSuccess
+}
+
+// encodeDefaultSD returns the sdFormatDefault encoding of sd if sd is the
+// share's default descriptor for its owner and group, else nil: format
+// byte, owner SID length, owner SID, then the group SID unless it is the
+// owner's domain's Users group (RID 513). Kept under 48 bytes, which ext4
+// holds inside the inode.
+func encodeDefaultSD(share *Share, sd *smb2.SecurityDescriptor) []byte {
+	if sd.Owner == "" || sd.Group == "" || !reflect.DeepEqual(sd, acl.Default(sd.Owner, sd.Group, othersAccess(share))) {
+		return nil
+	}
+	o, err1 := smb2.EncodeSID(sd.Owner)
+	g, err2 := smb2.EncodeSID(sd.Group)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	if sd.Group == domainUsersOf(sd.Owner) {
+		g = nil
+	}
+	return append(append([]byte{sdFormatDefault, byte(len(o))}, o...), g...)
+}
+
+// domainUsersOf returns the Users group (RID 513) of sid's domain.
+func domainUsersOf(sid string) string {
+	if i := strings.LastIndexByte(sid, '-'); i > 0 {
+		return sid[:i] + "-513"
+	}
+	return ""
+}
+
+// decodeDefaultSD reverses encodeDefaultSD; nil if raw is not one.
+func decodeDefaultSD(share *Share, raw []byte) *smb2.SecurityDescriptor {
+	if len(raw) < 2 || raw[0] != sdFormatDefault || int(raw[1]) > len(raw)-2 {
+		return nil
+	}
+	on := int(raw[1])
+	owner, n, err := smb2.DecodeSID(raw[2 : 2+on])
+	if err != nil || n != on {
+		return nil
+	}
+	group := domainUsersOf(owner)
+	if rest := raw[2+on:]; len(rest) > 0 {
+		if group, n, err = smb2.DecodeSID(rest); err != nil || n != len(rest) {
+			return nil
+		}
+	}
+	return acl.Default(owner, group, othersAccess(share))
 }

@@ -152,6 +152,17 @@ func TestNewAndMerge(t *testing.T) {
 	if m.Owner != alice || len(m.DACL.ACEs) != 0 || m.Control&smb2.SEDACLProtected == 0 {
 		t.Errorf("DACL merge: %+v", m)
 	}
+	for _, c := range []struct{ in, want uint16 }{
+		{smb2.SEDACLAutoInherited, 0},
+		{smb2.SEDACLAutoInheritReq, 0},
+		{smb2.SEDACLAutoInherited | smb2.SEDACLAutoInheritReq, smb2.SEDACLAutoInherited},
+		{smb2.SEDACLProtected | smb2.SEDACLAutoInheritReq, smb2.SEDACLProtected},
+	} {
+		m = Merge(sd, &smb2.SecurityDescriptor{Control: c.in, DACL: &smb2.ACL{}}, smb2.DACLSecurityInformation)
+		if got := m.Control & (smb2.SEDACLProtected | smb2.SEDACLAutoInherited | smb2.SEDACLAutoInheritReq); got != c.want {
+			t.Errorf("control %#x stored as %#x, want %#x", c.in, got, c.want)
+		}
+	}
 	f := Filter(m, smb2.OwnerSecurityInformation)
 	if f.Owner != alice || f.Group != "" || f.DACL != nil {
 		t.Errorf("filter: %+v", f)

@@ -114,11 +114,11 @@ func New(parent, creator *smb2.SecurityDescriptor, isDir bool, owner, group stri
 		}
 		sd.SACL = creator.SACL
 		if creator.SACL != nil {
-			sd.Control |= creator.Control & (smb2.SESACLProtected | smb2.SESACLAutoInherited)
+			sd.Control |= storedControl(creator.Control, false)
 		}
 		if creator.DACL != nil || creator.NullDACL {
 			sd.DACL, sd.NullDACL = MapExplicit(creator.DACL), creator.NullDACL
-			sd.Control |= creator.Control & (smb2.SEDACLProtected | smb2.SEDACLAutoInherited)
+			sd.Control |= storedControl(creator.Control, true)
 			return sd
 		}
 	}
@@ -156,13 +156,29 @@ func Merge(old, upd *smb2.SecurityDescriptor, info uint32) *smb2.SecurityDescrip
 		if upd.DACL == nil && !upd.NullDACL {
 			sd.NullDACL = true // DACL_SECURITY_INFORMATION without a DACL: none, everyone may
 		}
-		sd.Control = sd.Control&^daclBits | upd.Control&daclBits
+		sd.Control = sd.Control&^daclBits | storedControl(upd.Control, true)
 	}
 	if info&smb2.SACLSecurityInformation != 0 {
 		sd.SACL = upd.SACL
-		sd.Control = sd.Control&^saclBits | upd.Control&saclBits
+		sd.Control = sd.Control&^saclBits | storedControl(upd.Control, false)
 	}
 	return &sd
+}
+
+// storedControl returns the DACL (or SACL) control bits kept from a
+// descriptor a client sets: PROTECTED as given, AUTO_INHERITED only when
+// AUTO_INHERIT_REQ asks for it too; the REQ bit itself is never stored
+// (as Windows does, smbtorture smb2.acls INHERITFLAGS).
+func storedControl(c uint16, dacl bool) uint16 {
+	prot, inh, req := smb2.SEDACLProtected, smb2.SEDACLAutoInherited, smb2.SEDACLAutoInheritReq
+	if !dacl {
+		prot, inh, req = smb2.SESACLProtected, smb2.SESACLAutoInherited, smb2.SESACLAutoInheritReq
+	}
+	out := c & prot
+	if c&inh != 0 && c&req != 0 {
+		out |= inh
+	}
+	return out
 }
 
 // Filter returns the parts of sd a QUERY_INFO with additional
