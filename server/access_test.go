@@ -161,7 +161,7 @@ func TestFitOutput(t *testing.T) {
 
 func TestDefaultSecurityDescriptor(t *testing.T) {
 	le := binary.LittleEndian
-	sd, err := acl.Filter(defaultSD(&Share{}), smb2.OwnerSecurityInformation|smb2.GroupSecurityInformation|smb2.DACLSecurityInformation).Append(nil)
+	sd, err := acl.Filter(defaultSD(&Share{}, "f"), smb2.OwnerSecurityInformation|smb2.GroupSecurityInformation|smb2.DACLSecurityInformation).Append(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,14 +179,22 @@ func TestDefaultSecurityDescriptor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := acl.Granted(d, &acl.Token{SIDs: []string{"S-1-5-21-1-2-3-1000", acl.SIDEveryone}}); g != smb2.FileAllAccess {
-		t.Errorf("Everyone on a writable share's default SD gets %#x", g)
+	if g := acl.Granted(d, &acl.Token{SIDs: []string{"S-1-5-21-1-2-3-1000", acl.SIDEveryone}}); g&smb2.FileWriteData == 0 || g&smb2.Delete == 0 ||
+		g&(smb2.WriteDAC|smb2.WriteOwner|smb2.FileDeleteChild) != 0 {
+		t.Errorf("Everyone on a writable share's default SD gets %#x: want read/write/delete, no ACL changes or DELETE_CHILD", g)
 	}
-	ro, _ := smb2.DecodeSecurityDescriptor(must(acl.Filter(defaultSD(&Share{ReadOnly: true}), smb2.DACLSecurityInformation).Append(nil)))
+	root, _ := smb2.DecodeSecurityDescriptor(must(acl.Filter(defaultSD(&Share{}, ""), smb2.DACLSecurityInformation).Append(nil)))
+	if g := acl.Granted(root, &acl.Token{SIDs: []string{acl.SIDEveryone}}); g != smb2.FileAllAccess {
+		t.Errorf("Everyone on the root of a writable share gets %#x", g)
+	}
+	if g := acl.Granted(d, &acl.Token{SIDs: []string{acl.SIDAdmins}}); g != smb2.FileAllAccess {
+		t.Errorf("Administrators on a default SD get %#x", g)
+	}
+	ro, _ := smb2.DecodeSecurityDescriptor(must(acl.Filter(defaultSD(&Share{ReadOnly: true}, ""), smb2.DACLSecurityInformation).Append(nil)))
 	if g := acl.Granted(ro, &acl.Token{SIDs: []string{acl.SIDEveryone}}); g&smb2.FileWriteData != 0 || g&smb2.FileReadData == 0 {
 		t.Errorf("Everyone on a read-only share's default SD gets %#x", g)
 	}
-	only, _ := acl.Filter(defaultSD(&Share{}), smb2.DACLSecurityInformation).Append(nil)
+	only, _ := acl.Filter(defaultSD(&Share{}, "f"), smb2.DACLSecurityInformation).Append(nil)
 	if le.Uint32(only[4:]) != 0 || le.Uint32(only[8:]) != 0 || le.Uint32(only[16:]) != 20 {
 		t.Errorf("DACL-only descriptor has owner/group: %x", only[:20])
 	}

@@ -2,12 +2,16 @@ package server
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	gosmb2 "github.com/hirochachacha/go-smb2"
 
@@ -35,11 +39,19 @@ type multiUserServer struct {
 	dirA, dirB string
 	users      *auth.UserDB
 	t          *testing.T
+	// on445 listens on port 445 of a random loopback address, for
+	// clients that cannot be given a port (smbcacls).
+	on445 bool
+	addr  string
 }
 
 func startMultiUser(t *testing.T, abe bool) *multiUserServer {
+	return startMultiUserOn(t, abe, false)
+}
+
+func startMultiUserOn(t *testing.T, abe, on445 bool) *multiUserServer {
 	t.Helper()
-	m := &multiUserServer{dirA: t.TempDir(), dirB: t.TempDir(), users: auth.NewUserDB(), t: t}
+	m := &multiUserServer{dirA: t.TempDir(), dirB: t.TempDir(), users: auth.NewUserDB(), t: t, on445: on445}
 	m.users.Add(testUser, testPass)
 	m.users.Add(bobUser, bobPass)
 	m.users.Add(carolUser, carolPass)
@@ -69,7 +81,55 @@ func (m *multiUserServer) start(abe bool) {
 		AccessBasedShareEnum: abe,
 		Logger:               testLogger(t),
 	}
-	m.testServer = serveConfig(t, cfg, m.dirA)
+	if !m.on445 {
+		m.testServer = serveConfig(t, cfg, m.dirA)
+		return
+	}
+	m.testServer = serveOn445(t, cfg, m.dirA, m.addr)
+	m.addr = m.Addr
+}
+
+// serveOn445 runs cfg on port 445 of addr's host, or of a random
+// 127.x.y.z address when addr is "". It needs root (or
+// CAP_NET_BIND_SERVICE): without it the test is skipped, or fails under
+// CI=true.
+func serveOn445(t *testing.T, cfg Config, dir, addr string) *testServer {
+	t.Helper()
+	srv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ln net.Listener
+	for i := 0; i < 20 && ln == nil; i++ {
+		a := addr
+		if a == "" {
+			a = fmt.Sprintf("127.%d.%d.%d:445", 1+rand.IntN(250), rand.IntN(250), 1+rand.IntN(250))
+		}
+		ln, err = net.Listen("tcp", a)
+		if addr != "" && err != nil {
+			time.Sleep(50 * time.Millisecond) // the previous server's socket is closing
+		}
+	}
+	if ln == nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cannot listen on a loopback port 445: %v", err)
+		}
+		t.Skipf("cannot listen on a loopback port 445 (smbcacls only connects there): %v", err)
+	}
+	done := make(chan struct{})
+	go func() { srv.Serve(ln); close(done) }()
+	ts := &testServer{Addr: ln.Addr().String(), Dir: dir, Srv: srv}
+	var once sync.Once
+	ts.Stop = func() {
+		once.Do(func() {
+			ctx, cancel := contextWithTimeout(5 * time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+			<-done
+		})
+	}
+	t.Cleanup(ts.Stop)
+	return ts
 }
 
 func (m *multiUserServer) restart() {
@@ -179,5 +239,89 @@ func TestShareEnumAccessBased(t *testing.T) {
 		if !listed["a"] || !listed["IPC$"] || listed["b"] == abe {
 			t.Errorf("access_based_share_enum=%v: bob sees %v:\n%s", abe, listed, out)
 		}
+	}
+}
+
+// smbcacls runs Samba's ACL tool against share a of m as user.
+func smbcacls(t *testing.T, m *multiUserServer, user, pass, file string, args ...string) (string, error) {
+	t.Helper()
+	bin := requireTool(t, "smbcacls")
+	host, _, _ := net.SplitHostPort(m.Addr) // port 445: smbcacls takes no port
+	cmd := exec.Command(bin, append([]string{"//" + host + "/a", strings.ReplaceAll(file, "/", `\`), "-U", user + "%" + pass}, args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestSmbcaclsNamesAndDenyACE(t *testing.T) {
+	requireTool(t, "smbcacls")
+	m := startMultiUserOn(t, false, true)
+	aliceA := dialGoAs(t, m.testServer, testUser, testPass, "a")
+	// In a directory alice made, others may not delete her files through
+	// the directory (the share root lets everyone do that by default).
+	if err := aliceA.Mkdir("d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := aliceA.WriteFile("d/secret.txt", []byte("alice's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := smbcacls(t, m, testUser, testPass, "d/secret.txt")
+	if err != nil {
+		t.Fatalf("smbcacls: %v\n%s", err, out)
+	}
+	for _, want := range []string{`OWNER:ZEROSMB\alice`, `GROUP:ZEROSMB\None`, `ACL:ZEROSMB\alice:ALLOWED/0x0/FULL`,
+		`ACL:BUILTIN\Administrators:ALLOWED/0x0/FULL`, `ACL:Everyone:ALLOWED/0x0/RWXD`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("smbcacls output lacks %q:\n%s", want, out)
+		}
+	}
+	// carol (@staff, read-write on a) reads the file until alice denies her.
+	carolA, err := mountErr(t, m.Addr, carolUser, carolPass, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := carolA.ReadFile("d/secret.txt"); err != nil || string(b) != "alice's" {
+		t.Fatalf("carol before the deny ACE: %q %v", b, err)
+	}
+	if out, err := smbcacls(t, m, testUser, testPass, "d/secret.txt", "-a", `ACL:ZEROSMB\carol:DENIED/0x0/FULL`); err != nil {
+		t.Fatalf("smbcacls -a: %v\n%s", err, out)
+	}
+	check := func(when string) {
+		t.Helper()
+		if _, err := carolA.ReadFile("d/secret.txt"); !isAccessDenied(err) {
+			t.Errorf("%s: carol reads a file whose ACL denies her: %v", when, err)
+		}
+		if err := carolA.Remove("d/secret.txt"); err == nil {
+			t.Errorf("%s: carol deleted the file", when)
+		}
+		if b, err := aliceA.ReadFile("d/secret.txt"); err != nil || string(b) != "alice's" {
+			t.Errorf("%s: alice reads: %q %v", when, b, err)
+		}
+		if err := aliceA.WriteFile("d/other.txt", []byte("still working"), 0o644); err != nil {
+			t.Errorf("%s: alice writes: %v", when, err)
+		}
+		out, err := smbcacls(t, m, testUser, testPass, "d/secret.txt")
+		if err != nil || !strings.Contains(out, `ACL:ZEROSMB\carol:DENIED/0x0/FULL`) {
+			t.Errorf("%s: smbcacls does not show the deny ACE: %v\n%s", when, err, out)
+		}
+	}
+	check("after smbcacls -a")
+	// The ACL is stored with the file: it survives a restart.
+	m.restart()
+	aliceA = dialGoAs(t, m.testServer, testUser, testPass, "a")
+	carolA, err = mountErr(t, m.Addr, carolUser, carolPass, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after a restart")
+	// carol cannot change the ACL back (no WRITE_DAC); alice can.
+	if out, err := smbcacls(t, m, carolUser, carolPass, "d/secret.txt", "-D", `ACL:ZEROSMB\carol:DENIED/0x0/FULL`); err == nil && !strings.Contains(out, "NT_STATUS_ACCESS_DENIED") {
+		t.Errorf("carol removed the deny ACE:\n%s", out)
+	}
+	if out, err := smbcacls(t, m, testUser, testPass, "d/secret.txt", "-D", `ACL:ZEROSMB\carol:DENIED/0x0/FULL`); err != nil {
+		t.Fatalf("alice smbcacls -D: %v\n%s", err, out)
+	}
+	if b, err := carolA.ReadFile("d/secret.txt"); err != nil || string(b) != "alice's" {
+		t.Errorf("carol after the ACE is removed: %q %v", b, err)
 	}
 }

@@ -34,6 +34,7 @@ func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exi
 	access, ok := acl.Check(req.DesiredAccess, granted)
 	switch {
 	case !ok:
+		c.log.Debug("CREATE refused by the file's ACL", "path", p, "desired", req.DesiredAccess, "granted", granted)
 		return aclResult{}, smb2.StatusAccessDenied
 	case req.CreateOptions&smb2.FileDeleteOnClose != 0 && access&accessDelete == 0:
 		return aclResult{}, smb2.StatusAccessDenied
@@ -72,13 +73,14 @@ func (c *conn) checkNewFile(r *request, req *smb2.CreateRequest, p string, isDir
 	parent := c.storedSD(t.share, dir)
 	pe := parent
 	if pe == nil {
-		pe = defaultSD(t.share)
+		pe = defaultSD(t.share, dir)
 	}
 	need := smb2.FileAddFile
 	if isDir {
 		need = smb2.FileAddSubdirectory
 	}
 	if acl.Granted(pe, t.tok)&t.maxAccess&need == 0 {
+		c.log.Debug("CREATE refused by the parent's ACL", "path", p, "need", need)
 		return aclResult{}, smb2.StatusAccessDenied
 	}
 	creator, st := c.creatorSD(req, t.tok)

@@ -72,22 +72,32 @@ func (c *conn) effectiveSD(share *Share, p string) *smb2.SecurityDescriptor {
 	if sd := c.storedSD(share, p); sd != nil {
 		return sd
 	}
-	return defaultSD(share)
+	return defaultSD(share, p)
 }
 
 // defaultSD describes a file the server has no descriptor for: owned by
 // Administrators, full control for owner, SYSTEM and Administrators, and
-// for Everyone what the share's mode allows.
-func defaultSD(share *Share) *smb2.SecurityDescriptor {
+// for Everyone what the share's mode allows. The share root without a
+// descriptor gives Everyone full control on a writable share (the share
+// is theirs: they may also delete any file in it through
+// FILE_DELETE_CHILD, until an ACL set on the root says otherwise).
+func defaultSD(share *Share, p string) *smb2.SecurityDescriptor {
+	if p == "" && !share.ReadOnly {
+		return acl.Default(acl.SIDAdmins, smb2.SIDUsers, smb2.FileAllAccess)
+	}
 	return acl.Default(acl.SIDAdmins, smb2.SIDUsers, othersAccess(share))
 }
 
-// othersAccess is what Everyone gets in a default descriptor.
+// othersAccess is what Everyone gets in a default descriptor: on a
+// writable share everything but changing the ACL or owner and deleting
+// other people's files through the directory (FILE_DELETE_CHILD, which
+// would override a DENY DELETE on the file), read and execute on a
+// read-only one.
 func othersAccess(share *Share) uint32 {
 	if share.ReadOnly {
 		return smb2.FileGenericRead | smb2.FileGenericExecute
 	}
-	return smb2.FileAllAccess
+	return smb2.FileAllAccess &^ (smb2.FileDeleteChild | smb2.WriteDAC | smb2.WriteOwner)
 }
 
 // storeSD writes sd as the descriptor of (share, p).

@@ -45,6 +45,9 @@ type Server struct {
 	// Workgroup is the domain/workgroup reported by NetrWkstaGetInfo;
 	// "WORKGROUP" when empty.
 	Workgroup string
+
+	// Names answers lsarpc lookups (lsa.go); nil refuses them.
+	Names Names
 }
 
 // iface is one RPC interface this package serves on its own pipe.
@@ -56,7 +59,7 @@ type iface struct {
 	call func(s *Server, anon bool, opnum uint16, stub []byte) ([]byte, uint32)
 }
 
-var ifaces = []*iface{srvsvcIface, wkssvcIface}
+var ifaces = []*iface{srvsvcIface, wkssvcIface, lsaIface}
 
 // assocGroups hands out association group ids; any non-zero value will
 // do since groups are never shared between pipes here.
