@@ -65,7 +65,7 @@ var ifaces = []*iface{srvsvcIface, wkssvcIface, lsaIface}
 // do since groups are never shared between pipes here.
 var assocGroups atomic.Uint32
 
-// OpenPipe returns a pipe for the given pipe name (case-insensitive "srvsvc", "wkssvc", with or without leading "\\PIPE\\"); ok=false for unknown names (server answers STATUS_OBJECT_NAME_NOT_FOUND).
+// OpenPipe returns a pipe for the given pipe name (case-insensitive "srvsvc", "wkssvc", "lsarpc", with or without leading "\\PIPE\\"); ok=false for unknown names (server answers STATUS_OBJECT_NAME_NOT_FOUND).
 func (s *Server) OpenPipe(name string) (p *Pipe, ok bool) {
 	n := strings.ToLower(strings.TrimLeft(name, `\/`))
 	if rest, found := strings.CutPrefix(n, `pipe\`); found {
