@@ -325,3 +325,32 @@ func TestSmbcaclsNamesAndDenyACE(t *testing.T) {
 		t.Errorf("carol after the ACE is removed: %q %v", b, err)
 	}
 }
+
+// TestSmbtortureLsa runs smbtorture's lsarpc lookup suites (the ones
+// Samba 4.17 passes as a standalone server) over \pipe\lsarpc. Named
+// pipe bindings only reach port 445, hence serveOn445.
+func TestSmbtortureLsa(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smbtorture suites are slow")
+	}
+	bin := requireTool(t, "smbtorture")
+	m := startMultiUserOn(t, false, true)
+	host, _, _ := net.SplitHostPort(m.Addr)
+	for _, suite := range []string{"rpc.lsa.lookupsids", "rpc.lsa.lookupnames"} {
+		cmd := exec.Command(bin, "ncacn_np:"+host, "-U", testUser+"%"+testPass, "--option=torture:progress=no", suite)
+		cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+		out, _ := cmd.CombinedOutput()
+		var pass, fail int
+		for _, line := range strings.Split(string(out), "\n") {
+			switch {
+			case strings.HasPrefix(line, "success: "):
+				pass++
+			case strings.HasPrefix(line, "failure: "), strings.HasPrefix(line, "error: "):
+				fail++
+			}
+		}
+		if pass == 0 || fail != 0 {
+			t.Errorf("%s: %d passed, %d failed:\n%s", suite, pass, fail, out)
+		}
+	}
+}

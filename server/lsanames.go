@@ -28,6 +28,8 @@ var wellKnownSIDs = []struct {
 	{auth.SIDBuiltinAdmins, "BUILTIN", "Administrators", rpc.SidTypeAlias},
 	{auth.SIDBuiltinUsers, "BUILTIN", "Users", rpc.SidTypeAlias},
 	{auth.SIDBuiltinGuests, "BUILTIN", "Guests", rpc.SidTypeAlias},
+	{"S-1-5-32", "BUILTIN", "BUILTIN", rpc.SidTypeDomain},
+	{"S-1-5", "NT AUTHORITY", "NT AUTHORITY", rpc.SidTypeDomain},
 }
 
 func (n lsaNames) Domain() (string, string) {
@@ -57,9 +59,15 @@ func (n lsaNames) LookupSID(sid string) (string, string, uint16, bool) {
 
 func (n lsaNames) LookupName(name string) (string, string, uint16, bool) {
 	dom, dsid := n.Domain()
+	if name == "" { // as Windows: the empty name is the BUILTIN domain
+		return "BUILTIN", "S-1-5-32", rpc.SidTypeDomain, true
+	}
 	qual, short, found := strings.Cut(name, `\`)
 	if !found {
 		qual, short = "", name
+	}
+	if short == "" { // "DOMAIN\": the domain itself
+		short, qual = qual, ""
 	}
 	for _, w := range wellKnownSIDs {
 		if strings.EqualFold(w.name, short) && (qual == "" || strings.EqualFold(qual, w.domain)) {

@@ -10,10 +10,11 @@ import (
 // lsarpc (MS-LSAD / MS-LSAT): just enough for an ACL editor (smbcacls,
 // Explorer's Security tab) to show names for the SIDs in a descriptor
 // and to turn names into SIDs: LsarOpenPolicy/OpenPolicy2, LsarClose,
-// LsarQueryInformationPolicy(2) levels 3 and 5, LsarLookupSids/2/3 and
-// LsarLookupNames/2/3/4. Names come from Server.Names. Policy handles
-// are not tracked: any non-zero handle is accepted, since every handle
-// grants the same lookups.
+// LsarQueryInformationPolicy(2) levels 3 and 5, LsarLookupSids/2 and
+// LsarLookupNames/2/3. LsarLookupSids3 and LsarLookupNames4 need a
+// secure channel and are refused on named pipes, as Windows does. Names
+// come from Server.Names. Each pipe tracks the policy handles it opened
+// (at most 64); a call on another handle is a context-mismatch fault.
 
 // Names resolves SIDs and account names for lsarpc.
 type Names interface {
@@ -70,38 +71,77 @@ const (
 )
 
 var lsaIface = &iface{
-	pipe:   "lsarpc",
-	syntax: syntaxID{mustUUID("12345778-1234-abcd-ef00-0123456789ab"), 0},
-	call:   lsaCall,
+	pipe:     "lsarpc",
+	syntax:   syntaxID{mustUUID("12345778-1234-abcd-ef00-0123456789ab"), 0},
+	callPipe: lsaCall,
 }
 
-// lsaPolicyHandle is the handle every open returns.
+// maxLsaHandles bounds the policy handles one pipe may hold open.
+const maxLsaHandles = 64
+
+// faultContextMismatch answers a call on a handle that is not open
+// (nca_s_fault_context_mismatch).
+const faultContextMismatch = 0x1c00001a
+
+// lsaPolicyHandle is the first handle a pipe hands out; later ones
+// differ in their last bytes.
 var lsaPolicyHandle = [20]byte{0, 0, 0, 0, 'z', 'e', 'r', 'o', 's', 'm', 'b', '-', 'l', 's', 'a', 1}
 
-func lsaCall(s *Server, anon bool, opnum uint16, stub []byte) ([]byte, uint32) {
+func lsaCall(p *Pipe, opnum uint16, stub []byte) ([]byte, uint32) {
+	s := p.srv
 	switch opnum {
 	case opLsarOpenPolicy, opLsarOpenPolicy2:
 		e := ndrEncoder{}
-		if anon || s.Names == nil {
+		if p.anon || s.Names == nil || len(p.lsaHandles) >= maxLsaHandles {
 			e.b = append(e.b, make([]byte, 20)...)
 			e.u32(statusAccessDenied)
 			return e.b, 0
 		}
-		e.b = append(e.b, lsaPolicyHandle[:]...)
+		if p.lsaHandles == nil {
+			p.lsaHandles = make(map[[20]byte]struct{})
+		}
+		h := lsaPolicyHandle
+		for i := uint32(0); ; i++ {
+			binary.LittleEndian.PutUint32(h[16:], i)
+			if _, used := p.lsaHandles[h]; !used {
+				break
+			}
+		}
+		p.lsaHandles[h] = struct{}{}
+		e.b = append(e.b, h[:]...)
 		e.u32(statusOK)
 		return e.b, 0
 	case opLsarClose:
 		if len(stub) < 20 {
 			return nil, faultNDR
 		}
+		h := [20]byte(stub[:20])
+		if _, open := p.lsaHandles[h]; !open {
+			return nil, faultContextMismatch
+		}
+		delete(p.lsaHandles, h)
 		e := ndrEncoder{b: make([]byte, 20)}
 		e.u32(statusOK)
 		return e.b, 0
+	}
+	if opnum != opLsarLookupSids3 && opnum != opLsarLookupNames4 {
+		if len(stub) < 20 {
+			return nil, faultNDR
+		}
+		if _, open := p.lsaHandles[[20]byte(stub[:20])]; !open {
+			return nil, faultContextMismatch
+		}
+	}
+	switch opnum {
 	case opLsarQueryInformationPolicy, opLsarQueryInformationPolicy2:
 		return s.lsaQueryInfo(stub)
-	case opLsarLookupSids, opLsarLookupSids2, opLsarLookupSids3:
+	case opLsarLookupSids3, opLsarLookupNames4:
+		// Only over a secure channel (schannel on TCP), never over SMB
+		// named pipes (MS-LSAT 3.1.4.7, 3.1.4.10).
+		return nil, statusAccessDenied
+	case opLsarLookupSids, opLsarLookupSids2:
 		return s.lsaLookupSids(stub, opnum)
-	case opLsarLookupNames, opLsarLookupNames2, opLsarLookupNames3, opLsarLookupNames4:
+	case opLsarLookupNames, opLsarLookupNames2, opLsarLookupNames3:
 		return s.lsaLookupNames(stub, opnum)
 	}
 	return nil, faultOpRangeError

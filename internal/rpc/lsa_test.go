@@ -39,8 +39,14 @@ func (n testNames) LookupName(name string) (string, string, uint16, bool) {
 
 var lsaSyntax = syntaxID{mustUUID("12345778-1234-abcd-ef00-0123456789ab"), 0}
 
+// lsaPipe binds lsarpc and opens a policy handle (lsaPolicyHandle, the
+// first one a pipe hands out).
 func lsaPipe(t *testing.T) *Pipe {
-	return bindPipe(t, &Server{ServerName: "ZEROSMB", Names: testNames{}}, `\PIPE\lsarpc`, lsaSyntax)
+	p := bindPipe(t, &Server{ServerName: "ZEROSMB", Names: testNames{}}, `\PIPE\lsarpc`, lsaSyntax)
+	if r := call(t, p, 100, opLsarOpenPolicy2, make([]byte, 40)); r.fault != 0 || string(r.stub[:20]) != string(lsaPolicyHandle[:]) {
+		t.Fatalf("OpenPolicy2: %+v", r)
+	}
+	return p
 }
 
 // lookupSidsStub builds LsarLookupSids(2) input for sids.
@@ -146,8 +152,16 @@ func decodeLookupSids(t *testing.T, stub []byte, two bool) lookedUp {
 func TestLsaOpenPolicyAndQueryInfo(t *testing.T) {
 	p := lsaPipe(t)
 	r := call(t, p, 2, opLsarOpenPolicy2, make([]byte, 40))
-	if r.fault != 0 || len(r.stub) != 24 || binary.LittleEndian.Uint32(r.stub[20:]) != 0 || string(r.stub[:20]) != string(lsaPolicyHandle[:]) {
-		t.Fatalf("OpenPolicy2: %+v", r)
+	second := [20]byte(r.stub[:20])
+	if r.fault != 0 || len(r.stub) != 24 || binary.LittleEndian.Uint32(r.stub[20:]) != 0 || second == lsaPolicyHandle {
+		t.Fatalf("second OpenPolicy2: %+v", r)
+	}
+	// Close works once; a closed or unknown handle is a context mismatch.
+	if r := call(t, p, 2, opLsarClose, second[:]); r.fault != 0 {
+		t.Errorf("Close: fault %#x", r.fault)
+	}
+	if r := call(t, p, 2, opLsarClose, second[:]); r.fault != faultContextMismatch {
+		t.Errorf("second Close: fault %#x", r.fault)
 	}
 	e := ndrEncoder{b: append([]byte(nil), lsaPolicyHandle[:]...)}
 	e.u16(5)
@@ -166,7 +180,7 @@ func TestLsaOpenPolicyAndQueryInfo(t *testing.T) {
 		t.Errorf("account domain %q %q status %#x err %v", name, sid, st, d.err)
 	}
 	// Anonymous pipes get no policy handle.
-	ap := lsaPipe(t)
+	ap := bindPipe(t, &Server{ServerName: "ZEROSMB", Names: testNames{}}, `\PIPE\lsarpc`, lsaSyntax)
 	ap.SetAnonymous(true)
 	if r := call(t, ap, 2, opLsarOpenPolicy2, make([]byte, 40)); binary.LittleEndian.Uint32(r.stub[20:]) != statusAccessDenied {
 		t.Errorf("anonymous OpenPolicy2: %x", r.stub)
@@ -220,17 +234,22 @@ func TestLsaLookupSidsBadInput(t *testing.T) {
 			t.Errorf("%s: fault %#x", name, r.fault)
 		}
 	}
-	// No handle.
+	// A handle this pipe did not open.
 	zero := append(make([]byte, 20), good[20:]...)
-	if got := decodeLookupSids(t, call(t, p, 8, opLsarLookupSids, zero).stub, false); got.status != statusInvalidHandle {
-		t.Errorf("null handle: %#x", got.status)
+	if r := call(t, p, 8, opLsarLookupSids, zero); r.fault != faultContextMismatch {
+		t.Errorf("unknown handle: fault %#x", r.fault)
 	}
 }
 
 func TestLsaLookupNames(t *testing.T) {
 	p := lsaPipe(t)
 	names := []string{`ZEROSMB\alice`, "nobody", "Everyone"}
-	for _, op := range []uint16{opLsarLookupNames, opLsarLookupNames2, opLsarLookupNames3, opLsarLookupNames4} {
+	for _, op := range []uint16{opLsarLookupSids3, opLsarLookupNames4} {
+		if r := call(t, p, 11, op, lookupSidsStub([]string{"S-1-1-0"}, 1)[20:]); r.fault != statusAccessDenied {
+			t.Errorf("opnum %d over a named pipe: fault %#x, want ACCESS_DENIED", op, r.fault)
+		}
+	}
+	for _, op := range []uint16{opLsarLookupNames, opLsarLookupNames2, opLsarLookupNames3} {
 		e := ndrEncoder{}
 		if op != opLsarLookupNames4 {
 			e.b = append(e.b, lsaPolicyHandle[:]...)

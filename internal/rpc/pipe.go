@@ -57,6 +57,9 @@ type iface struct {
 	// call runs opnum on the request stub and returns the response stub,
 	// or a non-zero fault status.
 	call func(s *Server, anon bool, opnum uint16, stub []byte) ([]byte, uint32)
+	// callPipe, when set, is used instead of call by interfaces that keep
+	// per-pipe state (lsarpc's policy handles); p.mu is held.
+	callPipe func(p *Pipe, opnum uint16, stub []byte) ([]byte, uint32)
 }
 
 var ifaces = []*iface{srvsvcIface, wkssvcIface, lsaIface}
@@ -93,6 +96,8 @@ type Pipe struct {
 	maxXmit  int             // largest response fragment the client accepts
 	assoc    uint32
 	anon     bool // opened by an anonymous session; see SetAnonymous
+	// lsaHandles are the open lsarpc policy handles (lsa.go).
+	lsaHandles map[[20]byte]struct{}
 
 	// request reassembly
 	reqActive bool
