@@ -163,7 +163,9 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 	}
 	n.opens = append(n.opens, o)
 	n.mu.Unlock()
+	c.pendingSD(share, p, ac.newSD) // seen by CREATEs racing with this one (sdstore.go)
 	if st := c.openBackend(o, req, action); st != smb2.StatusSuccess {
+		c.dropPendingSD(share, p, ac.newSD)
 		c.srv.nodes.release(o, c.log)
 		return nil, 0, nil, st
 	}
@@ -186,6 +188,9 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 		if st := c.storeNewSD(o, ac.newSD); st != smb2.StatusSuccess {
 			c.closeOpen(o)
 			return nil, 0, nil, st
+		}
+		if fi2, err := o.file.Stat(); err == nil {
+			fi = fi2 // writing EAs and the SD changed the change time
 		}
 	}
 	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0

@@ -72,13 +72,14 @@ func (s *nsState) updateMeta(share *Share, p string, f func(m *pathMeta)) {
 	}
 }
 
-// resetMeta forgets everything about (share, p) and, when attrs is
-// non-negative, records attrs: a file was created or overwritten there
-// (and is not sparse).
+// resetMeta forgets everything about (share, p) but its security
+// descriptor (kept by an overwrite; set before a create, sdstore.go)
+// and, when attrs is non-negative, records attrs: a file was created or
+// overwritten there (and is not sparse).
 func (s *nsState) resetMeta(share *Share, p string, attrs uint32, has bool) {
 	// Files always get attributes (ARCHIVE at least), which also marks
 	// them not sparse; directories are never sparse.
-	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: has} })
+	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: has, sd: m.sd} })
 }
 
 // moveMeta moves the metadata of oldp and everything below it to newp.

@@ -35,22 +35,9 @@ const (
 // that does not decode is reported and replaced by an empty DACL owned
 // by Administrators, so only share admins can open the file to fix it.
 func (c *conn) storedSD(share *Share, p string) *smb2.SecurityDescriptor {
-	var raw []byte
-	f, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
-	if err == nil {
-		if xf, ok := f.(vfs.XattrFile); ok {
-			raw, err = xf.Getxattr(sdXattr)
-			if err != nil {
-				raw = nil
-			}
-			if errors.Is(err, vfs.ErrXattrUnsupported) {
-				err = nil
-			}
-		}
-		f.Close()
-	}
+	raw := c.srv.nodes.ns.getMeta(share, p).sd // in memory: no xattrs, or a create in progress
 	if raw == nil {
-		raw = c.srv.nodes.ns.getMeta(share, p).sd
+		raw = xattrSD(share, p)
 	}
 	if raw == nil {
 		return nil
@@ -102,12 +89,9 @@ func othersAccess(share *Share) uint32 {
 
 // storeSD writes sd as the descriptor of (share, p).
 func (c *conn) storeSD(share *Share, p string, sd *smb2.SecurityDescriptor) smb2.Status {
-	raw := encodeDefaultSD(share, sd)
-	if raw == nil {
-		var err error
-		if raw, err = sd.Append([]byte{sdFormat}); err != nil {
-			return smb2.StatusInvalidParameter // larger than MaxSecurityDescriptorSize or a bad SID
-		}
+	raw, st := encodeSD(share, sd)
+	if st != smb2.StatusSuccess {
+		return st
 	}
 	f, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
 	if err != nil {
@@ -176,4 +160,55 @@ func decodeDefaultSD(share *Share, raw []byte) *smb2.SecurityDescriptor {
 		}
 	}
 	return acl.Default(owner, group, othersAccess(share))
+}
+
+// encodeSD is the stored form of sd.
+func encodeSD(share *Share, sd *smb2.SecurityDescriptor) ([]byte, smb2.Status) {
+	if raw := encodeDefaultSD(share, sd); raw != nil {
+		return raw, smb2.StatusSuccess
+	}
+	raw, err := sd.Append([]byte{sdFormat})
+	if err != nil {
+		return nil, smb2.StatusInvalidParameter // larger than MaxSecurityDescriptorSize or a bad SID
+	}
+	return raw, smb2.StatusSuccess
+}
+
+// pendingSD records the descriptor of a file about to be created in
+// memory, where storedSD looks first: a CREATE of the same name racing
+// with this one sees it from the moment the file exists, before
+// storeNewSD moves it into the file's xattr.
+func (c *conn) pendingSD(share *Share, p string, sd *smb2.SecurityDescriptor) {
+	if sd == nil {
+		return
+	}
+	if raw, st := encodeSD(share, sd); st == smb2.StatusSuccess {
+		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = raw })
+	}
+}
+
+// dropPendingSD forgets a pendingSD whose create failed.
+func (c *conn) dropPendingSD(share *Share, p string, sd *smb2.SecurityDescriptor) {
+	if sd != nil {
+		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = nil })
+	}
+}
+
+// xattrSD reads the raw stored descriptor of (share, p) from its xattr;
+// nil if there is none or the backend has no xattrs.
+func xattrSD(share *Share, p string) []byte {
+	f, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	xf, ok := f.(vfs.XattrFile)
+	if !ok {
+		return nil
+	}
+	raw, err := xf.Getxattr(sdXattr)
+	if err != nil {
+		return nil
+	}
+	return raw
 }
