@@ -219,6 +219,20 @@ func TestShareAccessLists(t *testing.T) {
 	if _, err := mountErr(t, m.Addr, carolUser, carolPass, "b"); !isAccessDenied(err) {
 		t.Errorf("carol mounting b: %v", err)
 	}
+	// A user removed while logged on connects to no further share.
+	nc, err := net.Dial("tcp", m.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := (&gosmb2.Dialer{Initiator: &gosmb2.NTLMInitiator{User: carolUser, Password: carolPass}}).Dial(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Logoff()
+	m.users.Delete(carolUser)
+	if _, err := sess.Mount("a"); !isAccessDenied(err) {
+		t.Errorf("removed user mounting a: %v", err)
+	}
 }
 
 func TestShareEnumAccessBased(t *testing.T) {

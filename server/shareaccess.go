@@ -53,6 +53,9 @@ func (s *Server) shareRights(sess *session, sh *Share) (allowed, readOnly, admin
 		return sh.Guest, sh.ReadOnly, false
 	}
 	u := sess.user
+	if _, _, ok := s.cfg.Users.UserSID(u); !ok {
+		return false, false, false // removed from the users database since logon
+	}
 	admin = s.listMatch(sh.AdminUsers, u)
 	inRead, inWrite := s.listMatch(sh.ReadUsers, u), s.listMatch(sh.WriteUsers, u)
 	allowed = len(sh.ValidUsers) == 0 || s.listMatch(sh.ValidUsers, u) || admin || inRead || inWrite
