@@ -338,6 +338,23 @@ func TestSmbcaclsNamesAndDenyACE(t *testing.T) {
 	if b, err := carolA.ReadFile("d/secret.txt"); err != nil || string(b) != "alice's" {
 		t.Errorf("carol after the ACE is removed: %q %v", b, err)
 	}
+	// Denying carol FILE_ADD_FILE (0x2) on d keeps her from creating or
+	// moving files into it; alice still can.
+	if err := carolA.WriteFile("c.txt", []byte("carol's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := smbcacls(t, m, testUser, testPass, "d", "-a", `ACL:ZEROSMB\carol:DENIED/0x0/0x00000002`); err != nil {
+		t.Fatalf("smbcacls -a on d: %v\n%s", err, out)
+	}
+	if err := carolA.WriteFile("d/new.txt", []byte("x"), 0o644); !isAccessDenied(err) {
+		t.Errorf("carol creates in d: %v", err)
+	}
+	if err := carolA.Rename("c.txt", "d/c.txt"); err == nil {
+		t.Error("carol moved a file into d")
+	}
+	if err := aliceA.WriteFile("d/alice2.txt", []byte("x"), 0o644); err != nil {
+		t.Errorf("alice creates in d: %v", err)
+	}
 }
 
 // TestSmbtortureLsa runs smbtorture's lsarpc lookup suites (the ones

@@ -142,3 +142,27 @@ func (c *conn) checkStreamACL(r *request, req *smb2.CreateRequest, p string) (ac
 	}
 	return aclResult{access: access, maxAccess: granted}, smb2.StatusSuccess
 }
+
+// checkRenameACL checks a rename of o to newp against the descriptors:
+// moving into another directory needs FILE_ADD_FILE (a directory:
+// FILE_ADD_SUBDIRECTORY) there, and replacing an existing file needs
+// DELETE on it (or FILE_DELETE_CHILD on its directory). DELETE on the
+// source was checked when o was opened.
+func (c *conn) checkRenameACL(o *open, newp string, replace bool) smb2.Status {
+	t := o.tree
+	oldDir, _ := parentPath(o.path())
+	newDir, _ := parentPath(newp)
+	if oldDir != newDir {
+		need := smb2.FileAddFile
+		if o.isDir {
+			need = smb2.FileAddSubdirectory
+		}
+		if acl.Granted(c.effectiveSD(t.share, newDir), t.tok)&t.maxAccess&need == 0 {
+			return smb2.StatusAccessDenied
+		}
+	}
+	if replace && c.grantedOn(t, newp)&accessDelete == 0 {
+		return smb2.StatusAccessDenied
+	}
+	return smb2.StatusSuccess
+}

@@ -226,7 +226,8 @@ SHARE ACCESS
                  (set any owner) and set SACLs, whatever the DACL says.
 
     Guests reach guest shares whatever the lists say, read-only if the
-    share is. Access lists and ACLs are checked by the server only: files
+    share is. A user removed from the users file while logged on keeps
+    the shares already connected, but connects to no further one. Access lists and ACLs are checked by the server only: files
     are created with the server's own Unix identity (unix_users is not
     implemented).
 
