@@ -227,8 +227,9 @@ SHARE ACCESS
 
     Guests reach guest shares whatever the lists say, read-only if the
     share is. A user removed from the users file while logged on keeps
-    the shares already connected, but connects to no further one. Access lists and ACLs are checked by the server only: files
-    are created with the server's own Unix identity (unix_users is not
+    the shares already connected, but connects to no further one.
+    Access lists and ACLs are checked by the server only: files are
+    created with the server's own Unix identity (unix_users is not
     implemented).
 
 IDENTITIES AND ACLS
