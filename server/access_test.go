@@ -161,7 +161,7 @@ func TestFitOutput(t *testing.T) {
 
 func TestDefaultSecurityDescriptor(t *testing.T) {
 	le := binary.LittleEndian
-	sd, err := acl.Filter(defaultSD(&Share{}, "f"), smb2.OwnerSecurityInformation|smb2.GroupSecurityInformation|smb2.DACLSecurityInformation).Append(nil)
+	sd, err := acl.Filter(acl.Default(acl.SIDAdmins, smb2.SIDUsers, othersAccess(&Share{})), smb2.OwnerSecurityInformation|smb2.GroupSecurityInformation|smb2.DACLSecurityInformation).Append(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +195,10 @@ func TestDefaultSecurityDescriptor(t *testing.T) {
 		t.Errorf("Everyone on a read-only share's default SD gets %#x", g)
 	}
 	only, _ := acl.Filter(defaultSD(&Share{}, "f"), smb2.DACLSecurityInformation).Append(nil)
+	outside, _ := smb2.DecodeSecurityDescriptor(must(acl.Filter(defaultSD(&Share{}, "f"), smb2.DACLSecurityInformation).Append(nil)))
+	if g := acl.Granted(outside, &acl.Token{SIDs: []string{acl.SIDEveryone}}); g != smb2.FileAllAccess {
+		t.Errorf("Everyone on a file made outside the server gets %#x", g)
+	}
 	if le.Uint32(only[4:]) != 0 || le.Uint32(only[8:]) != 0 || le.Uint32(only[16:]) != 20 {
 		t.Errorf("DACL-only descriptor has owner/group: %x", only[:20])
 	}

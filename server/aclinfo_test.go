@@ -18,7 +18,7 @@ func TestSetSecurityBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &conn{srv: ts.Srv, log: ts.Srv.log}
-	sh := ts.Srv.shares["share"]
+	sh := ts.Srv.shareTable().byName["share"]
 	alice, _, _ := ts.Srv.cfg.Users.UserSID(testUser)
 	tok := &acl.Token{SIDs: []string{alice, acl.SIDEveryone}}
 	o := &open{tree: &tree{share: sh, tok: tok, maxAccess: accessReadWrite}, name: "f",
@@ -48,7 +48,7 @@ func TestSetSecurityBadInput(t *testing.T) {
 	}
 	// It is in the file's xattr, so a new server (restart) sees it.
 	ts2 := serveConfig(t, ts.Srv.cfg, ts.Dir)
-	if b, _ := acl.Filter((&conn{srv: ts2.Srv, log: ts2.Srv.log}).effectiveSD(ts2.Srv.shares["share"], "f"), all).Append(nil); string(b) != string(want) {
+	if b, _ := acl.Filter((&conn{srv: ts2.Srv, log: ts2.Srv.log}).effectiveSD(ts2.Srv.shareTable().byName["share"], "f"), all).Append(nil); string(b) != string(want) {
 		t.Error("descriptor not seen by a restarted server")
 	}
 

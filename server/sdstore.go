@@ -62,24 +62,24 @@ func (c *conn) effectiveSD(share *Share, p string) *smb2.SecurityDescriptor {
 	return defaultSD(share, p)
 }
 
-// defaultSD describes a file the server has no descriptor for: owned by
-// Administrators, full control for owner, SYSTEM and Administrators, and
-// for Everyone what the share's mode allows. The share root without a
-// descriptor gives Everyone full control on a writable share (the share
-// is theirs: they may also delete any file in it through
-// FILE_DELETE_CHILD, until an ACL set on the root says otherwise).
+// defaultSD describes a file the server has no descriptor for (made
+// outside the server, or before it kept descriptors): owned by
+// Administrators, full control for SYSTEM and Administrators, and for
+// Everyone full control on a writable share (as before zerosmb had
+// ACLs: such files stay usable by every user the share admits), read
+// and execute on a read-only one. Set an ACL to protect them.
 func defaultSD(share *Share, p string) *smb2.SecurityDescriptor {
-	if p == "" && !share.ReadOnly {
+	if !share.ReadOnly {
 		return acl.Default(acl.SIDAdmins, smb2.SIDUsers, smb2.FileAllAccess)
 	}
 	return acl.Default(acl.SIDAdmins, smb2.SIDUsers, othersAccess(share))
 }
 
-// othersAccess is what Everyone gets in a default descriptor: on a
-// writable share everything but changing the ACL or owner and deleting
-// other people's files through the directory (FILE_DELETE_CHILD, which
-// would override a DENY DELETE on the file), read and execute on a
-// read-only one.
+// othersAccess is what Everyone gets in the default descriptor of a file
+// the server creates with nothing to inherit: on a writable share
+// everything but changing the ACL or owner and deleting other people's
+// files through the directory (FILE_DELETE_CHILD, which would override a
+// DENY DELETE on the file), read and execute on a read-only one.
 func othersAccess(share *Share) uint32 {
 	if share.ReadOnly {
 		return smb2.FileGenericRead | smb2.FileGenericExecute

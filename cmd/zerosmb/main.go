@@ -250,9 +250,11 @@ IDENTITIES AND ACLS
     one the client sends with the CREATE, else the ACEs inherited from
     the parent (container/object inherit, inherit-only, no-propagate,
     CREATOR OWNER), else a default: owner, SYSTEM and Administrators
-    full control, Everyone full control (read and execute on a
-    read_only share). The creating user is the owner. Files the server
-    did not create have that default with Administrators as owner.
+    full control, Everyone everything but changing the ACL or owner and
+    deleting through the directory (read and execute on a read_only
+    share). The creating user is the owner. Files the server did not
+    create (or made before it kept ACLs) are owned by Administrators and
+    give Everyone full control, as before, until an ACL is set on them.
     Descriptors are stored in the extended attribute user.zerosmb.ntacl
     (at most 64 KiB, less where the file system's xattrs are smaller,
     e.g. about 4 KiB on ext4: a larger one is refused with
