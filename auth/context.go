@@ -247,21 +247,25 @@ func (c *Context) authenticate(msg []byte) error {
 		c.anonymous, c.guest = true, true
 		return nil
 	}
-	switch {
-	case m.user == "":
+	if m.user == "" {
 		return errors.New("empty user name with a challenge response")
-	case len(m.nt) == ntlmv1ResponseLen:
-		return fmt.Errorf("user %q: NTLMv1 response refused", m.user)
-	case len(m.nt) < 16+ntlmv2ClientChallengeMin:
-		return fmt.Errorf("user %q: no NTLMv2 response", m.user)
 	}
 	name, hash, ok := c.cfg.Users.lookup(m.user)
 	if !ok {
+		// "map to guest = bad user": an unknown name becomes a guest
+		// whatever response it carries; no password is checked, and a
+		// guest gets no session key, so nothing is signed with it.
 		if !c.cfg.AllowGuest {
 			return fmt.Errorf("unknown user %q", m.user)
 		}
 		c.user, c.guest = m.user, true
 		return nil
+	}
+	switch {
+	case len(m.nt) == ntlmv1ResponseLen:
+		return fmt.Errorf("user %q: NTLMv1 response refused", m.user)
+	case len(m.nt) < 16+ntlmv2ClientChallengeMin:
+		return fmt.Errorf("user %q: no NTLMv2 response", m.user)
 	}
 	base, ok := verifyNTLMv2(hash, m, c.serverCh)
 	if !ok {

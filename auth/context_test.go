@@ -122,7 +122,7 @@ func TestSPNEGOFailures(t *testing.T) {
 		{"wrong password with guest", true, testClient{user: "alice", password: "pa55-Wr0ng"}, "wrong password"},
 		{"unknown user", false, testClient{user: "mallory", password: "x"}, "unknown user"},
 		{"NTLMv1", false, testClient{user: "alice", password: "secret", v1: true}, "NTLMv1"},
-		{"NTLMv1 with guest", true, testClient{user: "nobody", password: "secret", v1: true}, "NTLMv1"},
+		{"NTLMv1 of a known user with guest", true, testClient{user: "alice", password: "secret", v1: true}, "NTLMv1"},
 		{"bad MIC", false, testClient{user: "alice", password: "secret", badMIC: true}, "MIC"},
 		{"bad mechListMIC", false, testClient{user: "alice", password: "secret", badMechListMIC: true}, "mechListMIC"},
 		{"anonymous refused", false, testClient{anonymous: true}, "anonymous"},
@@ -169,6 +169,21 @@ func TestGuestAndAnonymous(t *testing.T) {
 	}
 	if resp, err := parseNegTokenResp(out); err != nil || resp.negState != negAcceptCompleted || resp.mechListMIC != nil {
 		t.Errorf("guest reply %+v %v", resp, err)
+	}
+
+	// An unknown user sending NTLMv1 becomes a guest too ("map to guest
+	// = bad user"), without a session key; refused without guest shares.
+	c = testClient{user: "oldclient", password: "whatever", v1: true}
+	ctx, _, err = runSPNEGO(t, testConfig(true), &c)
+	if err != nil {
+		t.Fatalf("NTLMv1 guest: %v", err)
+	}
+	if !ctx.IsGuest() || ctx.User() != "oldclient" || ctx.SessionKey() != nil {
+		t.Errorf("NTLMv1 guest: guest %v user %q key %x", ctx.IsGuest(), ctx.User(), ctx.SessionKey())
+	}
+	c = testClient{user: "oldclient", password: "whatever", v1: true}
+	if _, _, err := runSPNEGO(t, testConfig(false), &c); !errors.Is(err, ErrLogonFailure) {
+		t.Errorf("NTLMv1 unknown user without guest: %v", err)
 	}
 
 	// Anonymous with guest allowed.

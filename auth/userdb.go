@@ -21,19 +21,30 @@ import (
 // On disk it is a text file with one "name:32-hex-digit-NT-hash" line per
 // user; blank lines and lines starting with '#' are ignored. Passwords are
 // never stored.
+//
+// Every user and group also has a RID: with the database's domain SID it
+// forms the user's SID (identity.go). Those are kept in the same file
+// ("name:hash:RID", "@group:RID:member,member" and "!sid"/"!next-rid"
+// lines); files written before RIDs existed still load, their users get
+// RIDs in name order and the next Save records them.
 type UserDB struct {
-	mu    sync.RWMutex
-	users map[string]userEntry // key: strings.ToLower(name)
+	mu      sync.RWMutex
+	users   map[string]userEntry  // key: strings.ToLower(name)
+	groups  map[string]groupEntry // key: strings.ToLower(name)
+	sid     string                // domain SID, S-1-5-21-a-b-c
+	nextRID uint32                // never decreases: RIDs are not reused
 }
 
 type userEntry struct {
 	name string // as given to Add
 	hash [16]byte
+	rid  uint32
 }
 
-// NewUserDB returns an empty user database.
+// NewUserDB returns an empty user database with a new random domain SID.
 func NewUserDB() *UserDB {
-	return &UserDB{users: make(map[string]userEntry)}
+	return &UserDB{users: make(map[string]userEntry), groups: make(map[string]groupEntry),
+		sid: randomDomainSID(), nextRID: firstRID}
 }
 
 // NTHash returns the NT hash of password: MD4 of its UTF-16LE encoding.
@@ -69,7 +80,12 @@ func (db *UserDB) Add(name, password string) {
 func (db *UserDB) addHash(name string, hash [16]byte) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	db.users[strings.ToLower(name)] = userEntry{name: name, hash: hash}
+	key := strings.ToLower(name)
+	rid := db.users[key].rid
+	if rid == 0 {
+		rid = db.allocRID()
+	}
+	db.users[key] = userEntry{name: name, hash: hash, rid: rid}
 }
 
 // Delete removes the user and reports whether it existed.
@@ -79,6 +95,10 @@ func (db *UserDB) Delete(name string) bool {
 	key := strings.ToLower(name)
 	_, ok := db.users[key]
 	delete(db.users, key)
+	for k, g := range db.groups {
+		g.members = slices.DeleteFunc(g.members, func(m string) bool { return m == key })
+		db.groups[k] = g
+	}
 	return ok
 }
 
@@ -127,8 +147,9 @@ func LoadUsers(path string) (*UserDB, error) {
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("auth: user file %s has mode %#o; it must not be accessible by group or others (chmod 600 %s)", path, perm, path)
 	}
-	db := NewUserDB()
+	db := &UserDB{users: make(map[string]userEntry), groups: make(map[string]groupEntry)}
 	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		if err := db.parseLine(sc.Text()); err != nil {
 			return nil, fmt.Errorf("auth: %s:%d: %w", path, n, err)
@@ -137,6 +158,9 @@ func LoadUsers(path string) (*UserDB, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("auth: load users %s: %w", path, err)
 	}
+	if err := db.finishLoad(); err != nil {
+		return nil, fmt.Errorf("auth: %s: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -144,14 +168,27 @@ func LoadUsers(path string) (*UserDB, error) {
 // quote the hash.
 func (db *UserDB) parseLine(line string) error {
 	line = strings.TrimSpace(line)
-	if line == "" || line[0] == '#' {
+	switch {
+	case line == "" || line[0] == '#':
 		return nil
+	case line[0] == '!':
+		return db.parseDirective(line[1:])
+	case line[0] == '@':
+		return db.parseGroup(line[1:])
 	}
-	i := strings.LastIndexByte(line, ':')
-	if i < 0 {
-		return errors.New(`expected "name:nthash"`)
+	fields := strings.Split(line, ":")
+	if len(fields) < 2 || len(fields) > 3 {
+		return errors.New(`expected "name:nthash[:rid]"`)
 	}
-	name, hexHash := strings.TrimSpace(line[:i]), strings.TrimSpace(line[i+1:])
+	name, hexHash := strings.TrimSpace(fields[0]), strings.TrimSpace(fields[1])
+	var rid uint32
+	if len(fields) == 3 {
+		v, err := parseRID(fields[2])
+		if err != nil {
+			return fmt.Errorf("user %q: %w", name, err)
+		}
+		rid = v
+	}
 	if err := ValidUserName(name); err != nil {
 		return err
 	}
@@ -165,7 +202,7 @@ func (db *UserDB) parseLine(line string) error {
 	if _, _, ok := db.lookup(name); ok {
 		return fmt.Errorf("user %q listed twice", name)
 	}
-	db.addHash(name, h)
+	db.users[strings.ToLower(name)] = userEntry{name: name, hash: h, rid: rid}
 	return nil
 }
 
@@ -177,16 +214,22 @@ func (db *UserDB) Save(path string) error {
 	for _, e := range db.users {
 		entries = append(entries, e)
 	}
+	groups := db.persistedGroups()
+	sid, next := db.sid, db.nextRID
 	db.mu.RUnlock()
 	slices.SortFunc(entries, func(a, b userEntry) int { return strings.Compare(a.name, b.name) })
 
 	var buf bytes.Buffer
-	buf.WriteString("# zerosmb users: name:NT-hash (MD4 of UTF-16LE password)\n")
+	buf.WriteString("# zerosmb users: name:NT-hash:RID (NT hash = MD4 of UTF-16LE password)\n")
+	fmt.Fprintf(&buf, "!sid %s\n!next-rid %d\n", sid, next)
 	for _, e := range entries {
 		if err := ValidUserName(e.name); err != nil {
 			return fmt.Errorf("auth: save users: %w", err)
 		}
-		fmt.Fprintf(&buf, "%s:%x\n", e.name, e.hash)
+		fmt.Fprintf(&buf, "%s:%x:%d\n", e.name, e.hash, e.rid)
+	}
+	for _, g := range groups {
+		fmt.Fprintf(&buf, "@%s:%d:%s\n", g.name, g.rid, strings.Join(g.members, ","))
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {

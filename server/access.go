@@ -24,8 +24,8 @@ func grantAccess(desired, maxAccess uint32) (uint32, smb2.Status) {
 	if desired&reservedAccessBits != 0 {
 		return 0, smb2.StatusAccessDenied
 	}
-	if desired&smb2.AccessSystemSec != 0 {
-		return 0, smb2.StatusPrivilegeNotHeld
+	if desired&smb2.AccessSystemSec != 0 && maxAccess&smb2.AccessSystemSec == 0 {
+		return 0, smb2.StatusPrivilegeNotHeld // only share admins hold SeSecurityPrivilege
 	}
 	want := smb2.MapGenericAccess(desired)
 	if want&maximumAllowed != 0 {

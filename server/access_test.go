@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/binary"
+	"github.com/zerosmb/zerosmb/internal/acl"
 	"testing"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -160,7 +161,10 @@ func TestFitOutput(t *testing.T) {
 
 func TestDefaultSecurityDescriptor(t *testing.T) {
 	le := binary.LittleEndian
-	sd := defaultSecurityDescriptor(smb2.OwnerSecurityInformation | smb2.GroupSecurityInformation | smb2.DACLSecurityInformation)
+	sd, err := acl.Filter(acl.Default(acl.SIDAdmins, smb2.SIDUsers, othersAccess(&Share{})), smb2.OwnerSecurityInformation|smb2.GroupSecurityInformation|smb2.DACLSecurityInformation).Append(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if sd[0] != 1 || le.Uint16(sd[2:])&0x8004 != 0x8004 {
 		t.Fatalf("header %x", sd[:4])
 	}
@@ -171,11 +175,38 @@ func TestDefaultSecurityDescriptor(t *testing.T) {
 	if int(dacl)+int(le.Uint16(sd[dacl+2:])) != len(sd) {
 		t.Errorf("ACL size %d does not end the descriptor (len %d)", le.Uint16(sd[dacl+2:]), len(sd))
 	}
-	if le.Uint32(sd[dacl+12:]) != smb2.FileAllAccess {
-		t.Errorf("ACE mask %#x", le.Uint32(sd[dacl+12:]))
+	d, err := smb2.DecodeSecurityDescriptor(sd)
+	if err != nil {
+		t.Fatal(err)
 	}
-	only := defaultSecurityDescriptor(smb2.DACLSecurityInformation)
+	if g := acl.Granted(d, &acl.Token{SIDs: []string{"S-1-5-21-1-2-3-1000", acl.SIDEveryone}}); g&smb2.FileWriteData == 0 || g&smb2.Delete == 0 ||
+		g&(smb2.WriteDAC|smb2.WriteOwner|smb2.FileDeleteChild) != 0 {
+		t.Errorf("Everyone on a writable share's default SD gets %#x: want read/write/delete, no ACL changes or DELETE_CHILD", g)
+	}
+	root, _ := smb2.DecodeSecurityDescriptor(must(acl.Filter(defaultSD(&Share{}, ""), smb2.DACLSecurityInformation).Append(nil)))
+	if g := acl.Granted(root, &acl.Token{SIDs: []string{acl.SIDEveryone}}); g != smb2.FileAllAccess {
+		t.Errorf("Everyone on the root of a writable share gets %#x", g)
+	}
+	if g := acl.Granted(d, &acl.Token{SIDs: []string{acl.SIDAdmins}}); g != smb2.FileAllAccess {
+		t.Errorf("Administrators on a default SD get %#x", g)
+	}
+	ro, _ := smb2.DecodeSecurityDescriptor(must(acl.Filter(defaultSD(&Share{ReadOnly: true}, ""), smb2.DACLSecurityInformation).Append(nil)))
+	if g := acl.Granted(ro, &acl.Token{SIDs: []string{acl.SIDEveryone}}); g&smb2.FileWriteData != 0 || g&smb2.FileReadData == 0 {
+		t.Errorf("Everyone on a read-only share's default SD gets %#x", g)
+	}
+	only, _ := acl.Filter(defaultSD(&Share{}, "f"), smb2.DACLSecurityInformation).Append(nil)
+	outside, _ := smb2.DecodeSecurityDescriptor(must(acl.Filter(defaultSD(&Share{}, "f"), smb2.DACLSecurityInformation).Append(nil)))
+	if g := acl.Granted(outside, &acl.Token{SIDs: []string{acl.SIDEveryone}}); g != smb2.FileAllAccess {
+		t.Errorf("Everyone on a file made outside the server gets %#x", g)
+	}
 	if le.Uint32(only[4:]) != 0 || le.Uint32(only[8:]) != 0 || le.Uint32(only[16:]) != 20 {
 		t.Errorf("DACL-only descriptor has owner/group: %x", only[:20])
 	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

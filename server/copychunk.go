@@ -82,7 +82,7 @@ func (c *conn) copyChunk(o *open, req *smb2.IoctlRequest) ioctlResult {
 	if o.isDir || o.file == nil {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
-	if o.access&fileWriteData == 0 || o.tree.share.ReadOnly ||
+	if o.access&fileWriteData == 0 || o.tree.readOnly ||
 		(req.CtlCode == smb2.FsctlSrvCopychunk && o.access&fileReadData == 0) {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}

@@ -91,7 +91,7 @@ func (c *conn) handleCreate(r *request) response {
 		EndOfFile:      info.EndOfFile,
 		FileAttributes: info.FileAttributes,
 		FileID:         id,
-		CreateContexts: createContextResponses(&req, r.tree, share, info.IndexNumber),
+		CreateContexts: createContextResponses(&req, o.maxAccess, share, info.IndexNumber),
 	}
 	if posixOpen {
 		resp.CreateContexts = append(resp.CreateContexts, posixCreateResponse(fi))
@@ -105,11 +105,11 @@ func (c *conn) handleCreate(r *request) response {
 // createContextResponses answers the create contexts zerosmb supports:
 // MxAc (maximal access) and QFid (on-disk id). Others are ignored; no
 // lease or durable handle is granted.
-func createContextResponses(req *smb2.CreateRequest, t *tree, share *Share, fileIndex uint64) []smb2.CreateContext {
+func createContextResponses(req *smb2.CreateRequest, maxAccess uint32, share *Share, fileIndex uint64) []smb2.CreateContext {
 	var out []smb2.CreateContext
 	if _, ok := req.Context(smb2.CreateContextQueryMaximalAccess); ok {
 		out = append(out, smb2.CreateContext{Name: smb2.CreateContextQueryMaximalAccess,
-			Data: smb2.MaximalAccessResponse(smb2.StatusSuccess, t.maxAccess)})
+			Data: smb2.MaximalAccessResponse(smb2.StatusSuccess, maxAccess)})
 	}
 	if _, ok := req.Context(smb2.CreateContextQueryOnDiskID); ok {
 		out = append(out, smb2.CreateContext{Name: smb2.CreateContextQueryOnDiskID,
@@ -152,9 +152,14 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 		return nil, 0, nil, st
 	}
 	isDir := exists && fi.IsDir() || !exists && req.CreateOptions&smb2.FileDirectoryFile != 0
+	ac, st := c.checkCreateACL(r, req, p, exists, isDir, action) // aclcreate.go
+	if st != smb2.StatusSuccess {
+		return nil, 0, nil, st
+	}
+	access = ac.access
 	o := &open{sess: r.sess, tree: r.tree, name: p, isDir: isDir, access: access,
 		shareAccess: req.ShareAccess, createOptions: req.CreateOptions,
-		mode: req.CreateOptions & modeBits}
+		mode: req.CreateOptions & modeBits, maxAccess: ac.maxAccess}
 	n := c.srv.nodes.acquire(share, p)
 	o.node = n
 	n.mu.Lock()
@@ -170,7 +175,9 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 	}
 	n.opens = append(n.opens, o)
 	n.mu.Unlock()
+	c.pendingSD(share, p, ac.newSD) // seen by CREATEs racing with this one (sdstore.go)
 	if st := c.openBackend(o, req, action); st != smb2.StatusSuccess {
+		c.dropPendingSD(share, p, ac.newSD)
 		c.srv.nodes.release(o, c.log)
 		return nil, 0, nil, st
 	}
@@ -190,6 +197,13 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 			return nil, 0, nil, st
 		}
 		c.applyCreateContexts(o, req)
+		if st := c.storeNewSD(o, ac.newSD); st != smb2.StatusSuccess {
+			c.closeOpen(o)
+			return nil, 0, nil, st
+		}
+		if fi2, err := o.file.Stat(); err == nil {
+			fi = fi2 // writing EAs and the SD changed the change time
+		}
 	}
 	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0
 	return o, action, fi, smb2.StatusSuccess
@@ -206,9 +220,9 @@ func (c *conn) replaceEAs(o *open, action uint32, eas []eaEntry) smb2.Status {
 	return c.writeEAs(o, eas)
 }
 
-// applyCreateContexts applies the AlSi (allocation size) and SecD
-// (security descriptor) contexts of a CREATE that made or overwrote a
-// file; malformed ones are ignored.
+// applyCreateContexts applies the AlSi (allocation size) context of a
+// CREATE that made or overwrote a file; a malformed one is ignored. The
+// SecD context is applied by checkCreateACL/storeNewSD (aclcreate.go).
 func (c *conn) applyCreateContexts(o *open, req *smb2.CreateRequest) {
 	share, p := o.tree.share, o.path()
 	if b, ok := req.Context(smb2.CreateContextAllocationSize); ok && !o.isDir {
@@ -217,10 +231,6 @@ func (c *conn) applyCreateContexts(o *open, req *smb2.CreateRequest) {
 			alloc := (int64(v) + cluster - 1) / cluster * cluster
 			c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.alloc = alloc })
 		}
-	}
-	if sd, ok := req.Context(smb2.CreateContextSecDesc); ok && len(sd) >= 20 && sd[0] == 1 {
-		sd = append([]byte(nil), sd...)
-		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = sd })
 	}
 }
 
@@ -316,7 +326,7 @@ func (c *conn) openBackend(o *open, req *smb2.CreateRequest, action uint32) smb2
 
 // createPipe opens a named pipe on IPC$.
 func (c *conn) createPipe(r *request, req *smb2.CreateRequest) response {
-	p, ok := c.srv.rpc.OpenPipe(req.Name)
+	p, ok := c.srv.rpcFor(r.sess).OpenPipe(req.Name)
 	if !ok {
 		return errResp(smb2.StatusObjectNameNotFound)
 	}

@@ -253,7 +253,7 @@ func (c *conn) setFullEA(o *open, b []byte) smb2.Status {
 	if !o.has(fileWriteEA) {
 		return smb2.StatusAccessDenied
 	}
-	if o.tree.share.ReadOnly {
+	if o.tree.readOnly {
 		return smb2.StatusAccessDenied
 	}
 	eas, st := decodeFullEA(b)

@@ -72,13 +72,14 @@ func (s *nsState) updateMeta(share *Share, p string, f func(m *pathMeta)) {
 	}
 }
 
-// resetMeta forgets everything about (share, p) and, when attrs is
-// non-negative, records attrs: a file was created or overwritten there
-// (and is not sparse).
+// resetMeta forgets everything about (share, p) but its security
+// descriptor (kept by an overwrite; set before a create, sdstore.go)
+// and, when attrs is non-negative, records attrs: a file was created or
+// overwritten there (and is not sparse).
 func (s *nsState) resetMeta(share *Share, p string, attrs uint32, has bool) {
 	// Files always get attributes (ARCHIVE at least), which also marks
 	// them not sparse; directories are never sparse.
-	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: has} })
+	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: has, sd: m.sd} })
 }
 
 // moveMeta moves the metadata of oldp and everything below it to newp.
@@ -127,7 +128,7 @@ func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
 	out.FileAttributes = fileAttributes(share, fi, m)
 	if !fi.IsDir() {
 		out.EndOfFile = uint64(fi.Size())
-		out.AllocationSize = uint64(max(vfs.AllocationSize(fi), m.alloc))
+		out.AllocationSize = uint64(max(dataAllocation(fi), m.alloc))
 	}
 	return out
 }
@@ -165,4 +166,14 @@ func (c *conn) isReadOnlyFile(share *Share, p string, fi fs.FileInfo) bool {
 	}
 	m := c.srv.nodes.ns.getMeta(share, p)
 	return m.hasAttrs && m.attrs&smb2.FileAttributeReadonly != 0
+}
+
+// dataAllocation is the file's allocation as the backend reports it,
+// capped at its size rounded up to 4 KiB: blocks the file system spends
+// on extended attributes (EAs, streams, the security descriptor) are
+// counted in st_blocks but are not the data's allocation. Space a client
+// reserved with FileAllocationInformation is tracked in pathMeta.alloc.
+func dataAllocation(fi fs.FileInfo) int64 {
+	const cluster = 4096
+	return min(vfs.AllocationSize(fi), (fi.Size()+cluster-1)/cluster*cluster)
 }

@@ -24,6 +24,7 @@ type open struct {
 
 	isDir         bool
 	access        uint32 // granted access mask
+	maxAccess     uint32 // every right the ACL grants (MxAc create context)
 	shareAccess   uint32
 	createOptions uint32
 	oplock        uint8

@@ -255,29 +255,4 @@ func (c *conn) queryPipeInfo(req *smb2.QueryInfoRequest) response {
 	return fitOutput(out, req.OutputBufferLength, 0)
 }
 
-// querySecurity returns the file's security descriptor: one a client
-// stored, or a default granting Everyone full control. Too small a
-// buffer fails with STATUS_BUFFER_TOO_SMALL and the size needed.
-func (c *conn) querySecurity(o *open, req *smb2.QueryInfoRequest) response {
-	if !o.has(readControl) {
-		return errResp(smb2.StatusAccessDenied)
-	}
-	if req.AdditionalInformation&smb2.SACLSecurityInformation != 0 && !o.has(smb2.AccessSystemSec) {
-		return errResp(smb2.StatusAccessDenied)
-	}
-	sd := c.srv.nodes.ns.getMeta(o.tree.share, o.path()).sd
-	if sd == nil {
-		sd = defaultSecurityDescriptor(req.AdditionalInformation)
-	}
-	if uint32(len(sd)) > req.OutputBufferLength {
-		return response{status: smb2.StatusBufferTooSmall, errData: smb2.BufferTooSmallData(uint32(len(sd)))}
-	}
-	return response{body: smb2.AppendOutputResponse(nil, sd)}
-}
-
-// defaultSecurityDescriptor builds a self-relative security descriptor
-// with the parts asked for in info: owner Administrators, group Users,
-// and a DACL with one ACE giving Everyone full access.
-func defaultSecurityDescriptor(info uint32) []byte {
-	return smb2.AppendSecurityDescriptor(nil, smb2.SIDAdministrators, smb2.SIDUsers, info)
-}
+// querySecurity is in aclinfo.go.

@@ -178,7 +178,7 @@ func (c *conn) checkWrite(o *open, req *smb2.WriteRequest) (int64, smb2.Status) 
 	if o.isDir || o.file == nil {
 		return 0, smb2.StatusInvalidDeviceRequest
 	}
-	if o.access&(fileWriteData|fileAppendData) == 0 || (o.tree != nil && o.tree.share != nil && o.tree.share.ReadOnly) {
+	if o.access&(fileWriteData|fileAppendData) == 0 || (o.tree != nil && o.tree.readOnly) {
 		return 0, smb2.StatusAccessDenied
 	}
 	if req.Channel != smb2.ChannelNone {

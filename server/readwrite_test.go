@@ -401,8 +401,8 @@ func TestCheckWrite(t *testing.T) {
 			t.Errorf("%s: %d, %v; want %d, %v", tt.name, off, st, tt.off, tt.st)
 		}
 	}
-	u.tree.share.ReadOnly = true
+	u.tree.readOnly = true // a read-only share, or a user on its read list
 	if _, st := u.c.checkWrite(o, &smb2.WriteRequest{Length: 1}); st != smb2.StatusAccessDenied {
-		t.Errorf("write on read-only share: %v", st)
+		t.Errorf("write on read-only tree: %v", st)
 	}
 }

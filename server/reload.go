@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zerosmb/zerosmb/auth"
@@ -69,7 +70,14 @@ func sameShare(a, b *Share) bool {
 	}
 	sameFS := a.FS == b.FS || (a.Path != "" && a.Path == b.Path)
 	return sameFS && strings.EqualFold(a.Name, b.Name) && a.ReadOnly == b.ReadOnly &&
-		a.Guest == b.Guest && a.Comment == b.Comment
+		a.Guest == b.Guest && a.Comment == b.Comment && sameAccessLists(a, b)
+}
+
+// sameAccessLists reports whether two shares have the same access lists
+// (shareaccess.go): a reload that changes them is a new share definition.
+func sameAccessLists(a, b *Share) bool {
+	return slices.Equal(a.ValidUsers, b.ValidUsers) && slices.Equal(a.ReadUsers, b.ReadUsers) &&
+		slices.Equal(a.WriteUsers, b.WriteUsers) && slices.Equal(a.AdminUsers, b.AdminUsers)
 }
 
 // Reconfigure replaces the shares and the users while the server runs.

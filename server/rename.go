@@ -58,6 +58,10 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 			return smb2.StatusAccessDenied
 		}
 	}
+	_, lerr := share.FS.Lstat(newp)
+	if st := c.checkRenameACL(o, newp, lerr == nil); st != smb2.StatusSuccess { // aclcreate.go
+		return st
+	}
 	if dir, _ := parentPath(newp); c.srv.nodes.parentBlocksRename(share, dir, o) {
 		return smb2.StatusSharingViolation
 	}

@@ -34,6 +34,13 @@ type Share struct {
 	retired  atomic.Bool
 	trees    atomic.Int64 // tree connects using the share
 	fsClosed atomic.Bool
+	// Access lists (shareaccess.go). Entries are user names or "@group"
+	// for the members of a group of Config.Users. A user not allowed gets
+	// STATUS_ACCESS_DENIED at TREE_CONNECT.
+	ValidUsers []string // may connect; empty: every user (and the lists below)
+	ReadUsers  []string // connect read-only even when the share is writable
+	WriteUsers []string // connect read-write even when the share is ReadOnly
+	AdminUsers []string // may change any ACL, take ownership and set SACLs
 }
 
 // Config configures a Server. The zero value of each field is a sane default.
@@ -125,6 +132,10 @@ type Config struct {
 	// allocate": the size is then only remembered and reported, so one
 	// request cannot fill the disk.
 	StrictAllocate bool
+	// AccessBasedShareEnum lists, in share enumeration (smbclient -L),
+	// only the shares the asking user may connect to; by default every
+	// share is listed, as Windows does.
+	AccessBasedShareEnum bool
 }
 
 // EncryptMode is the server's SMB 3.x encryption policy.
@@ -230,7 +241,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.live.Store(set)
-	s.rpc = &rpc.Server{ServerName: cfg.ServerName, Comment: "zerosmb", Shares: s.shareInfos}
+	s.rpc = &rpc.Server{ServerName: cfg.ServerName, Comment: "zerosmb", Shares: s.shareInfos, Names: lsaNames{s}}
 	return s, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/auth"
+	"github.com/zerosmb/zerosmb/internal/acl"
 	"github.com/zerosmb/zerosmb/internal/sign"
 	"github.com/zerosmb/zerosmb/smb2"
 )
@@ -30,6 +31,7 @@ type session struct {
 
 	user, domain     string
 	guest, anonymous bool
+	sids             []string // security token (shareaccess.go)
 
 	preauth         sign.PreauthHash
 	keys            sign.Keys
@@ -57,6 +59,10 @@ type tree struct {
 	share     *Share
 	ipc       bool
 	maxAccess uint32
+	// readOnly refuses every modification: a read-only share or a user
+	// on its read list. tok is the identity ACLs are checked for.
+	readOnly bool
+	tok      *acl.Token
 }
 
 func (s *session) lookupTree(id uint32) *tree {
@@ -162,6 +168,7 @@ func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 	a := s.authn
 	s.user, s.domain = a.User(), a.Domain()
 	s.guest, s.anonymous = a.IsGuest(), a.IsAnonymous()
+	s.sids = c.srv.tokenSIDs(s)
 	var flags uint16
 	switch {
 	case s.anonymous:
@@ -297,9 +304,10 @@ func (c *conn) handleTreeConnect(r *request) response {
 		c.log.Warn("guest session refused on non-guest share", "share", sh.Name)
 		return errResp(smb2.StatusAccessDenied)
 	}
-	t := &tree{sess: s, share: sh, ipc: sh.FS == nil, maxAccess: accessReadWrite}
-	if sh.ReadOnly {
-		t.maxAccess = accessReadOnly
+	t := &tree{sess: s, share: sh, ipc: sh.FS == nil}
+	if st := c.srv.treeAccess(t); st != smb2.StatusSuccess {
+		c.log.Warn("tree connect refused by the share's access list", "share", sh.Name, "user", s.user)
+		return errResp(st)
 	}
 	if !c.srv.holdShare(sh) {
 		return errResp(smb2.StatusBadNetworkName) // removed by a reload just now

@@ -44,7 +44,7 @@ func (c *conn) handleSetInfo(r *request) response {
 
 func (c *conn) setFileInfo(o *open, req *smb2.SetInfoRequest) smb2.Status {
 	b := req.Buffer
-	ro := o.tree.share.ReadOnly
+	ro := o.tree.readOnly
 	switch req.FileInfoClass {
 	case smb2.FilePositionInformation:
 		v, err := smb2.DecodeUint64Info(b)
@@ -292,26 +292,4 @@ func dirEmpty(o *open) smb2.Status {
 	return smb2.StatusSuccess
 }
 
-// setSecurity stores a security descriptor sent by the client. Nothing
-// enforces it; it is returned by later queries.
-func (c *conn) setSecurity(o *open, req *smb2.SetInfoRequest) smb2.Status {
-	info := req.AdditionalInformation
-	if info&(smb2.OwnerSecurityInformation|smb2.GroupSecurityInformation) != 0 && !o.has(writeOwner) {
-		return smb2.StatusAccessDenied
-	}
-	if info&smb2.DACLSecurityInformation != 0 && !o.has(writeDAC) {
-		return smb2.StatusAccessDenied
-	}
-	if info&smb2.SACLSecurityInformation != 0 && !o.has(smb2.AccessSystemSec) {
-		return smb2.StatusAccessDenied
-	}
-	if len(req.Buffer) < 20 || req.Buffer[0] != 1 {
-		return smb2.StatusInvalidParameter
-	}
-	if o.tree.share.ReadOnly {
-		return smb2.StatusAccessDenied
-	}
-	sd := append([]byte(nil), req.Buffer...)
-	c.srv.nodes.ns.updateMeta(o.tree.share, o.path(), func(m *pathMeta) { m.sd = sd })
-	return smb2.StatusSuccess
-}
+// setSecurity is in aclinfo.go.

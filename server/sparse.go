@@ -44,7 +44,7 @@ func (c *conn) setSparse(o *open, in []byte) ioctlResult {
 	if o.isDir || o.file == nil {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
-	if o.access&(fileWriteData|fileAppendData|fileWriteAttributes) == 0 || o.tree.share.ReadOnly {
+	if o.access&(fileWriteData|fileAppendData|fileWriteAttributes) == 0 || o.tree.readOnly {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}
 	set := smb2.DecodeSetSparse(in)
@@ -119,7 +119,7 @@ func (c *conn) setZeroData(o *open, in []byte) ioctlResult {
 	if o.isDir || o.file == nil {
 		return ioctlErr(smb2.StatusInvalidParameter)
 	}
-	if o.access&fileWriteData == 0 || o.tree.share.ReadOnly {
+	if o.access&fileWriteData == 0 || o.tree.readOnly {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}
 	r, err := smb2.DecodeZeroDataRange(in)

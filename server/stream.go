@@ -93,7 +93,7 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 	}
 	disp := req.CreateDisposition
 	if _, err := share.FS.Stat(vfsName(p)); err != nil {
-		if st := c.createStreamBase(share, p, disp, err); st != smb2.StatusSuccess {
+		if st := c.createStreamBase(share, r.tree.readOnly, p, disp, err); st != smb2.StatusSuccess {
 			return nil, 0, nil, st
 		}
 	}
@@ -101,12 +101,17 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 	if st != smb2.StatusSuccess {
 		return nil, 0, nil, st
 	}
-	action, st := streamAction(share, disp, exists)
+	action, st := streamAction(r.tree.readOnly, disp, exists)
+	var ac aclResult
+	if st == smb2.StatusSuccess {
+		ac, st = c.checkStreamACL(r, req, p) // aclcreate.go
+		access = ac.access
+	}
 	if st != smb2.StatusSuccess {
 		sf.Close()
 		return nil, 0, nil, st
 	}
-	o := &open{sess: r.sess, tree: r.tree, name: p, stream: sf.stream, file: sf, access: access,
+	o := &open{sess: r.sess, tree: r.tree, name: p, stream: sf.stream, file: sf, access: access, maxAccess: ac.maxAccess,
 		shareAccess: req.ShareAccess, createOptions: req.CreateOptions, mode: req.CreateOptions & modeBits}
 	n := c.srv.nodes.acquire(share, p+":"+strings.ToUpper(sf.stream))
 	o.node = n
@@ -142,7 +147,7 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 
 // createStreamBase creates the missing base file of a stream for the
 // dispositions that create; statErr is why the base could not be found.
-func (c *conn) createStreamBase(share *Share, p string, disp uint32, statErr error) smb2.Status {
+func (c *conn) createStreamBase(share *Share, ro bool, p string, disp uint32, statErr error) smb2.Status {
 	if st := statusFromError(statErr); st != smb2.StatusObjectNameNotFound {
 		return st
 	}
@@ -154,7 +159,7 @@ func (c *conn) createStreamBase(share *Share, p string, disp uint32, statErr err
 	switch {
 	case disp == smb2.FileOpen || disp == smb2.FileOverwrite:
 		return smb2.StatusObjectNameNotFound
-	case share.ReadOnly:
+	case ro:
 		return smb2.StatusAccessDenied
 	}
 	f, err := share.FS.OpenFile(vfsName(p), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
@@ -168,12 +173,12 @@ func (c *conn) createStreamBase(share *Share, p string, disp uint32, statErr err
 }
 
 // streamAction applies a CREATE disposition to a stream that exists or not.
-func streamAction(share *Share, disp uint32, exists bool) (uint32, smb2.Status) {
+func streamAction(ro bool, disp uint32, exists bool) (uint32, smb2.Status) {
 	if !exists {
 		switch {
 		case disp == smb2.FileOpen || disp == smb2.FileOverwrite:
 			return 0, smb2.StatusObjectNameNotFound
-		case share.ReadOnly:
+		case ro:
 			return 0, smb2.StatusAccessDenied
 		}
 		return smb2.FileCreated, smb2.StatusSuccess
@@ -182,7 +187,7 @@ func streamAction(share *Share, disp uint32, exists bool) (uint32, smb2.Status) 
 	case smb2.FileCreate:
 		return 0, smb2.StatusObjectNameCollision
 	case smb2.FileSupersede, smb2.FileOverwrite, smb2.FileOverwriteIf:
-		if share.ReadOnly {
+		if ro {
 			return 0, smb2.StatusAccessDenied
 		}
 		if disp == smb2.FileSupersede {

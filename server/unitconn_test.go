@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs/memfs"
 )
@@ -26,7 +27,9 @@ type unitConn struct {
 func newUnitConn(t *testing.T) *unitConn {
 	t.Helper()
 	fsys := memfs.New()
-	srv, err := New(Config{Shares: []*Share{{Name: "s", FS: fsys}}, Logger: testLogger(t)})
+	users := auth.NewUserDB()
+	users.Add("u", "pw")
+	srv, err := New(Config{Shares: []*Share{{Name: "s", FS: fsys}}, Users: users, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +39,12 @@ func newUnitConn(t *testing.T) *unitConn {
 	c.dialect = smb2.Dialect302
 	c.maxIO = 1 << 20
 	c.authed = true
-	s := &session{id: 7, c: c, state: sessionValid, trees: map[uint32]*tree{}}
-	tr := &tree{id: 3, sess: s, share: srv.shareTable().byName["s"], maxAccess: accessReadWrite}
+	s := &session{id: 7, c: c, state: sessionValid, trees: map[uint32]*tree{}, user: "u"}
+	s.sids = srv.tokenSIDs(s)
+	tr := &tree{id: 3, sess: s, share: srv.shareTable().byName["s"]}
+	if st := srv.treeAccess(tr); st != smb2.StatusSuccess {
+		t.Fatalf("treeAccess: %v", st)
+	}
 	s.trees[tr.id] = tr
 	c.sessions[s.id] = s
 	u := &unitConn{c: c, peer: b, sess: s, tree: tr, frames: make(chan []byte, 16)}

@@ -45,6 +45,9 @@ const (
 	StatusNoEAsOnFile            Status = 0xC0000052
 	StatusDeletePending          Status = 0xC0000056
 	StatusPrivilegeNotHeld       Status = 0xC0000061
+	StatusInvalidOwner           Status = 0xC000005A
+	StatusNoneMapped             Status = 0xC0000073
+	StatusSomeNotMapped          Status = 0x00000107
 	StatusLogonFailure           Status = 0xC000006D
 	StatusAccountRestriction     Status = 0xC000006E
 	StatusPasswordExpired        Status = 0xC0000071
@@ -179,6 +182,9 @@ var statusNames = map[Status]string{
 	StatusRequestNotAccepted:     "STATUS_REQUEST_NOT_ACCEPTED",
 	StatusNotAReparsePoint:       "STATUS_NOT_A_REPARSE_POINT",
 	StatusPrivilegeNotHeld:       "STATUS_PRIVILEGE_NOT_HELD",
+	StatusInvalidOwner:           "STATUS_INVALID_OWNER",
+	StatusNoneMapped:             "STATUS_NONE_MAPPED",
+	StatusSomeNotMapped:          "STATUS_SOME_NOT_MAPPED",
 	StatusAccountDisabled:        "STATUS_ACCOUNT_DISABLED",
 	StatusNoSuchDevice:           "STATUS_NO_SUCH_DEVICE",
 	StatusStoppedOnSymlink:       "STATUS_STOPPED_ON_SYMLINK",

@@ -37,6 +37,10 @@ type fileConfig struct {
 
 	fileLimits   // limits_file.go
 	limitsConfig // limits.go
+	// AccessBasedShareEnum lists only the shares a user may connect to.
+	AccessBasedShareEnum bool `toml:"access_based_share_enum"`
+	// Groups adds groups (or members to groups of the users file).
+	Groups map[string][]string `toml:"groups"`
 }
 
 // byteSize is a size in the config file: an integer byte count or a
@@ -66,6 +70,11 @@ type shareConfig struct {
 	ReadOnly bool   `toml:"read_only"`
 	Guest    bool   `toml:"guest"`
 	Comment  string `toml:"comment"`
+	// Access lists: user names or "@group".
+	Users      []string `toml:"users"`
+	ReadUsers  []string `toml:"read_users"`
+	WriteUsers []string `toml:"write_users"`
+	AdminUsers []string `toml:"admin_users"`
 }
 
 // loadConfig reads and validates a TOML config file. Errors name the file,
@@ -92,11 +101,14 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, "+fileLimitKeys+", %s, [[share]] name/path/read_only/guest/comment)", path, strings.Join(keys, ", "), limitKeys)
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users)", path, strings.Join(keys, ", "), limitKeys)
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {
 			return nil, fmt.Errorf("config %s: [[share]] #%d needs both name and path", path, i+1)
+		}
+		if err := checkAccessLists(s); err != nil {
+			return nil, fmt.Errorf("config %s: [[share]] %s: %w", path, s.Name, err)
 		}
 	}
 	if err := checkEnums(&fc); err != nil {
@@ -123,7 +135,24 @@ func checkEnums(fc *fileConfig) error {
 	return nil
 }
 
-// parseShareFlag parses NAME=DIR[,ro][,guest][,comment=TEXT].
+// checkAccessLists refuses empty names in a share's access lists.
+func checkAccessLists(s shareConfig) error {
+	for _, l := range []struct {
+		key  string
+		list []string
+	}{{"users", s.Users}, {"read_users", s.ReadUsers}, {"write_users", s.WriteUsers}, {"admin_users", s.AdminUsers}} {
+		for _, n := range l.list {
+			if strings.TrimPrefix(strings.TrimSpace(n), "@") == "" || strings.ContainsAny(n, ":\r\n") {
+				return fmt.Errorf("%s: bad entry %q (want a user name or @group)", l.key, n)
+			}
+		}
+	}
+	return nil
+}
+
+// parseShareFlag parses NAME=DIR[,ro][,guest][,comment=TEXT] plus the
+// access lists users=, read=, write= and admin=, each a '+'-separated
+// list of names and @groups.
 func parseShareFlag(v string) (shareConfig, error) {
 	name, rest, ok := strings.Cut(v, "=")
 	if !ok || name == "" || rest == "" {
@@ -141,9 +170,20 @@ func parseShareFlag(v string) (shareConfig, error) {
 			sc.Guest = true
 		case strings.HasPrefix(p, "comment="):
 			sc.Comment = strings.TrimPrefix(p, "comment=")
+		case strings.HasPrefix(p, "users="):
+			sc.Users = splitNames(strings.TrimPrefix(p, "users="))
+		case strings.HasPrefix(p, "read="):
+			sc.ReadUsers = splitNames(strings.TrimPrefix(p, "read="))
+		case strings.HasPrefix(p, "write="):
+			sc.WriteUsers = splitNames(strings.TrimPrefix(p, "write="))
+		case strings.HasPrefix(p, "admin="):
+			sc.AdminUsers = splitNames(strings.TrimPrefix(p, "admin="))
 		default:
-			return shareConfig{}, fmt.Errorf("--share %q: unknown option %q (want ro, guest, comment=TEXT)", v, p)
+			return shareConfig{}, fmt.Errorf("--share %q: unknown option %q (want ro, guest, comment=TEXT, users=, read=, write=, admin=)", v, p)
 		}
+	}
+	if err := checkAccessLists(sc); err != nil {
+		return shareConfig{}, fmt.Errorf("--share %q: %w", v, err)
 	}
 	return sc, nil
 }
@@ -170,4 +210,13 @@ func parseSize(in string) (int64, error) {
 		return 0, fmt.Errorf("size %q is too large", in)
 	}
 	return n * mult, nil
+}
+
+// splitNames splits a --share access list: names separated by '+'.
+func splitNames(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, "+") {
+		out = append(out, strings.TrimSpace(n))
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ guest = true
 		t.Fatalf("shares = %+v, want %+v", fc.Shares, want)
 	}
 	for i := range want {
-		if fc.Shares[i] != want[i] {
+		if !reflect.DeepEqual(fc.Shares[i], want[i]) {
 			t.Errorf("share %d = %+v, want %+v", i, fc.Shares[i], want[i])
 		}
 	}
@@ -152,6 +153,10 @@ func TestParseShareFlag(t *testing.T) {
 		{in: "data=", wantErr: "NAME=DIR"},
 		{in: "data=/srv,rx", wantErr: `unknown option "rx"`},
 		{in: "data=/srv,", wantErr: `unknown option ""`},
+		{in: "a=/a,users=alice+@staff,read=bob,write=carol,admin=alice", want: shareConfig{Name: "a", Path: "/a",
+			Users: []string{"alice", "@staff"}, ReadUsers: []string{"bob"}, WriteUsers: []string{"carol"}, AdminUsers: []string{"alice"}}},
+		{in: "a=/a,users=alice+", wantErr: "bad entry"},
+		{in: "a=/a,read=@", wantErr: "bad entry"},
 	}
 	for _, tt := range tests {
 		got, err := parseShareFlag(tt.in)
@@ -161,7 +166,7 @@ func TestParseShareFlag(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || got != tt.want {
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("parseShareFlag(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
 		}
 	}
@@ -210,7 +215,7 @@ func TestParseServeDefaults(t *testing.T) {
 	if fc.Listen != ":445" {
 		t.Errorf("listen = %q, want :445", fc.Listen)
 	}
-	if len(fc.Shares) != 1 || fc.Shares[0] != (shareConfig{Name: "share", Path: "/srv/data"}) {
+	if len(fc.Shares) != 1 || !reflect.DeepEqual(fc.Shares[0], shareConfig{Name: "share", Path: "/srv/data"}) {
 		t.Errorf("shares = %+v, want share=/srv/data", fc.Shares)
 	}
 	if fc.Sendfile == nil || !*fc.Sendfile {
@@ -517,5 +522,55 @@ func TestFileLimits(t *testing.T) {
 	}
 	if _, _, err := parseServeArgs([]string{"--max-dir-streams", "-1"}); err == nil || !strings.Contains(err.Error(), "--max-dir-streams") {
 		t.Errorf("negative --max-dir-streams: %v", err)
+	}
+}
+
+func TestConfigAccessListsAndGroups(t *testing.T) {
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users")
+	db := auth.NewUserDB()
+	db.Add("alice", "a")
+	db.Add("carol", "c")
+	if err := db.Save(users); err != nil {
+		t.Fatal(err)
+	}
+	p := writeFile(t, dir, "c.toml", `
+users = "`+users+`"
+access_based_share_enum = true
+[groups]
+staff = ["carol"]
+[[share]]
+name = "a"
+path = "`+dir+`"
+users = ["alice", "@staff"]
+read_users = ["bob"]
+write_users = ["carol"]
+admin_users = ["alice"]
+`, 0o600)
+	fc, _, err := parseServeArgs([]string{"--config", p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := buildConfig(fc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := cfg.Shares[0]
+	if !cfg.AccessBasedShareEnum || !reflect.DeepEqual(sh.ValidUsers, []string{"alice", "@staff"}) ||
+		!reflect.DeepEqual(sh.ReadUsers, []string{"bob"}) || !reflect.DeepEqual(sh.WriteUsers, []string{"carol"}) ||
+		!reflect.DeepEqual(sh.AdminUsers, []string{"alice"}) {
+		t.Errorf("share %+v abe %v", sh, cfg.AccessBasedShareEnum)
+	}
+	if !cfg.Users.InGroup("carol", "staff") {
+		t.Error("[groups] staff not applied")
+	}
+	bad := writeFile(t, dir, "bad.toml", "[[share]]\nname = \"a\"\npath = \"/x\"\nread_users = [\"\"]\n", 0o600)
+	if _, err := loadConfig(bad); err == nil || !strings.Contains(err.Error(), "read_users") {
+		t.Errorf("empty read_users entry: %v", err)
+	}
+	grp := writeFile(t, dir, "grp.toml", "users = \""+users+"\"\n[groups]\nalice = [\"carol\"]\n[[share]]\nname = \"a\"\npath = \""+dir+"\"\n", 0o600)
+	fc, _, _ = parseServeArgs([]string{"--config", grp})
+	if _, err := buildConfig(fc, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+		t.Error("group named like a user accepted")
 	}
 }

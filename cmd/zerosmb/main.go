@@ -23,6 +23,9 @@ SYNOPSIS
     zerosmb user list [--users FILE]
     zerosmb status [--json] [--control-socket PATH]
     zerosmb config check FILE
+    zerosmb group add [--users FILE] NAME [MEMBER...]
+    zerosmb group del [--users FILE] NAME
+    zerosmb group list [--users FILE]
     zerosmb bench [options]
     zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options]
     zerosmb version
@@ -77,6 +80,17 @@ COMMANDS
         every default filled in, as a config file. Exit status 2 and the
         reason if it is invalid.
 
+    group add [--users FILE] NAME [MEMBER...]
+        Create group NAME in the users file, or replace its members; every
+        member must be a user of the file. Share access lists name a
+        group as "@NAME".
+
+    group del [--users FILE] NAME
+        Remove group NAME (its SID is never given to another group).
+
+    group list [--users FILE]
+        Print "name: member member" lines.
+
     bench [options]
         Compare zerosmb with Samba on loopback; see "zerosmb bench --help".
 
@@ -101,9 +115,18 @@ SERVE OPTIONS
                         a port below 1024 needs root or
                         CAP_NET_BIND_SERVICE. Most desktop clients only
                         connect to port 445.
-    --share NAME=DIR[,ro][,guest][,comment=TEXT]
+    --share NAME=DIR[,ro][,guest][,comment=TEXT][,users=L][,read=L]...
+                        (also [,write=L][,admin=L])
                         Export DIR as NAME; repeatable. ro: read-only.
                         guest: guest and anonymous sessions may connect.
+                        users=, read=, write=, admin=: the access lists
+                        of SHARE ACCESS (keys users, read_users,
+                        write_users, admin_users), L being names and
+                        @groups joined by '+', e.g. users=alice+@staff.
+    --access-based-share-enum
+                        Share enumeration (smbclient -L, Explorer) lists
+                        only the shares the asking user may connect to;
+                        by default every share is listed.
     --users FILE        Users file (default: see ENVIRONMENT and FILES).
     --signing auto|required
                         auto (default): sign responses when the client
@@ -238,6 +261,60 @@ GUEST ACCESS
     file may be absent (guest-only mode), unless --users or "users" names
     it explicitly.
 
+SHARE ACCESS
+    Every user of the users file reaches every non-guest share with full
+    rights unless the share has access lists. Entries are user names or
+    "@group" for every member of a group (groups of the users file, see
+    "group add", or of [groups] in the config file).
+
+    users        Who may connect. Empty: every user. A user named in
+                 read_users, write_users or admin_users may connect too.
+                 Anyone else gets STATUS_ACCESS_DENIED at TREE_CONNECT.
+    read_users   Connect read-only even on a writable share: the tree's
+                 maximal access is read-only and every modification is
+                 refused with STATUS_ACCESS_DENIED.
+    write_users  Connect read-write even when the share is read_only.
+    admin_users  May read and change any file's ACL, take ownership
+                 (set any owner) and set SACLs, whatever the DACL says.
+
+    Guests reach guest shares whatever the lists say, read-only if the
+    share is. A user removed from the users file while logged on keeps
+    the shares already connected, but connects to no further one.
+    Access lists and ACLs are checked by the server only: files are
+    created with the server's own Unix identity (unix_users is not
+    implemented).
+
+IDENTITIES AND ACLS
+    Each user and group of the users file has a SID: the file's domain
+    SID (a "!sid S-1-5-21-a-b-c" line, random when the file is created)
+    plus a RID that is never given to anyone else after "user del". A
+    session's token holds the user, its groups, Everyone, Authenticated
+    Users and BUILTIN\Users (admin_users also BUILTIN\Administrators).
+    Users files written before RIDs existed still load; their users get
+    RIDs in name order, written on the next "user add" or "user del".
+
+    Every file and directory has a Windows security descriptor (owner,
+    group, DACL; a SACL only from admin_users), checked at every CREATE
+    (MS-DTYP access check; MAXIMUM_ALLOWED and the MxAc create context
+    answer the real mask). DELETE is granted by the file's DACL or the
+    parent's FILE_DELETE_CHILD; reading a descriptor needs READ_CONTROL,
+    changing it WRITE_DAC / WRITE_OWNER. A new file's descriptor is the
+    one the client sends with the CREATE, else the ACEs inherited from
+    the parent (container/object inherit, inherit-only, no-propagate,
+    CREATOR OWNER), else a default: owner, SYSTEM and Administrators
+    full control, Everyone everything but changing the ACL or owner and
+    deleting through the directory (read and execute on a read_only
+    share). The creating user is the owner. Files the server did not
+    create (or made before it kept ACLs) are owned by Administrators and
+    give Everyone full control, as before, until an ACL is set on them.
+    Descriptors are stored in the extended attribute user.zerosmb.ntacl
+    (at most 64 KiB, less where the file system's xattrs are smaller,
+    e.g. about 4 KiB on ext4: a larger one is refused with
+    STATUS_INSUFFICIENT_RESOURCES and nothing changes) and survive
+    restarts; where xattrs are missing they are kept in memory only.
+    Edit them with smbcacls or Explorer's Security tab: SID names are
+    answered over \pipe\lsarpc.
+
 CONFIG FILE
     TOML; every key is optional and unknown keys are errors, reported
     with the file name and the line or key at fault. Sizes are integers
@@ -276,6 +353,10 @@ CONFIG FILE
         auth_lockout_addr = 10          # 0: never
         auth_lockout_user = 30          # 0: never
         auth_lockout_time = "1m"
+        access_based_share_enum = false
+
+        [groups]                    # added to the users file's groups
+        staff = ["carol", "dave"]
 
         [[share]]                   # repeatable; name and path required
         name = "share"
@@ -283,6 +364,10 @@ CONFIG FILE
         read_only = false
         guest = false
         comment = "files"
+        users = ["alice", "@staff"] # empty or absent: every user
+        read_users = ["bob"]
+        write_users = []
+        admin_users = ["alice"]
 
 LIMITS
     A connection is "pending" from connect until its first successful
@@ -447,6 +532,8 @@ func run(args []string) int {
 		return cmdStatus(args[1:])
 	case "config":
 		return cmdConfig(args[1:])
+	case "group":
+		return cmdGroup(args[1:])
 	case "bench":
 		return cmdBench(args[1:])
 	case "version", "--version":

@@ -43,8 +43,11 @@ func TestManualConfigExample(t *testing.T) {
 				continue // fileLimits, limitsConfig: checked on their own
 			}
 			key := f.Tag.Get("toml")
-			if key == "share" {
+			switch key {
+			case "share":
 				key = "[[share]]"
+			case "groups":
+				key = "[groups]"
 			}
 			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `( |$)`).MatchString(example) {
 				t.Errorf("config key %q missing from the manual's example", key)
@@ -58,7 +61,7 @@ func TestManualConfigExample(t *testing.T) {
 func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
-		"--posix", "--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--help",
+		"--posix", "--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--access-based-share-enum", "--help",
 		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate",
 		"--max-connections", "--max-connections-per-addr", "--max-handshakes-per-addr", "--handshake-timeout",
 		"--idle-timeout", "--max-request-memory", "--auth-fail-delay", "--auth-lockout-addr", "--auth-lockout-user",

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -91,6 +93,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		mdnsOn     = fs.Bool("mdns", true, "")
 		mdnsModel  = fs.String("mdns-model", "", "")
 		wsd        = fs.Bool("ws-discovery", false, "")
+		abe        = fs.Bool("access-based-share-enum", false, "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -144,6 +147,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	}
 	if set["posix"] || fc.Posix == nil {
 		fc.Posix = posix
+	}
+	if set["access-based-share-enum"] {
+		fc.AccessBasedShareEnum = *abe
 	}
 	if set["sendfile"] || fc.Sendfile == nil {
 		fc.Sendfile = sendfile
@@ -237,7 +243,7 @@ func defaultUsersPath() string {
 // buildConfig turns the merged options into a server configuration.
 func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, Encrypt: fc.Encrypt.mode(),
-		NoPosixExtensions: fc.Posix != nil && !*fc.Posix}
+		NoPosixExtensions: fc.Posix != nil && !*fc.Posix, AccessBasedShareEnum: fc.AccessBasedShareEnum}
 	if err := fc.limitsConfig.apply(&cfg); err != nil {
 		return cfg, err
 	}
@@ -275,12 +281,15 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 		if !st.IsDir() {
 			return cfg, fmt.Errorf("share %q: %s is not a directory", sc.Name, sc.Path)
 		}
-		fsys, err := osfs.New(sc.Path, sc.ReadOnly)
+		// A read-only share with write_users is opened read-write; the
+		// server keeps everyone else read-only.
+		fsys, err := osfs.New(sc.Path, sc.ReadOnly && len(sc.WriteUsers) == 0)
 		if err != nil {
 			return cfg, fmt.Errorf("share %q: %w", sc.Name, err)
 		}
 		abs, _ := filepath.Abs(sc.Path)
-		cfg.Shares = append(cfg.Shares, &server.Share{Name: sc.Name, FS: fsys, ReadOnly: sc.ReadOnly, Guest: sc.Guest, Comment: sc.Comment, Path: abs})
+		cfg.Shares = append(cfg.Shares, &server.Share{Name: sc.Name, FS: fsys, ReadOnly: sc.ReadOnly, Guest: sc.Guest, Comment: sc.Comment, Path: abs,
+			ValidUsers: sc.Users, ReadUsers: sc.ReadUsers, WriteUsers: sc.WriteUsers, AdminUsers: sc.AdminUsers})
 		guest = guest || sc.Guest
 	}
 	usersPath := fc.Users
@@ -302,7 +311,26 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	default:
 		return cfg, err
 	}
+	if err := addConfigGroups(cfg.Users, fc.Groups); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// addConfigGroups adds the [groups] of the config file to the users.
+func addConfigGroups(db *auth.UserDB, groups map[string][]string) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	if db == nil {
+		return errors.New("[groups] needs a users file")
+	}
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
+		if err := db.AddConfigGroup(name, groups[name]); err != nil {
+			return fmt.Errorf("[groups] %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // serve runs the server that fc describes; args are serve's arguments,

@@ -116,7 +116,13 @@ func (p *Pipe) handleRequest(pdu []byte, h header) error {
 		p.queue(appendFault(nil, p.reqCallID, p.reqCtx, faultUnknownIf, true))
 		return nil
 	}
-	out, status := p.iface.call(p.srv, p.anon, p.reqOpnum, p.reqStub)
+	var out []byte
+	var status uint32
+	if p.iface.callPipe != nil {
+		out, status = p.iface.callPipe(p, p.reqOpnum, p.reqStub)
+	} else {
+		out, status = p.iface.call(p.srv, p.anon, p.reqOpnum, p.reqStub)
+	}
 	if cap(p.reqStub) > 64<<10 {
 		p.reqStub = nil // do not pin a large buffer for the pipe's lifetime
 	}

@@ -45,6 +45,9 @@ type Server struct {
 	// Workgroup is the domain/workgroup reported by NetrWkstaGetInfo;
 	// "WORKGROUP" when empty.
 	Workgroup string
+
+	// Names answers lsarpc lookups (lsa.go); nil refuses them.
+	Names Names
 }
 
 // iface is one RPC interface this package serves on its own pipe.
@@ -54,15 +57,18 @@ type iface struct {
 	// call runs opnum on the request stub and returns the response stub,
 	// or a non-zero fault status.
 	call func(s *Server, anon bool, opnum uint16, stub []byte) ([]byte, uint32)
+	// callPipe, when set, is used instead of call by interfaces that keep
+	// per-pipe state (lsarpc's policy handles); p.mu is held.
+	callPipe func(p *Pipe, opnum uint16, stub []byte) ([]byte, uint32)
 }
 
-var ifaces = []*iface{srvsvcIface, wkssvcIface}
+var ifaces = []*iface{srvsvcIface, wkssvcIface, lsaIface}
 
 // assocGroups hands out association group ids; any non-zero value will
 // do since groups are never shared between pipes here.
 var assocGroups atomic.Uint32
 
-// OpenPipe returns a pipe for the given pipe name (case-insensitive "srvsvc", "wkssvc", with or without leading "\\PIPE\\"); ok=false for unknown names (server answers STATUS_OBJECT_NAME_NOT_FOUND).
+// OpenPipe returns a pipe for the given pipe name (case-insensitive "srvsvc", "wkssvc", "lsarpc", with or without leading "\\PIPE\\"); ok=false for unknown names (server answers STATUS_OBJECT_NAME_NOT_FOUND).
 func (s *Server) OpenPipe(name string) (p *Pipe, ok bool) {
 	n := strings.ToLower(strings.TrimLeft(name, `\/`))
 	if rest, found := strings.CutPrefix(n, `pipe\`); found {
@@ -90,6 +96,8 @@ type Pipe struct {
 	maxXmit  int             // largest response fragment the client accepts
 	assoc    uint32
 	anon     bool // opened by an anonymous session; see SetAnonymous
+	// lsaHandles are the open lsarpc policy handles (lsa.go).
+	lsaHandles map[[20]byte]struct{}
 
 	// request reassembly
 	reqActive bool

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/zerosmb/zerosmb/auth"
+	"github.com/zerosmb/zerosmb/internal/acl"
+	"github.com/zerosmb/zerosmb/internal/rpc"
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// Per-share access lists and session identities. A session's token
+// (the SIDs of its user, groups and well-known groups) is computed once
+// at logon; each tree connect checks the share's lists, derives the
+// tree's maximal access (read-only for the share's read list) and adds
+// BUILTIN\Administrators and the admin privileges for the share's admin
+// users. Guests and anonymous sessions reach guest shares whatever the
+// lists say; they never get admin rights.
+
+// tokenSIDs returns the token SIDs of a session that has just logged on.
+func (s *Server) tokenSIDs(sess *session) []string {
+	switch {
+	case sess.anonymous:
+		return auth.AnonymousTokenSIDs()
+	case sess.guest:
+		return s.users().GuestTokenSIDs()
+	}
+	return s.users().TokenSIDs(sess.user)
+}
+
+// listMatch reports whether user is named in list directly or through
+// one of its "@group" entries.
+func (s *Server) listMatch(list []string, user string) bool {
+	for _, e := range list {
+		if g, ok := strings.CutPrefix(e, "@"); ok {
+			if s.users().InGroup(user, g) {
+				return true
+			}
+		} else if strings.EqualFold(e, user) {
+			return true
+		}
+	}
+	return false
+}
+
+// shareRights decides what the session's user may do on sh: connect at
+// all, only read, administer.
+func (s *Server) shareRights(sess *session, sh *Share) (allowed, readOnly, admin bool) {
+	if sh.FS == nil { // IPC$
+		return true, false, false
+	}
+	if sess.guest || sess.anonymous {
+		return sh.Guest, sh.ReadOnly, false
+	}
+	u := sess.user
+	if _, _, ok := s.cfg.Users.UserSID(u); !ok {
+		return false, false, false // removed from the users database since logon
+	}
+	admin = s.listMatch(sh.AdminUsers, u)
+	inRead, inWrite := s.listMatch(sh.ReadUsers, u), s.listMatch(sh.WriteUsers, u)
+	allowed = len(sh.ValidUsers) == 0 || s.listMatch(sh.ValidUsers, u) || admin || inRead || inWrite
+	readOnly = sh.ReadOnly && !inWrite || inRead && !inWrite
+	return allowed, readOnly, admin
+}
+
+// treeAccess fills in t's rights for its session, or returns
+// STATUS_ACCESS_DENIED when the share's lists keep the user out.
+func (s *Server) treeAccess(t *tree) smb2.Status {
+	allowed, ro, admin := s.shareRights(t.sess, t.share)
+	if !allowed {
+		return smb2.StatusAccessDenied
+	}
+	t.readOnly = ro
+	t.maxAccess = accessReadWrite
+	if ro {
+		t.maxAccess = accessReadOnly
+	}
+	sids := t.sess.sids
+	if admin {
+		sids = append(append([]string(nil), sids...), acl.SIDAdmins)
+		t.maxAccess |= smb2.AccessSystemSec
+	}
+	t.tok = &acl.Token{SIDs: sids, Admin: admin}
+	return smb2.StatusSuccess
+}
+
+// mayListShare reports whether share enumeration shows sh to the user of
+// a pipe (access-based share enumeration).
+func (s *Server) mayListShare(sess *session, sh *Share) bool {
+	if !s.cfg.AccessBasedShareEnum || sess == nil {
+		return true
+	}
+	ok, _, _ := s.shareRights(sess, sh)
+	return ok
+}
+
+// rpcFor returns the RPC server a pipe opened by sess talks to: with
+// access-based share enumeration, one whose share list holds only the
+// shares sess may connect to.
+func (s *Server) rpcFor(sess *session) *rpc.Server {
+	if !s.cfg.AccessBasedShareEnum {
+		return s.rpc
+	}
+	rs := *s.rpc
+	rs.Shares = func() []rpc.ShareInfo {
+		all := s.shareInfos()
+		out := all[:0:0]
+		for _, si := range all {
+			if sh := s.shareTable().byName[strings.ToLower(si.Name)]; sh == nil || s.mayListShare(sess, sh) {
+				out = append(out, si)
+			}
+		}
+		return out
+	}
+	return &rs
+}
+
+// users is the users database in force (Reconfigure may replace it).
+func (s *Server) users() *auth.UserDB { return s.shareTable().auth.Users }
