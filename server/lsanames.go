@@ -50,11 +50,7 @@ func (n lsaNames) LookupSID(sid string) (string, string, uint16, bool) {
 	if !ok {
 		return "", "", 0, false
 	}
-	t := rpc.SidTypeUser
-	if kind == auth.KindGroup {
-		t = rpc.SidTypeGroup
-	}
-	return dom, name, t, true
+	return dom, name, sidType(kind), true
 }
 
 func (n lsaNames) LookupName(name string) (string, string, uint16, bool) {
@@ -84,9 +80,13 @@ func (n lsaNames) LookupName(name string) (string, string, uint16, bool) {
 	if !ok {
 		return "", "", 0, false
 	}
-	t := rpc.SidTypeUser
+	return dom, sid, sidType(kind), true
+}
+
+// sidType is the LSA SID_NAME_USE of a user database account kind.
+func sidType(kind auth.SIDKind) uint16 {
 	if kind == auth.KindGroup {
-		t = rpc.SidTypeGroup
+		return rpc.SidTypeGroup
 	}
-	return dom, sid, t, true
+	return rpc.SidTypeUser
 }

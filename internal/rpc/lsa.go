@@ -163,22 +163,6 @@ func readHandle(d *ndrDecoder) bool {
 	return false
 }
 
-func (d *ndrDecoder) u16() uint16 {
-	if d.err != nil {
-		return 0
-	}
-	if d.off%2 != 0 {
-		d.off++
-	}
-	if len(d.b)-d.off < 2 {
-		d.fail()
-		return 0
-	}
-	v := binary.LittleEndian.Uint16(d.b[d.off:])
-	d.off += 2
-	return v
-}
-
 // sid reads a dom_sid2 referent: conformance count, then the SID.
 func (d *ndrDecoder) sid() string {
 	n := d.u32()

@@ -52,6 +52,72 @@ func domainOf(sid string) string {
 	return sid
 }
 
+// indexOf returns the position of the domain of a SID of type kind
+// (the SID itself for a domain), adding it.
+func (r *refDomains) indexOf(dom, sid string, kind uint16) uint32 {
+	if kind != SidTypeDomain {
+		sid = domainOf(sid)
+	}
+	return r.index(dom, sid)
+}
+
+// translatedHeader writes the count, pointer and conformance count of
+// a translated names or SIDs array of n entries.
+func (e *ndrEncoder) translatedHeader(n int) {
+	e.u32(uint32(n))
+	e.ptr(n > 0)
+	if n > 0 {
+		e.u32(uint32(n))
+	}
+}
+
+// refArray reads a conformant array of n elements whose fixed part is
+// head's fields then a referent pointer, followed by the referents
+// (read by body) of the non-null ones; a null one gives "".
+func (d *ndrDecoder) refArray(n uint32, head func(), body func() string) []string {
+	if d.u32() != n {
+		d.fail()
+	}
+	ptrs := make([]bool, 0, min(n, 4096))
+	for i := uint32(0); i < n && d.err == nil; i++ {
+		head()
+		ptrs = append(ptrs, d.u32() != 0)
+	}
+	var out []string
+	for _, p := range ptrs {
+		if d.err != nil {
+			break
+		}
+		if p {
+			out = append(out, body())
+		} else {
+			out = append(out, "")
+		}
+	}
+	return out
+}
+
+// lookupRefused writes the empty answer of a lookup the server refuses
+// (an unknown handle, no name source, or more than limit entries) and
+// reports whether it did.
+func (s *Server) lookupRefused(e *ndrEncoder, okHandle bool, n, limit uint32) bool {
+	var status uint32
+	switch {
+	case !okHandle || s.Names == nil:
+		status = statusInvalidHandle
+	case n > limit:
+		status = statusInvalidParameter
+	default:
+		return false
+	}
+	e.ptr(false) // domains
+	e.u32(0)     // names.count
+	e.ptr(false) // names.names
+	e.u32(0)     // count
+	e.u32(status)
+	return true
+}
+
 type sidAnswer struct {
 	kind  uint16
 	name  string
@@ -70,41 +136,13 @@ func (s *Server) lsaLookupSids(stub []byte, opnum uint16) ([]byte, uint32) {
 	present := d.u32() != 0
 	var sids []string
 	if d.err == nil && present && n <= maxLookupSids {
-		if d.u32() != n {
-			d.fail()
-		}
-		ptrs := make([]bool, 0, min(n, 4096))
-		for i := uint32(0); i < n && d.err == nil; i++ {
-			ptrs = append(ptrs, d.u32() != 0)
-		}
-		for _, p := range ptrs {
-			if d.err != nil {
-				break
-			}
-			if p {
-				sids = append(sids, d.sid())
-			} else {
-				sids = append(sids, "")
-			}
-		}
+		sids = d.refArray(n, func() {}, d.sid)
 	}
 	if d.err != nil {
 		return nil, faultNDR
 	}
-	status := uint32(statusOK)
-	switch {
-	case !okHandle || s.Names == nil:
-		status = statusInvalidHandle
-	case n > maxLookupSids:
-		status = statusInvalidParameter
-	}
 	e := ndrEncoder{}
-	if status != statusOK {
-		e.ptr(false) // domains
-		e.u32(0)     // names.count
-		e.ptr(false) // names.names
-		e.u32(0)     // count
-		e.u32(status)
+	if s.lookupRefused(&e, okHandle, n, maxLookupSids) {
 		return e.b, 0
 	}
 	var doms refDomains
@@ -117,18 +155,10 @@ func (s *Server) lsaLookupSids(stub []byte, opnum uint16) ([]byte, uint32) {
 			continue
 		}
 		mapped++
-		dsid := domainOf(sid)
-		if kind == SidTypeDomain {
-			dsid = sid
-		}
-		ans[i] = sidAnswer{kind: kind, name: name, index: doms.index(dom, dsid)}
+		ans[i] = sidAnswer{kind: kind, name: name, index: doms.indexOf(dom, sid, kind)}
 	}
 	doms.encode(&e)
-	e.u32(uint32(len(ans)))
-	e.ptr(len(ans) > 0)
-	if len(ans) > 0 {
-		e.u32(uint32(len(ans)))
-	}
+	e.translatedHeader(len(ans))
 	for _, a := range ans {
 		e.u16(a.kind)
 		e.lsaString(a.name)
@@ -172,40 +202,14 @@ func (s *Server) lsaLookupNames(stub []byte, opnum uint16) ([]byte, uint32) {
 	n := d.u32()
 	var names []string
 	if d.err == nil && n <= maxLookupNames {
-		if d.u32() != n {
-			d.fail()
-		}
-		ptrs := make([]bool, 0, n)
-		for i := uint32(0); i < n && d.err == nil; i++ {
-			d.u16()
-			d.u16()
-			ptrs = append(ptrs, d.u32() != 0)
-		}
-		for _, p := range ptrs {
-			if d.err != nil {
-				break
-			}
-			if p {
-				names = append(names, d.lsaStringBody())
-			} else {
-				names = append(names, "")
-			}
-		}
+		// each lsa_String: Length, MaximumLength, then the buffer pointer
+		names = d.refArray(n, func() { d.u16(); d.u16() }, d.lsaStringBody)
 	}
 	if d.err != nil {
 		return nil, faultNDR
 	}
 	e := ndrEncoder{}
-	if !okHandle || s.Names == nil || n > maxLookupNames {
-		st := uint32(statusInvalidParameter)
-		if !okHandle || s.Names == nil {
-			st = statusInvalidHandle
-		}
-		e.ptr(false)
-		e.u32(0)
-		e.ptr(false)
-		e.u32(0)
-		e.u32(st)
+	if s.lookupRefused(&e, okHandle, n, maxLookupNames) {
 		return e.b, 0
 	}
 	var doms refDomains
@@ -218,18 +222,10 @@ func (s *Server) lsaLookupNames(stub []byte, opnum uint16) ([]byte, uint32) {
 			continue
 		}
 		mapped++
-		dsid := domainOf(sid)
-		if kind == SidTypeDomain {
-			dsid = sid
-		}
-		ans[i] = nameAnswer{kind: kind, sid: sid, index: doms.index(dom, dsid)}
+		ans[i] = nameAnswer{kind: kind, sid: sid, index: doms.indexOf(dom, sid, kind)}
 	}
 	doms.encode(&e)
-	e.u32(uint32(len(ans)))
-	e.ptr(len(ans) > 0)
-	if len(ans) > 0 {
-		e.u32(uint32(len(ans)))
-	}
+	e.translatedHeader(len(ans))
 	three := opnum == opLsarLookupNames3 || opnum == opLsarLookupNames4
 	for _, a := range ans {
 		e.u16(a.kind)

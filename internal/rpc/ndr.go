@@ -85,18 +85,34 @@ func (d *ndrDecoder) align(n int) {
 	}
 }
 
-func (d *ndrDecoder) u32() uint32 {
+// next aligns to n and consumes the next n bytes, or fails and returns
+// nil when fewer are left.
+func (d *ndrDecoder) next(n int) []byte {
 	if d.err != nil {
-		return 0
+		return nil
 	}
-	d.align(4)
-	if len(d.b)-d.off < 4 {
+	d.align(n)
+	if len(d.b)-d.off < n {
 		d.fail()
-		return 0
+		return nil
 	}
-	v := binary.LittleEndian.Uint32(d.b[d.off:])
-	d.off += 4
-	return v
+	b := d.b[d.off : d.off+n]
+	d.off += n
+	return b
+}
+
+func (d *ndrDecoder) u16() uint16 {
+	if b := d.next(2); b != nil {
+		return binary.LittleEndian.Uint16(b)
+	}
+	return 0
+}
+
+func (d *ndrDecoder) u32() uint32 {
+	if b := d.next(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
 }
 
 // str reads a conformant varying UTF-16 string (the referent of a
