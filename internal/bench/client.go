@@ -284,21 +284,27 @@ func (c *Client) treeConnect() error {
 // Open opens name in the share for reading, or for writing (created if
 // missing, not truncated).
 func (c *Client) Open(name string, write bool) (FileID, error) {
+	if write {
+		return c.create(name, 0x0012019f, 3, 0x00000040) // FILE_GENERIC_READ|WRITE, FILE_OPEN_IF
+	}
+	return c.create(name, 0x00120089, 1, 0x00000040) // FILE_GENERIC_READ, FILE_OPEN
+}
+
+// create sends a CREATE for name with the given DesiredAccess,
+// CreateDisposition and CreateOptions, sharing read|write|delete, and
+// returns the open's FileId.
+func (c *Client) create(name string, access, disposition, options uint32) (FileID, error) {
 	le := binary.LittleEndian
 	nm := utf16le(name)
 	b := make([]byte, 56+len(nm))
 	le.PutUint16(b[0:], 57)
-	le.PutUint32(b[4:], 2)           // impersonation
-	le.PutUint32(b[24:], 0x00120089) // FILE_GENERIC_READ
-	le.PutUint32(b[32:], 7)          // share read|write|delete
-	le.PutUint32(b[36:], 1)          // FILE_OPEN
-	le.PutUint32(b[40:], 0x00000040) // FILE_NON_DIRECTORY_FILE
+	le.PutUint32(b[4:], 2) // impersonation
+	le.PutUint32(b[24:], access)
+	le.PutUint32(b[32:], 7) // share read|write|delete
+	le.PutUint32(b[36:], disposition)
+	le.PutUint32(b[40:], options)
 	le.PutUint16(b[44:], hdrSize+56) // name offset
 	le.PutUint16(b[46:], uint16(len(nm)))
-	if write {
-		le.PutUint32(b[24:], 0x0012019f) // FILE_GENERIC_READ|WRITE
-		le.PutUint32(b[36:], 3)          // FILE_OPEN_IF
-	}
 	copy(b[56:], nm)
 	r, st, err := c.roundTrip(cmdCreate, b, true)
 	if err != nil {

@@ -247,28 +247,8 @@ const (
 
 // OpenDir opens directory name for listing.
 func (c *Client) OpenDir(name string) (FileID, error) {
-	le := binary.LittleEndian
-	nm := utf16le(name)
-	b := make([]byte, 56+len(nm))
-	le.PutUint16(b[0:], 57)
-	le.PutUint32(b[4:], 2)           // impersonation
-	le.PutUint32(b[24:], 0x00100081) // LIST_DIRECTORY|READ_ATTRIBUTES|SYNCHRONIZE
-	le.PutUint32(b[32:], 7)          // share read|write|delete
-	le.PutUint32(b[36:], 1)          // FILE_OPEN
-	le.PutUint32(b[40:], 0x00000001) // FILE_DIRECTORY_FILE
-	le.PutUint16(b[44:], hdrSize+56)
-	le.PutUint16(b[46:], uint16(len(nm)))
-	copy(b[56:], nm)
-	r, st, err := c.roundTrip(cmdCreate, b, true)
-	if err != nil {
-		return FileID{}, err
-	}
-	if st != statusOK || len(r) < hdrSize+88 {
-		return FileID{}, fmt.Errorf("bench: CREATE %s: status %#x", name, st)
-	}
-	var id FileID
-	copy(id[:], r[hdrSize+64:hdrSize+80])
-	return id, nil
+	// LIST_DIRECTORY|READ_ATTRIBUTES|SYNCHRONIZE, FILE_OPEN, FILE_DIRECTORY_FILE
+	return c.create(name, 0x00100081, 1, 0x00000001)
 }
 
 // ListDir lists directory id with "*" and returns how many entries came
