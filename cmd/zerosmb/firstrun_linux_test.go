@@ -40,17 +40,7 @@ func TestServeFirstRunTerminal(t *testing.T) {
 			<-done
 		}
 	})
-	screen := &syncBuffer{}
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := master.Read(buf)
-			screen.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
+	screen := readTerminal(master)
 	waitFor := func(s string) {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(screen.String(), s); time.Sleep(10 * time.Millisecond) {

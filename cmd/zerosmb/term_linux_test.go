@@ -36,6 +36,23 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	return m, s
 }
 
+// readTerminal copies what appears on the terminal master into a buffer
+// until the master is closed.
+func readTerminal(master *os.File) *syncBuffer {
+	screen := &syncBuffer{}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			screen.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return screen
+}
+
 // TestUserAddTerminalNoEcho types a password into `user add` on a
 // terminal: it must prompt, not echo the password, and leave echo on.
 func TestUserAddTerminalNoEcho(t *testing.T) {
@@ -52,17 +69,7 @@ func TestUserAddTerminalNoEcho(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 
-	screen := &syncBuffer{}
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := master.Read(buf)
-			screen.Write(buf[:n])
-			if err != nil {
-				return
-			}
-		}
-	}()
+	screen := readTerminal(master)
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(screen.String(), "Password for erin: ") {
 		if time.Now().After(deadline) {
