@@ -287,14 +287,23 @@ func (fsys *FS) Chmod(name string, mode fs.FileMode) error {
 	return nil
 }
 
+// checkPair checks the two names of a rename or link.
+func (fsys *FS) checkPair(op, oldname, newname string) (string, string, error) {
+	o, err := fsys.check(op, oldname, true)
+	if err != nil {
+		return "", "", err
+	}
+	n, err := fsys.check(op, newname, true)
+	if err != nil {
+		return "", "", err
+	}
+	return o, n, nil
+}
+
 // Link gives the file oldname the second name newname (vfs.Linker):
 // fs.ErrExist if newname exists, syscall.EPERM for a directory.
 func (fsys *FS) Link(oldname, newname string) error {
-	op, err := fsys.check("link", oldname, true)
-	if err != nil {
-		return err
-	}
-	np, err := fsys.check("link", newname, true)
+	op, np, err := fsys.checkPair("link", oldname, newname)
 	if err != nil {
 		return err
 	}
@@ -331,11 +340,7 @@ func (fsys *FS) Link(oldname, newname string) error {
 // os.Rename it never replaces a directory (fs.ErrExist), and a directory
 // cannot replace a file (syscall.ENOTDIR).
 func (fsys *FS) Rename(oldname, newname string) error {
-	op, err := fsys.check("rename", oldname, true)
-	if err != nil {
-		return err
-	}
-	np, err := fsys.check("rename", newname, true)
+	op, np, err := fsys.checkPair("rename", oldname, newname)
 	if err != nil {
 		return err
 	}

@@ -146,16 +146,9 @@ func (fsys *FS) Remove(name string) error {
 // Rename renames oldname to newname, replacing an existing file at
 // newname. Like os.Rename it refuses to replace a directory (EEXIST).
 func (fsys *FS) Rename(oldname, newname string) error {
-	op, err := fsys.clean("rename", oldname, true)
+	op, np, err := fsys.cleanPair("rename", oldname, newname)
 	if err != nil {
 		return err
-	}
-	np, err := fsys.clean("rename", newname, true)
-	if err != nil {
-		return err
-	}
-	if op == "." || np == "." {
-		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: vfs.ErrShareRoot}
 	}
 	if op == np {
 		// os.Root refuses a directory renamed onto itself; make
@@ -166,20 +159,30 @@ func (fsys *FS) Rename(oldname, newname string) error {
 	return osErr(fsys.root.Rename(op, np))
 }
 
+// cleanPair cleans the two names of a rename or link; neither may be
+// the share root.
+func (fsys *FS) cleanPair(op, oldname, newname string) (string, string, error) {
+	o, err := fsys.clean(op, oldname, true)
+	if err != nil {
+		return "", "", err
+	}
+	n, err := fsys.clean(op, newname, true)
+	if err != nil {
+		return "", "", err
+	}
+	if o == "." || n == "." {
+		return "", "", &os.LinkError{Op: op, Old: oldname, New: newname, Err: vfs.ErrShareRoot}
+	}
+	return o, n, nil
+}
+
 // Link gives the file oldname the second name newname (vfs.Linker).
 // Like link(2) it fails with EEXIST if newname exists and EPERM for a
 // directory.
 func (fsys *FS) Link(oldname, newname string) error {
-	op, err := fsys.clean("link", oldname, true)
+	op, np, err := fsys.cleanPair("link", oldname, newname)
 	if err != nil {
 		return err
-	}
-	np, err := fsys.clean("link", newname, true)
-	if err != nil {
-		return err
-	}
-	if op == "." || np == "." {
-		return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: vfs.ErrShareRoot}
 	}
 	return osErr(fsys.root.Link(op, np))
 }
