@@ -271,7 +271,15 @@ func (fsys *FS) Remove(name string) error {
 
 // Chmod sets the permission bits of name (vfs.Chmoder).
 func (fsys *FS) Chmod(name string, mode fs.FileMode) error {
-	p, err := fsys.check("chmod", name, true)
+	return fsys.change("chmod", name, func(n *node) {
+		n.mode = n.mode&fs.ModeType | mode&fs.ModePerm
+	})
+}
+
+// change applies set to the node of name under the tree lock and makes
+// its change time now.
+func (fsys *FS) change(op, name string, set func(n *node)) error {
+	p, err := fsys.check(op, name, true)
 	if err != nil {
 		return err
 	}
@@ -280,9 +288,9 @@ func (fsys *FS) Chmod(name string, mode fs.FileMode) error {
 	defer t.mu.Unlock()
 	n, err := t.lookup(p)
 	if err != nil {
-		return perr("chmod", name, err)
+		return perr(op, name, err)
 	}
-	n.mode = n.mode&fs.ModeType | mode&fs.ModePerm
+	set(n)
 	n.ctime = time.Now()
 	return nil
 }
@@ -416,25 +424,14 @@ func (fsys *FS) stat(op, name string) (fs.FileInfo, error) {
 // Chtimes sets the access and modification times; a zero time leaves
 // that time unchanged. The change time becomes now.
 func (fsys *FS) Chtimes(name string, atime, mtime time.Time) error {
-	p, err := fsys.check("chtimes", name, true)
-	if err != nil {
-		return err
-	}
-	t := fsys.t
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n, err := t.lookup(p)
-	if err != nil {
-		return perr("chtimes", name, err)
-	}
-	if !atime.IsZero() {
-		n.atime = atime
-	}
-	if !mtime.IsZero() {
-		n.mtime = mtime
-	}
-	n.ctime = time.Now()
-	return nil
+	return fsys.change("chtimes", name, func(n *node) {
+		if !atime.IsZero() {
+			n.atime = atime
+		}
+		if !mtime.IsZero() {
+			n.mtime = mtime
+		}
+	})
 }
 
 // Statfs reports a fixed 4 GiB volume, less the bytes held by files.
