@@ -97,14 +97,4 @@ func (f *File) NextData(off int64) (data, hole int64, err error) {
 }
 
 // control runs fn on the descriptor.
-func (f *File) control(fn func(fd int) error) error {
-	rc, err := f.f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(fd uintptr) { ferr = fn(int(fd)) }); err != nil {
-		return err
-	}
-	return ferr
-}
+func (f *File) control(fn func(fd int) error) error { return control(f.f, fn) }
