@@ -67,20 +67,28 @@ func testSparse(t *testing.T, fsys vfs.FS) {
 	}
 }
 
-// testReadDirStreams: ReadDir(n) pages through a directory bigger than
-// any one page, every entry once, with entries' Info usable.
-func testReadDirStreams(t *testing.T, fsys vfs.FS) {
-	if err := fsys.Mkdir("big", 0o755); err != nil {
+// openFilledDir makes directory dir with n empty files dir/e0000... and
+// opens it for listing.
+func openFilledDir(t *testing.T, fsys vfs.FS, dir string, n int) vfs.File {
+	t.Helper()
+	if err := fsys.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	const n = 700
 	for i := range n {
-		WriteFile(t, fsys, fmt.Sprintf("big/e%04d", i), nil)
+		WriteFile(t, fsys, fmt.Sprintf("%s/e%04d", dir, i), nil)
 	}
-	f, err := fsys.OpenFile("big", os.O_RDONLY, 0)
+	f, err := fsys.OpenFile(dir, os.O_RDONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+// testReadDirStreams: ReadDir(n) pages through a directory bigger than
+// any one page, every entry once, with entries' Info usable.
+func testReadDirStreams(t *testing.T, fsys vfs.FS) {
+	const n = 700
+	f := openFilledDir(t, fsys, "big", n)
 	defer f.Close()
 	seen := map[string]bool{}
 	for {
@@ -109,17 +117,8 @@ func testReadDirStreams(t *testing.T, fsys vfs.FS) {
 // testDirResume: a listing resumed in a new open after an entry, which
 // was removed meanwhile, continues with the entries that followed it.
 func testDirResume(t *testing.T, fsys vfs.FS) {
-	if err := fsys.Mkdir("r", 0o755); err != nil {
-		t.Fatal(err)
-	}
 	const n = 300
-	for i := range n {
-		WriteFile(t, fsys, fmt.Sprintf("r/e%04d", i), nil)
-	}
-	f, err := fsys.OpenFile("r", os.O_RDONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := openFilledDir(t, fsys, "r", n)
 	if _, ok := f.(vfs.DirResumer); !ok {
 		f.Close()
 		t.Skip("no vfs.DirResumer")
