@@ -59,17 +59,7 @@ func groupAdd(path string, pos []string) error {
 
 // groupDel removes a group.
 func groupDel(path string, pos []string) error {
-	if len(pos) != 1 {
-		return usagef("want exactly one NAME")
-	}
-	db, err := auth.LoadUsers(path)
-	if err != nil {
-		return err
-	}
-	if !db.DeleteGroup(pos[0]) {
-		return fmt.Errorf("no group %q in %s", pos[0], path)
-	}
-	return db.Save(path)
+	return deleteEntry(path, pos, "group", (*auth.UserDB).DeleteGroup)
 }
 
 // groupList prints "name: member member" lines.

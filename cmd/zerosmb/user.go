@@ -108,6 +108,12 @@ func userAdd(path string, pos []string) error {
 
 // userDel removes the user named in pos.
 func userDel(path string, pos []string) error {
+	return deleteEntry(path, pos, "user", (*auth.UserDB).Delete)
+}
+
+// deleteEntry removes the user or group (kind) named in pos with del
+// and saves the file.
+func deleteEntry(path string, pos []string, kind string, del func(db *auth.UserDB, name string) bool) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one NAME")
 	}
@@ -115,8 +121,8 @@ func userDel(path string, pos []string) error {
 	if err != nil {
 		return err
 	}
-	if !db.Delete(pos[0]) {
-		return fmt.Errorf("no user %q in %s", pos[0], path)
+	if !del(db, pos[0]) {
+		return fmt.Errorf("no %s %q in %s", kind, pos[0], path)
 	}
 	return db.Save(path)
 }
