@@ -257,10 +257,7 @@ func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
 		log.Debug("mDNS off: listening on loopback only")
 		return nil
 	}
-	ip := ta.IP
-	if ip.IsUnspecified() && ip.To4() == nil {
-		ip = nil // Go's "[::]" and ":port" listeners take IPv4 too
-	}
+	ip := advertisedIP(ta.IP)
 	adv, err := discovery.Start(discovery.Config{Instance: fc.ServerName, Port: ta.Port, IP: ip, Model: fc.MDNSModel, Logger: log})
 	if err != nil {
 		log.Warn("mDNS advertisement failed; clients must be given the address", "err", err)
@@ -268,6 +265,16 @@ func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
 	}
 	log.Info("mDNS advertising", "services", "_smb._tcp,_device-info._tcp", "port", ta.Port, "interfaces", adv.Interfaces)
 	return func() { adv.Close() }
+}
+
+// advertisedIP is the address discovery announces for a listener on ip:
+// nil (every interface) for the IPv6 wildcard, since Go's "[::]" and
+// ":port" listeners take IPv4 too.
+func advertisedIP(ip net.IP) net.IP {
+	if ip.IsUnspecified() && ip.To4() == nil {
+		return nil
+	}
+	return ip
 }
 
 // startWSD runs WS-Discovery when ws_discovery is on and the server does
@@ -281,10 +288,7 @@ func startWSD(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
 		log.Warn("WS-Discovery off: listening on loopback only")
 		return nil
 	}
-	ip := ta.IP
-	if ip.IsUnspecified() && ip.To4() == nil {
-		ip = nil
-	}
+	ip := advertisedIP(ta.IP)
 	w, err := discovery.StartWSD(discovery.WSDConfig{Name: fc.ServerName, Workgroup: fc.Workgroup, IP: ip, Logger: log})
 	if err != nil {
 		log.Warn("WS-Discovery failed; Windows' network view will not list the server", "err", err)
