@@ -193,6 +193,7 @@ func (c *conn) handleLock(r *request) response {
 		return errResp(st)
 	}
 	blocking := len(req.Locks) == 1 && req.Locks[0].Flags&smb2.LockFlagFailImmediately == 0
+	c.srv.state.contend(o) // a byte-range lock breaks read caching (as Windows)
 	n.mu.Lock()
 	n.locks, _, st = applyLocks(n.locks, o, req.Locks)
 	if st == smb2.StatusSuccess || !blocking {

@@ -194,3 +194,21 @@ func (s *nsState) renameWatchers(share *Share, oldp, newp string) {
 		}
 	}
 }
+
+// deletePending completes the pending CHANGE_NOTIFY requests on handles of
+// node n with STATUS_DELETE_PENDING: the watched directory is being
+// deleted, nothing more will be reported (as Windows and Samba answer).
+func (s *nsState) deletePending(n *node) {
+	s.mu.Lock()
+	var ops []*asyncOp
+	for w := range s.watchers {
+		if w.o.node == n && w.pending != nil {
+			ops = append(ops, w.pending)
+			w.pending = nil
+		}
+	}
+	s.mu.Unlock()
+	for _, op := range ops {
+		go op.complete(errResp(smb2.StatusDeletePending))
+	}
+}
