@@ -35,6 +35,13 @@ func (c *conn) handleCreate(r *request) response {
 // (acknowledgment, break timeout, close) until it no longer has to wait.
 // The break timeout bounds every wait, so no client stalls another longer.
 func (c *conn) createAfterBreak(r *request) response {
+	c.mu.Lock()
+	full := len(c.async) >= maxAsyncPerConn
+	c.mu.Unlock()
+	if full {
+		c.log.Warn("too many CREATEs waiting for breaks; refused")
+		return errResp(smb2.StatusInsufficientResources)
+	}
 	msg := append([]byte(nil), r.msg...)
 	wait := r.breakWait
 	cancelled := make(chan struct{})
@@ -145,6 +152,14 @@ func (c *conn) create(r *request, msg []byte) response {
 			fi = nfi
 		}
 	}
+	return c.createResponse(r, o, &req, &dur, p, action, fi, stream != "", posixOpen)
+}
+
+// createResponse registers a new open and builds its CREATE response,
+// with the create contexts granted (MxAc, QFid, lease, durable handle).
+func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur *durableRequest,
+	p string, action uint32, fi fs.FileInfo, isStream, posixOpen bool) response {
+	share := r.tree.share
 	id := c.addOpen(o)
 	r.setFileID(id)
 	info := c.fileInfo(share, p, fi)
@@ -159,7 +174,7 @@ func (c *conn) create(r *request, msg []byte) response {
 		EndOfFile:      info.EndOfFile,
 		FileAttributes: info.FileAttributes,
 		FileID:         id,
-		CreateContexts: createContextResponses(&req, o.maxAccess, share, info.IndexNumber),
+		CreateContexts: createContextResponses(req, o.maxAccess, share, info.IndexNumber),
 	}
 	if posixOpen {
 		resp.CreateContexts = append(resp.CreateContexts, posixCreateResponse(fi))
@@ -167,8 +182,8 @@ func (c *conn) create(r *request, msg []byte) response {
 	if o.lease != nil {
 		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(o))
 	}
-	resp.CreateContexts = append(resp.CreateContexts, c.srv.state.grantDurable(o, &dur)...)
-	if action == smb2.FileCreated && stream == "" {
+	resp.CreateContexts = append(resp.CreateContexts, c.srv.state.grantDurable(o, dur)...)
+	if action == smb2.FileCreated && !isStream {
 		c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, o.isDir)
 	}
 	return response{body: resp.Append(nil)}
