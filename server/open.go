@@ -47,6 +47,9 @@ type open struct {
 	owner          string
 	disconnected   bool
 	scavenger      *time.Timer
+	// lockSeq is the LockSequenceArray of a durable open: per bucket the
+	// last successful LockSequenceNumber | lockSeqValid (guarded by mu).
+	lockSeq [64]uint8
 
 	mu            sync.Mutex
 	deleteOnClose bool
