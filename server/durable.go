@@ -203,7 +203,7 @@ func (t *nodeTable) forgetDurable(o *open) {
 
 // reclaim hands the disconnected durable open named by d to session s
 // (DHnC/DH2C) after the checks of MS-SMB2 3.3.5.9.7 and 3.3.5.9.12.
-func (t *nodeTable) reclaim(d *durableRequest, s *session, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status) {
+func (t *nodeTable) reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status) {
 	t.lmu.Lock()
 	o := t.durables[d.fileID.Persistent]
 	t.lmu.Unlock()
@@ -232,6 +232,14 @@ func (t *nodeTable) reclaim(d *durableRequest, s *session, lr *smb2.LeaseRequest
 		o.scavenger.Stop()
 		o.scavenger = nil
 	}
+	// Hand it over under the node's lock: breaks from now on reach the
+	// new connection.
+	o.mu.Lock()
+	o.sess, o.tree = s, tr
+	o.mu.Unlock()
+	if o.lease != nil {
+		o.lease.sink = s.c
+	}
 	return o, smb2.StatusSuccess
 }
 
@@ -246,21 +254,13 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 		lr = &l
 	}
 	name := strings.ReplaceAll(req.Name, `\`, "/")
-	o, st := c.srv.state.reclaim(d, r.sess, lr, name, c.clientGUID)
+	o, st := c.srv.state.reclaim(d, r.sess, r.tree, lr, name, c.clientGUID)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	o.mu.Lock()
-	o.sess, o.tree = r.sess, r.tree
-	o.mu.Unlock()
 	c.mu.Lock()
 	c.opens[o.id.Volatile] = o
 	c.mu.Unlock()
-	if o.lease != nil {
-		o.node.mu.Lock()
-		o.lease.sink = c
-		o.node.mu.Unlock()
-	}
 	r.setFileID(o.id)
 	fi, err := o.file.Stat()
 	if err != nil {

@@ -62,8 +62,8 @@ type stateStore interface {
 	// disconnect keeps durable o after its connection is lost (false: the
 	// caller closes it).
 	disconnect(o *open) bool
-	// reclaim hands a disconnected durable open to session s.
-	reclaim(d *durableRequest, s *session, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
+	// reclaim hands a disconnected durable open to session s and tree tr.
+	reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
 }
 
 var _ stateStore = (*nodeTable)(nil)
