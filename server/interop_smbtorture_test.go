@@ -116,6 +116,18 @@ func TestSmbtorture(t *testing.T) {
 	// "no break expected" checks, so 15 s (smb2.lease.timeout then waits
 	// 15 s instead of 35 s).
 	breakTimeouts := map[string]time.Duration{"smb2.oplock": 5 * time.Second, "smb2.lease": 15 * time.Second}
+	// smb2.notify runs subtest by subtest without basedir: basedir sends a
+	// CHANGE_NOTIFY on one connection and, without waiting for its interim
+	// response, changes the directory through another; when the change is
+	// handled first no event is ever reported and the test waits forever
+	// (about 1 run in 6 here, on main before issue 9 too).
+	var notify []string
+	for _, n := range []string{"valid-req", "tcon", "dir", "mask", "tdis", "tdis1", "mask-change", "close", "logoff",
+		"session-reconnect", "invalid-reauth", "tree", "double", "file", "tcp", "rec", "overflow",
+		"rmdir1", "rmdir2", "rmdir3", "rmdir4", "handle-permissions"} {
+		notify = append(notify, "smb2.notify."+n)
+	}
+	suiteArgs := map[string][]string{"smb2.notify": notify}
 	for _, suite := range []string{"smb2.connect", "smb2.read", "smb2.dir", "smb2.getinfo", "smb2.setinfo", "smb2.rename",
 		"smb2.compound", "smb2.lock", "smb2.rw", "smb2.ioctl", "smb2.acls", "smb2.acls_non_canonical", "smb2.sdread",
 		"smb2.delete-on-close-perms", "smb2.create",
@@ -128,7 +140,12 @@ func TestSmbtorture(t *testing.T) {
 				extra = append(extra, fmt.Sprintf("--option=torture:oplocktimeout=%d", int(bt/time.Second)))
 			}
 			start := time.Now()
-			res := runTorture(t, ts, suite, extra...)
+			var res tortureResult
+			if names, ok := suiteArgs[suite]; ok {
+				res = runTorture(t, ts, names[0], append(extra, names[1:]...)...)
+			} else {
+				res = runTorture(t, ts, suite, extra...)
+			}
 			t.Logf("%s took %v", suite, time.Since(start).Round(time.Second))
 			sort.Strings(res.fail)
 			t.Logf("%s: %d passed, %d failed %v", suite, len(res.pass), len(res.fail), res.fail)
