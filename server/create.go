@@ -26,7 +26,27 @@ func (c *conn) handleCreate(r *request) response {
 			continue
 		default:
 		}
+		if r.hdr.NextCommand != 0 {
+			// Only the last element of a compound may go async: wait here
+			// for breaks acknowledged over other connections (those over
+			// this one are not waited for, see cacheRequest.midCompound),
+			// bounded by the break timeout.
+			c.waitBreakInPlace(r.breakWait)
+			r.breakWait, r.breakRetry = nil, true
+			continue
+		}
 		return c.createAfterBreak(r)
+	}
+}
+
+// waitBreakInPlace blocks until wait closes or the break timeout (plus
+// slack) passes: a mid-compound CREATE's wait for a break.
+func (c *conn) waitBreakInPlace(wait <-chan struct{}) {
+	t := time.NewTimer(c.srv.nodes.breakTimeout + time.Second)
+	defer t.Stop()
+	select {
+	case <-wait:
+	case <-t.C:
 	}
 }
 
@@ -203,7 +223,8 @@ func (o *open) grantedOplock() uint8 {
 // or a lease (RqLs context, SMB 2.1 and later; version 2 on 3.x only).
 func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, isDir, exists, overwrite bool) *cacheRequest {
 	q := &cacheRequest{access: access, shareAccess: req.ShareAccess, overwrite: overwrite, exists: exists,
-		first: !r.breakRetry, isDir: isDir, client: c.clientGUID}
+		first: !r.breakRetry, isDir: isDir, client: c.clientGUID,
+		midCompound: r.hdr.NextCommand != 0, conn: c}
 	switch req.RequestedOplockLevel {
 	case smb2.OplockLevelII, smb2.OplockLevelExclusive, smb2.OplockLevelBatch:
 		q.oplock = req.RequestedOplockLevel
