@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 // CREATE (MS-SMB2 3.3.5.9): opening and creating files, directories and,
@@ -306,7 +307,14 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 	n := c.srv.nodes.acquire(share, p)
 	o.node = n
 	overwrite := exists && (action == smb2.FileOverwritten || action == smb2.FileSuperseded)
-	wait, st := c.srv.state.admit(n, o, c.cacheRequest(r, req, access, isDir, exists, overwrite))
+	q := c.cacheRequest(r, req, access, isDir, exists, overwrite)
+	if exists && !isDir && vfs.Links(fi) > 1 {
+		// Caching state is per name (stateStore): a hard-linked file gets
+		// none, or a write through one name would leave another name's
+		// cache stale.
+		q.oplock, q.lease = smb2.OplockLevelNone, nil
+	}
+	wait, st := c.srv.state.admit(n, o, q)
 	if wait != nil || st != smb2.StatusSuccess {
 		c.srv.nodes.put(n)
 		r.breakWait = wait

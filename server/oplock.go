@@ -498,3 +498,24 @@ func (q *cacheRequest) ackOnOwnConn(e *open) bool {
 	}
 	return e.sess != nil && e.sess.c == q.conn
 }
+
+// uncache implements stateStore.uncache.
+func (t *nodeTable) uncache(o *open) {
+	n := o.node
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, e := range n.opens {
+		if e.lease != nil {
+			if e.lease.state != 0 {
+				t.breakLease(n, e.lease, 0)
+			}
+			continue
+		}
+		if e.oplock != smb2.OplockLevelNone {
+			t.breakTo(n, e, 0)
+		}
+	}
+}

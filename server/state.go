@@ -54,6 +54,10 @@ type stateStore interface {
 	// and reports a channel to wait on when acknowledgments are due: o is
 	// renamed or deleted.
 	breakHandles(o *open) <-chan struct{}
+	// uncache breaks every open's caching on o's node to none, o's own
+	// lease included: o's file gained a second name (a hard link), and
+	// caching state is kept per name.
+	uncache(o *open)
 	// release detaches o: locks, share mode, caching, delete-on-close.
 	release(o *open, log *slog.Logger)
 
