@@ -85,6 +85,13 @@ type conn struct {
 	ctx      context.Context
 	cancel   context.CancelFunc // kill, beginShutdown and teardown call it
 
+	// Guarded by nmu: unsolicited notifications (breaks) waiting for the
+	// socket (oplock.go queueNotification); notes says nq is not empty.
+	nmu   sync.Mutex
+	nq    [][]byte
+	nrun  bool
+	notes atomic.Bool
+
 	// Atomics: set by Shutdown from another goroutine, read by serve.
 	closing atomic.Bool
 	busy    atomic.Bool // serve is handling a request (not parked in a read)
@@ -152,6 +159,10 @@ func (c *conn) beginShutdown() {
 func (c *conn) teardown() {
 	c.cancel()
 	c.nc.Close()
+	c.closing.Store(true)
+	if c.negotiated {
+		c.srv.clients.remove(c)
+	}
 	c.mu.Lock()
 	ops := make([]*asyncOp, 0, len(c.async))
 	for _, op := range c.async {
@@ -169,7 +180,7 @@ func (c *conn) teardown() {
 		op.cancelOp()
 	}
 	for _, o := range opens {
-		c.closeOpen(o)
+		c.shutdownClose(o)
 	}
 	for _, s := range sessions {
 		s.releaseTrees()

@@ -5,17 +5,109 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 // CREATE (MS-SMB2 3.3.5.9): opening and creating files, directories and,
 // on IPC$, named pipes.
 
 func (c *conn) handleCreate(r *request) response {
-	req, err := smb2.DecodeCreateRequest(r.msg)
+	for {
+		resp := c.create(r, r.msg)
+		if r.breakWait == nil {
+			return resp
+		}
+		select {
+		case <-r.breakWait: // nothing to wait for (a disconnected holder was purged)
+			r.breakWait = nil
+			continue
+		default:
+		}
+		if r.hdr.NextCommand != 0 {
+			// Only the last element of a compound may go async: wait here
+			// for breaks acknowledged over other connections (those over
+			// this one are not waited for, see cacheRequest.midCompound),
+			// bounded by the break timeout.
+			c.waitBreakInPlace(r.breakWait)
+			r.breakWait, r.breakRetry = nil, true
+			continue
+		}
+		return c.createAfterBreak(r)
+	}
+}
+
+// waitBreakInPlace blocks until wait closes or the break timeout (plus
+// slack) passes: a mid-compound CREATE's wait for a break.
+func (c *conn) waitBreakInPlace(wait <-chan struct{}) {
+	t := time.NewTimer(c.srv.nodes.breakTimeout + time.Second)
+	defer t.Stop()
+	select {
+	case <-wait:
+	case <-t.C:
+	}
+}
+
+// createAfterBreak makes a CREATE that must wait for an oplock or lease
+// break go async: it is retried whenever the node's caching state changes
+// (acknowledgment, break timeout, close) until it no longer has to wait.
+// The break timeout bounds every wait, so no client stalls another longer.
+func (c *conn) createAfterBreak(r *request) response {
+	c.mu.Lock()
+	full := len(c.async) >= maxAsyncPerConn
+	c.mu.Unlock()
+	if full {
+		c.log.Warn("too many CREATEs waiting for breaks; refused")
+		return errResp(smb2.StatusInsufficientResources)
+	}
+	msg := append([]byte(nil), r.msg...)
+	wait := r.breakWait
+	cancelled := make(chan struct{})
+	var once sync.Once
+	op := c.goAsync(r, func() { once.Do(func() { close(cancelled) }) })
+	rc := *op.r
+	rc.chain = &compoundState{}
+	limit := 2*c.srv.nodes.breakTimeout + 5*time.Second
+	go func() {
+		for {
+			select {
+			case <-wait:
+			case <-cancelled:
+				op.complete(errResp(smb2.StatusCancelled))
+				return
+			case <-time.After(limit): // never expected: breaks time out themselves
+			}
+			rc.breakWait, rc.breakRetry = nil, true
+			resp := c.create(&rc, msg)
+			if rc.breakWait == nil {
+				op.complete(resp)
+				return
+			}
+			wait = rc.breakWait
+		}
+	}()
+	return response{pending: op}
+}
+
+// create runs a CREATE; when it must wait for a break it sets r.breakWait
+// and its response is to be ignored.
+func (c *conn) create(r *request, msg []byte) response {
+	req, err := smb2.DecodeCreateRequest(msg)
 	if err != nil {
 		return errResp(asStatus(err)) // INVALID_PARAMETER, or OBJECT_NAME_INVALID for a bad name
+	}
+	dur, st := parseDurable(&req)
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	if dur.reconnect != 0 {
+		if r.tree.ipc {
+			return errResp(smb2.StatusObjectNameNotFound) // no durable pipes
+		}
+		return c.reconnectDurable(r, &req, &dur)
 	}
 	if r.tree.ipc {
 		return c.createPipe(r, &req)
@@ -68,6 +160,9 @@ func (c *conn) handleCreate(r *request) response {
 	} else {
 		o, action, fi, st = c.openPath(r, &req, p, access)
 	}
+	if r.breakWait != nil {
+		return response{}
+	}
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
@@ -78,10 +173,19 @@ func (c *conn) handleCreate(r *request) response {
 			fi = nfi
 		}
 	}
+	return c.createResponse(r, o, &req, &dur, p, action, fi, stream != "", posixOpen)
+}
+
+// createResponse registers a new open and builds its CREATE response,
+// with the create contexts granted (MxAc, QFid, lease, durable handle).
+func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur *durableRequest,
+	p string, action uint32, fi fs.FileInfo, isStream, posixOpen bool) response {
+	share := r.tree.share
 	id := c.addOpen(o)
 	r.setFileID(id)
 	info := c.fileInfo(share, p, fi)
 	resp := smb2.CreateResponse{
+		OplockLevel:    o.grantedOplock(),
 		CreateAction:   action,
 		CreationTime:   info.CreationTime,
 		LastAccessTime: info.LastAccessTime,
@@ -91,15 +195,55 @@ func (c *conn) handleCreate(r *request) response {
 		EndOfFile:      info.EndOfFile,
 		FileAttributes: info.FileAttributes,
 		FileID:         id,
-		CreateContexts: createContextResponses(&req, o.maxAccess, share, info.IndexNumber),
+		CreateContexts: createContextResponses(req, o.maxAccess, share, info.IndexNumber),
 	}
 	if posixOpen {
 		resp.CreateContexts = append(resp.CreateContexts, posixCreateResponse(fi))
 	}
-	if action == smb2.FileCreated && stream == "" {
+	if o.lease != nil {
+		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(o))
+	}
+	resp.CreateContexts = append(resp.CreateContexts, c.srv.state.grantDurable(o, dur)...)
+	if action == smb2.FileCreated && !isStream {
 		c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, o.isDir)
 	}
 	return response{body: resp.Append(nil)}
+}
+
+// grantedOplock is the OplockLevel of o's CREATE response.
+func (o *open) grantedOplock() uint8 {
+	if o.node == nil {
+		return smb2.OplockLevelNone
+	}
+	o.node.mu.Lock()
+	defer o.node.mu.Unlock()
+	return o.oplock
+}
+
+// cacheRequest describes the caching a CREATE asks for: an oplock level,
+// or a lease (RqLs context, SMB 2.1 and later; version 2 on 3.x only).
+func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, isDir, exists, overwrite bool) *cacheRequest {
+	q := &cacheRequest{access: access, shareAccess: req.ShareAccess, overwrite: overwrite, exists: exists,
+		first: !r.breakRetry, isDir: isDir, client: c.clientGUID,
+		midCompound: r.hdr.NextCommand != 0, conn: c}
+	switch req.RequestedOplockLevel {
+	case smb2.OplockLevelII, smb2.OplockLevelExclusive, smb2.OplockLevelBatch:
+		q.oplock = req.RequestedOplockLevel
+	case smb2.OplockLevelLease:
+		b, ok := req.Context(smb2.CreateContextRequestLease)
+		if !ok || c.dialect < smb2.Dialect210 {
+			break
+		}
+		lr, err := smb2.DecodeLeaseRequest(b)
+		if err != nil {
+			break
+		}
+		if c.dialect < smb2.Dialect300 {
+			lr.V2 = false
+		}
+		q.lease = &lr
+	}
+	return q
 }
 
 // createContextResponses answers the create contexts zerosmb supports:
@@ -162,19 +306,20 @@ func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access ui
 		mode: req.CreateOptions & modeBits, maxAccess: ac.maxAccess}
 	n := c.srv.nodes.acquire(share, p)
 	o.node = n
-	n.mu.Lock()
-	if n.deletePending {
-		n.mu.Unlock()
-		c.srv.nodes.put(n)
-		return nil, 0, nil, smb2.StatusDeletePending
+	overwrite := exists && (action == smb2.FileOverwritten || action == smb2.FileSuperseded)
+	q := c.cacheRequest(r, req, access, isDir, exists, overwrite)
+	if exists && !isDir && vfs.Links(fi) > 1 {
+		// Caching state is per name (stateStore): a hard-linked file gets
+		// none, or a write through one name would leave another name's
+		// cache stale.
+		q.oplock, q.lease = smb2.OplockLevelNone, nil
 	}
-	if st := n.checkShareModes(access, req.ShareAccess); st != smb2.StatusSuccess {
-		n.mu.Unlock()
+	wait, st := c.srv.state.admit(n, o, q)
+	if wait != nil || st != smb2.StatusSuccess {
 		c.srv.nodes.put(n)
+		r.breakWait = wait
 		return nil, 0, nil, st
 	}
-	n.opens = append(n.opens, o)
-	n.mu.Unlock()
 	c.pendingSD(share, p, ac.newSD) // seen by CREATEs racing with this one (sdstore.go)
 	if st := c.openBackend(o, req, action); st != smb2.StatusSuccess {
 		c.dropPendingSD(share, p, ac.newSD)

@@ -27,6 +27,10 @@ type request struct {
 	// onSent, when set, sees the final response message bytes (after
 	// signing); NEGOTIATE and SESSION_SETUP use it for the preauth hash.
 	onSent func(msg []byte)
+	// breakWait is set by a CREATE that must wait for an oplock or lease
+	// break (create.go); breakRetry marks its later attempts.
+	breakWait  <-chan struct{}
+	breakRetry bool
 }
 
 // compoundState is shared by the elements of one compound request.
@@ -133,7 +137,7 @@ var commands = [smb2.OplockBreak + 1]cmdRule{
 	smb2.Logoff:         {handler: (*conn).handleLogoff, session: true},
 	smb2.TreeConnect:    {handler: (*conn).handleTreeConnect, session: true},
 	smb2.TreeDisconnect: {handler: (*conn).handleTreeDisconnect, session: true, tree: true},
-	smb2.Create:         {handler: (*conn).handleCreate, session: true, tree: true, limit: limitOpens},
+	smb2.Create:         {handler: (*conn).handleCreate, session: true, tree: true, async: true, limit: limitOpens},
 	smb2.Close:          {handler: (*conn).handleClose, session: true, tree: true},
 	smb2.Flush:          {handler: (*conn).handleFlush, session: true, tree: true},
 	smb2.Read:           {handler: (*conn).handleRead, session: true, tree: true, async: true, cork: true, limit: limitAsync},
@@ -145,7 +149,7 @@ var commands = [smb2.OplockBreak + 1]cmdRule{
 	smb2.QueryDirectory: {handler: (*conn).handleQueryDirectory, session: true, tree: true},
 	smb2.ChangeNotify:   {handler: (*conn).handleChangeNotify, session: true, tree: true, async: true, limit: limitAsync},
 	smb2.QueryInfo:      {handler: (*conn).handleQueryInfo, session: true, tree: true},
-	smb2.SetInfo:        {handler: (*conn).handleSetInfo, session: true, tree: true},
+	smb2.SetInfo:        {handler: (*conn).handleSetInfo, session: true, tree: true, async: true},
 	smb2.OplockBreak:    {handler: (*conn).handleOplockBreak, session: true, tree: true},
 }
 

@@ -40,6 +40,8 @@ type testOpts struct {
 	// NoThrottle turns logon throttling off, for tests that fail logons
 	// on purpose and then need to log on from the same address.
 	NoThrottle bool
+	// BreakTimeout sets Config.OplockBreakTimeout (0: the default 35 s).
+	BreakTimeout time.Duration
 }
 
 // startServer runs a server sharing a fresh temp dir as "share".
@@ -53,14 +55,15 @@ func startServer(t testing.TB, o testOpts) *testServer {
 	db := auth.NewUserDB()
 	db.Add(testUser, testPass)
 	cfg := Config{
-		Shares:          []*Share{{Name: "share", FS: fsys, ReadOnly: o.ReadOnly, Guest: o.Guest, Path: dir}},
-		Users:           db,
-		SigningRequired: o.Signing,
-		Sendfile:        o.Sendfile,
-		RecvfileMin:     o.RecvfileMin,
-		EncryptData:     o.Encrypt,
-		SignedSendfile:  o.SignedSendfile,
-		Logger:          testLogger(t),
+		Shares:             []*Share{{Name: "share", FS: fsys, ReadOnly: o.ReadOnly, Guest: o.Guest, Path: dir}},
+		Users:              db,
+		SigningRequired:    o.Signing,
+		Sendfile:           o.Sendfile,
+		RecvfileMin:        o.RecvfileMin,
+		EncryptData:        o.Encrypt,
+		SignedSendfile:     o.SignedSendfile,
+		Logger:             testLogger(t),
+		OplockBreakTimeout: o.BreakTimeout,
 	}
 	if o.NoThrottle {
 		cfg.Throttle = AuthThrottle{FailDelay: -1, AddrFailures: -1, UserFailures: -1}

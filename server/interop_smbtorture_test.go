@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -20,12 +21,14 @@ type tortureResult struct {
 
 // runTorture runs one smbtorture suite against ts and parses the
 // "success:"/"failure:"/"error:" lines it prints.
-func runTorture(t *testing.T, ts *testServer, suite string) tortureResult {
+func runTorture(t *testing.T, ts *testServer, suite string, extra ...string) tortureResult {
 	t.Helper()
 	bin := requireTool(t, "smbtorture")
 	host, port, _ := net.SplitHostPort(ts.Addr)
-	cmd := exec.Command(bin, "//"+host+"/share", "-p", port, "-U", testUser+"%"+testPass,
-		"--option=torture:progress=no", suite)
+	args := []string{"//" + host + "/share", "-p", port, "-U", testUser + "%" + testPass,
+		"--option=torture:progress=no"}
+	args = append(append(args, extra...), suite)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -63,14 +66,41 @@ func runTorture(t *testing.T, ts *testServer, suite string) tortureResult {
 // must be removed (TestSmbtorture reports it); a new failure fails the
 // test.
 var knownTortureFailures = map[string]string{
-	"smb2.acls_non_canonical.flags":               "tests Samba's 'acl flag inherited canonicalization = no' (AUTO_INHERITED kept without AUTO_INHERIT_REQ); we store the flags as Windows does; Samba 4.17 fails it too",
-	"smb2.acls.ACCESSBASED":                       "needs a second share named hideunread with Samba's 'hide unreadable'; Samba 4.17 fails it too",
-	"smb2.create.gentest":                         "gentest probes every access-mask and create-option bit against Windows' exact answers; Samba 4.17 fails it too",
-	"smb2.create.quota-fake-file":                 "the NTFS $Extend\\$Quota fake file is not emulated; Samba 4.17 fails it too",
-	"smb2.compound.invalid4":                      "an unknown command code in a compound: MS-SMB2 3.3.5.2.6 says disconnect, Samba/Windows answer INVALID_PARAMETER; we follow the spec",
-	"smb2.lock.replay_broken_windows":             "needs lock sequence replay (resilient/durable handles), not implemented",
-	"smb2.lock.replay_smb3_specification_durable": "needs durable handles, not implemented",
-	"smb2.ioctl.bug14769":                         "uses FSCTL_SMBTORTURE_IOCTL_RESPONSE_BODY_PADDING8, a Samba-private test FSCTL (fails on Samba 4.17's default configuration too)",
+	"smb2.acls_non_canonical.flags":   "tests Samba's 'acl flag inherited canonicalization = no' (AUTO_INHERITED kept without AUTO_INHERIT_REQ); we store the flags as Windows does; Samba 4.17 fails it too",
+	"smb2.acls.ACCESSBASED":           "needs a second share named hideunread with Samba's 'hide unreadable'; Samba 4.17 fails it too",
+	"smb2.create.gentest":             "gentest probes every access-mask and create-option bit against Windows' exact answers; Samba 4.17 fails it too",
+	"smb2.create.quota-fake-file":     "the NTFS $Extend\\$Quota fake file is not emulated; Samba 4.17 fails it too",
+	"smb2.compound.compound-break":    "a CREATE in the middle of a compound that must wait for an oplock break: only the last element may go async here, so it fails with STATUS_INTERNAL_ERROR (MS-SMB2 <159>); Samba splits the compound instead",
+	"smb2.compound.invalid4":          "an unknown command code in a compound: MS-SMB2 3.3.5.2.6 says disconnect, Samba/Windows answer INVALID_PARAMETER; we follow the spec",
+	"smb2.ioctl.bug14769":             "uses FSCTL_SMBTORTURE_IOCTL_RESPONSE_BODY_PADDING8, a Samba-private test FSCTL (fails on Samba 4.17's default configuration too)",
+	"smb2.lock.replay_broken_windows": "needs lock sequence replay (resilient handles, FSCTL_LMR_REQUEST_RESILIENCY), not implemented",
+
+	"smb2.oplock.batch22b": "fails on Samba 4.17 too: expects the second break timeout to be skipped for a client that ignored the first (Windows-only behaviour)",
+	"smb2.oplock.batch26":  "fails on Samba 4.17 too: batch oplock on a stream open after a base-file open (streams are xattrs here)",
+	"smb2.oplock.stream1":  "fails on Samba 4.17 (default config) too: oplocks on named streams are not granted independently of the base file",
+
+	"smb2.lease.request": "fails on Samba 4.17 too: expects directory leases (RH on directories), not implemented",
+	"smb2.lease.unlink":  "fails on Samba 4.17 too: an unlink of a file with an H lease should break H and wait; we break on rename only",
+
+	"smb2.durable-v2-open.app-instance": "fails on Samba 4.17 too: needs the AppInstanceId create context (SMB2_CREATE_APP_INSTANCE_ID), not implemented",
+
+	"smb2.session.reauth2":          "re-authentication as anonymous: zerosmb refuses anonymous logons unless a guest share exists (policy)",
+	"smb2.session.reauth3":          "re-authentication as anonymous: zerosmb refuses anonymous logons unless a guest share exists (policy)",
+	"smb2.session.reauth4":          "re-authentication as anonymous: zerosmb refuses anonymous logons unless a guest share exists (policy)",
+	"smb2.session.reauth5":          "re-authentication as anonymous: zerosmb refuses anonymous logons unless a guest share exists (policy)",
+	"smb2.session.ntlmssp_bug14932": "expects INVALID_PARAMETER for an NTLMSSP AUTHENTICATE with a malformed AV pair list; our NTLM layer answers LOGON_FAILURE",
+
+	"smb2.notify.valid-req":   "batched change events: several changes queued between two requests are returned one at a time",
+	"smb2.notify.mask-change": "batched change events after a completion-filter change",
+	"smb2.notify.tree":        "a notify on a path with a trailing backslash is refused with OBJECT_PATH_SYNTAX_BAD",
+	"smb2.notify.rec":         "recursive (WATCH_TREE) batches: events queued while no request is pending are coalesced differently",
+}
+
+// multichannelOnly lists the smbtorture subtests that need multichannel
+// (session binding on a second connection), which zerosmb does not offer;
+// each is an allowed failure with that reason.
+func multichannelOnly(name string) bool {
+	return strings.HasPrefix(name, "smb2.session.bind_negative_")
 }
 
 // TestSmbtorture runs the smbtorture suites the project promises.
@@ -78,19 +108,52 @@ func TestSmbtorture(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smbtorture suites are slow")
 	}
+	// smb2.oplock runs with a 5 s break timeout instead of 35 s: the
+	// timeout path is the same, smbtorture is told the value
+	// (torture:oplocktimeout, checked by smb2.oplock.batch22a), and it
+	// saves half a minute. smb2.lease needs longer: breaking4 and
+	// rename_wait acknowledge a break only after several seconds of
+	// "no break expected" checks, so 15 s (smb2.lease.timeout then waits
+	// 15 s instead of 35 s).
+	breakTimeouts := map[string]time.Duration{"smb2.oplock": 5 * time.Second, "smb2.lease": 15 * time.Second}
+	// smb2.notify runs subtest by subtest without basedir: basedir sends a
+	// CHANGE_NOTIFY on one connection and, without waiting for its interim
+	// response, changes the directory through another; when the change is
+	// handled first no event is ever reported and the test waits forever
+	// (about 1 run in 6 here, on main before issue 9 too).
+	var notify []string
+	for _, n := range []string{"valid-req", "tcon", "dir", "mask", "tdis", "tdis1", "mask-change", "close", "logoff",
+		"session-reconnect", "invalid-reauth", "tree", "double", "file", "tcp", "rec", "overflow",
+		"rmdir1", "rmdir2", "rmdir3", "rmdir4", "handle-permissions"} {
+		notify = append(notify, "smb2.notify."+n)
+	}
+	suiteArgs := map[string][]string{"smb2.notify": notify}
 	for _, suite := range []string{"smb2.connect", "smb2.read", "smb2.dir", "smb2.getinfo", "smb2.setinfo", "smb2.rename",
 		"smb2.compound", "smb2.lock", "smb2.rw", "smb2.ioctl", "smb2.acls", "smb2.acls_non_canonical", "smb2.sdread",
-		"smb2.delete-on-close-perms", "smb2.create"} {
+		"smb2.delete-on-close-perms", "smb2.create",
+		"smb2.oplock", "smb2.lease", "smb2.durable-open", "smb2.durable-v2-open", "smb2.session", "smb2.notify"} {
 		t.Run(suite, func(t *testing.T) {
-			ts := startServer(t, testOpts{Sendfile: true, RecvfileMin: 65536})
-			res := runTorture(t, ts, suite)
+			bt := breakTimeouts[suite]
+			ts := startServer(t, testOpts{Sendfile: true, RecvfileMin: 65536, BreakTimeout: bt})
+			var extra []string
+			if bt != 0 {
+				extra = append(extra, fmt.Sprintf("--option=torture:oplocktimeout=%d", int(bt/time.Second)))
+			}
+			start := time.Now()
+			var res tortureResult
+			if names, ok := suiteArgs[suite]; ok {
+				res = runTorture(t, ts, names[0], append(extra, names[1:]...)...)
+			} else {
+				res = runTorture(t, ts, suite, extra...)
+			}
+			t.Logf("%s took %v", suite, time.Since(start).Round(time.Second))
 			sort.Strings(res.fail)
 			t.Logf("%s: %d passed, %d failed %v", suite, len(res.pass), len(res.fail), res.fail)
 			if len(res.pass)+len(res.fail) == 0 {
 				t.Fatalf("no results from %s:\n%s", suite, res.out)
 			}
 			for _, f := range res.fail {
-				if _, known := knownTortureFailures[suite+"."+f]; !known {
+				if _, known := knownTortureFailures[suite+"."+f]; !known && !multichannelOnly(suite+"."+f) {
 					t.Errorf("%s: unexpected failure %s", suite, f)
 				}
 			}

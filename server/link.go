@@ -54,6 +54,7 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		if err := linker.Link(oldp, newp); err != nil {
 			return statusFromError(err)
 		}
+		c.srv.state.uncache(o) // the file now has two names
 		c.srv.nodes.ns.notify(share, newp, smb2.FileActionAdded, false)
 		return smb2.StatusSuccess
 	}
@@ -81,6 +82,7 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		return statusFromError(err)
 	}
 	c.srv.nodes.ns.resetMeta(share, newp, 0, false)
+	c.srv.state.uncache(o) // the file now has two names
 	c.srv.nodes.ns.notify(share, newp, smb2.FileActionModified, false)
 	return smb2.StatusSuccess
 }

@@ -164,6 +164,38 @@ func (c *conn) handleLock(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
+	idx := int(req.LockSequenceIndex)
+	if o.durable == 0 || c.dialect < smb2.Dialect210 || idx < 1 || idx > len(o.lockSeq) {
+		return c.lock(r, o, &req)
+	}
+	// Lock sequence verification (MS-SMB2 3.3.5.14) on durable opens: a
+	// request repeating the last successful sequence number of its bucket
+	// is a replay after a reconnect and succeeds without locking again.
+	o.mu.Lock()
+	replay := o.lockSeq[idx-1] == req.LockSequenceNumber|lockSeqValid
+	o.lockSeq[idx-1] = 0
+	o.mu.Unlock()
+	if replay {
+		o.mu.Lock()
+		o.lockSeq[idx-1] = req.LockSequenceNumber | lockSeqValid
+		o.mu.Unlock()
+		return response{body: smb2.AppendLockResponse(nil)}
+	}
+	resp := c.lock(r, o, &req)
+	if resp.status == smb2.StatusSuccess && resp.pending == nil {
+		o.mu.Lock()
+		o.lockSeq[idx-1] = req.LockSequenceNumber | lockSeqValid
+		o.mu.Unlock()
+	}
+	return resp
+}
+
+// lockSeqValid marks an entry of open.lockSeq as valid.
+const lockSeqValid = 0x80
+
+// lock applies a LOCK request to o.
+func (c *conn) lock(r *request, o *open, req *smb2.LockRequest) response {
+	var st smb2.Status
 	if o.pipe != nil || o.file == nil || o.node == nil {
 		return errResp(smb2.StatusInvalidDeviceRequest)
 	}
@@ -193,6 +225,7 @@ func (c *conn) handleLock(r *request) response {
 		return errResp(st)
 	}
 	blocking := len(req.Locks) == 1 && req.Locks[0].Flags&smb2.LockFlagFailImmediately == 0
+	c.srv.state.contend(o) // a byte-range lock breaks read caching (as Windows)
 	n.mu.Lock()
 	n.locks, _, st = applyLocks(n.locks, o, req.Locks)
 	if st == smb2.StatusSuccess || !blocking {

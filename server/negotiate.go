@@ -57,6 +57,7 @@ func (c *conn) handleNegotiate(r *request) response {
 	}
 	c.negotiated = true
 	c.dialectSeen.Store(uint32(dialect))
+	c.srv.clients.add(c)
 	c.log.Debug("negotiated", "dialect", dialectName(dialect), "signing_alg", c.signingAlg, "cipher", c.cipher)
 	return response{body: resp.Append(nil)}
 }
@@ -69,7 +70,7 @@ func (c *conn) negotiateResponse(dialect uint16) *smb2.NegotiateResponse {
 	c.maxIO = 65536
 	if dialect != smb2.Dialect202 {
 		c.maxIO = c.srv.cfg.MaxIOSize
-		c.serverCaps = smb2.CapLargeMTU
+		c.serverCaps = smb2.CapLargeMTU | smb2.CapLeasing
 	}
 	if (dialect == smb2.Dialect300 || dialect == smb2.Dialect302) && c.clientCaps&smb2.CapEncryption != 0 && encryptionSupported {
 		c.serverCaps |= smb2.CapEncryption

@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // node is the server-wide state of one path in one share, shared by every
@@ -19,6 +20,9 @@ type node struct {
 	// lockWaiters are blocked LOCK requests to retry when locks change.
 	lockWaiters []func()
 	refs        int
+	// changed is closed when the caching state of the node changes
+	// (oplock.go): CREATEs waiting for a break retry then.
+	changed chan struct{}
 }
 
 type nodeKey struct {
@@ -40,9 +44,35 @@ type nodeTable struct {
 	// ns holds per-path metadata set through SMB (attributes, times,
 	// security descriptors) and CHANGE_NOTIFY watchers; see meta.go.
 	ns nsState
+
+	// lmu guards leases (lease.go); it is taken after a node's mutex.
+	lmu    sync.Mutex
+	leases map[leaseID]*lease
+	// breakTimeout is Config.OplockBreakTimeout.
+	breakTimeout time.Duration
+	// clientConn finds the connection lease breaks for a ClientGuid go to.
+	clientConn func(guid [16]byte) *conn
+	// durables holds the durable opens by persistent FileId (under lmu);
+	// at most maxDurable (Config.MaxDurableOpens).
+	durables   map[uint64]*open
+	maxDurable int
+	log        *slog.Logger
 }
 
-func (t *nodeTable) init() { t.m = make(map[nodeKey]*node) }
+func (t *nodeTable) init() {
+	t.m = make(map[nodeKey]*node)
+	t.leases = make(map[leaseID]*lease)
+	t.durables = make(map[uint64]*open)
+	if t.maxDurable == 0 {
+		t.maxDurable = DefaultMaxDurableOpens
+	}
+	if t.log == nil {
+		t.log = slog.Default()
+	}
+	if t.breakTimeout == 0 {
+		t.breakTimeout = DefaultOplockBreakTimeout
+	}
+}
 
 // acquire returns the node for (share, path) with a reference held; the
 // caller must attach an open (node.opens) or call put.
@@ -107,8 +137,11 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 		}
 	}
 	n.locks = kept
+	t.dropCaching(n, o)
+	t.forgetDurable(o)
 	waiters := n.lockWaiters
 	n.lockWaiters = nil
+	newlyPending := o.deleteOnClose && !n.deletePending
 	if o.deleteOnClose {
 		n.deletePending = true
 	}
@@ -120,6 +153,9 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 		n.deletePending = false
 	}
 	n.mu.Unlock()
+	if newlyPending && !last {
+		t.ns.deletePending(n)
+	}
 	if sf, ok := o.file.(*streamFile); ok && del {
 		if err := sf.remove(); err != nil { // a named stream: drop its attribute only
 			log.Warn("delete on close failed", "path", path, "err", err)

@@ -44,6 +44,14 @@ func (c *conn) handleChangeNotify(r *request) response {
 	if !o.has(fileReadData) {
 		return errResp(smb2.StatusAccessDenied)
 	}
+	if n := o.node; n != nil {
+		n.mu.Lock()
+		pending := n.deletePending
+		n.mu.Unlock()
+		if pending {
+			return errResp(smb2.StatusDeletePending) // the directory is going away
+		}
+	}
 	ns := &c.srv.nodes.ns
 	ns.mu.Lock()
 	w := ns.watcherOf(o)
@@ -94,6 +102,20 @@ func (c *conn) handleChangeNotify(r *request) response {
 		go op.complete(errResp(smb2.StatusCancelled))
 	})
 	w.pending = op
+	if n := o.node; n != nil {
+		// Delete-pending may have been set since the check above; its
+		// deletePending call then ran before w was pending (lock order:
+		// ns.mu, then node.mu).
+		n.mu.Lock()
+		gone := n.deletePending
+		n.mu.Unlock()
+		if gone {
+			w.pending = nil
+			ns.mu.Unlock()
+			go op.complete(errResp(smb2.StatusDeletePending))
+			return response{pending: op}
+		}
+	}
 	ns.mu.Unlock()
 	return response{pending: op}
 }
@@ -192,5 +214,23 @@ func (s *nsState) renameWatchers(share *Share, oldp, newp string) {
 		if w.o.tree.share == share && pathWithin(w.dir, oldp) {
 			w.dir = newp + w.dir[len(oldp):]
 		}
+	}
+}
+
+// deletePending completes the pending CHANGE_NOTIFY requests on handles of
+// node n with STATUS_DELETE_PENDING: the watched directory is being
+// deleted, nothing more will be reported (as Windows and Samba answer).
+func (s *nsState) deletePending(n *node) {
+	s.mu.Lock()
+	var ops []*asyncOp
+	for w := range s.watchers {
+		if w.o.node == n && w.pending != nil {
+			ops = append(ops, w.pending)
+			w.pending = nil
+		}
+	}
+	s.mu.Unlock()
+	for _, op := range ops {
+		go op.complete(errResp(smb2.StatusDeletePending))
 	}
 }

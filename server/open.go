@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"time"
 
 	"github.com/zerosmb/zerosmb/internal/rpc"
 	"github.com/zerosmb/zerosmb/smb2"
@@ -27,7 +28,28 @@ type open struct {
 	maxAccess     uint32 // every right the ACL grants (MxAc create context)
 	shareAccess   uint32
 	createOptions uint32
-	oplock        uint8
+	// Caching (oplock.go, lease.go), guarded by node.mu: the granted
+	// oplock level (OplockLevelLease with lease set), and an oplock break
+	// awaiting its acknowledgment.
+	oplock    uint8
+	lease     *lease
+	obreaking bool
+	obreakTo  uint8
+	obreakGen uint64
+	otimer    *time.Timer
+
+	// Durability (durable.go): version granted (0 none, 1, 2), timeout,
+	// CreateGuid and the user that may reclaim it; disconnected (under
+	// node.mu) while no connection holds it.
+	durable        uint8
+	durableTimeout time.Duration
+	createGUID     [16]byte
+	owner          string
+	disconnected   bool
+	scavenger      *time.Timer
+	// lockSeq is the LockSequenceArray of a durable open: per bucket the
+	// last successful LockSequenceNumber | lockSeqValid (guarded by mu).
+	lockSeq [64]uint8
 
 	mu            sync.Mutex
 	deleteOnClose bool
@@ -141,6 +163,15 @@ func (c *conn) removeOpen(o *open) bool {
 	}
 	delete(c.opens, o.id.Volatile)
 	return true
+}
+
+// shutdownClose ends an open its client did not close (connection lost,
+// LOGOFF, TREE_DISCONNECT): a durable open is kept disconnected for its
+// reconnect instead, as Windows and Samba do.
+func (c *conn) shutdownClose(o *open) {
+	if !c.srv.state.disconnect(o) {
+		c.closeOpen(o)
+	}
 }
 
 // closeOpen releases everything an open holds: pending waiters, byte-range

@@ -136,6 +136,7 @@ func (c *conn) handleWrite(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
+	c.srv.state.contend(o) // other opens' read caching goes (3.3.4.7)
 	var n int64
 	if r.split != nil {
 		n, err = c.receivePayload(r, o.file, off)

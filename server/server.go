@@ -136,6 +136,16 @@ type Config struct {
 	// only the shares the asking user may connect to; by default every
 	// share is listed, as Windows does.
 	AccessBasedShareEnum bool
+
+	// OplockBreakTimeout is how long an oplock or lease break waits for the
+	// client's acknowledgment before the holder loses its caching and the
+	// opens waiting for it proceed; default 35 s (as Windows).
+	OplockBreakTimeout time.Duration
+	// MaxDurableOpens bounds the durable handles of the whole server,
+	// connected or disconnected; beyond it CREATEs are not granted
+	// durability (legal: the client just gets no durable context back).
+	// Default 16384.
+	MaxDurableOpens int
 }
 
 // EncryptMode is the server's SMB 3.x encryption policy.
@@ -169,6 +179,8 @@ type Server struct {
 	live    atomic.Pointer[shareSet] // shares and users; replaced by Reconfigure
 	rpc     *rpc.Server
 	nodes   nodeTable
+	state   stateStore // &nodes
+	clients clientTable
 	nextID  atomic.Uint64 // session ids and async ids
 	shuting atomic.Bool
 	data    dataCounters
@@ -234,7 +246,12 @@ func New(cfg Config) (*Server, error) {
 	s.authLog = newEventLog(cfg.Logger, "authentication failed", limitLogInterval)
 	rand.Read(s.guid[:])
 	s.nextID.Store(uint64(time.Now().UnixNano()) & 0xffffffff << 16)
+	s.nodes.breakTimeout = cfg.OplockBreakTimeout
+	s.nodes.clientConn = s.clients.first
+	s.nodes.maxDurable = cfg.MaxDurableOpens
+	s.nodes.log = cfg.Logger
 	s.nodes.init()
+	s.state = &s.nodes
 	s.ipc = &Share{Name: "IPC$", Comment: "IPC Service", Guest: true}
 	set, err := s.newShareSet(cfg.Shares, cfg.Users, nil)
 	if err != nil {

@@ -44,6 +44,11 @@ type session struct {
 
 	info atomic.Pointer[sessionInfo] // set once established, for Status
 	seen sessionSeen
+	// prevID is the PreviousSessionId of the SESSION_SETUP being handled;
+	// reauth is set while a valid session re-authenticates (its opens,
+	// trees and keys stay).
+	prevID uint64
+	reauth bool
 
 	mu       sync.Mutex
 	trees    map[uint32]*tree
@@ -108,9 +113,13 @@ func (c *conn) handleSessionSetup(r *request) response {
 		if st := c.checkSignature(&request{hdr: r.hdr, msg: r.msg, sess: s, encrypted: r.encrypted}); st != smb2.StatusSuccess {
 			return errResp(st)
 		}
-		s.authn = nil
+		if !s.reauth { // the first leg of a re-authentication
+			s.reauth = true
+			s.authn = nil
+		}
 	}
 	r.sess = s
+	s.prevID = req.PreviousSessionID
 	if req.SecurityMode&uint8(smb2.NegotiateSigningRequired) != 0 {
 		s.signingRequired = true
 	}
@@ -166,6 +175,9 @@ func (c *conn) throttleLogon(a *auth.Context, err error) smb2.Status {
 // set up signing, mark the session valid.
 func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 	a := s.authn
+	if s.reauth {
+		return c.finishReauth(s, out)
+	}
 	s.user, s.domain = a.User(), a.Domain()
 	s.guest, s.anonymous = a.IsGuest(), a.IsAnonymous()
 	s.sids = c.srv.tokenSIDs(s)
@@ -208,12 +220,39 @@ func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 	if s.encryptData {
 		flags |= smb2.SessionFlagEncryptData
 	}
+	reauth := s.state == sessionValid
 	s.state = sessionValid
 	s.publish()
 	c.srv.ops.sessions.Add(1)
 	c.loggedOn()
+	if !reauth && s.prevID != 0 && s.prevID != s.id && !s.guest && !s.anonymous {
+		// Session reconnect (MS-SMB2 3.3.5.5.3): the user's previous
+		// session ends; its durable opens wait, disconnected, for a
+		// reclaim on this session.
+		c.srv.expireSession(s.prevID, ownerKey(s))
+	}
 	c.log.Info("session established", "session", s.id, "user", s.user, "domain", s.domain,
 		"guest", s.guest, "anonymous", s.anonymous, "dialect", dialectName(c.dialect), "signing", s.signingRequired)
+	return response{body: (&smb2.SessionSetupResponse{SessionFlags: flags, SecurityBuffer: out}).Append(nil)}
+}
+
+// finishReauth completes the re-authentication of a valid session: the
+// user may change (Windows allows it), keys, trees and opens stay.
+func (c *conn) finishReauth(s *session, out []byte) response {
+	a := s.authn
+	s.reauth = false
+	s.user, s.domain = a.User(), a.Domain()
+	var flags uint16
+	switch {
+	case a.IsAnonymous():
+		flags = smb2.SessionFlagIsNull
+	case a.IsGuest():
+		flags = smb2.SessionFlagIsGuest
+	}
+	if s.encryptData {
+		flags |= smb2.SessionFlagEncryptData
+	}
+	c.log.Info("session re-authenticated", "session", s.id, "user", s.user, "domain", s.domain)
 	return response{body: (&smb2.SessionSetupResponse{SessionFlags: flags, SecurityBuffer: out}).Append(nil)}
 }
 
@@ -222,6 +261,25 @@ func cipherBits(c sign.Cipher) int {
 		return 256
 	}
 	return 128
+}
+
+// expireSession ends session id on whichever connection holds it, if it
+// belongs to user (a reconnecting client's previous session). Requests on
+// it then fail with STATUS_USER_SESSION_DELETED.
+func (srv *Server) expireSession(id uint64, user string) {
+	srv.mu.Lock()
+	conns := make([]*conn, 0, len(srv.conns))
+	for c := range srv.conns {
+		conns = append(conns, c)
+	}
+	srv.mu.Unlock()
+	for _, c := range conns {
+		if s := c.lookupSession(id); s != nil && s.valid() && ownerKey(s) == user {
+			c.log.Info("previous session of a reconnecting client ended", "session", id)
+			c.dropSession(s)
+			return
+		}
+	}
 }
 
 // dropSession removes s and everything it holds.
@@ -246,7 +304,7 @@ func (c *conn) dropSession(s *session) {
 		op.cancelOp()
 	}
 	for _, o := range opens {
-		c.closeOpen(o)
+		c.shutdownClose(o)
 	}
 	s.releaseTrees()
 }
@@ -354,7 +412,7 @@ func (c *conn) handleTreeDisconnect(r *request) response {
 	}
 	c.mu.Unlock()
 	for _, o := range opens {
-		c.closeOpen(o)
+		c.closeOpen(o) // TREE_DISCONNECT closes durable opens too (as Samba)
 	}
 	c.srv.releaseShare(t.share)
 	return response{body: smb2.AppendSimple(nil)}

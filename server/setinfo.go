@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -26,6 +27,11 @@ func (c *conn) handleSetInfo(r *request) response {
 	if o.pipe != nil {
 		return errResp(smb2.StatusNotSupported)
 	}
+	if isRename(&req) && !o.tree.share.ReadOnly && o.stream == "" {
+		if wait := c.srv.state.breakHandles(o); wait != nil {
+			return c.renameAfterBreak(r, o, req, wait)
+		}
+	}
 	switch req.InfoType {
 	case smb2.InfoFile:
 		st = c.setFileInfo(o, &req)
@@ -40,6 +46,38 @@ func (c *conn) handleSetInfo(r *request) response {
 		return errResp(st)
 	}
 	return response{body: smb2.AppendSetInfoResponse(nil)}
+}
+
+// isRename reports whether req renames its file.
+func isRename(req *smb2.SetInfoRequest) bool {
+	return req.InfoType == smb2.InfoFile &&
+		(req.FileInfoClass == smb2.FileRenameInformation || req.FileInfoClass == smb2.FileRenameInformationEx)
+}
+
+// renameAfterBreak makes a rename wait (async) until the handle caching
+// other leases hold on the file is broken: acknowledged or timed out.
+func (c *conn) renameAfterBreak(r *request, o *open, req smb2.SetInfoRequest, wait <-chan struct{}) response {
+	req.Buffer = append([]byte(nil), req.Buffer...)
+	cancelled := make(chan struct{})
+	var once sync.Once
+	op := c.goAsync(r, func() { once.Do(func() { close(cancelled) }) })
+	go func() {
+		for wait != nil {
+			select {
+			case <-wait:
+			case <-cancelled:
+				op.complete(errResp(smb2.StatusCancelled))
+				return
+			}
+			wait = c.srv.state.breakHandles(o)
+		}
+		if st := c.setFileInfo(o, &req); st != smb2.StatusSuccess {
+			op.complete(errResp(st))
+			return
+		}
+		op.complete(response{body: smb2.AppendSetInfoResponse(nil)})
+	}()
+	return response{pending: op}
 }
 
 func (c *conn) setFileInfo(o *open, req *smb2.SetInfoRequest) smb2.Status {
@@ -205,6 +243,7 @@ func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
 	size := int64(v)
 	share := o.tree.share
 	p := o.path()
+	c.srv.state.contend(o)
 	if class == smb2.FileEndOfFileInformation {
 		if err := o.file.Truncate(size); err != nil {
 			return statusFromError(err)
@@ -272,6 +311,9 @@ func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
 	n.mu.Lock()
 	n.deletePending = del
 	n.mu.Unlock()
+	if del && o.isDir {
+		c.srv.nodes.ns.deletePending(n)
+	}
 	return smb2.StatusSuccess
 }
 

@@ -174,10 +174,14 @@ func (c *conn) status() ConnectionStatus {
 func (o *open) status() OpenStatus {
 	o.mu.Lock()
 	os := OpenStatus{FileID: o.id.Volatile, Path: o.name, Stream: o.stream, Directory: o.isDir,
-		Access: o.access, ShareMode: shareModeString(o.shareAccess), Oplock: oplockName(o.oplock), Lease: "none"}
+		Access: o.access, ShareMode: shareModeString(o.shareAccess), Oplock: "none", Lease: "none"}
 	o.mu.Unlock()
 	if n := o.node; n != nil {
 		n.mu.Lock()
+		os.Oplock = oplockName(o.oplock) // caching state is guarded by the node
+		if o.lease != nil {
+			os.Lease = cacheLetters(o.lease.state)
+		}
 		for _, l := range n.locks {
 			if l.owner == o {
 				os.Locks = append(os.Locks, Lock{Offset: l.off, Length: l.len, Exclusive: l.exclusive})
@@ -226,4 +230,21 @@ func cmpU64(a, b uint64) int {
 		return 1
 	}
 	return 0
+}
+
+// cacheLetters renders lease caching bits as "RWH" letters, "none" when empty.
+func cacheLetters(st uint32) string {
+	var b strings.Builder
+	for _, f := range []struct {
+		bit uint32
+		ch  byte
+	}{{cacheR, 'R'}, {cacheW, 'W'}, {cacheH, 'H'}} {
+		if st&f.bit != 0 {
+			b.WriteByte(f.ch)
+		}
+	}
+	if b.Len() == 0 {
+		return "none"
+	}
+	return b.String()
 }

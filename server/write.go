@@ -53,6 +53,10 @@ func (c *conn) flushOut() error {
 // call when the kernel allows. The caller holds wmu.
 func (c *conn) writeLocked(frame []byte) error {
 	c.armWriteDeadline()
+	if c.notes.Load() {
+		// Break notifications queued before this response leave first.
+		c.out = c.takeNotifications(c.out)
+	}
 	if len(c.out) == 0 {
 		_, err := c.nc.Write(frame)
 		return err
@@ -88,6 +92,9 @@ func (c *conn) armWriteDeadline() {
 // sends them itself, and forgets them. The caller holds wmu; the result is
 // valid until the next corking.
 func (c *conn) takeCorked(hdr []byte) []byte {
+	if c.notes.Load() {
+		c.out = c.takeNotifications(c.out)
+	}
 	if len(c.out) == 0 {
 		return hdr
 	}

@@ -107,3 +107,36 @@ func DecodeAllocationSize(b []byte) (uint64, error) {
 	}
 	return binary.LittleEndian.Uint64(b), nil
 }
+
+const (
+	durableV1ReconnectSize = 16
+	durableV2ReconnectSize = 36
+)
+
+// DecodeDurableHandleReconnect decodes the data of a DHnC create context:
+// the FileId of the open to reclaim.
+func DecodeDurableHandleReconnect(b []byte) (FileID, error) {
+	if len(b) < durableV1ReconnectSize {
+		return FileID{}, ErrMalformed
+	}
+	return DecodeFileID(b), nil
+}
+
+// DurableHandleReconnectV2 is a decoded DH2C create context.
+type DurableHandleReconnectV2 struct {
+	FileID     FileID
+	CreateGUID [16]byte
+	Flags      uint32
+}
+
+// DecodeDurableHandleReconnectV2 decodes the data of a DH2C create context.
+func DecodeDurableHandleReconnectV2(b []byte) (DurableHandleReconnectV2, error) {
+	var r DurableHandleReconnectV2
+	if len(b) < durableV2ReconnectSize {
+		return r, ErrMalformed
+	}
+	r.FileID = DecodeFileID(b)
+	copy(r.CreateGUID[:], b[16:32])
+	r.Flags = binary.LittleEndian.Uint32(b[32:])
+	return r, nil
+}

@@ -65,10 +65,7 @@ const (
 // A listed check that passes fails the test ("remove it"); a failure not
 // listed fails it too.
 var knownKernelFailures = map[string]string{
-	"append_two_procs":     "needs oplocks/leases: without a caching grant the kernel client computes the O_APPEND offset from its own idea of the size, so two appenders overwrite each other (Samba with oplocks off loses records the same way)",
-	"pipe_read":            "needs oplocks/leases: the kernel client's uncached splice read (busybox cat uses sendfile into the pipe) returns a page-rounded, too long length here (307200..409600 for a 300000-byte file) or hangs in pipe_wait_writable, without a read-caching grant (Samba with oplocks off hangs the same way); with cache=loose (page-cache splice) the same check passes, so the bytes the server sends are right",
-	"fallocate_extend":     "fallocate without KEEP_SIZE needs oplocks/leases: the 6.1 client refuses it (EOPNOTSUPP, no request sent) unless it holds a read-caching grant, as it cannot tell whether the size changes (smb3_simple_falloc); KEEP_SIZE and punch hole, which reach the server, pass",
-	"fallocate_zero_range": "fallocate ZERO_RANGE without KEEP_SIZE needs oplocks/leases: the 6.1 client refuses it (EOPNOTSUPP, no request sent) without a read-caching grant (smb3_zero_range)",
+	"3.1.1-posix/posix_mode": "with a lease granted the 6.1 client keeps the created file's inode and answers stat from it: a file created with mode 0751 shows 0755 (the mount's file_mode) until the lease ends; zerosmb's QUERY_INFO POSIX answer is 0751 (this check passed before leases were granted) and the listing check shows 0751 — whether the client ignores the POSIX create response's mode or zerosmb's response lacks what it reads is not yet known",
 	// The kernel client implements fallocate only from SMB 3.0 on.
 	"2.1/fallocate_extend":     "the kernel client has no fallocate for SMB 2.1 (EOPNOTSUPP before any request)",
 	"2.1/fallocate_keep_size":  "the kernel client has no fallocate for SMB 2.1 (EOPNOTSUPP before any request)",

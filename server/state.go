@@ -1,0 +1,94 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// stateStore is the server-wide state of SMB opens that handlers may not
+// keep on their own connection: share modes, delete-pending, byte-range
+// locks, oplocks, leases and (later) disconnected durable opens. Handlers
+// reach it only through these operations; the in-process implementation is
+// nodeTable (node.go, oplock.go, lease.go). A distributed implementation
+// (several zerosmb nodes over one cluster file system) would key nodes by
+// (share, path), opens by their persistent FileId and leases by
+// (ClientGuid, LeaseKey), as these methods already do on the wire, and
+// deliver breaks through the breakSink of the holder's node.
+//
+// Invariants (each operation keeps them; tests in oplock_test.go):
+//   - An open is attached to exactly one node from admit until release;
+//     share modes are checked against every attached open, connected or not.
+//   - A lease (ClientGuid, LeaseKey) is bound to one node: a CREATE naming
+//     the key for another path fails with STATUS_INVALID_PARAMETER while
+//     any open holds the lease. All opens with one key share its state.
+//   - Caching grants never conflict: a W (exclusive/batch) grant exists only
+//     while no other open of the node (stat opens aside, opens of the same
+//     lease aside) exists; an H grant for a lease excludes oplocks with H.
+//   - A break is a message queued on the holder's connection (breakSink),
+//     never a call into that connection's goroutine. A break that needs an
+//     acknowledgment starts a timer (Config.OplockBreakTimeout, 35 s by
+//     default); when it fires the holder is forced to the break-to state
+//     (none for oplocks and leases), so no waiter waits longer than that.
+//   - admit never blocks. When a holder must acknowledge first it returns a
+//     channel closed at the next change of the node's caching state
+//     (acknowledgment, timeout, close); the CREATE goes async and retries.
+//   - Every state change that may unblock a waiter closes that channel.
+//   - A disconnected durable open keeps its share mode, locks and caching;
+//     a break it would need purges it instead (nobody can acknowledge), and
+//     it is purged when its durable timeout passes. Only the user that
+//     opened it may reclaim it, with the same CreateGuid (v2) and lease key.
+type stateStore interface {
+	// admit decides the open o of node n described by q: share modes,
+	// delete-pending and breaks of other opens' caching. On success o is
+	// attached to n with its oplock or lease granted (o.oplock, o.lease).
+	admit(n *node, o *open, q *cacheRequest) (wait <-chan struct{}, st smb2.Status)
+	// ackOplock handles an oplock break acknowledgment for o.
+	ackOplock(o *open, level uint8) (uint8, smb2.Status)
+	// ackLease handles a lease break acknowledgment from client.
+	ackLease(client, key [16]byte, state uint32) (uint32, smb2.Status)
+	// contend breaks the read caching (level II oplocks, R leases) other
+	// opens hold on o's node: o writes, truncates or locks.
+	contend(o *open)
+	// breakHandles breaks the handle caching of other leases on o's node
+	// and reports a channel to wait on when acknowledgments are due: o is
+	// renamed or deleted.
+	breakHandles(o *open) <-chan struct{}
+	// uncache breaks every open's caching on o's node to none, o's own
+	// lease included: o's file gained a second name (a hard link), and
+	// caching state is kept per name.
+	uncache(o *open)
+	// release detaches o: locks, share mode, caching, delete-on-close.
+	release(o *open, log *slog.Logger)
+
+	// grantDurable makes o durable if d asks and o holds handle caching.
+	grantDurable(o *open, d *durableRequest) []smb2.CreateContext
+	// disconnect keeps durable o after its connection is lost (false: the
+	// caller closes it).
+	disconnect(o *open) bool
+	// reclaim hands a disconnected durable open to session s and tree tr.
+	reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
+}
+
+var _ stateStore = (*nodeTable)(nil)
+
+// cacheRequest is what a CREATE asks of the state store.
+type cacheRequest struct {
+	access, shareAccess uint32
+	overwrite           bool // SUPERSEDE/OVERWRITE/OVERWRITE_IF of an existing file
+	exists              bool // the file existed before this CREATE
+	first               bool // first attempt (not a retry after a break)
+	isDir               bool
+	oplock              uint8              // RequestedOplockLevel (no lease)
+	lease               *smb2.LeaseRequest // non-nil: a lease is requested
+	client              [16]byte           // ClientGuid of the connection
+	// midCompound: the CREATE is not the last element of a compound, so
+	// it cannot go async (dispatch.go). It then waits in place for breaks
+	// acknowledged over other connections, and does not wait at all for
+	// breaks whose acknowledgment must come over conn itself (that read
+	// loop is the one running it): those are sent, and the CREATE
+	// proceeds (the Linux client unlinks a file it holds open under a
+	// lease with a CREATE+CLOSE compound).
+	midCompound bool
+	conn        *conn
+}
