@@ -141,7 +141,7 @@ func TestKernelClient(t *testing.T) {
 	cfg := guestConfig{Server: guestAddrPlain, Share: kShare, User: kUser, Pass: kPass, Long: *longMode}
 	for _, v := range variants {
 		if *variantsFlag == "" || containsCSV(*variantsFlag, v.name) {
-			gv := guestVariant{Name: v.name, Opts: v.opts}
+			gv := guestVariant{Name: v.name, Opts: v.opts, Coherence: !v.encrypted}
 			if v.encrypted {
 				gv.Server = guestAddrEncrypt
 			}
@@ -174,10 +174,12 @@ func TestKernelClient(t *testing.T) {
 		consolePath = filepath.Join(os.TempDir(), fmt.Sprintf("zerosmb-kclient-%d.log", time.Now().Unix()))
 		t.Logf("console log: %s", consolePath)
 	}
+	stopCoherence := rewriteWhenReady(t, addr, shareDir) // coherence_test.go
 	start := time.Now()
 	fwd := map[string]string{guestAddrPlain: addr, guestAddrEncrypt: encAddr}
 	res, err := bootGuest(t, qemu, filepath.Join(cache, "vmlinuz"), initrd, guestBin, fwd, consolePath, timeout)
 	t.Logf("guest ran %s", time.Since(start).Round(time.Second))
+	stopCoherence()
 	if err != nil {
 		console, _ := os.ReadFile(consolePath)
 		t.Fatalf("guest: %v\nconsole tail:\n%s\nserver log tail:\n%s\nencrypting server log tail:\n%s",
@@ -331,6 +333,7 @@ type guestVariant struct {
 	Posix              bool
 	OwnedFile          string
 	OwnedUID, OwnedGID uint32
+	Coherence          bool
 }
 
 // The file the posix variant's posix_owner check stats: made on the host

@@ -56,6 +56,10 @@ type Variant struct {
 	// created with OwnedUID:OwnedGID and mode 0640.
 	OwnedFile          string
 	OwnedUID, OwnedGID uint32
+	// Coherence adds the check in which the host rewrites a file the
+	// client caches (through its own SMB connection) while the guest
+	// waits.
+	Coherence bool
 }
 
 var out sync.Mutex

@@ -1,0 +1,95 @@
+package kclient
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	gosmb2 "github.com/hirochachacha/go-smb2"
+)
+
+// rewriteWhenReady is the host half of the guest's coherence check: it
+// watches the share for <variant>/coherence/coh.ready and then, as a
+// second SMB client (go-smb2, its own connection and session), rewrites
+// coh while the guest holds it cached, and creates coh.done. The server
+// must break the guest's lease so that the guest reads the new bytes.
+// The returned function stops the watcher and waits for it.
+func rewriteWhenReady(t *testing.T, addr, shareDir string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		seen := map[string]bool{}
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			ready, _ := filepath.Glob(filepath.Join(shareDir, "*", "coherence", "coh.ready"))
+			for _, r := range ready {
+				if seen[r] {
+					continue
+				}
+				seen[r] = true
+				rel, err := filepath.Rel(shareDir, filepath.Dir(r))
+				if err != nil {
+					t.Errorf("coherence: %v", err)
+					continue
+				}
+				if err := rewrite(addr, filepath.ToSlash(rel)); err != nil {
+					t.Errorf("coherence: host write to %s: %v", rel, err)
+				}
+			}
+		}
+	}()
+	return func() {
+		select {
+		case <-done:
+		default:
+			close(done)
+		}
+		wg.Wait()
+	}
+}
+
+// rewrite overwrites dir/coh with B's through go-smb2 and creates
+// dir/coh.done.
+func rewrite(addr, dir string) error {
+	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	d := &gosmb2.Dialer{Initiator: &gosmb2.NTLMInitiator{User: kUser, Password: kPass}}
+	s, err := d.Dial(nc)
+	if err != nil {
+		return err
+	}
+	defer s.Logoff()
+	fs, err := s.Mount(kShare)
+	if err != nil {
+		return err
+	}
+	defer fs.Umount()
+	// Same length as the guest's A's: only a coherent read sees B's.
+	f, err := fs.OpenFile(dir+"/coh", os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte("B"), 8192), 0); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return fs.WriteFile(dir+"/coh.done", nil, 0o644)
+}
