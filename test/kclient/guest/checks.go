@@ -68,7 +68,6 @@ func checks(cfg *Config, v Variant) []check {
 	return cs
 }
 
-
 // pattern is the deterministic content of byte off of a file seeded seed.
 func pattern(seed, off int64) byte {
 	x := uint64(off)*0x9E3779B97F4A7C15 + uint64(seed)*0xBF58476D1CE4E5B9
