@@ -70,7 +70,6 @@ var knownTortureFailures = map[string]string{
 	"smb2.acls.ACCESSBASED":           "needs a second share named hideunread with Samba's 'hide unreadable'; Samba 4.17 fails it too",
 	"smb2.create.gentest":             "gentest probes every access-mask and create-option bit against Windows' exact answers; Samba 4.17 fails it too",
 	"smb2.create.quota-fake-file":     "the NTFS $Extend\\$Quota fake file is not emulated; Samba 4.17 fails it too",
-	"smb2.compound.compound-break":    "a CREATE in the middle of a compound that must wait for an oplock break: only the last element may go async here, so it fails with STATUS_INTERNAL_ERROR (MS-SMB2 <159>); Samba splits the compound instead",
 	"smb2.compound.invalid4":          "an unknown command code in a compound: MS-SMB2 3.3.5.2.6 says disconnect, Samba/Windows answer INVALID_PARAMETER; we follow the spec",
 	"smb2.ioctl.bug14769":             "uses FSCTL_SMBTORTURE_IOCTL_RESPONSE_BODY_PADDING8, a Samba-private test FSCTL (fails on Samba 4.17's default configuration too)",
 	"smb2.lock.replay_broken_windows": "needs lock sequence replay (resilient handles, FSCTL_LMR_REQUEST_RESILIENCY), not implemented",
