@@ -184,19 +184,8 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 	id := c.addOpen(o)
 	r.setFileID(id)
 	info := c.fileInfo(share, p, fi)
-	resp := smb2.CreateResponse{
-		OplockLevel:    o.grantedOplock(),
-		CreateAction:   action,
-		CreationTime:   info.CreationTime,
-		LastAccessTime: info.LastAccessTime,
-		LastWriteTime:  info.LastWriteTime,
-		ChangeTime:     info.ChangeTime,
-		AllocationSize: info.AllocationSize,
-		EndOfFile:      info.EndOfFile,
-		FileAttributes: info.FileAttributes,
-		FileID:         id,
-		CreateContexts: createContextResponses(req, o.maxAccess, share, info.IndexNumber),
-	}
+	resp := openedResponse(o, action, id, info)
+	resp.CreateContexts = createContextResponses(req, o.maxAccess, share, info.IndexNumber)
 	if posixOpen {
 		resp.CreateContexts = append(resp.CreateContexts, posixCreateResponse(fi))
 	}
@@ -487,4 +476,22 @@ func (c *conn) createPipe(r *request, req *smb2.CreateRequest) response {
 		FileID:         id,
 	}
 	return response{body: resp.Append(nil)}
+}
+
+// openedResponse is the CREATE response for o granted with action and
+// FileID id, its times, sizes and attributes from info (a new open and a
+// durable reconnect answer alike); create contexts are the caller's.
+func openedResponse(o *open, action uint32, id smb2.FileID, info smb2.FileInfo) smb2.CreateResponse {
+	return smb2.CreateResponse{
+		OplockLevel:    o.grantedOplock(),
+		CreateAction:   action,
+		CreationTime:   info.CreationTime,
+		LastAccessTime: info.LastAccessTime,
+		LastWriteTime:  info.LastWriteTime,
+		ChangeTime:     info.ChangeTime,
+		AllocationSize: info.AllocationSize,
+		EndOfFile:      info.EndOfFile,
+		FileAttributes: info.FileAttributes,
+		FileID:         id,
+	}
 }

@@ -267,18 +267,7 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 		return errResp(statusFromError(err))
 	}
 	info := c.fileInfo(o.tree.share, o.path(), fi)
-	resp := smb2.CreateResponse{
-		OplockLevel:    o.grantedOplock(),
-		CreateAction:   smb2.FileOpened,
-		CreationTime:   info.CreationTime,
-		LastAccessTime: info.LastAccessTime,
-		LastWriteTime:  info.LastWriteTime,
-		ChangeTime:     info.ChangeTime,
-		AllocationSize: info.AllocationSize,
-		EndOfFile:      info.EndOfFile,
-		FileAttributes: info.FileAttributes,
-		FileID:         o.id,
-	}
+	resp := openedResponse(o, smb2.FileOpened, o.id, info)
 	if o.lease != nil {
 		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(o))
 	}
