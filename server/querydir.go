@@ -76,6 +76,10 @@ func (c *conn) handleQueryDirectory(r *request) response {
 // tests).
 var dirCancelEvery = 4096
 
+// dirScanHook, when set (by tests), runs before each check that the
+// client is still connected.
+var dirScanHook func()
+
 // fillDirList adds the next matching entries of d to w until w is full
 // (full is then true), the listing ends, or one entry was added when
 // single is set. It stops with STATUS_CANCELLED when the client has
@@ -84,6 +88,9 @@ var dirCancelEvery = 4096
 func (c *conn) fillDirList(o *open, d *dirEnum, w *smb2.DirListWriter, single bool) (st smb2.Status, full bool) {
 	share := o.tree.share
 	for scanned := 1; ; scanned++ {
+		if scanned%dirCancelEvery == 0 && dirScanHook != nil {
+			dirScanHook()
+		}
 		if scanned%dirCancelEvery == 0 && c.peerGone() {
 			c.log.Debug("QUERY_DIRECTORY abandoned: the client has gone", "path", o.name, "scanned", scanned)
 			return smb2.StatusCancelled, false

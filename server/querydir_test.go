@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,8 +225,16 @@ func TestPeerGone(t *testing.T) {
 // pattern that matches nothing stops once the client has closed its
 // connection (the probe saw such work run on after disconnect).
 func TestQueryDirStopsWhenClientGoes(t *testing.T) {
-	defer func(n int) { dirCancelEvery = n }(dirCancelEvery)
+	// Restored by a cleanup registered before the server's, so it runs
+	// after the server has stopped.
+	n := dirCancelEvery
+	t.Cleanup(func() { dirCancelEvery, dirScanHook = n, nil })
 	dirCancelEvery = 1
+	closed := make(chan struct{})
+	var once sync.Once
+	// The scan waits, at its first check, until the client has closed:
+	// without that a fast machine finished the scan first.
+	dirScanHook = func() { once.Do(func() { <-closed; time.Sleep(20 * time.Millisecond) }) }
 	hs := startHostile(t)
 	makeFiles(t, hs.Dir, 3000)
 	c := hs.session(t)
@@ -235,6 +244,7 @@ func TestQueryDirStopsWhenClientGoes(t *testing.T) {
 	}
 	c.write(rawFrame(c.msg(smb2.QueryDirectory, rawQueryDir(fid, "nothing-matches*", 65536), nil)))
 	c.nc.Close()
+	close(closed)
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(hs.Log.String(), "QUERY_DIRECTORY abandoned") {
 		if time.Now().After(deadline) {

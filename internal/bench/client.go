@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/zerosmb/zerosmb/internal/sign"
@@ -53,6 +54,10 @@ type ClientConfig struct {
 	// Sign requires signing: the client asks for it in NEGOTIATE and
 	// SESSION_SETUP and signs every request after the logon.
 	Sign bool
+	// RecvBuffer, when set, fixes the socket's receive buffer (SO_RCVBUF,
+	// set before connecting, which turns off the kernel's autotuning), so
+	// a test can make the server's replies back up quickly.
+	RecvBuffer int
 }
 
 // Client is a minimal SMB 3.0.2 client that logs on with NTLMv2 and
@@ -85,7 +90,17 @@ type FileID [16]byte
 
 // Dial connects and logs on, and connects to cfg.Share.
 func Dial(cfg ClientConfig) (*Client, error) {
-	conn, err := net.DialTimeout("tcp", cfg.Addr, 10*time.Second)
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if cfg.RecvBuffer > 0 {
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, cfg.RecvBuffer)
+			})
+			return errors.Join(err, serr)
+		}
+	}
+	conn, err := d.Dial("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("bench: dial %s: %w", cfg.Addr, err)
 	}

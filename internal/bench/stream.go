@@ -222,3 +222,32 @@ func (c *Client) ReadAt(id FileID, p []byte, off int64) (int, error) {
 	}
 	return copy(p, r[doff:doff+dlen]), nil
 }
+
+// SendRead sends one READ of n bytes at off and returns without reading
+// the response, so the server's reply backs up behind a client that
+// does not drain its socket (tests use this to hold a READ in flight).
+// It fails when n exceeds the server's limit or the credits run short.
+func (c *Client) SendRead(id FileID, off int64, n int) error {
+	if n <= 0 || uint32(n) > c.MaxRead {
+		return fmt.Errorf("bench: READ of %d bytes outside server limit %d", n, c.MaxRead)
+	}
+	charge := uint16((n-1)>>16 + 1)
+	c.mu.Lock()
+	if c.credits < int(charge) {
+		c.mu.Unlock()
+		return fmt.Errorf("bench: %d credits, READ needs %d", c.credits, charge)
+	}
+	id64 := c.msgID
+	c.msgID += uint64(charge)
+	c.credits -= int(charge)
+	c.mu.Unlock()
+	buf := make([]byte, 4+hdrSize+49)
+	msg := c.buildIO(buf, false, id, charge, id64, off, n)
+	if c.signer != nil {
+		c.signer.Sign(msg)
+	}
+	if _, err := c.conn.Write(buf[:4+len(msg)]); err != nil {
+		return fmt.Errorf("bench: send: %w", err)
+	}
+	return nil
+}
