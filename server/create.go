@@ -260,8 +260,19 @@ func volumeID(share *Share) uint64 {
 
 // openPath decides the outcome of a CREATE on share path p and performs
 // it: the open (attached to its node), the CreateAction, and the file's
-// state afterwards.
+// state afterwards. A create that lost a race with another creating the
+// same name (a directory made between our Stat and Mkdir) is decided
+// again once, so OPEN_IF finds what the winner made (smbtorture
+// smb2.create.mkdir-dup) and only FILE_CREATE reports the collision.
 func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {
+	o, action, fi, st := c.openPathOnce(r, req, p, access)
+	if st == smb2.StatusObjectNameCollision && req.CreateDisposition != smb2.FileCreate && r.breakWait == nil {
+		o, action, fi, st = c.openPathOnce(r, req, p, access)
+	}
+	return o, action, fi, st
+}
+
+func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {
 	share := r.tree.share
 	eas, st := createEAs(req)
 	if st != smb2.StatusSuccess {
