@@ -129,7 +129,9 @@ func cmdBenchLoad(args []string) int {
 	user := fs.String("user", "", "user name (password on stdin)")
 	file := fs.String("file", "", "file inside the share (READ: must hold --size bytes)")
 	write := fs.Bool("write", false, "WRITE instead of READ")
-	signed := fs.Bool("sign", false, "require signing")
+	signed := fs.Bool("sign", false, "require signing: SMB 3.0.2, AES-CMAC (same as --protection signed)")
+	protName := fs.String("protection", "unsigned", "unsigned, signed (3.0.2 AES-CMAC), gmac (3.1.1 AES-128-GMAC signed), gcm128 or gcm256 (3.1.1 AES-128/256-GCM sealed)")
+	verifyData := fs.Bool("verify-data", false, "verify the signature of every READ response too (costs client CPU)")
 	ioSize := fs.String("io", "1M", "bytes per request (K, M suffixes)")
 	clients := fs.Int("clients", 1, "concurrent connections")
 	size := fs.String("size", "1G", "bytes moved per run, split between the clients")
@@ -148,15 +150,23 @@ func cmdBenchLoad(args []string) int {
 		fs.Usage()
 		return 2
 	}
+	prot, err := bench.ParseProtection(*protName)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench load:", err)
+		return 2
+	}
+	if *signed {
+		prot = bench.SignCMAC
+	}
 	pw, err := readPassword(os.Stdin, *user)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zerosmb bench load:", err)
 		return 2
 	}
 	o := bench.LoadOptions{
-		Client: bench.ClientConfig{Addr: *addr, Share: *share, User: *user, Password: pw},
+		Client: bench.ClientConfig{Addr: *addr, Share: *share, User: *user, Password: pw, VerifyData: *verifyData},
 		File:   *file, Size: n, Reps: *reps, Depth: *depth, ServerPID: *pid,
-		Case: bench.Case{Write: *write, IO: int(io), Signed: *signed, Clients: *clients},
+		Case: bench.Case{Write: *write, IO: int(io), Prot: prot, Clients: *clients},
 	}
 	results, err := bench.Load(o)
 	for _, r := range results {

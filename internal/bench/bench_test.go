@@ -67,21 +67,29 @@ func TestMedianAndNiceCeil(t *testing.T) {
 
 func TestCases(t *testing.T) {
 	all, quick := AllCases(false), AllCases(true)
-	if len(all) != 24 {
-		t.Errorf("full matrix has %d cases, want 24", len(all))
+	if len(all) != 48 { // 24 unsigned/CMAC + 3 protections x 2 sizes x 2 directions x 2 client counts
+		t.Errorf("full matrix has %d cases, want 48", len(all))
 	}
 	names := map[string]bool{}
 	for _, c := range quick {
 		names[c.Name()] = true
 	}
 	for _, n := range []string{"read-1m-unsigned-c1", "read-8m-unsigned-c8", "write-1m-unsigned-c1",
-		"write-64k-unsigned-c8", "read-64k-unsigned-c1", "read-1m-signed-c8"} {
+		"write-64k-unsigned-c8", "read-64k-unsigned-c1", "read-1m-signed-c8",
+		"read-1m-gmac-c1", "write-1m-gcm128-c8", "write-1m-gcm256-c1"} {
 		if !names[n] {
 			t.Errorf("quick set lacks %s", n)
 		}
 	}
-	if names["write-8m-signed-c1"] {
-		t.Error("quick set has a non-key case")
+	for _, n := range []string{"write-8m-signed-c1", "read-8m-gmac-c1"} {
+		if names[n] {
+			t.Errorf("quick set has the non-key case %s", n)
+		}
+	}
+	for _, c := range all {
+		if c.Prot.Dialect311() && c.IO < 1<<20 {
+			t.Errorf("3.1.1 case below 1 MiB: %s", c.Name())
+		}
 	}
 }
 
@@ -190,13 +198,13 @@ func TestClientReadAtMatchesFile(t *testing.T) {
 	if err := e.prepare(1 << 20); err != nil {
 		t.Fatal(err)
 	}
-	tg, err := e.start(ServerZeroSMB)
+	tg, err := e.start(ServerZeroSMB, Unprotected)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tg.stop()
-	for _, signed := range []bool{false, true} {
-		c, err := Dial(ClientConfig{Addr: tg.addr, Share: "share", User: e.user, Password: e.password, Sign: signed})
+	for _, signed := range []Protection{Unprotected, SignCMAC} {
+		c, err := Dial(ClientConfig{Addr: tg.addr, Share: "share", User: e.user, Password: e.password, Prot: signed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +218,7 @@ func TestClientReadAtMatchesFile(t *testing.T) {
 		if err != nil || n != len(got) || !bytes.Equal(got, want[12345:12345+n]) {
 			t.Errorf("signed=%v: ReadAt = %d, %v; data equal %v", signed, n, err, bytes.Equal(got[:n], want[12345:12345+n]))
 		}
-		if _, err := Dial(ClientConfig{Addr: tg.addr, Share: "share", User: e.user, Password: "wrong", Sign: signed}); err == nil {
+		if _, err := Dial(ClientConfig{Addr: tg.addr, Share: "share", User: e.user, Password: "wrong", Prot: signed}); err == nil {
 			t.Error("logon with a wrong password succeeded")
 		}
 		c.CloseFile(id)
@@ -230,13 +238,13 @@ func TestLoadAndFloorNetpoll(t *testing.T) {
 	if err := e.prepare(size); err != nil {
 		t.Fatal(err)
 	}
-	tg, err := e.start(ServerZeroSMB)
+	tg, err := e.start(ServerZeroSMB, Unprotected)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tg.stop()
 	before, _ := os.ReadFile(filepath.Join(e.share, writeName))
-	for _, c := range []Case{{IO: 1 << 20, Clients: 2}, {Write: true, IO: 64 << 10, Clients: 2, Signed: true}} {
+	for _, c := range []Case{{IO: 1 << 20, Clients: 2}, {Write: true, IO: 64 << 10, Clients: 2, Prot: SignCMAC}} {
 		rs, err := Load(LoadOptions{
 			Client: ClientConfig{Addr: tg.addr, Share: "share", User: e.user, Password: e.password},
 			File:   map[bool]string{false: readName, true: writeName}[c.Write],
@@ -263,7 +271,7 @@ func TestLoadAndFloorNetpoll(t *testing.T) {
 		t.Error("Load with a wrong password succeeded")
 	}
 	for _, name := range []string{ServerFloorZC, ServerFloorNetpoll, ServerFloorStream} {
-		ft, err := e.start(name)
+		ft, err := e.start(name, Unprotected)
 		if err != nil {
 			t.Fatal(err)
 		}

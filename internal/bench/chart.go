@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 )
 
 var serverColors = map[string]color.RGBA{
@@ -26,9 +27,9 @@ const (
 	barW, gap, left, panelH, top, scale = 12, 24, 70, 250, 60, 2
 )
 
-// panelKey selects one chart panel: signing and client count.
+// panelKey selects one chart panel: protection and client count.
 type panelKey struct {
-	signed  bool
+	prot    Protection
 	clients int
 }
 
@@ -38,7 +39,7 @@ func WriteChart(w io.Writer, st []Stat) error {
 	var panels []panelKey
 	var servers []string
 	for _, s := range st {
-		k := panelKey{s.Case.Signed, s.Case.Clients}
+		k := panelKey{s.Case.Prot, s.Case.Clients}
 		if !slices.Contains(panels, k) {
 			panels = append(panels, k)
 		}
@@ -47,11 +48,8 @@ func WriteChart(w io.Writer, st []Stat) error {
 		}
 	}
 	slices.SortFunc(panels, func(a, b panelKey) int {
-		if a.signed != b.signed {
-			if a.signed {
-				return 1
-			}
-			return -1
+		if a.prot != b.prot {
+			return int(a.prot) - int(b.prot)
 		}
 		return a.clients - b.clients
 	})
@@ -87,14 +85,10 @@ func drawPanel(img *image.RGBA, st []Stat, pk panelKey, groups []chartGroup, ser
 	groupW := max(len(servers), 1)*barW + gap
 	black := color.RGBA{0, 0, 0, 0xff}
 	grey := color.RGBA{0xdd, 0xdd, 0xdd, 0xff}
-	sg := "UNSIGNED"
-	if pk.signed {
-		sg = "SIGNED"
-	}
-	drawText(img, left, y0-18, fmt.Sprintf("%s, %d CLIENT(S)", sg, pk.clients), scale, black)
+	drawText(img, left, y0-18, fmt.Sprintf("%s, %d CLIENT(S)", strings.ToUpper(pk.prot.Describe()), pk.clients), scale, black)
 	ymax := 0.0
 	for _, s := range st {
-		if s.Case.Signed == pk.signed && s.Case.Clients == pk.clients {
+		if s.Case.Prot == pk.prot && s.Case.Clients == pk.clients {
 			ymax = max(ymax, s.CPUMax)
 		}
 	}
@@ -110,7 +104,7 @@ func drawPanel(img *image.RGBA, st []Stat, pk panelKey, groups []chartGroup, ser
 	for gi, g := range groups {
 		gx := left + gap/2 + gi*groupW
 		for si, srv := range servers {
-			c := Case{Write: g.write, IO: g.io, Signed: pk.signed, Clients: pk.clients}
+			c := Case{Write: g.write, IO: g.io, Prot: pk.prot, Clients: pk.clients}
 			s, ok := find(st, c, srv)
 			if !ok {
 				continue

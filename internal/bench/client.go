@@ -4,7 +4,6 @@ package bench
 
 import (
 	"bufio"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/internal/sign"
+	"github.com/zerosmb/zerosmb/smb2"
 )
 
 // SMB2 wire constants the load client needs. The server-side smb2 package
@@ -51,19 +51,29 @@ type ClientConfig struct {
 	User     string
 	Password string
 	Domain   string
-	// Sign requires signing: the client asks for it in NEGOTIATE and
-	// SESSION_SETUP and signs every request after the logon.
-	Sign bool
+	// Prot is the session's protection: the dialect (3.0.2, or 3.1.1 for
+	// the GMAC and GCM protections) and whether every request after the
+	// logon is signed (signing required in NEGOTIATE and SESSION_SETUP)
+	// or sealed. Responses must be protected the same way.
+	Prot Protection
+	// VerifyData verifies the signature of every READ response on a
+	// signed session too; without it those only need SMB2_FLAGS_SIGNED
+	// and a non-zero signature (verifying 1 GiB costs the client about
+	// as much CPU as signing costs the server). Every other response is
+	// always verified; sealed responses are always decrypted and
+	// authenticated.
+	VerifyData bool
 	// RecvBuffer, when set, fixes the socket's receive buffer (SO_RCVBUF,
 	// set before connecting, which turns off the kernel's autotuning), so
 	// a test can make the server's replies back up quickly.
 	RecvBuffer int
 }
 
-// Client is a minimal SMB 3.0.2 client that logs on with NTLMv2 and
-// streams READ or WRITE requests with many outstanding at once. It does
-// not verify response signatures (that would measure the client, not the
-// server); it only checks that signed sessions get signed responses.
+// Client is a minimal SMB 3.0.2 / 3.1.1 client that logs on with NTLMv2
+// and streams READ or WRITE requests with many outstanding at once. It
+// negotiates exactly the protection of its ClientConfig and fails when the
+// server picks something else or a response is not protected as it must
+// be (see ClientConfig.VerifyData for what is checked).
 type Client struct {
 	conn net.Conn
 	br   *bufio.Reader
@@ -71,9 +81,17 @@ type Client struct {
 
 	sessionID uint64
 	treeID    uint32
-	signer    *sign.Signer
+	signer    *sign.Signer // signed sessions (and the final SESSION_SETUP response)
+	sealer    *sign.Sealer // sealed sessions: client-to-server key
+	opener    *sign.Sealer // sealed sessions: server-to-client key
+	sealBuf   []byte       // reused output of sealing, sender side only
 	// MaxRead and MaxWrite are the server's NEGOTIATE limits.
 	MaxRead, MaxWrite uint32
+	// Dialect, SigningAlg and Cipher are what the server chose (Cipher
+	// only on sealed sessions).
+	Dialect    uint16
+	SigningAlg sign.Algorithm
+	Cipher     sign.Cipher
 
 	mu          sync.Mutex
 	cond        *sync.Cond
@@ -82,7 +100,6 @@ type Client struct {
 	outstanding int
 	sendDone    bool
 	err         error
-	unsigned    int // responses that should have been signed but were not
 }
 
 // FileID is an SMB2 file handle (persistent and volatile parts).
@@ -108,7 +125,7 @@ func Dial(cfg ClientConfig) (*Client, error) {
 	c.cond = sync.NewCond(&c.mu)
 	if err := c.logon(); err != nil {
 		conn.Close()
-		return nil, err
+		return nil, fmt.Errorf("%w (%s)", err, cfg.Prot.Describe())
 	}
 	return c, nil
 }
@@ -116,15 +133,8 @@ func Dial(cfg ClientConfig) (*Client, error) {
 // Close closes the connection without logging off.
 func (c *Client) Close() error { return c.conn.Close() }
 
-// Unsigned reports how many responses on a signing session came unsigned.
-func (c *Client) Unsigned() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.unsigned
-}
-
 func (c *Client) secMode() uint8 {
-	if c.cfg.Sign {
+	if c.cfg.Prot.Signed() {
 		return secModeEnabled | secModeRequired
 	}
 	return secModeEnabled
@@ -149,42 +159,52 @@ func putFrame(b []byte, n int) {
 	b[0], b[1], b[2], b[3] = 0, byte(n>>16), byte(n>>8), byte(n)
 }
 
-// readMsg reads one whole message (used outside the streaming phase).
-func (c *Client) readMsg() ([]byte, error) {
+// maxMsg bounds a response read outside the streaming phase.
+const maxMsg = 1 << 20
+
+// readMsg reads one whole message (used outside the streaming phase) and
+// checks it against the session's protection when protect is set.
+func (c *Client) readMsg(protect bool) ([]byte, error) {
 	var f [4]byte
 	if _, err := io.ReadFull(c.br, f[:]); err != nil {
 		return nil, fmt.Errorf("bench: read frame: %w", err)
 	}
 	n := int(f[1])<<16 | int(f[2])<<8 | int(f[3])
-	if f[0] != 0 || n < hdrSize {
+	if f[0] != 0 || n < hdrSize || n > maxMsg {
 		return nil, fmt.Errorf("bench: bad frame %x", f)
 	}
 	msg := make([]byte, n)
 	if _, err := io.ReadFull(c.br, msg); err != nil {
 		return nil, fmt.Errorf("bench: read message: %w", err)
 	}
-	if string(msg[:4]) != "\xfeSMB" {
-		return nil, fmt.Errorf("bench: not an SMB2 message (%x)", msg[:4])
-	}
-	return msg, nil
+	return c.unprotect(msg, protect, false)
 }
 
-// roundTrip sends one request (charge 1) and waits for its final response.
-func (c *Client) roundTrip(cmd uint16, body []byte, signIt bool) ([]byte, uint32, error) {
+// request builds a request frame (charge 1) for cmd with body.
+func (c *Client) request(cmd uint16, body []byte) []byte {
 	msg := make([]byte, 4+hdrSize+len(body))
 	c.header(msg[4:], cmd, 1, c.msgID, 64)
 	c.msgID++
 	c.credits--
 	copy(msg[4+hdrSize:], body)
 	putFrame(msg, hdrSize+len(body))
-	if signIt && c.signer != nil {
-		c.signer.Sign(msg[4:])
-	}
-	if _, err := c.conn.Write(msg); err != nil {
-		return nil, 0, fmt.Errorf("bench: send: %w", err)
+	return msg
+}
+
+// roundTrip sends one request (charge 1), signed or sealed when protect is
+// set, and waits for its final response.
+func (c *Client) roundTrip(cmd uint16, body []byte, protect bool) ([]byte, uint32, error) {
+	return c.exchange(c.request(cmd, body), protect)
+}
+
+// exchange sends a frame built by request and waits for the final
+// response.
+func (c *Client) exchange(frame []byte, protect bool) ([]byte, uint32, error) {
+	if err := c.send(frame, protect); err != nil {
+		return nil, 0, err
 	}
 	for {
-		r, err := c.readMsg()
+		r, err := c.readMsg(protect)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -199,45 +219,49 @@ func (c *Client) roundTrip(cmd uint16, body []byte, signIt bool) ([]byte, uint32
 }
 
 func (c *Client) logon() error {
-	le := binary.LittleEndian
-	// NEGOTIATE: SMB 3.0.2 (keys need no preauth hash).
-	neg := make([]byte, 36+4)
-	le.PutUint16(neg[0:], 36)
-	le.PutUint16(neg[2:], 2)
-	le.PutUint16(neg[4:], uint16(c.secMode()))
-	le.PutUint32(neg[8:], capLargeMTU)
-	rand.Read(neg[12:28])
-	le.PutUint16(neg[36:], 0x0302)
-	le.PutUint16(neg[38:], 0x0300)
-	r, st, err := c.roundTrip(cmdNegotiate, neg, false)
+	// The connection's preauth hash (3.1.1) covers NEGOTIATE request and
+	// response; each session's continues from it.
+	var preauth sign.PreauthHash
+	req := c.request(cmdNegotiate, c.negotiateBody())
+	r, st, err := c.exchange(req, false)
 	if err != nil {
 		return err
 	}
-	if st != statusOK || len(r) < hdrSize+65 {
+	if st != statusOK {
 		return fmt.Errorf("bench: NEGOTIATE: status %#x", st)
 	}
-	body := r[hdrSize:]
-	dialect := le.Uint16(body[4:])
-	c.MaxRead, c.MaxWrite = le.Uint32(body[32:]), le.Uint32(body[36:])
-	sessionKey, err := c.sessionSetup()
+	neg, err := smb2.DecodeNegotiateResponse(r)
+	if err != nil {
+		return fmt.Errorf("bench: NEGOTIATE response: %w", err)
+	}
+	if err := c.checkNegotiate(&neg); err != nil {
+		return err
+	}
+	preauth.Update(req[4:])
+	preauth.Update(r)
+	c.MaxRead, c.MaxWrite = neg.MaxReadSize, neg.MaxWriteSize
+	sessionKey, final, flags, err := c.sessionSetup(&preauth)
 	if err != nil {
 		return err
 	}
-	if c.cfg.Sign {
-		keys := sign.DeriveKeys(dialect, sessionKey, nil, 128)
-		alg := sign.AESCMAC
-		if dialect < 0x0300 {
-			alg = sign.HMACSHA256
-		}
-		if c.signer, err = sign.NewSigner(alg, keys.Signing); err != nil {
-			return fmt.Errorf("bench: signer: %w", err)
-		}
+	if err := c.setupKeys(sessionKey, &preauth, final); err != nil {
+		return err
 	}
-	return c.treeConnect()
+	shareFlags, err := c.treeConnect()
+	if err != nil {
+		return err
+	}
+	if c.cfg.Prot.Sealed() && flags&smb2.SessionFlagEncryptData == 0 && shareFlags&smb2.ShareFlagEncryptData == 0 {
+		return fmt.Errorf("bench: server does not require encryption (the sealed rows compare servers that do)")
+	}
+	return nil
 }
 
-// sessionSetup runs the NTLMv2 logon and returns the session key.
-func (c *Client) sessionSetup() ([]byte, error) {
+// sessionSetup runs the NTLMv2 logon and returns the session key, the
+// final response and its SessionFlags. preauth, the connection's hash on
+// entry, becomes the session's: every request and every response but the
+// final one are chained into it (MS-SMB2 3.2.5.3.1).
+func (c *Client) sessionSetup(preauth *sign.PreauthHash) (key, final []byte, flags uint16, err error) {
 	le := binary.LittleEndian
 	nc := &ntlmClient{user: c.cfg.User, password: c.cfg.Password, domain: c.cfg.Domain}
 	tok := spnegoInit(nc.negotiate())
@@ -248,35 +272,41 @@ func (c *Client) sessionSetup() ([]byte, error) {
 		le.PutUint16(ss[12:], hdrSize+24)
 		le.PutUint16(ss[14:], uint16(len(tok)))
 		copy(ss[24:], tok)
-		r, st, err := c.roundTrip(cmdSessionSetup, ss, false)
+		req := c.request(cmdSessionSetup, ss)
+		preauth.Update(req[4:])
+		r, st, err := c.exchange(req, false)
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		c.sessionID = le.Uint64(r[40:])
 		if st == statusOK {
-			return nc.sessionKey, nil
+			if len(r) < hdrSize+8 {
+				return nil, nil, 0, errors.New("bench: SESSION_SETUP: short response")
+			}
+			return nc.sessionKey, r, le.Uint16(r[hdrSize+2:]), nil
 		}
+		preauth.Update(r)
 		if st != statusMoreProcess || round > 0 || len(r) < hdrSize+8 {
-			return nil, fmt.Errorf("bench: SESSION_SETUP: status %#x", st)
+			return nil, nil, 0, fmt.Errorf("bench: SESSION_SETUP: status %#x", st)
 		}
 		off, n := int(le.Uint16(r[hdrSize+4:])), int(le.Uint16(r[hdrSize+6:]))
 		if off+n > len(r) {
-			return nil, errors.New("bench: SESSION_SETUP: bad security buffer")
+			return nil, nil, 0, errors.New("bench: SESSION_SETUP: bad security buffer")
 		}
 		chal, err := spnegoToken(r[off : off+n])
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		am, err := nc.authenticate(chal)
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		tok = spnegoResp(am)
 	}
 }
 
-// treeConnect connects to \\HOST\SHARE.
-func (c *Client) treeConnect() error {
+// treeConnect connects to \\HOST\SHARE and returns the ShareFlags.
+func (c *Client) treeConnect() (uint32, error) {
 	le := binary.LittleEndian
 	host, _, _ := net.SplitHostPort(c.cfg.Addr)
 	path := utf16le(`\\` + host + `\` + c.cfg.Share)
@@ -287,13 +317,13 @@ func (c *Client) treeConnect() error {
 	copy(tc[8:], path)
 	r, st, err := c.roundTrip(cmdTreeConnect, tc, true)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if st != statusOK {
-		return fmt.Errorf("bench: TREE_CONNECT %s: status %#x", c.cfg.Share, st)
+	if st != statusOK || len(r) < hdrSize+16 {
+		return 0, fmt.Errorf("bench: TREE_CONNECT %s: status %#x", c.cfg.Share, st)
 	}
 	c.treeID = le.Uint32(r[36:])
-	return nil
+	return le.Uint32(r[hdrSize+4:]), nil
 }
 
 // Open opens name in the share for reading, or for writing (created if

@@ -113,7 +113,7 @@ func DirList(o DirListOptions) ([]DirListResult, error) {
 // dirListOne starts server s and measures it on directory name.
 func (e *env) dirListOne(s, name string, n int, o DirListOptions, logf func(string, ...any)) (DirListResult, error) {
 	r := DirListResult{Server: s, Entries: n, Handles: o.Handles}
-	t, err := e.start(s)
+	t, err := e.start(s, Unprotected)
 	if err != nil {
 		return r, err
 	}

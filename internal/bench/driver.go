@@ -28,24 +28,23 @@ type Options struct {
 	Log     io.Writer
 }
 
-// Case is one workload: direction, I/O size, signing, concurrent clients.
+// Case is one workload: direction, I/O size, protection (signing or
+// sealing), concurrent clients.
 type Case struct {
 	Write   bool
 	IO      int
-	Signed  bool
+	Prot    Protection
 	Clients int
 }
 
-// Name is the case's short name, e.g. "read-1m-unsigned-c8".
+// Name is the case's short name, e.g. "read-1m-unsigned-c8" or
+// "write-8m-gcm256-c1".
 func (c Case) Name() string {
-	dir, sg := "read", "unsigned"
+	dir := "read"
 	if c.Write {
 		dir = "write"
 	}
-	if c.Signed {
-		sg = "signed"
-	}
-	return fmt.Sprintf("%s-%s-%s-c%d", dir, sizeName(c.IO), sg, c.Clients)
+	return fmt.Sprintf("%s-%s-%s-c%d", dir, sizeName(c.IO), c.Prot, c.Clients)
 }
 
 func sizeName(n int) string {
@@ -66,15 +65,17 @@ type Result struct {
 	ClientCPU time.Duration
 }
 
-// AllCases returns the full matrix, or the key cases when quick.
+// AllCases returns the full matrix, or the key cases when quick. The
+// SMB 3.1.1 rows (GMAC-signed, AES-128-GCM and AES-256-GCM sealed) come
+// at 1 MiB and 8 MiB only.
 func AllCases(quick bool) []Case {
 	var cs []Case
 	for _, clients := range []int{1, 8} {
 		for _, w := range []bool{false, true} {
-			for _, sg := range []bool{false, true} {
+			for _, p := range Protections {
 				for _, io := range []int{64 << 10, 1 << 20, 8 << 20} {
-					c := Case{Write: w, IO: io, Signed: sg, Clients: clients}
-					if quick && !isKeyCase(c) {
+					c := Case{Write: w, IO: io, Prot: p, Clients: clients}
+					if (p.Dialect311() && io < 1<<20) || (quick && !isKeyCase(c)) {
 						continue
 					}
 					cs = append(cs, c)
@@ -87,8 +88,11 @@ func AllCases(quick bool) []Case {
 
 // isKeyCase reports the cases the targets are stated for.
 func isKeyCase(c Case) bool {
-	if c.Signed {
+	switch {
+	case c.Prot == SignCMAC:
 		return !c.Write && c.IO == 1<<20
+	case c.Prot.Dialect311():
+		return c.IO == 1<<20
 	}
 	return c.IO != 8<<20 || !c.Write
 }
@@ -150,12 +154,18 @@ func Run(o Options) ([]Result, error) {
 				return nil, err
 			}
 		}
-		t, err := e.start(s)
-		if err != nil {
-			return nil, err
+		for _, c := range cases {
+			inst := instanceName(s, c.Prot)
+			if targets[inst] != nil {
+				continue
+			}
+			t, err := e.start(s, instanceProt(s, c.Prot))
+			if err != nil {
+				return nil, err
+			}
+			targets[inst] = t
+			logf("started %s on %s (pid %d)", inst, t.addr, t.pid())
 		}
-		targets[s] = t
-		logf("started %s on %s (pid %d)", s, t.addr, t.pid())
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
@@ -170,10 +180,10 @@ func Run(o Options) ([]Result, error) {
 			}
 			for i := range servers {
 				s := servers[(i+rep)%len(servers)] // rotate the order each rep
-				if isFloor(s) && c.Signed {
+				if isFloor(s) && c.Prot == SignCMAC {
 					continue // the floor has no signing; signed rows use the unsigned floor
 				}
-				r, err := runOnce(e, targets[s], c, o.Size, o.Depth)
+				r, err := runOnce(e, targets[instanceName(s, c.Prot)], c, o.Size, o.Depth)
 				if err != nil {
 					return results, fmt.Errorf("%s on %s: %w", c.Name(), s, err)
 				}
@@ -185,6 +195,26 @@ func Run(o Options) ([]Result, error) {
 		}
 	}
 	return results, nil
+}
+
+// instanceProt is the protection a server instance is configured for: the
+// SMB 3.1.1 rows run against instances that require signing (GMAC) or
+// encryption with exactly the case's cipher; the unsigned and 3.0.2 CMAC
+// rows share one instance with the server's defaults (the client requires
+// the signing). Floors ignore protection: they are the unsigned floor.
+func instanceProt(server string, p Protection) Protection {
+	if isFloor(server) || !p.Dialect311() {
+		return Unprotected
+	}
+	return p
+}
+
+// instanceName names the running instance of server for protection p.
+func instanceName(server string, p Protection) string {
+	if p = instanceProt(server, p); p == Unprotected {
+		return server
+	}
+	return server + "@" + p.String()
 }
 
 // selection returns the cases and servers the filters keep, in run order.
@@ -265,11 +295,7 @@ type smbMover struct {
 }
 
 func (m *smbMover) move(off, n int64) (int64, error) {
-	moved, err := m.c.Transfer(m.id, m.write, off, n, m.io, m.depth)
-	if err == nil && m.c.cfg.Sign && m.c.Unsigned() > 0 {
-		err = fmt.Errorf("bench: %d responses unsigned on a signed session", m.c.Unsigned())
-	}
-	return moved, err
+	return m.c.Transfer(m.id, m.write, off, n, m.io, m.depth)
 }
 
 func (m *smbMover) close() {
@@ -300,7 +326,7 @@ func connect(e *env, t *target, c Case, depth int) (mover, error) {
 		}
 		return &floorMover{c: fc, write: c.Write, io: c.IO, depth: depth}, nil
 	}
-	cl, err := Dial(ClientConfig{Addr: t.addr, Share: "share", User: e.user, Password: e.password, Sign: c.Signed})
+	cl, err := Dial(ClientConfig{Addr: t.addr, Share: "share", User: e.user, Password: e.password, Prot: c.Prot})
 	if err != nil {
 		return nil, err
 	}

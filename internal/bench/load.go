@@ -10,7 +10,7 @@ import "fmt"
 type LoadOptions struct {
 	Client    ClientConfig
 	File      string // path of the file inside the share; must exist for READ
-	Case      Case   // direction, I/O size, signing (overrides Client.Sign), clients
+	Case      Case   // direction, I/O size, protection (overrides Client.Prot), clients
 	Size      int64  // bytes moved in total, split evenly between the clients
 	Depth     int    // outstanding requests per client (0: by I/O size)
 	Reps      int    // runs (at least 1)
@@ -24,7 +24,7 @@ func Load(o LoadOptions) ([]Result, error) {
 	if o.Case.Clients <= 0 || o.Case.IO <= 0 || o.Size <= 0 {
 		return nil, fmt.Errorf("bench: load needs clients, I/O size and size > 0")
 	}
-	o.Client.Sign = o.Case.Signed
+	o.Client.Prot = o.Case.Prot
 	depth := o.Depth
 	if depth <= 0 {
 		depth = depthFor(o.Case.IO)

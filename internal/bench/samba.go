@@ -39,9 +39,9 @@ func SambaVersion() string {
 }
 
 // sambaConf writes a private smb.conf (and passdb with the bench user) for
-// one Samba instance and returns its path.
-func (e *env) sambaConf(name string, port int) (string, error) {
-	d := filepath.Join(e.dir, name)
+// one Samba instance configured for protection p and returns its path.
+func (e *env) sambaConf(name string, p Protection, port int) (string, error) {
+	d := filepath.Join(e.dir, instanceName(name, p))
 	for _, sub := range []string{"private", "lock", "state", "cache", "pid", "ncalrpc", "log"} {
 		if err := os.MkdirAll(filepath.Join(d, sub), 0o755); err != nil {
 			return "", err
@@ -73,6 +73,7 @@ func (e *env) sambaConf(name string, port int) (string, error) {
 	if name == ServerSambaSendfile {
 		b.WriteString("\tuse sendfile = yes\n\taio read size = 0\n\taio write size = 0\n\tmin receivefile size = 16384\n")
 	}
+	b.WriteString(sambaProtection(p))
 	fmt.Fprintf(&b, "\n[share]\n\tpath = %s\n\tread only = no\n\tguest ok = no\n", e.share)
 	conf := filepath.Join(d, "smb.conf")
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
@@ -84,4 +85,19 @@ func (e *env) sambaConf(name string, port int) (string, error) {
 		return "", fmt.Errorf("bench: pdbedit: %v: %s", err, out)
 	}
 	return conf, nil
+}
+
+// sambaProtection returns the smb.conf lines that make smbd require p
+// with exactly its algorithm, the way the 3.1.1 rows compare servers
+// (Samba 4.17 names; "server smb encrypt" was "smb encrypt" before 4.14).
+func sambaProtection(p Protection) string {
+	switch p {
+	case SignGMAC:
+		return "\tserver signing = mandatory\n" +
+			"\tserver smb3 signing algorithms = AES-128-GMAC\n"
+	case SealGCM128, SealGCM256:
+		return "\tserver smb encrypt = required\n" +
+			"\tserver smb3 encryption algorithms = " + p.Cipher().String() + "\n"
+	}
+	return ""
 }

@@ -104,9 +104,10 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-// start launches the named server on a spare loopback port and waits until
-// it accepts connections.
-func (e *env) start(name string) (*target, error) {
+// start launches the named server, configured for protection p (see
+// instanceProt), on a spare loopback port and waits until it accepts
+// connections.
+func (e *env) start(name string, p Protection) (*target, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -130,8 +131,14 @@ func (e *env) start(name string) (*target, error) {
 		case ServerZeroSMBP1:
 			env = append(os.Environ(), "GOMAXPROCS=1")
 		}
+		switch {
+		case p == SignGMAC:
+			args = append(args, "--signing", "required")
+		case p.Sealed():
+			args = append(args, "--encrypt", "required") // the client offers only the case's cipher
+		}
 	case ServerSambaSendfile, ServerSamba:
-		conf, err := e.sambaConf(name, port)
+		conf, err := e.sambaConf(name, p, port)
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +157,7 @@ func (e *env) start(name string) (*target, error) {
 	default:
 		return nil, fmt.Errorf("bench: unknown server %q", name)
 	}
-	out, err := os.Create(filepath.Join(e.dir, name+".log"))
+	out, err := os.Create(filepath.Join(e.dir, instanceName(name, p)+".log"))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/zerosmb/zerosmb/internal/sign"
 )
 
 // Transfer moves length bytes of the open file starting at off in requests
@@ -64,11 +66,8 @@ func (c *Client) Transfer(id FileID, write bool, off, length int64, ioSize, dept
 		c.mu.Unlock()
 
 		msg := c.buildIO(buf, write, id, charge, id64, pos, n)
-		if c.signer != nil {
-			c.signer.Sign(msg)
-		}
-		if _, err := c.conn.Write(buf[:4+len(msg)]); err != nil {
-			c.fail(fmt.Errorf("bench: send: %w", err))
+		if err := c.send(buf[:4+len(msg)], true); err != nil {
+			c.fail(err)
 			break
 		}
 		pos += int64(n)
@@ -136,42 +135,40 @@ func (c *Client) fail(err error) {
 	c.mu.Unlock()
 }
 
-// receive reads responses until the sender has nothing outstanding.
+// receive reads responses until the sender has nothing outstanding. Each
+// response is read whole into one reused buffer, unsealed or its signature
+// checked (see ClientConfig.VerifyData), and discarded.
 func (c *Client) receive(write bool, ioSize int) int64 {
 	le := binary.LittleEndian
 	var moved int64
-	var hdr [4 + hdrSize + 16]byte
-	sink := make([]byte, ioSize+4096)
+	buf := make([]byte, 4+sign.TransformHeaderSize+hdrSize+64+ioSize+4096)
 	for {
-		if _, err := io.ReadFull(c.br, hdr[:4+hdrSize]); err != nil {
+		if _, err := io.ReadFull(c.br, buf[:4]); err != nil {
 			c.fail(fmt.Errorf("bench: receive: %w", err))
 			return moved
 		}
-		n := int(hdr[1])<<16 | int(hdr[2])<<8 | int(hdr[3])
-		h := hdr[4:]
-		if hdr[0] != 0 || n < hdrSize || string(h[:4]) != "\xfeSMB" {
-			c.fail(fmt.Errorf("bench: receive: bad frame %x", hdr[:8]))
+		n := int(buf[1])<<16 | int(buf[2])<<8 | int(buf[3])
+		if buf[0] != 0 || n < hdrSize || n > len(buf)-4 {
+			c.fail(fmt.Errorf("bench: receive: bad frame %x (at most %d bytes expected)", buf[:4], len(buf)-4))
+			return moved
+		}
+		if _, err := io.ReadFull(c.br, buf[4:4+n]); err != nil {
+			c.fail(fmt.Errorf("bench: receive: %w", err))
+			return moved
+		}
+		h, err := c.unprotect(buf[4:4+n], true, !write)
+		if err != nil {
+			c.fail(err)
 			return moved
 		}
 		st, flags := le.Uint32(h[8:]), le.Uint32(h[16:])
 		granted := int(le.Uint16(h[14:]))
-		rest := n - hdrSize
 		final := !(st == statusPending && flags&flagAsync != 0)
 		var count int64
-		if final && st == statusOK && rest >= 16 {
-			if _, err := io.ReadFull(c.br, hdr[4+hdrSize:]); err != nil {
-				c.fail(fmt.Errorf("bench: receive: %w", err))
-				return moved
-			}
-			rest -= 16
-			body := hdr[4+hdrSize:]
-			count = int64(le.Uint32(body[4:])) // WRITE Count and READ DataLength share offset 4
-		}
-		for rest > 0 {
-			k, err := io.ReadFull(c.br, sink[:min(rest, len(sink))])
-			rest -= k
-			if err != nil {
-				c.fail(fmt.Errorf("bench: receive payload: %w", err))
+		if final && st == statusOK && len(h) >= hdrSize+16 {
+			count = int64(le.Uint32(h[hdrSize+4:])) // WRITE Count and READ DataLength share offset 4
+			if !write && int64(len(h)) < int64(h[hdrSize+2])+count {
+				c.fail(fmt.Errorf("bench: READ response: %d data bytes outside the message", count))
 				return moved
 			}
 		}
@@ -180,9 +177,6 @@ func (c *Client) receive(write bool, ioSize int) int64 {
 		if final {
 			if st != statusOK && c.err == nil {
 				c.err = fmt.Errorf("bench: %s response: status %#x", map[bool]string{true: "WRITE", false: "READ"}[write], st)
-			}
-			if c.signer != nil && flags&flagSigned == 0 {
-				c.unsigned++
 			}
 			moved += count
 			c.outstanding--
@@ -243,11 +237,29 @@ func (c *Client) SendRead(id FileID, off int64, n int) error {
 	c.mu.Unlock()
 	buf := make([]byte, 4+hdrSize+49)
 	msg := c.buildIO(buf, false, id, charge, id64, off, n)
-	if c.signer != nil {
-		c.signer.Sign(msg)
+	return c.send(buf[:4+len(msg)], true)
+}
+
+// WriteAt writes p (at most 64 KiB, one credit) at off with one synchronous
+// WRITE and returns the count the server reported.
+func (c *Client) WriteAt(id FileID, p []byte, off int64) (int, error) {
+	if len(p) > 1<<16 {
+		return 0, fmt.Errorf("bench: WriteAt of %d bytes: at most 64 KiB", len(p))
 	}
-	if _, err := c.conn.Write(buf[:4+len(msg)]); err != nil {
-		return fmt.Errorf("bench: send: %w", err)
+	le := binary.LittleEndian
+	b := make([]byte, 48+len(p))
+	le.PutUint16(b[0:], 49)
+	le.PutUint16(b[2:], hdrSize+48)
+	le.PutUint32(b[4:], uint32(len(p)))
+	le.PutUint64(b[8:], uint64(off))
+	copy(b[16:32], id[:])
+	copy(b[48:], p)
+	r, st, err := c.roundTrip(cmdWrite, b, true)
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	if st != statusOK || len(r) < hdrSize+16 {
+		return 0, fmt.Errorf("bench: WRITE: status %#x", st)
+	}
+	return int(le.Uint32(r[hdrSize+4:])), nil
 }
