@@ -133,9 +133,9 @@ func (e *env) start(name string, p Protection) (*target, error) {
 		}
 		switch {
 		case p == SignGMAC:
-			args = append(args, "--signing", "required")
+			args = append(args, "--signing=required")
 		case p.Sealed():
-			args = append(args, "--encrypt", "required") // the client offers only the case's cipher
+			args = append(args, "--encrypt=required") // the client offers only the case's cipher
 		}
 	case ServerSambaSendfile, ServerSamba:
 		conf, err := e.sambaConf(name, p, port)
