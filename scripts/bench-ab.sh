@@ -3,7 +3,10 @@
 #
 #   scripts/bench-ab.sh BIN_A BIN_B [SPEC...]
 #
-# SPEC is DIR:IO:CLIENTS[:s] (e.g. write:64K:1, read:1M:8:s for signed);
+# SPEC is DIR:IO:CLIENTS[:s|:PROTECTION] (e.g. write:64K:1, read:1M:8:s for
+# 3.0.2 CMAC signed, read:1M:1:gmac or write:1M:8:gcm128 for the 3.1.1 rows,
+# which need a server that requires them: set ZEROSMB_AB_SERVE_ARGS, e.g.
+# "--signing=required" or "--encrypt=required");
 # default: read:64K:1 read:64K:8 write:64K:1 write:1M:1 write:64K:8.
 # For each of 4 rounds it starts BIN_A, then BIN_B, on 127.0.0.1 over a
 # 1 GiB file on /dev/shm and runs `zerosmb bench load --reps 3` per SPEC
@@ -26,14 +29,19 @@ port=$((20000 + RANDOM % 20000))
 out="$work/runs.txt"
 for round in 1 2 3 4; do
 	for bin in "$a" "$b"; do
-		"$bin" serve --listen "127.0.0.1:$port" --users "$work/users" --log-level warn "$work/share" &
+		# shellcheck disable=SC2086 # word splitting of the extra flags is intended
+		"$bin" serve --listen "127.0.0.1:$port" --users "$work/users" --log-level warn ${ZEROSMB_AB_SERVE_ARGS:-} "$work/share" &
 		pid=$!
 		sleep 0.5
 		for spec in "${specs[@]}"; do
 			IFS=: read -r dir io cl sg <<<"$spec"
 			args=(--io "$io" --clients "$cl" --reps 3 --server-pid "$pid" --file r.dat)
 			[ "$dir" = write ] && args+=(--write --file w.dat)
-			[ -n "${sg:-}" ] && args+=(--sign)
+			case "${sg:-}" in
+			"") ;;
+			s) args+=(--sign) ;;
+			*) args+=(--protection "$sg") ;;
+			esac
 			echo ab-pass | "$b" bench load --addr "127.0.0.1:$port" --user ab "${args[@]}" |
 				awk -v s="$spec" -v w="$([ "$bin" = "$a" ] && echo A || echo B)" '{print s, w, $(NF-1)}' >>"$out"
 		done

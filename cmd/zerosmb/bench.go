@@ -22,7 +22,11 @@ const benchUsage = `usage: zerosmb bench [options]
 Starts zerosmb (zero-copy and copy path), Samba (sendfile/recvfile tuned and
 defaults) and the kernel floor on loopback, drives each with the built-in
 SMB2 load client and reports server CPU seconds per GiB and GiB/s.
-See bench/README.md.
+Cases are DIR-SIZE-PROTECTION-cCLIENTS: PROTECTION is unsigned, signed
+(SMB 3.0.2, AES-CMAC), gmac (SMB 3.1.1, AES-128-GMAC signed), gcm128 or
+gcm256 (SMB 3.1.1, AES-128/256-GCM sealed; the 3.1.1 rows at 1M and 8M run
+against server instances that require them), e.g. --cases gmac,gcm.
+See internal/bench/README.md.
 
 options:
 `

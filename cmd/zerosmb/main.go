@@ -92,12 +92,15 @@ COMMANDS
         Print "name: member member" lines.
 
     bench [options]
-        Compare zerosmb with Samba on loopback; see "zerosmb bench --help".
+        Compare zerosmb with Samba on loopback, unsigned, signed (3.0.2
+        AES-CMAC, 3.1.1 AES-128-GMAC) and sealed (3.1.1 AES-128/256-GCM);
+        see "zerosmb bench --help".
 
     bench load --addr HOST:PORT --user NAME --file PATH [options]
         Drive one running SMB server, here or across a network, with the
         benchmark's load client and print GiB/s and CPU per GiB; the
-        password is read from stdin. See "zerosmb bench load --help".
+        password is read from stdin. --protection unsigned|signed|gmac|
+        gcm128|gcm256 picks the session. See "zerosmb bench load --help".
 
     bench dirlist [--entries N,...] [--handles N] [--reps N] [--dir DIR]
         List directories of N entries through zerosmb and Samba and print
