@@ -149,13 +149,16 @@ func TestRunEndToEnd(t *testing.T) {
 	rs, err := Run(Options{
 		Size: size, Reps: 1, Exe: exe, TmpDir: os.TempDir(), Log: &log,
 		Servers: []string{ServerZeroSMB, ServerFloorZC},
-		Cases:   []string{"read-1m-unsigned-c1", "write-64k-unsigned-c8", "read-64k-signed-c1"},
+		Cases:   []string{"read-1m-unsigned-c1", "write-64k-unsigned-c8", "read-64k-signed-c1", "write-1m-gcm128-c1"},
 	})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, log.String())
 	}
-	if len(rs) != 5 { // floor skips the signed case
-		t.Fatalf("%d results, want 5:\n%s", len(rs), log.String())
+	if len(rs) != 7 { // floor skips the 3.0.2 signed case, serves the sealed one unsigned
+		t.Fatalf("%d results, want 7:\n%s", len(rs), log.String())
+	}
+	if !strings.Contains(log.String(), "started zerosmb@gcm128") {
+		t.Errorf("no zerosmb instance requiring encryption was started:\n%s", log.String())
 	}
 	var cpu time.Duration
 	for _, r := range rs {
@@ -172,14 +175,14 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "results.md"))
-	for _, want := range []string{"**read-1m-unsigned-c1**", "| floor-zc |", "| zerosmb |", "read-64k-signed-c1"} {
+	for _, want := range []string{"**read-1m-unsigned-c1**", "| floor-zc |", "| zerosmb |", "read-64k-signed-c1", "**write-1m-gcm128-c1**"} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("results.md lacks %q:\n%s", want, md)
 		}
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, "results.csv"))
-	if n := bytes.Count(csv, []byte("\n")); n != 6 {
-		t.Errorf("results.csv has %d lines, want 6", n)
+	if n := bytes.Count(csv, []byte("\n")); n != 8 {
+		t.Errorf("results.csv has %d lines, want 8", n)
 	}
 	f, err := os.Open(filepath.Join(dir, "results.png"))
 	if err != nil {

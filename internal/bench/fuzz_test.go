@@ -2,7 +2,12 @@
 
 package bench
 
-import "testing"
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/zerosmb/zerosmb/internal/sign"
+)
 
 func FuzzSPNEGOToken(f *testing.F) {
 	f.Add(spnegoResp([]byte("NTLMSSP\x00\x02\x00\x00\x00")))
@@ -29,5 +34,39 @@ func FuzzAuthenticate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c := &ntlmClient{user: "u", password: "p"}
 		c.authenticate(b)
+	})
+}
+
+// FuzzUnprotect feeds arbitrary response frames to the checks of a sealed
+// and of a signed session: no panic, and nothing accepted that the
+// session's key did not produce (the seeds are valid; mutations of them
+// must fail: whatever is accepted is the one message ever signed or sealed
+// with the key) except, on a signed session, an unsigned interim response.
+func FuzzUnprotect(f *testing.F) {
+	key := make([]byte, 16)
+	sealer, _ := sign.NewSealer(sign.AES128GCM, key)
+	signer, _ := sign.NewSigner(sign.AESGMAC, key)
+	msg := make([]byte, hdrSize+16)
+	copy(msg, "\xfeSMB")
+	msg[16] = flagResponse
+	signer.Sign(msg)
+	f.Add(sealer.Seal(nil, 7, msg), true)
+	f.Add(msg, false)
+	f.Fuzz(func(t *testing.T, frame []byte, seal bool) {
+		c := &Client{sessionID: 7}
+		if seal {
+			c.opener = sealer
+		} else {
+			c.signer = signer
+		}
+		in := string(frame)
+		out, err := c.unprotect(frame, true, false)
+		if err != nil || string(out) == string(msg) {
+			return
+		}
+		interim := binary.LittleEndian.Uint32(out[8:]) == statusPending && binary.LittleEndian.Uint32(out[16:])&flagAsync != 0
+		if seal || !interim {
+			t.Fatalf("accepted a frame the key did not produce: %x", in)
+		}
 	})
 }
