@@ -69,7 +69,10 @@ func startZeroSMB(t *testing.T, p Protection, require bool) peer {
 // startSmbd starts a private smbd configured for p as the benchmark does
 // (internal/bench/samba.go). It skips without smbd or root, except under
 // CI=true, where that is a failure.
-func startSmbd(t *testing.T, p Protection) peer {
+func startSmbd(t *testing.T, p Protection) peer { return startSmbdExtra(t, p, "") }
+
+// startSmbdExtra is startSmbd with extra [global] lines in smb.conf.
+func startSmbdExtra(t *testing.T, p Protection, extra string) peer {
 	t.Helper()
 	_, err := os.Stat(smbdPath)
 	if err == nil && os.Geteuid() != 0 {
@@ -86,7 +89,7 @@ func startSmbd(t *testing.T, p Protection) peer {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	e := &env{dir: dir, share: filepath.Join(dir, "share"), user: u.Username, password: peerPass}
+	e := &env{dir: dir, share: filepath.Join(dir, "share"), user: u.Username, password: peerPass, sambaExtra: extra}
 	if err := os.MkdirAll(e.share, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +203,30 @@ func TestProtectionMustBeRequired(t *testing.T) {
 		_, err := startZeroSMB(t, p, false).dial(p, false)
 		if err == nil || !strings.Contains(err.Error(), "does not require") {
 			t.Errorf("%v against a server requiring nothing: %v", p, err)
+		}
+	}
+}
+
+// TestSmbdOtherAlgorithmRefused: smbd that may only sign with AES-CMAC,
+// or only seal with AES-128-CCM, cannot serve the gmac or gcm128 rows: the
+// client refuses the logon instead of measuring another algorithm.
+func TestSmbdOtherAlgorithmRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two smbd")
+	}
+	for _, tc := range []struct {
+		p     Protection
+		extra string
+		want  string
+	}{
+		{SignGMAC, "\tserver smb3 signing algorithms = AES-128-CMAC\n", "offered only AES-GMAC"},
+		{SealGCM128, "\tserver smb3 encryption algorithms = AES-128-CCM\n", "offered only AES-128-GCM"},
+	} {
+		_, err := startSmbdExtra(t, tc.p, tc.extra).dial(tc.p, false)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v against smbd with%s: %v, want an error mentioning %q", tc.p, strings.TrimSpace(tc.extra), err, tc.want)
+		} else {
+			t.Logf("%v: %v", tc.p, err)
 		}
 	}
 }

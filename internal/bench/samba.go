@@ -74,6 +74,7 @@ func (e *env) sambaConf(name string, p Protection, port int) (string, error) {
 		b.WriteString("\tuse sendfile = yes\n\taio read size = 0\n\taio write size = 0\n\tmin receivefile size = 16384\n")
 	}
 	b.WriteString(sambaProtection(p))
+	b.WriteString(e.sambaExtra)
 	fmt.Fprintf(&b, "\n[share]\n\tpath = %s\n\tread only = no\n\tguest ok = no\n", e.share)
 	conf := filepath.Join(d, "smb.conf")
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {

@@ -58,6 +58,9 @@ type env struct {
 	user     string
 	password string
 	log      io.Writer
+	// sambaExtra is appended to every smb.conf's [global] section (tests
+	// use it to override a setting; a later line wins in smb.conf).
+	sambaExtra string
 }
 
 const (
