@@ -152,13 +152,22 @@ func (c *conn) create(r *request, msg []byte) response {
 			return errResp(st)
 		}
 	}
+	var link *smb2.Symlink // a POSIX open of a symlink itself (symlink.go)
+	if posixOpen && stream == "" {
+		if s, _, ok := shareSymlink(r.tree.share, p); ok {
+			if req.CreateOptions&smb2.FileOpenReparsePoint == 0 {
+				return symlinkStopped(s)
+			}
+			link = &s
+		}
+	}
 	var o *open
 	var action uint32
 	var fi fs.FileInfo
 	if stream != "" {
 		o, action, fi, st = c.openStream(r, &req, p, stream, access)
 	} else {
-		o, action, fi, st = c.openPath(r, &req, p, access)
+		o, action, fi, st = c.openPath(r, &req, p, access, link)
 	}
 	if r.breakWait != nil {
 		return response{}
@@ -264,21 +273,27 @@ func volumeID(share *Share) uint64 {
 // same name (a directory made between our Stat and Mkdir) is decided
 // again once, so OPEN_IF finds what the winner made (smbtorture
 // smb2.create.mkdir-dup) and only FILE_CREATE reports the collision.
-func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {
-	o, action, fi, st := c.openPathOnce(r, req, p, access)
+// link, if set, is the symlink a POSIX open names with
+// FILE_OPEN_REPARSE_POINT: the link itself is opened (symlink.go).
+func (c *conn) openPath(r *request, req *smb2.CreateRequest, p string, access uint32, link *smb2.Symlink) (*open, uint32, fs.FileInfo, smb2.Status) {
+	o, action, fi, st := c.openPathOnce(r, req, p, access, link)
 	if st == smb2.StatusObjectNameCollision && req.CreateDisposition != smb2.FileCreate && r.breakWait == nil {
-		o, action, fi, st = c.openPathOnce(r, req, p, access)
+		o, action, fi, st = c.openPathOnce(r, req, p, access, link)
 	}
 	return o, action, fi, st
 }
 
-func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, access uint32) (*open, uint32, fs.FileInfo, smb2.Status) {
+func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, access uint32, link *smb2.Symlink) (*open, uint32, fs.FileInfo, smb2.Status) {
 	share := r.tree.share
 	eas, st := createEAs(req)
 	if st != smb2.StatusSuccess {
 		return nil, 0, nil, st
 	}
-	fi, err := share.FS.Stat(vfsName(p))
+	stat := share.FS.Stat
+	if link != nil {
+		stat = share.FS.Lstat // the link itself
+	}
+	fi, err := stat(vfsName(p))
 	exists := err == nil
 	if !exists {
 		st := statusFromError(err)
@@ -308,7 +323,7 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 	o.node = n
 	overwrite := exists && (action == smb2.FileOverwritten || action == smb2.FileSuperseded)
 	q := c.cacheRequest(r, req, access, isDir, exists, overwrite)
-	if exists && !isDir && vfs.Links(fi) > 1 {
+	if exists && !isDir && vfs.Links(fi) > 1 || link != nil {
 		// Caching state is per name (stateStore): a hard-linked file gets
 		// none, or a write through one name would leave another name's
 		// cache stale.
@@ -321,7 +336,12 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 		return nil, 0, nil, st
 	}
 	c.pendingSD(share, p, ac.newSD) // seen by CREATEs racing with this one (sdstore.go)
-	if st := c.openBackend(o, req, action); st != smb2.StatusSuccess {
+	if link != nil {
+		st = openLinkBackend(o, action, *link)
+	} else {
+		st = c.openBackend(o, req, action)
+	}
+	if st != smb2.StatusSuccess {
 		c.dropPendingSD(share, p, ac.newSD)
 		c.srv.nodes.release(o, c.log)
 		return nil, 0, nil, st
@@ -504,5 +524,15 @@ func openedResponse(o *open, action uint32, id smb2.FileID, info smb2.FileInfo) 
 		EndOfFile:      info.EndOfFile,
 		FileAttributes: info.FileAttributes,
 		FileID:         id,
+		Flags:          reparseFlag(info.FileAttributes),
 	}
+}
+
+// reparseFlag is the CREATE response Flags of an open of a reparse
+// point (SMB2_CREATE_FLAG_REPARSEPOINT).
+func reparseFlag(attrs uint32) uint8 {
+	if attrs&smb2.FileAttributeReparsePoint != 0 {
+		return smb2.CreateFlagReparsePoint
+	}
+	return 0
 }

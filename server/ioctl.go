@@ -90,7 +90,7 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 		}
 		return ioctlResult{out: smb2.AppendEmptySnapshotArray(nil)}
 	case smb2.FsctlGetReparsePoint:
-		return ioctlErr(smb2.StatusNotAReparsePoint)
+		return getReparsePoint(o) // symlink.go
 	case smb2.FsctlIsPathnameValid:
 		return ioctlResult{}
 	case smb2.FsctlGetCompression:

@@ -152,6 +152,9 @@ func fileAttributes(share *Share, fi fs.FileInfo, m pathMeta) uint32 {
 	if isSparse(fi, m) {
 		a |= smb2.FileAttributeSparseFile
 	}
+	if isSymlinkInfo(fi) {
+		a |= smb2.FileAttributeReparsePoint // a link shown as itself (symlink.go)
+	}
 	if a == 0 {
 		a = smb2.FileAttributeNormal
 	}

@@ -13,9 +13,9 @@ import (
 // creates (through vfs.Chmoder), skips the case-insensitive name lookup,
 // and gets the POSIX create context response (link count, mode, owner
 // and group as Unix SIDs S-1-22-1-uid / S-1-22-2-gid); QUERY_INFO and
-// QUERY_DIRECTORY answer class 100 (FILE_POSIX_INFORMATION). Not done:
-// symlinks as reparse points, chmod/chown through SET_INFO, POSIX
-// path-name rules beyond case sensitivity.
+// QUERY_DIRECTORY answer class 100 (FILE_POSIX_INFORMATION); symlinks
+// inside the share are reparse points (symlink.go). Not done: chmod/chown
+// through SET_INFO, POSIX path-name rules beyond case sensitivity.
 
 // negotiatePosix answers the POSIX negotiate context.
 func (c *conn) negotiatePosix(data []byte) (smb2.NegotiateContext, bool) {
@@ -76,7 +76,11 @@ func posixInfo(fi fs.FileInfo) smb2.PosixInfo {
 		mode |= 0o1000
 	}
 	uid, gid, _ := vfs.Owner(fi) // unknown: root's
-	return smb2.PosixInfo{HardLinks: vfs.Links(fi), Mode: mode,
+	var tag uint32
+	if isSymlinkInfo(fi) {
+		tag = smb2.IOReparseTagSymlink
+	}
+	return smb2.PosixInfo{HardLinks: vfs.Links(fi), Mode: mode, ReparseTag: tag,
 		Owner: smb2.UnixUserSID(uid), Group: smb2.UnixGroupSID(gid)}
 }
 

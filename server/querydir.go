@@ -174,7 +174,11 @@ func (c *conn) dirEntry(share *Share, dir string, d fs.DirEntry) (smb2.DirEntry,
 	default:
 		p = path.Join(dir, d.Name())
 		if d.Type()&fs.ModeSymlink != 0 {
-			fi, err = share.FS.Stat(p)
+			if _, lfi, ok := c.posixSymlink(share, p); ok {
+				fi = lfi // a POSIX listing shows the link itself (symlink.go)
+			} else {
+				fi, err = share.FS.Stat(p)
+			}
 		} else {
 			fi, err = d.Info()
 		}

@@ -50,7 +50,7 @@ func (c *conn) handleRead(r *request) response {
 
 // checkRead validates a READ on a file and returns how many bytes to send.
 func checkRead(o *open, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status) {
-	if o.isDir || o.file == nil {
+	if o.isDir || o.file == nil || isLinkOpen(o) {
 		return 0, smb2.StatusInvalidDeviceRequest
 	}
 	if o.access&(fileReadData|fileExecute) == 0 {
@@ -176,7 +176,7 @@ func (c *conn) handleWrite(r *request) response {
 // checkWrite validates a WRITE on a file and returns the file offset to
 // write at.
 func (c *conn) checkWrite(o *open, req *smb2.WriteRequest) (int64, smb2.Status) {
-	if o.isDir || o.file == nil {
+	if o.isDir || o.file == nil || isLinkOpen(o) {
 		return 0, smb2.StatusInvalidDeviceRequest
 	}
 	if o.access&(fileWriteData|fileAppendData) == 0 || (o.tree != nil && o.tree.readOnly) {

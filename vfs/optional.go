@@ -68,3 +68,17 @@ type Chmoder interface {
 type Ownerer interface {
 	Owner() (uid, gid uint32, ok bool)
 }
+
+// Symlinker is implemented by file systems that keep symbolic links
+// (SMB 3.1.1 POSIX extensions and reparse points: a client reads a
+// link's target and creates links). Readlink returns the target of the
+// link name as stored, without following it; Symlink creates name as a
+// link to target, failing with an error wrapping fs.ErrExist if name
+// exists. Neither ever follows a link: the server decides which targets
+// it shows (only those that stay inside the share), and the backend
+// keeps opens from following a link out of the share. osfs implements
+// it.
+type Symlinker interface {
+	Readlink(name string) (string, error)
+	Symlink(target, name string) error
+}

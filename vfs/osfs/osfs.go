@@ -196,6 +196,26 @@ func (fsys *FS) Chmod(name string, mode fs.FileMode) error {
 	return osErr(fsys.root.Chmod(p, mode&fs.ModePerm))
 }
 
+// Readlink returns the target of the symlink name (vfs.Symlinker).
+func (fsys *FS) Readlink(name string) (string, error) {
+	p, err := fsys.clean("readlink", name, false)
+	if err != nil {
+		return "", err
+	}
+	t, err := fsys.root.Readlink(p)
+	return t, osErr(err)
+}
+
+// Symlink creates name as a symlink to target (vfs.Symlinker); the
+// target is stored as given and never followed here.
+func (fsys *FS) Symlink(target, name string) error {
+	p, err := fsys.clean("symlink", name, true)
+	if err != nil {
+		return err
+	}
+	return osErr(fsys.root.Symlink(target, p))
+}
+
 // Stat describes the named file, following symlinks that stay inside
 // the share.
 func (fsys *FS) Stat(name string) (fs.FileInfo, error) {
