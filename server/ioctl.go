@@ -91,6 +91,8 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 		return ioctlResult{out: smb2.AppendEmptySnapshotArray(nil)}
 	case smb2.FsctlGetReparsePoint:
 		return getReparsePoint(o) // symlink.go
+	case smb2.FsctlSetReparsePoint:
+		return c.setReparsePoint(o, req.Input)
 	case smb2.FsctlIsPathnameValid:
 		return ioctlResult{}
 	case smb2.FsctlGetCompression:

@@ -132,6 +132,64 @@ func getReparsePoint(o *open) ioctlResult {
 	return ioctlResult{out: smb2.AppendSymlinkReparse(nil, l.link)}
 }
 
+// setReparsePoint is FSCTL_SET_REPARSE_POINT with IO_REPARSE_TAG_SYMLINK,
+// as Windows clients (and Linux clients from 6.10 on) make a symlink:
+// CREATE an empty file, set the reparse point, CLOSE. The open's empty
+// file is replaced by a symlink to the
+// (relative, in-share) target, and the open becomes an open of the link.
+// Other tags are not handled; absolute targets and targets climbing out
+// of the share are refused; so are directory opens (mklink /D: not done).
+func (c *conn) setReparsePoint(o *open, in []byte) ioctlResult {
+	share := o.tree.share
+	sl, ok := share.FS.(vfs.Symlinker)
+	if !ok || o.file == nil || o.stream != "" || o.isDir {
+		return ioctlErr(smb2.StatusNotSupported) // directory links (mklink /D) not done
+	}
+	if o.access&(fileWriteData|fileWriteAttributes) == 0 || o.tree.readOnly {
+		return ioctlErr(smb2.StatusAccessDenied)
+	}
+	if tag, err := smb2.ReparseTag(in); err != nil {
+		return ioctlErr(smb2.StatusIOReparseDataInvalid)
+	} else if tag != smb2.IOReparseTagSymlink {
+		return ioctlErr(smb2.StatusIOReparseTagNotHandled)
+	}
+	s, err := smb2.DecodeSymlinkReparse(in)
+	if err != nil || !s.Valid() {
+		return ioctlErr(smb2.StatusIOReparseDataInvalid)
+	}
+	target := strings.ReplaceAll(s.SubstituteName, `\`, "/")
+	if !s.Relative || strings.HasPrefix(target, "/") {
+		return ioctlErr(smb2.StatusAccessDenied) // no targets outside the share
+	}
+	p := o.path()
+	if _, ok := inShareTarget(share, p, target); !ok || p == "" {
+		return ioctlErr(smb2.StatusAccessDenied)
+	}
+	if isLinkOpen(o) {
+		return ioctlErr(smb2.StatusIOReparseDataInvalid) // already a link
+	}
+	fi, err := o.file.Stat()
+	if err != nil {
+		return ioctlErr(statusFromError(err))
+	}
+	if fi.Size() != 0 {
+		return ioctlErr(smb2.StatusIOReparseDataInvalid) // only an empty file becomes a link
+	}
+	if err := share.FS.Remove(vfsName(p)); err != nil {
+		return ioctlErr(statusFromError(err))
+	}
+	if err := sl.Symlink(target, vfsName(p)); err != nil {
+		return ioctlErr(statusFromError(err))
+	}
+	old := o.file
+	o.mu.Lock()
+	o.file = &linkFile{fsys: share.FS, name: vfsName(p), link: s}
+	o.mu.Unlock()
+	old.Close()
+	c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified, smb2.FileNotifyChangeAttributes)
+	return ioctlResult{}
+}
+
 // isLinkOpen reports whether o is an open of a symlink itself (it has
 // no data to READ).
 func isLinkOpen(o *open) bool {

@@ -153,3 +153,58 @@ func mustNil(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSetReparsePointSymlink: FSCTL_SET_REPARSE_POINT with a relative
+// IO_REPARSE_TAG_SYMLINK buffer on a new empty file (as Windows and
+// newer Linux clients create symlinks) leaves a symlink on disk that a
+// POSIX open then reports; absolute or climbing targets, other tags,
+// files with data and malformed buffers are refused.
+func TestSetReparsePointSymlink(t *testing.T) {
+	hs := startHostile(t)
+	os.WriteFile(filepath.Join(hs.Dir, "target"), []byte("data"), 0o644)
+	c := rawSession(t, hs.Addr)
+	set := func(name string, s smb2.Symlink, in []byte) smb2.Status {
+		t.Helper()
+		id, st := c.create(name, 3) // FILE_OPEN_IF
+		if st != smb2.StatusSuccess {
+			t.Fatalf("create %s: %v", name, st)
+		}
+		defer c.call(smb2.Close, rawClose(id), nil)
+		if in == nil {
+			in = smb2.AppendSymlinkReparse(nil, s)
+		}
+		return c.call(smb2.Ioctl, fuzzIoctl(id, smb2.FsctlSetReparsePoint, in), nil).hdr.Status
+	}
+	if st := set("link", smb2.Symlink{SubstituteName: "target", PrintName: "target", Relative: true}, nil); st != smb2.StatusSuccess {
+		t.Fatalf("FSCTL_SET_REPARSE_POINT: %v", st)
+	}
+	if tgt, err := os.Readlink(filepath.Join(hs.Dir, "link")); err != nil || tgt != "target" {
+		t.Fatalf("on disk: %q %v", tgt, err)
+	}
+	other := smb2.AppendSymlinkReparse(nil, smb2.Symlink{SubstituteName: "x", Relative: true})
+	le.PutUint32(other, 0x80000023) // IO_REPARSE_TAG_NFS
+	os.WriteFile(filepath.Join(hs.Dir, "full"), []byte("data"), 0o644)
+	for _, tc := range []struct {
+		name string
+		s    smb2.Symlink
+		in   []byte
+		want smb2.Status
+	}{
+		{"abs", smb2.Symlink{SubstituteName: `\??\C:\x`}, nil, smb2.StatusAccessDenied},
+		{"climb", smb2.Symlink{SubstituteName: `..\..\etc\passwd`, Relative: true}, nil, smb2.StatusAccessDenied},
+		{"nfs", smb2.Symlink{}, other, smb2.StatusIOReparseTagNotHandled},
+		{"short", smb2.Symlink{}, []byte{0x0C, 0, 0, 0xA0, 0, 0, 0, 0}, smb2.StatusIOReparseDataInvalid},
+		{"full", smb2.Symlink{SubstituteName: "target", Relative: true}, nil, smb2.StatusIOReparseDataInvalid},
+	} {
+		if st := set(tc.name, tc.s, tc.in); st != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, st, tc.want)
+		}
+		if fi, err := os.Lstat(filepath.Join(hs.Dir, tc.name)); err != nil || fi.Mode()&os.ModeSymlink != 0 {
+			t.Errorf("%s: left %v %v", tc.name, fi, err)
+		}
+	}
+	p := posixRawSession(t, hs.Addr)
+	if r := p.call(smb2.Create, rawCreatePosix("link", rawDispOpen, 0, 0), nil); r.hdr.Status != smb2.StatusStoppedOnSymlink {
+		t.Errorf("POSIX open of the new link: %v", r.hdr.Status)
+	}
+}

@@ -119,6 +119,7 @@ const (
 	StatusDiskQuotaExceeded      Status = 0xC0000802
 	StatusNotSameObject          Status = 0xC00001AC
 	StatusIOReparseTagNotHandled Status = 0xC0000279
+	StatusIOReparseDataInvalid   Status = 0xC0000278
 	StatusOplockNotGranted       Status = 0xC00000E2
 	StatusUserMappedFile         Status = 0xC0000243
 )
@@ -235,6 +236,7 @@ var statusNames = map[Status]string{
 	StatusDiskQuotaExceeded:      "STATUS_DISK_QUOTA_EXCEEDED",
 	StatusNotSameObject:          "STATUS_NOT_SAME_OBJECT",
 	StatusIOReparseTagNotHandled: "STATUS_IO_REPARSE_TAG_NOT_HANDLED",
+	StatusIOReparseDataInvalid:   "STATUS_IO_REPARSE_DATA_INVALID",
 	StatusOplockNotGranted:       "STATUS_OPLOCK_NOT_GRANTED",
 	StatusUserMappedFile:         "STATUS_USER_MAPPED_FILE",
 }

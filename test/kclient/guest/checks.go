@@ -63,7 +63,7 @@ func checks(cfg *Config, v Variant) []check {
 		{"sync", m, checkSync},
 	}
 	if v.Coherence {
-		cs = append(cs, check{"coherence", m, checkCoherence})
+		cs = append(cs, check{"coherence", m, func(d string) error { return checkCoherence(d, !cfg.NoQuiesce) }})
 	}
 	return cs
 }

@@ -16,7 +16,7 @@ import (
 // coh.done), and reads it again through the same handle without dropping
 // any cache: the server's lease break must make the client see the new
 // bytes.
-func checkCoherence(dir string) error {
+func checkCoherence(dir string, quiesce bool) error {
 	f := filepath.Join(dir, "coh")
 	old := bytes.Repeat([]byte("A"), 8192)
 	if err := os.WriteFile(f, old, 0o644); err != nil {
@@ -26,7 +26,18 @@ func checkCoherence(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer fd.Close()
+	defer func() {
+		fd.Close()
+		// Let the client finish what the breaks left it to do (deferred
+		// closes, queued oplock-break and final-put work) before the
+		// next step, the unmount: the 6.1 client's cifs_kill_sb drains
+		// the oplock-break and deferred-close queues but not the one
+		// that drops a closed file's last reference (fileinfo_put_wq),
+		// and an unmount racing that is "busy inodes after unmount".
+		if quiesce {
+			time.Sleep(2 * closeTimeout)
+		}
+	}()
 	buf := make([]byte, len(old))
 	for i := 0; i < 2; i++ {
 		if _, err := fd.ReadAt(buf, 0); err != nil {

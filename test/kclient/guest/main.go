@@ -39,6 +39,9 @@ type Config struct {
 	Variants []Variant // mount variants, in order
 	Long     bool      // 1 GiB sequential transfer instead of a small one
 	Only     []string  // if set, run only these checks
+	// NoQuiesce skips the coherence check's wait for the client's queued
+	// work before the unmount (to reproduce the client's unmount race).
+	NoQuiesce bool
 }
 
 // Variant is one mount: a name for the report and the mount options.
