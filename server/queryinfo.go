@@ -219,6 +219,9 @@ func (c *conn) fsInfo(o *open) (smb2.FSInfo, smb2.Status) {
 }
 
 func (c *conn) queryFSInfo(o *open, class uint8) ([]byte, smb2.Status) {
+	if class == smb2.FileFsPosixInformation && !c.posix {
+		return nil, smb2.StatusInvalidInfoClass
+	}
 	info, st := c.fsInfo(o)
 	if st != smb2.StatusSuccess {
 		return nil, st

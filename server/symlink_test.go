@@ -208,3 +208,28 @@ func TestSetReparsePointSymlink(t *testing.T) {
 		t.Errorf("POSIX open of the new link: %v", r.hdr.Status)
 	}
 }
+
+// TestPosixStatfs: FILE_SYSTEM_POSIX_INFO (file system class 100), the
+// only statfs the Linux client sends on a posix mount, reports the
+// volume in blocks; without the POSIX extensions the class is refused.
+func TestPosixStatfs(t *testing.T) {
+	hs := startHostile(t)
+	c := posixRawSession(t, hs.Addr)
+	did, st := c.create("", rawDispOpen)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	q := c.call(smb2.QueryInfo, fuzzQueryInfo(did, smb2.InfoFilesystem, smb2.FileFsPosixInformation), nil)
+	if q.hdr.Status != smb2.StatusSuccess || len(q.body) < 8+smb2.FsPosixInfoSize {
+		t.Fatalf("FS class 100: %v (%d bytes)", q.hdr.Status, len(q.body))
+	}
+	p, err := smb2.DecodeFsPosixInfo(q.body[8:])
+	if err != nil || p.BlockSize == 0 || p.TotalBlocks == 0 || p.BlocksAvail > p.TotalBlocks ||
+		p.TotalFileNodes != ^uint64(0) {
+		t.Errorf("FILE_SYSTEM_POSIX_INFO %+v %v", p, err)
+	}
+	plain := rawSession(t, hs.Addr)
+	pid, _ := plain.create("", rawDispOpen)
+	plain.expectStatus("FS class 100 without POSIX", smb2.QueryInfo,
+		fuzzQueryInfo(pid, smb2.InfoFilesystem, smb2.FileFsPosixInformation), nil, smb2.StatusInvalidInfoClass)
+}

@@ -226,6 +226,8 @@ func AppendFSInfo(dst []byte, class uint8, fs *FSInfo) ([]byte, error) {
 		dst = le.AppendUint64(dst, fs.ActualAvailableUnits)
 		dst = le.AppendUint32(dst, fs.SectorsPerAllocationUnit)
 		return le.AppendUint32(dst, fs.BytesPerSector), nil
+	case FileFsPosixInformation:
+		return AppendFsPosixInfo(dst, fs), nil
 	case FileFsObjectIDInformation:
 		dst = append(dst, fs.ObjectID[:]...)
 		return append(dst, make([]byte, 48)...), nil // ExtendedInfo

@@ -155,3 +155,53 @@ func DecodeFilePosixInfo(b []byte) (FileInfo, PosixInfo, uint32, error) {
 	p, err := DecodePosixCreateResponse(b[68:])
 	return fi, p, dev, err
 }
+
+// FileFsPosixInformation is the QUERY_INFO file system class 100 of the
+// POSIX extensions (FILE_SYSTEM_POSIX_INFO), the only statfs the Linux
+// client asks for on a "posix" mount.
+const FileFsPosixInformation uint8 = 100
+
+// FsPosixInfoSize is the size of FILE_SYSTEM_POSIX_INFO.
+const FsPosixInfoSize = 56
+
+// FsPosixInfo is FILE_SYSTEM_POSIX_INFO: sizes in BlockSize units, -1
+// (all ones) for what is not known.
+type FsPosixInfo struct {
+	OptimalTransferSize uint32
+	BlockSize           uint32
+	TotalBlocks         uint64
+	BlocksAvail         uint64 // free
+	UserBlocksAvail     uint64 // free to this user
+	TotalFileNodes      uint64
+	FreeFileNodes       uint64
+	FileSysIdentifier   uint64
+}
+
+// AppendFsPosixInfo appends FILE_SYSTEM_POSIX_INFO for fs: allocation
+// units as blocks, no inode counts (-1), the serial number as the id.
+func AppendFsPosixInfo(dst []byte, fs *FSInfo) []byte {
+	bs := fs.SectorsPerAllocationUnit * fs.BytesPerSector
+	p := FsPosixInfo{OptimalTransferSize: bs, BlockSize: bs, TotalBlocks: fs.TotalAllocationUnits,
+		BlocksAvail: fs.ActualAvailableUnits, UserBlocksAvail: fs.CallerAvailableUnits,
+		TotalFileNodes: ^uint64(0), FreeFileNodes: ^uint64(0), FileSysIdentifier: uint64(fs.VolumeSerialNumber)}
+	le := binary.LittleEndian
+	dst = le.AppendUint32(dst, p.OptimalTransferSize)
+	dst = le.AppendUint32(dst, p.BlockSize)
+	for _, v := range []uint64{p.TotalBlocks, p.BlocksAvail, p.UserBlocksAvail, p.TotalFileNodes, p.FreeFileNodes, p.FileSysIdentifier} {
+		dst = le.AppendUint64(dst, v)
+	}
+	return dst
+}
+
+// DecodeFsPosixInfo parses FILE_SYSTEM_POSIX_INFO (as a client would).
+func DecodeFsPosixInfo(b []byte) (FsPosixInfo, error) {
+	var p FsPosixInfo
+	if len(b) < FsPosixInfoSize {
+		return p, ErrPosixContext
+	}
+	le := binary.LittleEndian
+	p.OptimalTransferSize, p.BlockSize = le.Uint32(b), le.Uint32(b[4:])
+	p.TotalBlocks, p.BlocksAvail, p.UserBlocksAvail = le.Uint64(b[8:]), le.Uint64(b[16:]), le.Uint64(b[24:])
+	p.TotalFileNodes, p.FreeFileNodes, p.FileSysIdentifier = le.Uint64(b[32:]), le.Uint64(b[40:]), le.Uint64(b[48:])
+	return p, nil
+}

@@ -64,6 +64,9 @@ func FuzzDecodePosix(f *testing.F) {
 			}
 		}
 		DecodeFilePosixInfo(b)
+		if fp, err := DecodeFsPosixInfo(b); err == nil && fp.BlockSize == 0 && len(b) < FsPosixInfoSize {
+			t.Fatal("decoded a short FILE_SYSTEM_POSIX_INFO")
+		}
 	})
 }
 
@@ -90,5 +93,23 @@ func TestDirEntryPosix(t *testing.T) {
 	two := AppendDirEntry(AppendDirEntry(nil, FilePosixInformation, &e), FilePosixInformation, &e)
 	if next := binary.LittleEndian.Uint32(two); next%8 != 0 || int(next) < want {
 		t.Errorf("NextEntryOffset %d", next)
+	}
+}
+
+func TestFsPosixInfo(t *testing.T) {
+	fs := FSInfo{TotalAllocationUnits: 100, CallerAvailableUnits: 30, ActualAvailableUnits: 40,
+		SectorsPerAllocationUnit: 8, BytesPerSector: 512, VolumeSerialNumber: 7}
+	b, err := AppendFSInfo(nil, FileFsPosixInformation, &fs)
+	if err != nil || len(b) != FsPosixInfoSize {
+		t.Fatalf("%d bytes, %v", len(b), err)
+	}
+	p, err := DecodeFsPosixInfo(b)
+	want := FsPosixInfo{OptimalTransferSize: 4096, BlockSize: 4096, TotalBlocks: 100, BlocksAvail: 40,
+		UserBlocksAvail: 30, TotalFileNodes: ^uint64(0), FreeFileNodes: ^uint64(0), FileSysIdentifier: 7}
+	if err != nil || p != want {
+		t.Fatalf("%+v %v", p, err)
+	}
+	if _, err := DecodeFsPosixInfo(b[:55]); err == nil {
+		t.Fatal("short buffer accepted")
 	}
 }

@@ -25,6 +25,7 @@ func posixChecks(mnt string, v Variant) []check {
 		{"posix_case", m, checkPosixCase},
 		{"posix_symlink", m, func(string) error { return checkPosixSymlink(mnt, v) }},
 		{"posix_symlink_create", m, checkPosixSymlinkCreate},
+		{"posix_statfs", m, checkPosixStatfs},
 	}
 }
 
@@ -199,6 +200,19 @@ func checkPosixSymlinkCreate(dir string) error {
 	}
 	if t, err := os.Readlink(l); err != nil || t != "some/target" {
 		return fmt.Errorf("readlink: %q %v", t, err)
+	}
+	return nil
+}
+
+// checkPosixStatfs: on a posix mount the 6.1 client's statfs asks only
+// for FILE_SYSTEM_POSIX_INFO (smb2ops.c smb311_queryfs, no fallback).
+func checkPosixStatfs(dir string) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return err
+	}
+	if st.Bsize <= 0 || st.Blocks == 0 || st.Bfree > st.Blocks || st.Bavail > st.Blocks {
+		return fmt.Errorf("statfs: bsize %d blocks %d free %d avail %d", st.Bsize, st.Blocks, st.Bfree, st.Bavail)
 	}
 	return nil
 }
