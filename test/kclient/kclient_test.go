@@ -40,6 +40,9 @@ var (
 	coherenceFlag = flag.Bool("kclient.coherence", true, "kernel client: run the lease coherence check (host rewrites a file the guest caches); -kclient.coherence=false skips it")
 	repeatFlag    = flag.Int("kclient.repeat", 1, "kernel client: mount each selected variant this many times (names get a -rN suffix), to hunt races")
 	noQuiesceFlag = flag.Bool("kclient.noquiesce", false, "kernel client: unmount right after the coherence check, without waiting for the client's queued work (reproduces the 6.1 client's unmount race)")
+	peerFlag      = flag.String("kclient.peer", "", "kernel client: mount this server (host:port, e.g. an smbd serving share \""+kShare+"\" with user "+kUser+") instead of zerosmb; needs -kclient.peerdir")
+	peerDirFlag   = flag.String("kclient.peerdir", "", "kernel client: the local directory the -kclient.peer server shares")
+	noDurableFlag = flag.Bool("kclient.nodurable", false, "kernel client: the server grants no durable handles (MaxDurableOpens -1), to compare")
 	serverLogF    = flag.Bool("kclient.serverlog", false, "kernel client: print the server's debug log")
 )
 
@@ -143,6 +146,10 @@ func TestKernelClient(t *testing.T) {
 	}
 
 	addr, shareDir, serverLog := startServer(t, false)
+	if *peerFlag != "" { // compare with another server (Samba): same guest, same checks
+		addr, shareDir = *peerFlag, *peerDirFlag
+		t.Logf("guest mounts %s (sharing %s) instead of zerosmb", addr, shareDir)
+	}
 	if err := makeOwnedFile(shareDir); err != nil {
 		t.Fatal(err)
 	}
@@ -315,17 +322,22 @@ func startServer(t *testing.T, encrypt bool) (string, string, *lockedBuffer) {
 	users := auth.NewUserDB()
 	users.Add(kUser, kPass)
 	logBuf := &lockedBuffer{}
+	maxDurable := 0 // the default
+	if *noDurableFlag {
+		maxDurable = -1 // none granted
+	}
 	mode := server.EncryptOff
 	if encrypt {
 		mode = server.EncryptRequired
 	}
 	srv, err := server.New(server.Config{
-		Shares:      []*server.Share{{Name: kShare, FS: fsys, Path: dir}},
-		Users:       users,
-		Sendfile:    true,
-		RecvfileMin: 64 << 10,
-		Encrypt:     mode,
-		Logger:      slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Shares:          []*server.Share{{Name: kShare, FS: fsys, Path: dir}},
+		Users:           users,
+		Sendfile:        true,
+		RecvfileMin:     64 << 10,
+		Encrypt:         mode,
+		MaxDurableOpens: maxDurable,
+		Logger:          slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatal(err)
