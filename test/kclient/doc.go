@@ -18,4 +18,7 @@
 //	go test ./test/kclient -v -kclient.variants=3.1.1-seal      # one variant
 //	go test ./test/kclient -v -long -timeout 60m               # 1 GiB transfers
 //	go test ./test/kclient -v -kclient.keep                    # keep the console log
+//	go test ./test/kclient -v -kclient.variants=3.1.1 -kclient.only=coherence \
+//		-kclient.repeat=20 -kclient.noquiesce                  # hunt the 6.1 unmount race
+//	go test ./test/kclient -v -kclient.peer=127.0.0.1:PORT -kclient.peerdir=DIR  # same guest vs smbd
 package kclient
