@@ -14,8 +14,10 @@ import (
 // and gets the POSIX create context response (link count, mode, owner
 // and group as Unix SIDs S-1-22-1-uid / S-1-22-2-gid); QUERY_INFO and
 // QUERY_DIRECTORY answer class 100 (FILE_POSIX_INFORMATION); symlinks
-// inside the share are reparse points (symlink.go). Not done: chmod/chown
-// through SET_INFO, POSIX path-name rules beyond case sensitivity.
+// inside the share are reparse points (symlink.go); the READONLY
+// attribute a Linux chmod sends maps to the write bits (posixReadonly).
+// Not done: chown through SET_INFO (a security descriptor), POSIX
+// path-name rules beyond case sensitivity.
 
 // negotiatePosix answers the POSIX negotiate context.
 func (c *conn) negotiatePosix(data []byte) (smb2.NegotiateContext, bool) {
@@ -60,6 +62,37 @@ func setBits(mode uint32) fs.FileMode {
 		m |= fs.ModeSticky
 	}
 	return m
+}
+
+// posixReadonly is how a chmod from the Linux client reaches the file on
+// a POSIX connection: the 6.1 client sends a mode change only as the DOS
+// READONLY attribute (SET_INFO FileBasicInformation; fs/smb/client
+// inode.c cifs_setattr_nounix), set when the new mode has no write bit
+// and cleared when it has one. So READONLY set on a file with write bits
+// clears them all (chmod a-w), and READONLY cleared on a file without
+// any gives the owner write permission back (u+w). Directories keep
+// their mode. Best effort: a backend without vfs.Chmoder keeps only the
+// attribute.
+func posixReadonly(o *open, readonly bool) {
+	ch, ok := o.tree.share.FS.(vfs.Chmoder)
+	if !ok || o.isDir || o.file == nil || isLinkOpen(o) {
+		return
+	}
+	fi, err := o.file.Stat()
+	if err != nil {
+		return
+	}
+	m := fi.Mode()
+	perm := m.Perm()
+	switch {
+	case readonly && perm&0o222 != 0:
+		perm &^= 0o222
+	case !readonly && perm&0o222 == 0:
+		perm |= 0o200
+	default:
+		return
+	}
+	ch.Chmod(vfsName(o.path()), perm|m&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky))
 }
 
 // posixInfo is the POSIX part of fi's information.

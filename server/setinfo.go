@@ -218,6 +218,9 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 			m.hasAttrs = true
 		}
 	})
+	if bi.FileAttributes != 0 && c.posix {
+		posixReadonly(o, bi.FileAttributes&smb2.FileAttributeReadonly != 0) // posix.go
+	}
 	if bi.FileAttributes != 0 || aok || mok || bok || cok {
 		c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified,
 			smb2.FileNotifyChangeAttributes|smb2.FileNotifyChangeLastWrite|smb2.FileNotifyChangeCreation)

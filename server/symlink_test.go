@@ -233,3 +233,45 @@ func TestPosixStatfs(t *testing.T) {
 	plain.expectStatus("FS class 100 without POSIX", smb2.QueryInfo,
 		fuzzQueryInfo(pid, smb2.InfoFilesystem, smb2.FileFsPosixInformation), nil, smb2.StatusInvalidInfoClass)
 }
+
+// TestPosixReadonlyChmod: on a POSIX connection the READONLY attribute
+// (how the 6.1 client sends chmod a-w / u+w) changes the file's write
+// bits; without the POSIX extensions it stays an attribute only.
+func TestPosixReadonlyChmod(t *testing.T) {
+	hs := startHostile(t)
+	basic := func(attrs uint32) []byte {
+		b := make([]byte, 40)
+		le.PutUint32(b[32:], attrs)
+		return b
+	}
+	c := posixRawSession(t, hs.Addr)
+	r := c.call(smb2.Create, rawCreatePosix("f", rawDispCreate, 0x40, 0o644), nil)
+	if r.hdr.Status != smb2.StatusSuccess {
+		t.Fatal(r.hdr.Status)
+	}
+	id := createdID(r.body)
+	mode := func() os.FileMode {
+		fi, err := os.Stat(filepath.Join(hs.Dir, "f"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	c.expectStatus("set READONLY", smb2.SetInfo, rawSetInfo(id, smb2.InfoFile, smb2.FileBasicInformation, basic(smb2.FileAttributeReadonly|smb2.FileAttributeArchive)), nil, smb2.StatusSuccess)
+	if m := mode(); m != 0o444 {
+		t.Errorf("after READONLY: %v, want 0444", m)
+	}
+	c.expectStatus("clear READONLY", smb2.SetInfo, rawSetInfo(id, smb2.InfoFile, smb2.FileBasicInformation, basic(smb2.FileAttributeArchive)), nil, smb2.StatusSuccess)
+	if m := mode(); m != 0o644 {
+		t.Errorf("after clearing READONLY: %v, want 0644", m)
+	}
+	plain := rawSession(t, hs.Addr)
+	pid, st := plain.create("f", rawDispOpen)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	plain.expectStatus("plain READONLY", smb2.SetInfo, rawSetInfo(pid, smb2.InfoFile, smb2.FileBasicInformation, basic(smb2.FileAttributeReadonly)), nil, smb2.StatusSuccess)
+	if m := mode(); m != 0o644 {
+		t.Errorf("without POSIX the mode changed: %v", m)
+	}
+}

@@ -26,6 +26,7 @@ func posixChecks(mnt string, v Variant) []check {
 		{"posix_symlink", m, func(string) error { return checkPosixSymlink(mnt, v) }},
 		{"posix_symlink_create", m, checkPosixSymlinkCreate},
 		{"posix_statfs", m, checkPosixStatfs},
+		{"posix_chmod", m, checkPosixChmod},
 	}
 }
 
@@ -213,6 +214,36 @@ func checkPosixStatfs(dir string) error {
 	}
 	if st.Bsize <= 0 || st.Blocks == 0 || st.Bfree > st.Blocks || st.Bavail > st.Blocks {
 		return fmt.Errorf("statfs: bsize %d blocks %d free %d avail %d", st.Bsize, st.Blocks, st.Bfree, st.Bavail)
+	}
+	return nil
+}
+
+// checkPosixChmod: chmod a-w and back. The 6.1 client sends a mode
+// change only as the DOS READONLY attribute (inode.c
+// cifs_setattr_nounix); the server maps it to the write bits. Each new
+// mode is read back after the client's deferred close, from the server.
+func checkPosixChmod(dir string) error {
+	old := unix.Umask(0)
+	defer unix.Umask(old)
+	f := filepath.Join(dir, "m644")
+	fd, err := unix.Open(f, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	unix.Close(fd)
+	for _, m := range []uint32{0o444, 0o644} {
+		if err := unix.Chmod(f, m); err != nil {
+			return fmt.Errorf("chmod %o: %w", m, err)
+		}
+		time.Sleep(closeTimeout + 500*time.Millisecond)
+		dropCaches()
+		var st unix.Stat_t
+		if err := unix.Stat(f, &st); err != nil {
+			return err
+		}
+		if st.Mode&0o7777 != m {
+			return fmt.Errorf("after chmod %o the server has %o", m, st.Mode&0o7777)
+		}
 	}
 	return nil
 }
