@@ -157,3 +157,44 @@ func TestAppending(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestSymlinker: Symlink stores the target as given and Readlink returns
+// it without following; an existing name is refused, a read-only share
+// refuses Symlink, and opening a link that leaves the share fails.
+func TestSymlinker(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := New(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var _ vfs.Symlinker = fsys
+	os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644)
+	if err := fsys.Symlink("f", "l"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fsys.Readlink("l"); err != nil || got != "f" {
+		t.Fatalf("Readlink: %q %v", got, err)
+	}
+	if err := fsys.Symlink("f", "l"); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("Symlink over an existing name: %v", err)
+	}
+	if err := fsys.Symlink("../../outside", "out"); err != nil {
+		t.Fatal(err) // stored as given: the server decides what to show
+	}
+	if _, err := fsys.OpenFile("out", os.O_RDONLY, 0); err == nil {
+		t.Error("opened a link that leaves the share")
+	}
+	if _, err := fsys.Readlink("f"); err == nil {
+		t.Error("Readlink of a regular file succeeded")
+	}
+	ro, err := New(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Symlink("f", "l2"); err == nil {
+		t.Error("Symlink on a read-only share succeeded")
+	}
+	if got, err := ro.Readlink("l"); err != nil || got != "f" {
+		t.Errorf("Readlink on a read-only share: %q %v", got, err)
+	}
+}
