@@ -138,7 +138,7 @@ func (c *conn) create(r *request, msg []byte) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	access, st := grantAccess(req.DesiredAccess, r.tree.maxAccess)
+	access, st := grantAccess(req.DesiredAccess, r.tree.rights().maxAccess)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
