@@ -76,6 +76,9 @@ func (c *conn) createAfterBreak(r *request) response {
 			select {
 			case <-wait:
 			case <-cancelled:
+				if rc.replay != nil {
+					c.srv.state.endReplayable(rc.replay, nil)
+				}
 				op.complete(errResp(smb2.StatusCancelled))
 				return
 			case <-time.After(limit): // never expected: breaks time out themselves
@@ -111,6 +114,12 @@ func (c *conn) create(r *request, msg []byte) response {
 	}
 	if r.tree.ipc {
 		return c.createPipe(r, &req)
+	}
+	if dur.version == 2 && c.dialect >= smb2.Dialect300 {
+		if resp, done := c.beginReplayCreate(r, &req, &dur); done {
+			return resp
+		}
+		defer c.endReplayCreate(r)
 	}
 	if strings.HasPrefix(req.Name, `\`) {
 		// MS-SMB2 3.3.5.9: the name must be relative to the share root.
@@ -183,6 +192,8 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 	share := r.tree.share
 	id := c.addOpen(o)
 	r.setFileID(id)
+	r.created, o.createAction = o, action
+	o.channelSeq.Store(uint32(uint16(r.hdr.Status))) // the CREATE's ChannelSequence (3.x)
 	info := c.fileInfo(share, p, fi)
 	resp := openedResponse(o, action, id, info)
 	resp.CreateContexts = createContextResponses(req, o.maxAccess, share, info.IndexNumber)
