@@ -192,3 +192,71 @@ func TestChannelSequence(t *testing.T) {
 	b.expectStatus("2.1 write", smb2.Write, rawWrite(idb, 0, []byte("x")), csn(0x9000), smb2.StatusSuccess)
 	b.expectStatus("2.1 write, lower field", smb2.Write, rawWrite(idb, 0, []byte("x")), csn(1), smb2.StatusSuccess)
 }
+
+// replayEntries is the size of the server's create replay table.
+func replayEntries(ts *testServer) int {
+	t := &ts.Srv.nodes
+	t.lmu.Lock()
+	defer t.lmu.Unlock()
+	return len(t.replays)
+}
+
+// waitReplayEntries waits up to 5 s for the replay table to hold want.
+func waitReplayEntries(t *testing.T, ts *testServer, want int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for replayEntries(ts) != want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := replayEntries(ts); n != want {
+		t.Errorf("%s: %d replay entries, want %d", what, n, want)
+	}
+}
+
+// TestReplayTableBounded: the replay table holds only running CREATEs and
+// live opens. Failed CREATEs leave nothing, closing or losing the
+// connection removes the entries, and a pending CREATE whose connection
+// goes away frees its reservation.
+func TestReplayTableBounded(t *testing.T) {
+	ts := startServer(t, testOpts{Guest: true})
+	a := rawClient3(t, ts.Addr, 1)
+	for i := range 200 {
+		r := decodeCreated(t, a.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "missing", disposition: rawDispOpen,
+			ctxs: []smb2.CreateContext{dh2q(byte(i))}}), replayFlag))
+		if r.status != smb2.StatusObjectNameNotFound {
+			t.Fatalf("CREATE of a missing file: %v", r.status)
+		}
+	}
+	waitReplayEntries(t, ts, 0, "after 200 failed CREATEs")
+	var ids []smb2.FileID
+	for i := range 50 {
+		r := decodeCreated(t, a.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "f", disposition: 3, share: shareAll,
+			ctxs: []smb2.CreateContext{dh2q(byte(i))}}), nil))
+		if r.status != smb2.StatusSuccess {
+			t.Fatalf("open %d: %v", i, r.status)
+		}
+		ids = append(ids, r.id)
+	}
+	waitReplayEntries(t, ts, 50, "50 open")
+	for _, id := range ids[:25] {
+		a.expectStatus("close", smb2.Close, rawClose(id), nil, smb2.StatusSuccess)
+	}
+	waitReplayEntries(t, ts, 25, "25 closed")
+	a.nc.Close()
+	waitReplayEntries(t, ts, 0, "connection closed")
+
+	// A CREATE pending on a break, whose connection then goes away.
+	h := rawClient3(t, ts.Addr, 2)
+	if r := decodeCreated(t, h.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "g", disposition: rawDispOverwriteIf, share: shareAll,
+		oplock: smb2.OplockLevelBatch}), nil)); r.oplock != smb2.OplockLevelBatch {
+		t.Fatalf("holder: oplock %#x", r.oplock)
+	}
+	b := rawClient3(t, ts.Addr, 3)
+	b.write(rawFrame(b.msg(smb2.Create, rawCreateCtx(rawCreateReq{name: "g", disposition: rawDispOpen, share: shareAll,
+		ctxs: []smb2.CreateContext{dh2q(9)}}), nil)))
+	b.expectMsg("interim", isPending)
+	h.expectMsg("break", isBreak)
+	waitReplayEntries(t, ts, 1, "pending CREATE")
+	b.nc.Close()
+	waitReplayEntries(t, ts, 0, "pending CREATE's connection closed")
+}
