@@ -190,6 +190,9 @@ func (c *conn) create(r *request, msg []byte) response {
 func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur *durableRequest,
 	p string, action uint32, fi fs.FileInfo, isStream, posixOpen bool) response {
 	share := r.tree.share
+	if k := c.srv.nodes.kernel; k != nil {
+		k.take(o) // before the grant is answered: no lease, no caching
+	}
 	id := c.addOpen(o)
 	r.setFileID(id)
 	r.created, o.createAction = o, action
@@ -242,6 +245,9 @@ func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, 
 			lr.V2 = false
 		}
 		q.lease = &lr
+	}
+	if c.srv.nodes.kernel != nil {
+		kernelCacheRequest(q)
 	}
 	return q
 }
@@ -330,6 +336,9 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 		c.srv.nodes.put(n)
 		r.breakWait = wait
 		return nil, 0, nil, st
+	}
+	if k := c.srv.nodes.kernel; k != nil && (access&(fileWriteData|fileAppendData) != 0 || overwrite) {
+		k.beforeWritableOpen(n) // release the server's own leases first
 	}
 	c.pendingSD(share, p, ac.newSD) // seen by CREATEs racing with this one (sdstore.go)
 	if st := c.openBackend(o, req, action); st != smb2.StatusSuccess {

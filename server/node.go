@@ -58,7 +58,10 @@ type nodeTable struct {
 	maxDurable int
 	// replays is the create replay table (replay.go), under lmu.
 	replays map[replayKey]*replayEntry
-	log     *slog.Logger
+	// kernel backs read caching with Linux file leases
+	// (Config.KernelLeases, kernlease.go); nil when off.
+	kernel *kernelLeases
+	log    *slog.Logger
 }
 
 func (t *nodeTable) init() {
@@ -143,6 +146,9 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 	t.dropCaching(n, o)
 	t.forgetDurable(o)
 	t.replayUsed(o)
+	if t.kernel != nil {
+		t.kernel.forget(o)
+	}
 	waiters := n.lockWaiters
 	n.lockWaiters = nil
 	newlyPending := o.deleteOnClose && !n.deletePending
