@@ -14,6 +14,15 @@ import (
 // answers it with STATUS_LOGON_FAILURE.
 var ErrLogonFailure = errors.New("auth: logon failure")
 
+// ErrInvalidParameter is wrapped, together with ErrLogonFailure, by the
+// error Step returns for an AUTHENTICATE whose NTLMv2 response is not a
+// well-formed NTLMv2_RESPONSE (MS-NLMP 2.2.2.8: shorter than its fixed
+// part, or an AV pair list that overruns the response or has no MsvAvEOL).
+// The server answers it with STATUS_INVALID_PARAMETER, as Samba does
+// (smbtorture smb2.session.ntlmssp_bug14932). The check comes before the
+// user is looked up, so the status says nothing about which users exist.
+var ErrInvalidParameter = errors.New("auth: malformed NTLMv2 response")
+
 // Config is the server-side authentication configuration shared by all
 // sessions. It must not be modified while contexts created from it run.
 type Config struct {
@@ -65,6 +74,8 @@ type Context struct {
 	guest      bool
 	anonymous  bool
 	sessionKey []byte // exported session key; nil for guest/anonymous
+
+	acceptAnonymous bool // AcceptAnonymous: a null logon is allowed without guest access
 }
 
 // NewContext starts a new authentication exchange. A nil Config behaves like
@@ -75,6 +86,13 @@ func (c *Config) NewContext() *Context {
 	}
 	return &Context{cfg: c}
 }
+
+// AcceptAnonymous lets this exchange end in an anonymous (null) logon even
+// when the Config allows no guests. The server uses it for the
+// re-authentication of an established session, which Windows and Samba
+// let become anonymous (smbtorture smb2.session.reauth2–5); it must be
+// called before the AUTHENTICATE is stepped.
+func (c *Context) AcceptAnonymous() { c.acceptAnonymous = true }
 
 // Step consumes the client's security buffer (SPNEGO NegTokenInit or
 // NegTokenResp, or raw NTLMSSP) and returns the security buffer to send back.
@@ -241,7 +259,7 @@ func (c *Context) authenticate(msg []byte) error {
 	c.domain = m.domain
 	c.user = m.user // reported by User() in failure logs; replaced on success
 	if m.user == "" && len(m.nt) == 0 && (len(m.lm) == 0 || bytes.Equal(m.lm, []byte{0})) {
-		if !c.cfg.AllowGuest {
+		if !c.cfg.AllowGuest && !c.acceptAnonymous {
 			return errors.New("anonymous logon refused")
 		}
 		c.anonymous, c.guest = true, true
@@ -249,6 +267,11 @@ func (c *Context) authenticate(msg []byte) error {
 	}
 	if m.user == "" {
 		return errors.New("empty user name with a challenge response")
+	}
+	if len(m.nt) > ntlmv1ResponseLen {
+		if err := checkNTLMv2Response(m.nt); err != nil {
+			return fmt.Errorf("%w: user %q: %w", ErrInvalidParameter, m.user, err)
+		}
 	}
 	name, hash, ok := c.cfg.Users.lookup(m.user)
 	if !ok {
@@ -261,11 +284,8 @@ func (c *Context) authenticate(msg []byte) error {
 		c.user, c.guest = m.user, true
 		return nil
 	}
-	switch {
-	case len(m.nt) == ntlmv1ResponseLen:
+	if len(m.nt) <= ntlmv1ResponseLen {
 		return fmt.Errorf("user %q: NTLMv1 response refused", m.user)
-	case len(m.nt) < 16+ntlmv2ClientChallengeMin:
-		return fmt.Errorf("user %q: no NTLMv2 response", m.user)
 	}
 	base, ok := verifyNTLMv2(hash, m, c.serverCh)
 	if !ok {

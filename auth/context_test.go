@@ -257,3 +257,46 @@ func TestStepMalformed(t *testing.T) {
 		t.Errorf("AUTHENTICATE first: %v", err)
 	}
 }
+
+// TestAcceptAnonymous: without guest access an anonymous logon is refused
+// unless the context accepts it (a re-authentication); a user logon on
+// such a context is unaffected.
+func TestAcceptAnonymous(t *testing.T) {
+	cfg := testConfig(false)
+	c := testClient{anonymous: true}
+	if _, _, err := runSPNEGO(t, cfg, &c); !errors.Is(err, ErrLogonFailure) {
+		t.Errorf("anonymous without guest: %v", err)
+	}
+	ctx := cfg.NewContext()
+	ctx.AcceptAnonymous()
+	chal, _, err := ctx.Step(c.negotiateMsg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, done, err := ctx.Step(c.authenticate(t, chal)); err != nil || !done || !ctx.IsAnonymous() || ctx.SessionKey() != nil {
+		t.Errorf("accepted anonymous: done %v err %v anonymous %v", done, err, ctx.IsAnonymous())
+	}
+}
+
+// TestCheckNTLMv2Response: the structure check of NTLMv2 responses.
+func TestCheckNTLMv2Response(t *testing.T) {
+	fixed := make([]byte, 16+28)
+	fixed[16], fixed[17] = 1, 1
+	with := func(b ...byte) []byte { return append(append([]byte(nil), fixed...), b...) }
+	for _, tc := range []struct {
+		name string
+		nt   []byte
+		ok   bool
+	}{
+		{"EOL only", with(0, 0, 0, 0), true},
+		{"pair then EOL then padding", with(2, 0, 2, 0, 'W', 0, 0, 0, 0, 0, 0, 0, 0, 0), true},
+		{"pair overruns", with(0x11, 0xa2, 0x08, 0x81, 1, 2), false},
+		{"no EOL", with(2, 0, 2, 0, 'W', 0), false},
+		{"truncated pair header", with(2, 0, 2), false},
+		{"shorter than the fixed part", fixed[:30], false},
+	} {
+		if err := checkNTLMv2Response(tc.nt); (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}

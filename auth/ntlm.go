@@ -280,6 +280,29 @@ func (m *authenticateMsg) hasMICField() bool {
 	return len(m.raw) >= authenticateMICEnd && m.minOffset >= authenticateMICEnd
 }
 
+// checkNTLMv2Response checks the structure of an NTLMv2_RESPONSE (MS-NLMP
+// 2.2.2.8): the 16-byte NTProofStr, the 28-byte fixed part of the
+// NTLMv2_CLIENT_CHALLENGE and an AV pair list whose pairs fit and which
+// ends with MsvAvEOL (bytes after it are padding and ignored).
+func checkNTLMv2Response(nt []byte) error {
+	if len(nt) < 16+ntlmv2ClientChallengeMin {
+		return fmt.Errorf("NTLMv2 response of %d bytes", len(nt))
+	}
+	list := nt[16+28:]
+	for len(list) >= 4 {
+		id := binary.LittleEndian.Uint16(list)
+		n := int(binary.LittleEndian.Uint16(list[2:]))
+		if id == avEOL {
+			return nil
+		}
+		if n > len(list)-4 {
+			return fmt.Errorf("AV pair 0x%04x of %d bytes overruns the response", id, n)
+		}
+		list = list[4+n:]
+	}
+	return errors.New("AV pair list without MsvAvEOL")
+}
+
 // findAV returns the value of AV_PAIR id in list, stopping at MsvAvEOL.
 func findAV(list []byte, id uint16) ([]byte, bool) {
 	for len(list) >= 4 {

@@ -49,13 +49,14 @@ func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exi
 // grantedOn returns every right the tree's token has on existing path p,
 // bounded by the tree's maximal access.
 func (c *conn) grantedOn(t *tree, p string) uint32 {
-	granted := acl.Granted(c.effectiveSD(t.share, p), t.tok)
+	id := t.rights()
+	granted := acl.Granted(c.effectiveSD(t.share, p), id.tok)
 	if p != "" && granted&(accessDelete|smb2.FileReadAttributes) != accessDelete|smb2.FileReadAttributes {
 		// MS-FSA 2.1.5.1.2.1: DELETE through the parent's
 		// FILE_DELETE_CHILD, FILE_READ_ATTRIBUTES through its
 		// FILE_LIST_DIRECTORY.
 		dir, _ := parentPath(p)
-		pg := acl.Granted(c.effectiveSD(t.share, dir), t.tok)
+		pg := acl.Granted(c.effectiveSD(t.share, dir), id.tok)
 		if pg&fileDeleteChild != 0 {
 			granted |= accessDelete
 		}
@@ -63,7 +64,7 @@ func (c *conn) grantedOn(t *tree, p string) uint32 {
 			granted |= smb2.FileReadAttributes
 		}
 	}
-	return granted & t.maxAccess
+	return granted & id.maxAccess
 }
 
 // checkNewFile checks the creation of p and computes its descriptor.
@@ -79,20 +80,21 @@ func (c *conn) checkNewFile(r *request, req *smb2.CreateRequest, p string, isDir
 	if isDir {
 		need = smb2.FileAddSubdirectory
 	}
-	if acl.Granted(pe, t.tok)&t.maxAccess&need == 0 {
+	id := t.rights()
+	if acl.Granted(pe, id.tok)&id.maxAccess&need == 0 {
 		c.log.Debug("CREATE refused by the parent's ACL", "path", p, "need", need)
 		return aclResult{}, smb2.StatusAccessDenied
 	}
-	creator, st := c.creatorSD(req, t.tok)
+	creator, st := c.creatorSD(req, id.tok)
 	if st != smb2.StatusSuccess {
 		return aclResult{}, st
 	}
-	sd := acl.New(parent, creator, isDir, t.tok.User(), c.primaryGroup(r.sess), othersAccess(t.share))
-	access, ok := acl.Check(req.DesiredAccess, t.maxAccess)
+	sd := acl.New(parent, creator, isDir, id.tok.User(), c.primaryGroup(r.sess), othersAccess(t.share))
+	access, ok := acl.Check(req.DesiredAccess, id.maxAccess)
 	if !ok {
 		return aclResult{}, smb2.StatusAccessDenied
 	}
-	return aclResult{access: access, maxAccess: acl.Granted(sd, t.tok)&t.maxAccess | access, newSD: sd}, smb2.StatusSuccess
+	return aclResult{access: access, maxAccess: acl.Granted(sd, id.tok)&id.maxAccess | access, newSD: sd}, smb2.StatusSuccess
 }
 
 // creatorSD decodes the SecD create context, if any. Setting an owner
@@ -157,7 +159,8 @@ func (c *conn) checkRenameACL(o *open, newp string, replace bool) smb2.Status {
 		if o.isDir {
 			need = smb2.FileAddSubdirectory
 		}
-		if acl.Granted(c.effectiveSD(t.share, newDir), t.tok)&t.maxAccess&need == 0 {
+		id := t.rights()
+		if acl.Granted(c.effectiveSD(t.share, newDir), id.tok)&id.maxAccess&need == 0 {
 			return smb2.StatusAccessDenied
 		}
 	}

@@ -53,7 +53,7 @@ func (c *conn) setSecurity(o *open, req *smb2.SetInfoRequest) smb2.Status {
 	if o.tree.readOnly {
 		return smb2.StatusAccessDenied
 	}
-	tok := o.tree.tok
+	tok := o.tree.rights().tok
 	if info&smb2.OwnerSecurityInformation != 0 && upd.Owner != "" && !tok.Has(upd.Owner) && !tok.Admin {
 		return smb2.StatusInvalidOwner
 	}

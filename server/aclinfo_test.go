@@ -21,8 +21,9 @@ func TestSetSecurityBadInput(t *testing.T) {
 	sh := ts.Srv.shareTable().byName["share"]
 	alice, _, _ := ts.Srv.cfg.Users.UserSID(testUser)
 	tok := &acl.Token{SIDs: []string{alice, acl.SIDEveryone}}
-	o := &open{tree: &tree{share: sh, tok: tok, maxAccess: accessReadWrite}, name: "f",
-		access: readControl | writeDAC | writeOwner}
+	tr := &tree{share: sh}
+	tr.ident.Store(&treeIdent{tok: tok, maxAccess: accessReadWrite})
+	o := &open{tree: tr, name: "f", access: readControl | writeDAC | writeOwner}
 	const all = smb2.OwnerSecurityInformation | smb2.GroupSecurityInformation | smb2.DACLSecurityInformation
 	set := func(sd []byte, info uint32) smb2.Status {
 		return c.setSecurity(o, &smb2.SetInfoRequest{AdditionalInformation: info, Buffer: sd})
@@ -88,7 +89,7 @@ func TestSetSecurityBadInput(t *testing.T) {
 		}
 	}
 	// An admin may give the file away.
-	o.tree.tok = &acl.Token{SIDs: tok.SIDs, Admin: true}
+	o.tree.ident.Store(&treeIdent{tok: &acl.Token{SIDs: tok.SIDs, Admin: true}, maxAccess: o.tree.rights().maxAccess})
 	if st := set(other, smb2.OwnerSecurityInformation); st != smb2.StatusSuccess {
 		t.Errorf("admin chown: %v", st)
 	}

@@ -76,6 +76,9 @@ func (c *conn) createAfterBreak(r *request) response {
 			select {
 			case <-wait:
 			case <-cancelled:
+				if rc.replay != nil {
+					c.srv.state.endReplayable(rc.replay, nil)
+				}
 				op.complete(errResp(smb2.StatusCancelled))
 				return
 			case <-time.After(limit): // never expected: breaks time out themselves
@@ -112,6 +115,12 @@ func (c *conn) create(r *request, msg []byte) response {
 	if r.tree.ipc {
 		return c.createPipe(r, &req)
 	}
+	if dur.version == 2 && c.dialect >= smb2.Dialect300 {
+		if resp, done := c.beginReplayCreate(r, &req, &dur); done {
+			return resp
+		}
+		defer c.endReplayCreate(r)
+	}
 	if strings.HasPrefix(req.Name, `\`) {
 		// MS-SMB2 3.3.5.9: the name must be relative to the share root.
 		return errResp(smb2.StatusInvalidParameter)
@@ -138,7 +147,7 @@ func (c *conn) create(r *request, msg []byte) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	access, st := grantAccess(req.DesiredAccess, r.tree.maxAccess)
+	access, st := grantAccess(req.DesiredAccess, r.tree.rights().maxAccess)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
@@ -190,8 +199,13 @@ func (c *conn) create(r *request, msg []byte) response {
 func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur *durableRequest,
 	p string, action uint32, fi fs.FileInfo, isStream, posixOpen bool) response {
 	share := r.tree.share
+	if k := c.srv.nodes.kernel; k != nil {
+		k.take(o) // before the grant is answered: no lease, no caching
+	}
 	id := c.addOpen(o)
 	r.setFileID(id)
+	r.created, o.createAction = o, action
+	o.channelSeq.Store(uint32(uint16(r.hdr.Status))) // the CREATE's ChannelSequence (3.x)
 	info := c.fileInfo(share, p, fi)
 	resp := openedResponse(o, action, id, info)
 	resp.CreateContexts = createContextResponses(req, o.maxAccess, share, info.IndexNumber)
@@ -240,6 +254,9 @@ func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, 
 			lr.V2 = false
 		}
 		q.lease = &lr
+	}
+	if c.srv.nodes.kernel != nil {
+		kernelCacheRequest(q)
 	}
 	return q
 }
@@ -334,6 +351,9 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 		c.srv.nodes.put(n)
 		r.breakWait = wait
 		return nil, 0, nil, st
+	}
+	if k := c.srv.nodes.kernel; k != nil && (access&(fileWriteData|fileAppendData) != 0 || overwrite) {
+		k.beforeWritableOpen(n) // release the server's own leases first
 	}
 	c.pendingSD(share, p, ac.newSD) // seen by CREATEs racing with this one (sdstore.go)
 	if link != nil {

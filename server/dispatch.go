@@ -31,6 +31,10 @@ type request struct {
 	// break (create.go); breakRetry marks its later attempts.
 	breakWait  <-chan struct{}
 	breakRetry bool
+	// replay is the create replay reservation a CREATE with DH2Q holds
+	// while it runs; created is the open it produced (replay.go).
+	replay  *replayReservation
+	created *open
 }
 
 // compoundState is shared by the elements of one compound request.
@@ -357,6 +361,14 @@ func (c *conn) lookupOpen(r *request, id smb2.FileID) (*open, smb2.Status) {
 	c.mu.Unlock()
 	if o == nil || o.id != id || o.sess != r.sess || (r.tree != nil && o.tree != r.tree) {
 		return nil, smb2.StatusFileClosed
+	}
+	if c.dialect >= smb2.Dialect300 {
+		if st := o.checkChannelSequence(r.hdr.Command, uint16(r.hdr.Status)); st != smb2.StatusSuccess {
+			return nil, st
+		}
+	}
+	if o.replay.eligible.Load() {
+		c.srv.state.replayUsed(o) // MS-SMB2: no longer replay eligible
 	}
 	r.setFileID(id) // later related elements operate on this handle
 	return o, smb2.StatusSuccess

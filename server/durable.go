@@ -262,6 +262,7 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 	c.opens[o.id.Volatile] = o
 	c.mu.Unlock()
 	r.setFileID(o.id)
+	o.channelSeq.Store(uint32(uint16(r.hdr.Status)))
 	fi, err := o.file.Stat()
 	if err != nil {
 		return errResp(statusFromError(err))

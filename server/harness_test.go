@@ -40,6 +40,8 @@ type testOpts struct {
 	// NoThrottle turns logon throttling off, for tests that fail logons
 	// on purpose and then need to log on from the same address.
 	NoThrottle bool
+	// KernelLeases sets Config.KernelLeases (kernlease_linux_test.go).
+	KernelLeases bool
 	// BreakTimeout sets Config.OplockBreakTimeout (0: the default 35 s).
 	BreakTimeout time.Duration
 }
@@ -64,6 +66,7 @@ func startServer(t testing.TB, o testOpts) *testServer {
 		SignedSendfile:     o.SignedSendfile,
 		Logger:             testLogger(t),
 		OplockBreakTimeout: o.BreakTimeout,
+		KernelLeases:       o.KernelLeases,
 	}
 	if o.NoThrottle {
 		cfg.Throttle = AuthThrottle{FailDelay: -1, AddrFailures: -1, UserFailures: -1}

@@ -56,13 +56,19 @@ type nodeTable struct {
 	// at most maxDurable (Config.MaxDurableOpens).
 	durables   map[uint64]*open
 	maxDurable int
-	log        *slog.Logger
+	// replays is the create replay table (replay.go), under lmu.
+	replays map[replayKey]*replayEntry
+	// kernel backs read caching with Linux file leases
+	// (Config.KernelLeases, kernlease.go); nil when off.
+	kernel *kernelLeases
+	log    *slog.Logger
 }
 
 func (t *nodeTable) init() {
 	t.m = make(map[nodeKey]*node)
 	t.leases = make(map[leaseID]*lease)
 	t.durables = make(map[uint64]*open)
+	t.replays = make(map[replayKey]*replayEntry)
 	if t.maxDurable == 0 {
 		t.maxDurable = DefaultMaxDurableOpens
 	}
@@ -139,6 +145,10 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 	n.locks = kept
 	t.dropCaching(n, o)
 	t.forgetDurable(o)
+	t.replayUsed(o)
+	if t.kernel != nil {
+		t.kernel.forget(o)
+	}
 	waiters := n.lockWaiters
 	n.lockWaiters = nil
 	newlyPending := o.deleteOnClose && !n.deletePending

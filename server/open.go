@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zerosmb/zerosmb/internal/rpc"
@@ -47,6 +48,14 @@ type open struct {
 	owner          string
 	disconnected   bool
 	scavenger      *time.Timer
+	// replay is o's entry in the create replay table (replay.go), set
+	// when a CREATE with DH2Q produced it; createAction is the
+	// CreateAction its CREATE answered, repeated to a replay.
+	replay       replayState
+	createAction uint32
+	// channelSeq is Open.ChannelSequence (MS-SMB2 3.3.5.2.10, 3.x only):
+	// the newest ChannelSequence of a request on the open (low 16 bits).
+	channelSeq atomic.Uint32
 	// lockSeq is the LockSequenceArray of a durable open: per bucket the
 	// last successful LockSequenceNumber | lockSeqValid (guarded by mu).
 	lockSeq [64]uint8

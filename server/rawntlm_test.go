@@ -54,8 +54,12 @@ func rawAuthenticate(chal []byte, user, pass string) []byte {
 	h := auth.NTHash(pass)
 	key := rawHMAC(h[:], smb2.AppendUTF16(nil, strings.ToUpper(user)))
 	proof := rawHMAC(key, serverCh[:], temp)
-	nt := append(proof, temp...)
+	return rawAuthenticateNT(user, append(proof, temp...))
+}
 
+// rawAuthenticateNT is an AUTHENTICATE for user carrying the NT response
+// nt as it is (a zero LM response, workstation "WS").
+func rawAuthenticateNT(user string, nt []byte) []byte {
 	msg := rawNTLM(3, 88)
 	le.PutUint32(msg[60:], rawNTLMFlags)
 	for _, f := range []struct {
@@ -77,22 +81,37 @@ func rawAuthenticate(chal []byte, user, pass string) []byte {
 // final status; on success c.sid is the new session.
 func (c *rawConn) userLogon(user, pass string) smb2.Status {
 	c.t.Helper()
+	return c.logonLegs(0, func(chal []byte) []byte { return rawAuthenticate(chal, user, pass) })
+}
+
+// logonLegs runs the two legs of a raw NTLMSSP SESSION_SETUP on session
+// sid (0: a new session; else a re-authentication), answering the
+// CHALLENGE with answer(challenge); on success c.sid is the session.
+func (c *rawConn) logonLegs(sid uint64, answer func(chal []byte) []byte) smb2.Status {
+	c.t.Helper()
 	neg := rawNTLM(1, 32)
 	le.PutUint32(neg[12:], rawNTLMFlags)
-	r := c.call(smb2.SessionSetup, rawSessionSetup(neg), func(h *smb2.Header) { h.SessionID = 0 })
+	r := c.call(smb2.SessionSetup, rawSessionSetup(neg), func(h *smb2.Header) { h.SessionID = sid })
 	if r.hdr.Status != smb2.StatusMoreProcessingRequired {
 		return r.hdr.Status
 	}
-	sid := r.hdr.SessionID
+	sid = r.hdr.SessionID
 	off := int(le.Uint16(r.body[4:])) - smb2.HeaderSize
 	n := int(le.Uint16(r.body[6:]))
 	if off < 0 || off+n > len(r.body) || n < 48 {
 		c.t.Fatalf("SESSION_SETUP 1: bad security buffer %d+%d", off, n)
 	}
 	chal := r.body[off : off+n]
-	r = c.call(smb2.SessionSetup, rawSessionSetup(rawAuthenticate(chal, user, pass)), func(h *smb2.Header) { h.SessionID = sid })
+	r = c.call(smb2.SessionSetup, rawSessionSetup(answer(chal)), func(h *smb2.Header) { h.SessionID = sid })
 	if r.hdr.Status == smb2.StatusSuccess {
 		c.sid = sid
 	}
 	return r.hdr.Status
+}
+
+// rawAnonAuthenticate is an anonymous AUTHENTICATE (no user, no responses).
+func rawAnonAuthenticate([]byte) []byte {
+	am := rawNTLM(3, 88)
+	le.PutUint32(am[60:], 0x00000001|0x00000200|0x00000800)
+	return am
 }

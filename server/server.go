@@ -146,6 +146,13 @@ type Config struct {
 	// durability (legal: the client just gets no durable context back).
 	// Default 16384.
 	MaxDurableOpens int
+	// KernelLeases (Linux only) backs the read caching granted to clients
+	// with kernel file leases (F_SETLEASE), so that a local process
+	// opening a file for writing first breaks the clients' caching, as
+	// Samba's "kernel oplocks"; write caching is then never granted, and
+	// opens whose lease cannot be taken get no caching (kernlease.go).
+	// New fails elsewhere.
+	KernelLeases bool
 }
 
 // EncryptMode is the server's SMB 3.x encryption policy.
@@ -251,6 +258,13 @@ func New(cfg Config) (*Server, error) {
 	s.nodes.maxDurable = cfg.MaxDurableOpens
 	s.nodes.log = cfg.Logger
 	s.nodes.init()
+	if cfg.KernelLeases {
+		k, err := newKernelLeases(&s.nodes)
+		if err != nil {
+			return nil, err
+		}
+		s.nodes.kernel = k
+	}
 	s.state = &s.nodes
 	s.ipc = &Share{Name: "IPC$", Comment: "IPC Service", Guest: true}
 	set, err := s.newShareSet(cfg.Shares, cfg.Users, nil)
@@ -359,6 +373,9 @@ func (s *Server) removeConn(c *conn) {
 // at once and ctx.Err() is returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shuting.Store(true)
+	if k := s.nodes.kernel; k != nil && k.stop != nil {
+		k.stopped.Do(k.stop)
+	}
 	s.mu.Lock()
 	for ln := range s.listeners {
 		ln.Close()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,7 +32,11 @@ type session struct {
 
 	user, domain     string
 	guest, anonymous bool
-	sids             []string // security token (shareaccess.go)
+	// userLogon: the session was established by a user logon (not guest
+	// or anonymous); only such a session may re-authenticate as
+	// anonymous, as Windows and Samba allow.
+	userLogon bool
+	sids      []string // security token (shareaccess.go)
 
 	preauth         sign.PreauthHash
 	keys            sign.Keys
@@ -59,16 +64,29 @@ func (s *session) valid() bool { return s != nil && s.state == sessionValid }
 
 // tree is a tree connect: a session's view of one share.
 type tree struct {
-	id        uint32
-	sess      *session
-	share     *Share
-	ipc       bool
-	maxAccess uint32
+	id    uint32
+	sess  *session
+	share *Share
+	ipc   bool
 	// readOnly refuses every modification: a read-only share or a user
-	// on its read list. tok is the identity ACLs are checked for.
+	// on its read list at tree connect; it also guards the handles
+	// opened before a re-authentication, so it never changes.
 	readOnly bool
-	tok      *acl.Token
+	// ident is who new opens and renames are checked for; a
+	// re-authentication replaces it (requests running on other
+	// goroutines, such as a CREATE waiting for a break, read it).
+	ident atomic.Pointer[treeIdent]
 }
+
+// treeIdent is a tree's identity for access checks: the token ACLs are
+// checked for and the maximal access of new opens.
+type treeIdent struct {
+	tok       *acl.Token
+	maxAccess uint32
+}
+
+// rights returns the tree's current identity.
+func (t *tree) rights() *treeIdent { return t.ident.Load() }
 
 func (s *session) lookupTree(id uint32) *tree {
 	if s == nil {
@@ -125,6 +143,9 @@ func (c *conn) handleSessionSetup(r *request) response {
 	}
 	if s.authn == nil {
 		s.authn = c.srv.shareTable().auth.NewContext()
+		if s.reauth && s.userLogon {
+			s.authn.AcceptAnonymous()
+		}
 	}
 	if c.dialect == smb2.Dialect311 {
 		s.preauth.Update(r.msg)
@@ -158,6 +179,14 @@ func (c *conn) throttleLogon(a *auth.Context, err error) smb2.Status {
 		c.failDelay()
 		return smb2.StatusAccountLockedOut
 	}
+	if errors.Is(err, auth.ErrInvalidParameter) {
+		// Not a password guess: not counted towards a lockout, but
+		// delayed like any failure.
+		c.log.Debug("malformed NTLMv2 response", "user", a.User(), "domain", a.Domain(), "err", err)
+		c.srv.authLog.note("malformed", who)
+		c.failDelay()
+		return smb2.StatusInvalidParameter
+	}
 	if err != nil {
 		t.failed(a.User(), c.addr, now)
 		c.log.Debug("authentication failed", "user", a.User(), "domain", a.Domain(), "err", err)
@@ -180,6 +209,7 @@ func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 	}
 	s.user, s.domain = a.User(), a.Domain()
 	s.guest, s.anonymous = a.IsGuest(), a.IsAnonymous()
+	s.userLogon = !s.guest && !s.anonymous
 	s.sids = c.srv.tokenSIDs(s)
 	var flags uint16
 	switch {
@@ -237,11 +267,16 @@ func (c *conn) finishSessionSetup(r *request, s *session, out []byte) response {
 }
 
 // finishReauth completes the re-authentication of a valid session: the
-// user may change (Windows allows it), keys, trees and opens stay.
+// user may change (Windows allows it, to anonymous too), keys, trees and
+// opens stay; the trees take the new identity for later access checks.
 func (c *conn) finishReauth(s *session, out []byte) response {
 	a := s.authn
 	s.reauth = false
 	s.user, s.domain = a.User(), a.Domain()
+	s.guest, s.anonymous = a.IsGuest(), a.IsAnonymous()
+	s.sids = c.srv.tokenSIDs(s)
+	c.srv.reauthTrees(s)
+	s.publish()
 	var flags uint16
 	switch {
 	case a.IsAnonymous():
@@ -381,7 +416,7 @@ func (c *conn) handleTreeConnect(r *request) response {
 	s.trees[t.id] = t
 	s.mu.Unlock()
 	r.hdr.TreeID = t.id
-	resp := smb2.TreeConnectResponse{ShareType: smb2.ShareTypeDisk, MaximalAccess: t.maxAccess}
+	resp := smb2.TreeConnectResponse{ShareType: smb2.ShareTypeDisk, MaximalAccess: t.rights().maxAccess}
 	if t.ipc {
 		resp.ShareType = smb2.ShareTypePipe
 		resp.MaximalAccess = accessReadWrite

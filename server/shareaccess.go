@@ -71,17 +71,43 @@ func (s *Server) treeAccess(t *tree) smb2.Status {
 		return smb2.StatusAccessDenied
 	}
 	t.readOnly = ro
-	t.maxAccess = accessReadWrite
-	if ro {
-		t.maxAccess = accessReadOnly
+	t.ident.Store(s.treeIdent(t.sess, admin, ro))
+	return smb2.StatusSuccess
+}
+
+// treeIdent builds the access-check identity of a tree of sess: its
+// token, plus BUILTIN\Administrators for a share admin, and the maximal
+// access (read-only for the share's read list).
+func (s *Server) treeIdent(sess *session, admin, readOnly bool) *treeIdent {
+	max := accessReadWrite
+	if readOnly {
+		max = accessReadOnly
 	}
-	sids := t.sess.sids
+	sids := sess.sids
 	if admin {
 		sids = append(append([]string(nil), sids...), acl.SIDAdmins)
-		t.maxAccess |= smb2.AccessSystemSec
+		max |= smb2.AccessSystemSec
 	}
-	t.tok = &acl.Token{SIDs: sids, Admin: admin}
-	return smb2.StatusSuccess
+	return &treeIdent{tok: &acl.Token{SIDs: sids, Admin: admin}, maxAccess: max}
+}
+
+// reauthTrees gives every tree of sess the identity of the user it has
+// just re-authenticated as (MS-SMB2 3.3.5.5.3: later requests run in the
+// new security context). A tree on a share the new identity may not
+// connect to (an anonymous re-authentication on a non-guest share) gets
+// no maximal access: nothing new is opened, created or renamed through
+// it. Handles keep the access they were granted at open, as on Windows.
+func (s *Server) reauthTrees(sess *session) {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	for _, t := range sess.trees {
+		allowed, ro, admin := s.shareRights(sess, t.share)
+		id := s.treeIdent(sess, admin, ro || t.readOnly)
+		if !allowed {
+			id.maxAccess = 0
+		}
+		t.ident.Store(id)
+	}
 }
 
 // mayListShare reports whether share enumeration shows sh to the user of

@@ -38,6 +38,9 @@ import (
 //     a break it would need purges it instead (nobody can acknowledge), and
 //     it is purged when its durable timeout passes. Only the user that
 //     opened it may reclaim it, with the same CreateGuid (v2) and lease key.
+//   - A (ClientGuid, CreateGuid) names at most one running CREATE or one
+//     replayable open; an open stops being replayable when another
+//     command uses it or it is released (replay.go).
 type stateStore interface {
 	// admit decides the open o of node n described by q: share modes,
 	// delete-pending and breaks of other opens' caching. On success o is
@@ -68,6 +71,16 @@ type stateStore interface {
 	disconnect(o *open) bool
 	// reclaim hands a disconnected durable open to session s and tree tr.
 	reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
+
+	// beginReplayable looks up (ClientGuid, CreateGuid) for a CREATE with
+	// DH2Q: the open a replay is answered with, a refusal, or a
+	// reservation for tag that endReplayable settles.
+	beginReplayable(key replayKey, tag replayTag, replay bool, s *session, tr *tree) (*open, smb2.Status)
+	// endReplayable settles a reservation with the open produced (nil:
+	// the CREATE failed).
+	endReplayable(res *replayReservation, o *open)
+	// replayUsed ends o's replayability (used by another command, closed).
+	replayUsed(o *open)
 }
 
 var _ stateStore = (*nodeTable)(nil)

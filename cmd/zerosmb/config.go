@@ -39,6 +39,8 @@ type fileConfig struct {
 	limitsConfig // limits.go
 	// AccessBasedShareEnum lists only the shares a user may connect to.
 	AccessBasedShareEnum bool `toml:"access_based_share_enum"`
+	// KernelLeases backs client read caching with Linux file leases.
+	KernelLeases bool `toml:"kernel_leases"`
 	// Groups adds groups (or members to groups of the users file).
 	Groups map[string][]string `toml:"groups"`
 }
@@ -101,7 +103,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users)", path, strings.Join(keys, ", "), limitKeys)
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users)", path, strings.Join(keys, ", "), limitKeys)
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

@@ -130,6 +130,15 @@ SERVE OPTIONS
                         Share enumeration (smbclient -L, Explorer) lists
                         only the shares the asking user may connect to;
                         by default every share is listed.
+    --kernel-leases     (Linux) Back the read caching granted to clients
+                        with kernel file leases, so that a local process
+                        opening a file for writing first breaks the
+                        clients' caching (like Samba's kernel oplocks).
+                        Write caching is then never granted, opens with
+                        write access get none, and so does an open whose
+                        lease the kernel refuses (file open for writing
+                        elsewhere; server neither owner nor CAP_LEASE).
+                        Local renames and deletes are not seen.
     --users FILE        Users file (default: see ENVIRONMENT and FILES).
     --signing auto|required
                         auto (default): sign responses when the client
@@ -357,6 +366,7 @@ CONFIG FILE
         auth_lockout_user = 30          # 0: never
         auth_lockout_time = "1m"
         access_based_share_enum = false
+        kernel_leases = false           # Linux: see --kernel-leases
 
         [groups]                    # added to the users file's groups
         staff = ["carol", "dave"]

@@ -94,6 +94,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		mdnsModel  = fs.String("mdns-model", "", "")
 		wsd        = fs.Bool("ws-discovery", false, "")
 		abe        = fs.Bool("access-based-share-enum", false, "")
+		kleases    = fs.Bool("kernel-leases", false, "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -150,6 +151,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	}
 	if set["access-based-share-enum"] {
 		fc.AccessBasedShareEnum = *abe
+	}
+	if set["kernel-leases"] {
+		fc.KernelLeases = *kleases
 	}
 	if set["sendfile"] || fc.Sendfile == nil {
 		fc.Sendfile = sendfile
@@ -243,7 +247,8 @@ func defaultUsersPath() string {
 // buildConfig turns the merged options into a server configuration.
 func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, Encrypt: fc.Encrypt.mode(),
-		NoPosixExtensions: fc.Posix != nil && !*fc.Posix, AccessBasedShareEnum: fc.AccessBasedShareEnum}
+		NoPosixExtensions: fc.Posix != nil && !*fc.Posix, AccessBasedShareEnum: fc.AccessBasedShareEnum,
+		KernelLeases: fc.KernelLeases}
 	if err := fc.limitsConfig.apply(&cfg); err != nil {
 		return cfg, err
 	}
