@@ -59,7 +59,8 @@ type conn struct {
 	cipher         sign.Cipher
 	preauth        sign.PreauthHash
 	maxIO          uint32
-	posix          bool // SMB 3.1.1 POSIX extensions negotiated (posix.go)
+	posix          bool       // SMB 3.1.1 POSIX extensions negotiated (posix.go)
+	s1             *smb1State // set when the connection negotiated SMB1 (smb1.go)
 
 	// Owned by the serve goroutine: the read side of the socket.
 	recv  *zerocopy.Receiver // splice pipe, created on first header-split WRITE
@@ -196,6 +197,9 @@ func (c *conn) teardown() {
 func (c *conn) maxFrame() int {
 	if !c.authed {
 		return maxPreauthFrame
+	}
+	if c.s1 != nil {
+		return int(c.maxIO) + 64*1024 // large READ_ANDX/WRITE_ANDX (smb1.go)
 	}
 	return int(c.srv.cfg.MaxIOSize) + 64*1024
 }

@@ -170,18 +170,17 @@ func dialectName(d uint16) string {
 		return "3.1.1"
 	case smb2.DialectWildcard:
 		return "2.???"
+	case dialectNT1:
+		return "NT LM 0.12"
 	}
 	return "unknown"
 }
 
-// handleSMB1 answers an SMB1 NEGOTIATE that offers SMB2 with an SMB2
-// NEGOTIATE response (multi-protocol negotiate, MS-SMB2 3.3.5.3).
-func (c *conn) handleSMB1(buf []byte) error {
-	dialects, ok := smb2.SMB1NegotiateDialects(buf)
-	if !ok || c.negotiated || c.credits.low != 0 {
-		c.log.Warn("SMB1 request that is not an initial NEGOTIATE; closing")
-		return errCloseConn
-	}
+// bridgeToSMB2 answers an SMB1 NEGOTIATE that offers SMB2 with an SMB2
+// NEGOTIATE response (multi-protocol negotiate, MS-SMB2 3.3.5.3); one that
+// offers only SMB1 dialects closes the connection (smb1.go decides first
+// whether Config.SMB1 answers it instead).
+func (c *conn) bridgeToSMB2(dialects []string) error {
 	var dialect uint16
 	switch {
 	case slices.Contains(dialects, smb2.SMB1DialectWildcard):

@@ -259,6 +259,10 @@ func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
 			return err
 		}
 	}
+	if c.s1 != nil && smb2.ProtocolID(buf) != smb2.ProtocolSMB1 {
+		c.log.Warn("SMB2 frame on an SMB1 connection; closing")
+		return errCloseConn
+	}
 	switch smb2.ProtocolID(buf) {
 	case smb2.ProtocolSMB2:
 		return c.handleCompound(buf, split, nil)

@@ -68,6 +68,11 @@ type Config struct {
 	// MaxIOSize caps MaxReadSize, MaxWriteSize and MaxTransactSize;
 	// default 8 MiB.
 	MaxIOSize uint32
+	// SMB1 enables the legacy SMB1 dialect NT LM 0.12 alongside SMB2/3
+	// for clients that speak nothing else (smb1*.go). Off by default:
+	// SMB1 is a deprecated protocol without the integrity protections of
+	// SMB2/3; without it an SMB1-only client is refused.
+	SMB1 bool
 	// MaxConnections bounds concurrent connections; default
 	// DefaultMaxConnections (16384). When every slot is taken, a new
 	// connection takes the slot of the oldest connection that has not yet

@@ -169,6 +169,12 @@ SERVE OPTIONS
                         over an mmap of the file. Only while no SMB handle
                         can write the file; a local program changing it
                         mid-READ makes the client see a bad signature.
+    --smb1              Also speak SMB1 (NT LM 0.12), a legacy protocol,
+                        deprecated and off by default: only for devices
+                        that know nothing newer (old printers, media
+                        players, Windows XP). SPNEGO/NTLMv2 logons only; no
+                        SMB1 signing, so it is refused when signing is
+                        required. Partial, see README.
     --recvfile-min SIZE Smallest WRITE payload spliced into the file
                         (default 64K; 0 disables splicing).
     --max-io SIZE       MaxRead/MaxWrite/MaxTransact size offered to
@@ -340,6 +346,7 @@ CONFIG FILE
         sendfile = true
         signed_sendfile = false     # experimental, see --signed-sendfile
         recvfile_min = "64K"        # 0 disables splicing
+        smb1 = false                # legacy SMB1, see --smb1
         max_io = "8M"
         max_search_pattern = 255
         max_dir_streams = 4096

@@ -82,6 +82,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		posix      = fs.Bool("posix", true, "")
 		sendfile   = fs.Bool("sendfile", true, "")
 		signedSF   = fs.Bool("signed-sendfile", false, "")
+		smb1On     = fs.Bool("smb1", false, "")
 		recvMin    = fs.String("recvfile-min", "", "")
 		maxIO      = fs.String("max-io", "", "")
 		serverName = fs.String("server-name", "", "")
@@ -160,6 +161,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	}
 	if set["signed-sendfile"] {
 		fc.SignedSF = *signedSF
+	}
+	if set["smb1"] {
+		fc.SMB1 = *smb1On
 	}
 	if set["recvfile-min"] {
 		n, err := parseSize(*recvMin)
@@ -261,6 +265,7 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	}
 	cfg.Sendfile = fc.Sendfile == nil || *fc.Sendfile
 	cfg.SignedSendfile = fc.SignedSF
+	cfg.SMB1 = fc.SMB1
 	cfg.RecvfileMin = 64 << 10
 	if fc.RecvfileMin != nil {
 		cfg.RecvfileMin = int(*fc.RecvfileMin)
@@ -442,6 +447,9 @@ func logListening(log *slog.Logger, addr net.Addr, cfg *server.Config, extra ...
 		"signing", map[bool]string{true: "required", false: "auto"}[cfg.SigningRequired],
 		"sendfile", cfg.Sendfile, "recvfile_min", strconv.Itoa(cfg.RecvfileMin), "encrypt", encryptName(cfg.Encrypt)}
 	log.Info("zerosmb listening", append(attrs, extra...)...)
+	if cfg.SMB1 {
+		log.Warn("SMB1 (NT LM 0.12) is enabled: a legacy protocol without SMB2/3's integrity protections, for clients that speak nothing else")
+	}
 }
 
 // logDataStats logs how many payload bytes went through the zero-copy

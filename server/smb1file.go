@@ -1,0 +1,326 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/zerosmb/zerosmb/smb1"
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// SMB1 file commands, each run as the SMB2 operation that does the same.
+
+const (
+	shareAll            = 7 // FILE_SHARE_READ | WRITE | DELETE
+	fileAttrDirectory   = 0x10
+	fileListDirectory   = fileReadData
+	maxSMB1FIDs         = 0xFFF0
+	fileDispositionInfo = 13
+)
+
+// smb1Name turns an SMB1 path (leading backslashes, maybe "\\") into the
+// share-relative name SMB2 CREATE takes.
+func smb1Name(name string) string {
+	return strings.TrimLeft(name, `\`)
+}
+
+// allocFID maps id to a new FID.
+func (c *conn) allocFID(id smb2.FileID) (uint16, bool) {
+	s := c.s1
+	if len(s.fids) >= maxSMB1FIDs {
+		c.purgeFIDs()
+	}
+	for range 0x10000 {
+		s.nextFID++
+		if f := s.nextFID; f != 0 && f != 0xFFFF {
+			if _, used := s.fids[f]; !used {
+				s.fids[f] = id
+				return f, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// purgeFIDs forgets FIDs whose opens are gone (closed by a tree
+// disconnect, logoff or oplock-free teardown).
+func (c *conn) purgeFIDs() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for f, id := range c.s1.fids {
+		if o := c.opens[id.Volatile]; o == nil || o.id != id {
+			delete(c.s1.fids, f)
+		}
+	}
+}
+
+// fileID returns the open a FID names (FILE_CLOSED semantics are left to
+// the SMB2 handler: an unknown FID maps to a FileID no open has).
+func (s *smb1State) fileID(fid uint16) smb2.FileID {
+	if id, ok := s.fids[fid]; ok {
+		return id
+	}
+	return smb2.FileID{Persistent: 0, Volatile: 0}
+}
+
+// smb1NTCreate is NT_CREATE_ANDX: SMB2 CREATE with the same access, share,
+// disposition and option fields. No oplocks are granted to SMB1 opens.
+func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
+	req, err := smb1.DecodeNTCreateRequest(r.msg, &r.blk, r.hdr.Unicode())
+	if err != nil {
+		return smb1Err(smb1Status(err))
+	}
+	if r.tree.ipc {
+		return smb1Err(smb2.StatusNotSupported) // named pipes over SMB1: not implemented
+	}
+	name := smb1Name(req.Name)
+	if req.RootDirectoryFID != 0 {
+		c.mu.Lock()
+		o := c.opens[c.s1.fileID(uint16(req.RootDirectoryFID)).Volatile]
+		c.mu.Unlock()
+		if o == nil || !o.isDir || o.tree != r.tree {
+			return smb1Err(smb2.StatusInvalidHandle)
+		}
+		if o.name != "" {
+			name = strings.ReplaceAll(o.name, "/", `\`) + `\` + name
+		}
+	}
+	cr := smb2.CreateRequest{
+		ImpersonationLevel: req.ImpersonationLevel,
+		DesiredAccess:      req.DesiredAccess,
+		FileAttributes:     req.ExtFileAttributes,
+		ShareAccess:        req.ShareAccess,
+		CreateDisposition:  req.CreateDisposition,
+		CreateOptions:      req.CreateOptions,
+		Name:               name,
+	}
+	resp, st := c.smb2Create(r, &cr)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	fid, ok := c.allocFID(resp.FileID)
+	if !ok {
+		c.smb2Close(r, resp.FileID)
+		return smb1Err(smb2.StatusTooManyOpenedFiles)
+	}
+	out := smb1.NTCreateResponse{
+		FID: fid, CreateAction: resp.CreateAction,
+		CreationTime: resp.CreationTime, LastAccessTime: resp.LastAccessTime,
+		LastWriteTime: resp.LastWriteTime, ChangeTime: resp.ChangeTime,
+		ExtFileAttributes: resp.FileAttributes, AllocationSize: resp.AllocationSize,
+		EndOfFile: resp.EndOfFile, Directory: resp.FileAttributes&fileAttrDirectory != 0,
+	}
+	return smb1Resp{block: out.Append(nil)}
+}
+
+// smb1Status maps a decode error to its status.
+func smb1Status(err error) smb2.Status {
+	if err == smb1.ErrBadName {
+		return smb2.StatusObjectNameInvalid
+	}
+	return smb2.StatusInvalidParameter
+}
+
+// smb1Close is CLOSE.
+func (c *conn) smb1Close(r *smb1Req) smb1Resp {
+	fid, err := smb1.DecodeFIDRequest(&r.blk, 3)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	st := c.smb2Close(r, c.s1.fileID(fid))
+	if st == smb2.StatusSuccess || st == smb2.StatusFileClosed {
+		delete(c.s1.fids, fid)
+	}
+	if st == smb2.StatusFileClosed {
+		st = smb2.StatusInvalidHandle // SMB1 answers a bad FID so
+	}
+	return smb1Resp{status: st}
+}
+
+// smb1Flush is FLUSH (FID 0xFFFF: every open of the process; here a no-op
+// success).
+func (c *conn) smb1Flush(r *smb1Req) smb1Resp {
+	fid, err := smb1.DecodeFIDRequest(&r.blk, 1)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	if fid == 0xFFFF {
+		return smb1Resp{}
+	}
+	resp := c.smb2Call(r, smb2.Flush, (&smb2.FlushRequest{FileID: c.s1.fileID(fid)}).Append(nil))
+	return smb1Resp{status: fidStatus(resp.status)}
+}
+
+// fidStatus is the SMB1 answer to an SMB2 status about a handle.
+func fidStatus(st smb2.Status) smb2.Status {
+	if st == smb2.StatusFileClosed {
+		return smb2.StatusInvalidHandle
+	}
+	return st
+}
+
+// smb1Read is READ_ANDX: SMB2 READ, whose payload descriptor goes out by
+// sendfile when the read is alone in its message (smb1SendData).
+func (c *conn) smb1Read(r *smb1Req) smb1Resp {
+	req, err := smb1.DecodeReadAndXRequest(r.msg, &r.blk, true)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	rr := smb2.ReadRequest{Length: req.MaxCount, Offset: req.Offset, FileID: c.s1.fileID(req.FID),
+		MinimumCount: uint32(req.MinCount)}
+	if rr.MinimumCount > rr.Length {
+		rr.MinimumCount = 0
+	}
+	resp := c.smb2Call(r, smb2.Read, rr.Append(nil))
+	if resp.status.IsError() {
+		if resp.status == smb2.StatusEndOfFile {
+			// SMB1 answers a read at or past the end with 0 bytes.
+			return smb1Resp{block: smb1.AppendReadAndXResponse(nil, 0)}
+		}
+		return smb1Err(fidStatus(resp.status))
+	}
+	if resp.data == nil || resp.data.n == 0 {
+		return smb1Resp{block: smb1.AppendReadAndXResponse(nil, 0)}
+	}
+	return smb1Resp{block: smb1.AppendReadAndXResponse(nil, uint32(resp.data.n)), data: resp.data}
+}
+
+// smb1Write is WRITE_ANDX: SMB2 WRITE, the payload either in the message
+// or (header splitting) still in the socket, for the SMB2 handler to
+// splice into the file.
+func (c *conn) smb1Write(r *smb1Req) smb1Resp {
+	var (
+		req  smb1.WriteAndXRequest
+		data []byte
+		err  error
+	)
+	if r.split != nil {
+		req, err = smb1.DecodeWriteAndXWords(&r.blk, r.msgLen, true)
+	} else {
+		req, data, err = smb1.DecodeWriteAndXRequest(r.msg, &r.blk, true)
+	}
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	w := smb2.WriteRequest{DataOffset: smb2.HeaderSize + smb2.WriteRequestFixedSize, Length: req.DataLength,
+		Offset: req.Offset, FileID: c.s1.fileID(req.FID)}
+	if req.WriteMode&smb1.WriteThrough != 0 {
+		w.Flags = smb2.WriteFlagWriteThrough
+	}
+	body := w.AppendFixed(make([]byte, 0, smb2.WriteRequestFixedSize+len(data)))
+	var resp response
+	if r.split != nil {
+		rq := c.smb2Req(r, smb2.Write, body)
+		rq.split = r.split
+		resp = rq.rule.handler(c, rq)
+	} else {
+		resp = c.smb2Call(r, smb2.Write, append(body, data...))
+	}
+	if resp.disconnect {
+		return smb1Resp{disconnect: true}
+	}
+	if resp.status.IsError() {
+		return smb1Err(fidStatus(resp.status))
+	}
+	n, err := smb2.DecodeWriteResponse(resp.body)
+	if err != nil {
+		return smb1Err(smb2.StatusInternalError)
+	}
+	return smb1Resp{block: smb1.AppendWriteAndXResponse(nil, n)}
+}
+
+// smb1Path decodes the one path of a core command.
+func (c *conn) smb1Path(r *smb1Req) (string, smb2.Status) {
+	name, err := smb1.DecodePathRequest(r.msg, &r.blk, r.hdr.Unicode())
+	if err != nil {
+		return "", smb1Status(err)
+	}
+	if strings.ContainsAny(name, "*?<>\"") {
+		return "", smb2.StatusObjectNameInvalid // no wildcard deletes
+	}
+	return smb1Name(name), smb2.StatusSuccess
+}
+
+// smb1Remove opens name with opts and marks it delete-on-close (DELETE,
+// DELETE_DIRECTORY), so read-only files and non-empty directories fail as
+// SMB2 SET_INFO fails them.
+func (c *conn) smb1Remove(r *smb1Req, opts uint32) smb1Resp {
+	name, st := c.smb1Path(r)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: accessDelete | fileReadAttributes,
+		ShareAccess: shareAll, CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: name})
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	st = c.smb2SetInfo(r, resp.FileID, fileDispositionInfo, []byte{1})
+	if cst := c.smb2Close(r, resp.FileID); st == smb2.StatusSuccess {
+		st = cst
+	}
+	return smb1Resp{status: st}
+}
+
+// smb1Delete is DELETE (one file; no wildcards).
+func (c *conn) smb1Delete(r *smb1Req) smb1Resp {
+	if len(r.blk.Words) != 2 {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	return c.smb1Remove(r, smb2.FileNonDirectoryFile)
+}
+
+// smb1Rmdir is DELETE_DIRECTORY.
+func (c *conn) smb1Rmdir(r *smb1Req) smb1Resp {
+	return c.smb1Remove(r, smb2.FileDirectoryFile)
+}
+
+// smb1Mkdir is CREATE_DIRECTORY.
+func (c *conn) smb1Mkdir(r *smb1Req) smb1Resp {
+	name, st := c.smb1Path(r)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: fileReadAttributes,
+		ShareAccess: shareAll, CreateDisposition: smb2.FileCreate, CreateOptions: smb2.FileDirectoryFile, Name: name})
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	return smb1Resp{status: c.smb2Close(r, resp.FileID)}
+}
+
+// smb1CheckPath is CHECK_DIRECTORY.
+func (c *conn) smb1CheckPath(r *smb1Req) smb1Resp {
+	name, st := c.smb1Path(r)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: fileReadAttributes,
+		ShareAccess: shareAll, CreateDisposition: smb2.FileOpen, CreateOptions: smb2.FileDirectoryFile, Name: name})
+	if st == smb2.StatusObjectNameNotFound {
+		st = smb2.StatusObjectPathNotFound // as Samba and Windows answer CHECK_DIRECTORY
+	}
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	return smb1Resp{status: c.smb2Close(r, resp.FileID)}
+}
+
+// smb1Rename is RENAME (one file or directory; no wildcards).
+func (c *conn) smb1Rename(r *smb1Req) smb1Resp {
+	oldName, newName, err := smb1.DecodeRenameRequest(r.msg, &r.blk, r.hdr.Unicode())
+	if err != nil || len(r.blk.Words) != 2 {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	if strings.ContainsAny(oldName+newName, "*?<>\"") {
+		return smb1Err(smb2.StatusObjectNameInvalid)
+	}
+	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: accessDelete | fileReadAttributes,
+		ShareAccess: shareAll, CreateDisposition: smb2.FileOpen, Name: smb1Name(oldName)})
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	st = c.smb2SetInfo(r, resp.FileID, smb2.FileRenameInformation, renameInfo(smb1Name(newName), false))
+	if cst := c.smb2Close(r, resp.FileID); st == smb2.StatusSuccess {
+		st = cst
+	}
+	return smb1Resp{status: st}
+}

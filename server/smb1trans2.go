@@ -1,0 +1,340 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/zerosmb/zerosmb/smb1"
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// TRANS2 over SMB1: directory search, file and file system information.
+// Parameters and data must arrive whole in the primary request; a request
+// that needs secondary requests is refused with STATUS_NOT_SUPPORTED.
+
+// smb1Trans2 dispatches a TRANS2 request by subcommand.
+func (c *conn) smb1Trans2(r *smb1Req) smb1Resp {
+	req, err := smb1.DecodeTrans2Request(r.msg, &r.blk)
+	switch {
+	case err == smb1.ErrSecondaryNeeded:
+		c.log.Debug("TRANS2 needing secondary requests refused")
+		return smb1Err(smb2.StatusNotSupported)
+	case err != nil:
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	budget := min(int(req.MaxDataCount), c.s1.clientMB-smb1.Trans2ResponseOverhead-16)
+	if budget < 0 {
+		budget = 0
+	}
+	t := &trans2{c: c, r: r, req: &req, budget: budget, unicode: r.hdr.Unicode()}
+	var params, data []byte
+	var st smb2.Status
+	switch req.Setup[0] {
+	case smb1.Trans2FindFirst2:
+		params, data, st = t.findFirst()
+	case smb1.Trans2FindNext2:
+		params, data, st = t.findNext()
+	case smb1.Trans2QueryPathInfo:
+		params, data, st = t.queryPath()
+	case smb1.Trans2QueryFileInfo:
+		params, data, st = t.queryFile()
+	case smb1.Trans2SetPathInfo:
+		params, st = t.setPath()
+	case smb1.Trans2SetFileInfo:
+		params, st = t.setFile()
+	case smb1.Trans2QueryFSInfo:
+		data, st = t.queryFS()
+	default:
+		c.log.Debug("TRANS2 subcommand not implemented", "subcommand", req.Setup[0])
+		return smb1Err(smb2.StatusNotImplemented)
+	}
+	if st.IsError() {
+		return smb1Err(st)
+	}
+	if len(params) > int(req.MaxParameterCount) {
+		return smb1Err(smb2.StatusBufferTooSmall)
+	}
+	b := smb1.AppendTrans2Response(make([]byte, smb1.HeaderSize, smb1.HeaderSize+64+len(params)+len(data)), 0, params, data)
+	return smb1Resp{status: st, block: b[smb1.HeaderSize:]}
+}
+
+// smb1Trans2Secondary: secondary TRANS2 requests are not accepted (no
+// primary ever waits for one).
+func (c *conn) smb1Trans2Secondary(r *smb1Req) smb1Resp {
+	c.log.Warn("TRANS2 secondary request without a pending primary; closing")
+	return smb1Resp{disconnect: true}
+}
+
+// trans2 is one TRANS2 request being answered.
+type trans2 struct {
+	c       *conn
+	r       *smb1Req
+	req     *smb1.Trans2Request
+	budget  int // data bytes the response may carry
+	unicode bool
+}
+
+// openPath opens a share-relative SMB1 path for a path-based subcommand.
+func (t *trans2) openPath(name string, access, opts uint32) (smb2.FileID, smb2.Status) {
+	resp, st := t.c.smb2Create(t.r, &smb2.CreateRequest{DesiredAccess: access, ShareAccess: shareAll,
+		CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: smb1Name(name)})
+	return resp.FileID, st
+}
+
+// findFirst is TRANS2_FIND_FIRST2: open the directory, list it through
+// SMB2 QUERY_DIRECTORY and keep it open as the search (SID) unless the
+// search ended or the client asked to close it.
+func (t *trans2) findFirst() ([]byte, []byte, smb2.Status) {
+	req, err := smb1.DecodeFindFirst2(t.req.Params, t.unicode)
+	if err != nil {
+		return nil, nil, smb1Status(err)
+	}
+	class, ok := smb1.FindClass(req.InfoLevel)
+	if !ok {
+		return nil, nil, smb2.StatusInvalidLevel
+	}
+	dir, pattern := "", req.Pattern
+	if i := strings.LastIndexByte(pattern, '\\'); i >= 0 {
+		dir, pattern = pattern[:i], pattern[i+1:]
+	}
+	if pattern == "" {
+		pattern = "*"
+	}
+	id, st := t.openPath(dir, fileListDirectory|fileReadAttributes|synchronize, smb2.FileDirectoryFile)
+	if st != smb2.StatusSuccess {
+		if st == smb2.StatusObjectNameNotFound && dir != "" {
+			st = smb2.StatusObjectPathNotFound
+		}
+		return nil, nil, st
+	}
+	data, count, last, eos, st := t.list(id, class, pattern)
+	if st != smb2.StatusSuccess {
+		t.c.smb2Close(t.r, id)
+		return nil, nil, st
+	}
+	sid := uint16(0)
+	if req.Flags&smb1.FindCloseAfterRequest != 0 || (eos && req.Flags&smb1.FindCloseAtEOS != 0) {
+		t.c.smb2Close(t.r, id)
+	} else if sid, ok = t.c.allocSID(id); !ok {
+		t.c.smb2Close(t.r, id)
+		return nil, nil, smb2.StatusInsufficientResources
+	}
+	params := smb1.AppendFindFirst2Params(nil, sid, uint16(count), eos, uint16(last+smb1.EntryNameOffset(class)))
+	return params, data, smb2.StatusSuccess
+}
+
+// findNext is TRANS2_FIND_NEXT2: continue search SID where it stopped
+// (resume names and keys are not needed: the search keeps its position).
+func (t *trans2) findNext() ([]byte, []byte, smb2.Status) {
+	req, err := smb1.DecodeFindNext2(t.req.Params, t.unicode)
+	if err != nil {
+		return nil, nil, smb1Status(err)
+	}
+	class, ok := smb1.FindClass(req.InfoLevel)
+	if !ok {
+		return nil, nil, smb2.StatusInvalidLevel
+	}
+	id, ok := t.c.s1.sids[req.SID]
+	if !ok {
+		return nil, nil, smb2.StatusInvalidHandle
+	}
+	data, count, last, eos, st := t.list(id, class, "")
+	if st == smb2.StatusNoMoreFiles {
+		data, count, last, eos, st = nil, 0, 0, true, smb2.StatusSuccess
+	}
+	if st != smb2.StatusSuccess {
+		return nil, nil, st
+	}
+	if req.Flags&smb1.FindCloseAfterRequest != 0 || (eos && req.Flags&smb1.FindCloseAtEOS != 0) {
+		t.c.closeSID(t.r, req.SID)
+	}
+	params := smb1.AppendFindNext2Params(nil, uint16(count), eos, uint16(last+smb1.EntryNameOffset(class)))
+	return params, data, smb2.StatusSuccess
+}
+
+// list fills the response with entries of directory id: one QUERY_DIRECTORY
+// and, when room remains, a second to learn whether the search ended.
+func (t *trans2) list(id smb2.FileID, class uint8, pattern string) (data []byte, count, last int, eos bool, st smb2.Status) {
+	minLen := smb2.DirEntryFixedSize(class) + 512
+	if t.budget < minLen {
+		return nil, 0, 0, false, smb2.StatusBufferTooSmall
+	}
+	data, st = t.c.smb2QueryDir(t.r, id, class, pattern, uint32(t.budget))
+	if st != smb2.StatusSuccess {
+		return nil, 0, 0, false, st
+	}
+	count, last, err := smb1.WalkEntries(data)
+	if err != nil {
+		return nil, 0, 0, false, smb2.StatusInternalError
+	}
+	room := t.budget - (len(data)+7)&^7
+	if room < minLen {
+		return data, count, last, false, smb2.StatusSuccess
+	}
+	more, st := t.c.smb2QueryDir(t.r, id, class, "", uint32(room))
+	switch {
+	case st == smb2.StatusNoMoreFiles:
+		return data, count, last, true, smb2.StatusSuccess
+	case st != smb2.StatusSuccess:
+		return data, count, last, false, smb2.StatusSuccess
+	}
+	n2, last2, err := smb1.WalkEntries(more)
+	if err != nil {
+		return nil, 0, 0, false, smb2.StatusInternalError
+	}
+	data = smb1.JoinEntries(data, last, more)
+	return data, count + n2, len(data) - len(more) + last2, false, smb2.StatusSuccess
+}
+
+// allocSID maps directory open id to a new search id.
+func (c *conn) allocSID(id smb2.FileID) (uint16, bool) {
+	s := c.s1
+	if len(s.sids) >= 4096 {
+		return 0, false
+	}
+	for range 0x10000 {
+		s.nextSID++
+		if v := s.nextSID; v != 0 && v != 0xFFFF {
+			if _, used := s.sids[v]; !used {
+				s.sids[v] = id
+				return v, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// closeSID ends search sid.
+func (c *conn) closeSID(r *smb1Req, sid uint16) smb2.Status {
+	id, ok := c.s1.sids[sid]
+	if !ok {
+		return smb2.StatusInvalidHandle
+	}
+	delete(c.s1.sids, sid)
+	c.smb2Close(r, id)
+	return smb2.StatusSuccess
+}
+
+// smb1FindClose is FIND_CLOSE2.
+func (c *conn) smb1FindClose(r *smb1Req) smb1Resp {
+	sid, err := smb1.DecodeFIDRequest(&r.blk, 1)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	return smb1Resp{status: c.closeSID(r, sid)}
+}
+
+// queryInfo answers a QUERY_*_INFORMATION level on open id.
+func (t *trans2) queryInfo(id smb2.FileID, level uint16) ([]byte, smb2.Status) {
+	class, ok := smb1.QueryClass(level)
+	if !ok {
+		return nil, smb2.StatusInvalidLevel
+	}
+	maxLen := t.budget
+	if level == smb1.QueryFileAllInfo {
+		maxLen += 32 // the SMB1 level is 32 bytes shorter than FileAllInformation
+	}
+	b, st := t.c.smb2QueryInfo(t.r, id, smb2.InfoFile, class, uint32(maxLen))
+	if st.IsError() {
+		return nil, st
+	}
+	out, err := smb1.ConvertQuery(level, b)
+	if err != nil {
+		return nil, smb2.StatusInfoLengthMismatch
+	}
+	if len(out) > t.budget {
+		out, st = out[:t.budget], smb2.StatusBufferOverflow
+	}
+	return out, st
+}
+
+// queryPath is TRANS2_QUERY_PATH_INFORMATION.
+func (t *trans2) queryPath() ([]byte, []byte, smb2.Status) {
+	req, err := smb1.DecodePathInfo(t.req.Params, t.unicode)
+	if err != nil {
+		return nil, nil, smb1Status(err)
+	}
+	id, st := t.openPath(req.Name, fileReadAttributes|fileReadEA|readControl, 0)
+	if st != smb2.StatusSuccess {
+		return nil, nil, st
+	}
+	defer t.c.smb2Close(t.r, id)
+	data, st := t.queryInfo(id, req.InfoLevel)
+	return []byte{0, 0}, data, st // EaErrorOffset
+}
+
+// queryFile is TRANS2_QUERY_FILE_INFORMATION.
+func (t *trans2) queryFile() ([]byte, []byte, smb2.Status) {
+	req, err := smb1.DecodeFileInfo(t.req.Params)
+	if err != nil {
+		return nil, nil, smb2.StatusInvalidParameter
+	}
+	data, st := t.queryInfo(t.c.s1.fileID(req.FID), req.InfoLevel)
+	return []byte{0, 0}, data, fidStatus(st)
+}
+
+// setInfo applies a SET_*_INFORMATION level to open id.
+func (t *trans2) setInfo(id smb2.FileID, level uint16) smb2.Status {
+	class, ok := smb1.SetClass(level)
+	if !ok {
+		return smb2.StatusInvalidLevel
+	}
+	data := t.req.Data
+	if class == smb2.FileBasicInformation && len(data) == 36 {
+		data = append(append([]byte(nil), data...), 0, 0, 0, 0) // without Reserved
+	}
+	return t.c.smb2SetInfo(t.r, id, class, data)
+}
+
+// setPath is TRANS2_SET_PATH_INFORMATION.
+func (t *trans2) setPath() ([]byte, smb2.Status) {
+	req, err := smb1.DecodePathInfo(t.req.Params, t.unicode)
+	if err != nil {
+		return nil, smb1Status(err)
+	}
+	access := uint32(maximumAllowed)
+	if class, ok := smb1.SetClass(req.InfoLevel); ok && class == smb2.FileBasicInformation {
+		access = fileWriteAttributes // enough, and works on read-only files
+	}
+	id, st := t.openPath(req.Name, access, 0)
+	if st != smb2.StatusSuccess {
+		return nil, st
+	}
+	defer t.c.smb2Close(t.r, id)
+	return []byte{0, 0}, t.setInfo(id, req.InfoLevel)
+}
+
+// setFile is TRANS2_SET_FILE_INFORMATION.
+func (t *trans2) setFile() ([]byte, smb2.Status) {
+	req, err := smb1.DecodeFileInfo(t.req.Params)
+	if err != nil {
+		return nil, smb2.StatusInvalidParameter
+	}
+	return []byte{0, 0}, fidStatus(t.setInfo(t.c.s1.fileID(req.FID), req.InfoLevel))
+}
+
+// queryFS is TRANS2_QUERY_FS_INFORMATION, answered on an open of the
+// share root.
+func (t *trans2) queryFS() ([]byte, smb2.Status) {
+	level, err := smb1.DecodeFSInfo(t.req.Params)
+	if err != nil {
+		return nil, smb2.StatusInvalidParameter
+	}
+	class, ok := smb1.FSClass(level)
+	if !ok {
+		return nil, smb2.StatusInvalidLevel
+	}
+	id, st := t.openPath("", fileReadAttributes, 0)
+	if st != smb2.StatusSuccess {
+		return nil, st
+	}
+	defer t.c.smb2Close(t.r, id)
+	b, st := t.c.smb2QueryInfo(t.r, id, smb2.InfoFilesystem, class, uint32(t.budget))
+	if st.IsError() {
+		return nil, st
+	}
+	out, err := smb1.ConvertFS(level, b)
+	if err != nil {
+		return nil, smb2.StatusInfoLengthMismatch
+	}
+	return out, st
+}

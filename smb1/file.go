@@ -1,0 +1,277 @@
+package smb1
+
+// NTCreateRequest is an NT_CREATE_ANDX request (MS-CIFS 2.2.4.64.1).
+type NTCreateRequest struct {
+	AndX               AndX
+	Flags              uint32
+	RootDirectoryFID   uint32
+	DesiredAccess      uint32
+	AllocationSize     uint64
+	ExtFileAttributes  uint32
+	ShareAccess        uint32
+	CreateDisposition  uint32
+	CreateOptions      uint32
+	ImpersonationLevel uint32
+	SecurityFlags      uint8
+	Name               string
+}
+
+// NT_CREATE_ANDX flags.
+const (
+	NTCreateRequestOplock      uint32 = 0x02
+	NTCreateRequestBatchOplock uint32 = 0x04
+	NTCreateOpenTargetDir      uint32 = 0x08
+	NTCreateExtendedResponse   uint32 = 0x10
+)
+
+// DecodeNTCreateRequest decodes the block b of msg.
+func DecodeNTCreateRequest(msg []byte, b *Block, unicode bool) (NTCreateRequest, error) {
+	var r NTCreateRequest
+	if len(b.Words) != 48 {
+		return r, ErrMalformed
+	}
+	a, err := DecodeAndX(b, len(msg))
+	if err != nil {
+		return r, err
+	}
+	w := b.Words
+	r.AndX = a
+	nameLen := int(le.Uint16(w[5:]))
+	r.Flags = le.Uint32(w[7:])
+	r.RootDirectoryFID = le.Uint32(w[11:])
+	r.DesiredAccess = le.Uint32(w[15:])
+	r.AllocationSize = le.Uint64(w[19:])
+	r.ExtFileAttributes = le.Uint32(w[27:])
+	r.ShareAccess = le.Uint32(w[31:])
+	r.CreateDisposition = le.Uint32(w[35:])
+	r.CreateOptions = le.Uint32(w[39:])
+	r.ImpersonationLevel = le.Uint32(w[43:])
+	r.SecurityFlags = w[47]
+	hi := b.End
+	start := b.BytesOff
+	if unicode && start%2 != 0 {
+		start++
+	}
+	if nameLen <= hi-start {
+		hi = start + nameLen // NameLength counts bytes, terminator optional
+	}
+	r.Name, _, err = String(msg, b.BytesOff, hi, unicode)
+	return r, err
+}
+
+// NTCreateResponse is the NT_CREATE_ANDX response (WordCount 34). Times
+// are FILETIMEs.
+type NTCreateResponse struct {
+	OplockLevel       uint8
+	FID               uint16
+	CreateAction      uint32
+	CreationTime      uint64
+	LastAccessTime    uint64
+	LastWriteTime     uint64
+	ChangeTime        uint64
+	ExtFileAttributes uint32
+	AllocationSize    uint64
+	EndOfFile         uint64
+	ResourceType      uint16
+	NMPipeStatus      uint16
+	Directory         bool
+}
+
+// Append appends the response block.
+func (r *NTCreateResponse) Append(dst []byte) []byte {
+	dst, start := BeginBlock(dst)
+	dst = AppendAndX(dst)
+	dst = append(dst, r.OplockLevel)
+	dst = le.AppendUint16(dst, r.FID)
+	dst = le.AppendUint32(dst, r.CreateAction)
+	dst = le.AppendUint64(dst, r.CreationTime)
+	dst = le.AppendUint64(dst, r.LastAccessTime)
+	dst = le.AppendUint64(dst, r.LastWriteTime)
+	dst = le.AppendUint64(dst, r.ChangeTime)
+	dst = le.AppendUint32(dst, r.ExtFileAttributes)
+	dst = le.AppendUint64(dst, r.AllocationSize)
+	dst = le.AppendUint64(dst, r.EndOfFile)
+	dst = le.AppendUint16(dst, r.ResourceType)
+	dst = le.AppendUint16(dst, r.NMPipeStatus)
+	dir := byte(0)
+	if r.Directory {
+		dir = 1
+	}
+	dst = append(dst, dir)
+	dst, bc := EndWords(dst, start)
+	EndBlock(dst, bc)
+	return dst
+}
+
+// DecodeFIDRequest returns the FID that starts the words of CLOSE (3
+// words) and FLUSH (1 word).
+func DecodeFIDRequest(b *Block, words int) (uint16, error) {
+	if len(b.Words) != 2*words {
+		return 0, ErrMalformed
+	}
+	return le.Uint16(b.Words), nil
+}
+
+// ReadAndXRequest is a READ_ANDX request (WordCount 10 or 12).
+type ReadAndXRequest struct {
+	AndX      AndX
+	FID       uint16
+	Offset    uint64
+	MaxCount  uint32 // MaxCountOfBytesToReturn with MaxCountHigh
+	MinCount  uint16
+	Remaining uint16
+}
+
+// DecodeReadAndXRequest decodes the block b of msg. MaxCountHigh (the
+// Timeout field of old clients) counts only when large reads were
+// negotiated and it is not 0xFFFFFFFF.
+func DecodeReadAndXRequest(msg []byte, b *Block, large bool) (ReadAndXRequest, error) {
+	var r ReadAndXRequest
+	if len(b.Words) != 20 && len(b.Words) != 24 {
+		return r, ErrMalformed
+	}
+	a, err := DecodeAndX(b, len(msg))
+	if err != nil {
+		return r, err
+	}
+	w := b.Words
+	r.AndX = a
+	r.FID = le.Uint16(w[4:])
+	r.Offset = uint64(le.Uint32(w[6:]))
+	r.MaxCount = uint32(le.Uint16(w[10:]))
+	r.MinCount = le.Uint16(w[12:])
+	if high := le.Uint32(w[14:]); large && high != 0xFFFFFFFF {
+		r.MaxCount |= (high & 0xFFFF) << 16
+	}
+	r.Remaining = le.Uint16(w[18:])
+	if len(w) == 24 {
+		r.Offset |= uint64(le.Uint32(w[20:])) << 32
+	}
+	return r, nil
+}
+
+// ReadAndXDataOffset is where a READ_ANDX response built by
+// AppendReadAndXResponse puts its data: header, WordCount, 12 words,
+// ByteCount and one pad byte.
+const ReadAndXDataOffset = HeaderSize + 1 + 24 + 2 + 1
+
+// AppendReadAndXResponse appends the READ_ANDX response block for n data
+// bytes, up to and including the pad byte, without the data (which may
+// follow from a file by sendfile). The block must start at
+// ReadAndXDataOffset-28 from the header (it is the only one of the
+// message).
+func AppendReadAndXResponse(dst []byte, n uint32) []byte {
+	dst, start := BeginBlock(dst)
+	dst = AppendAndX(dst)
+	dst = le.AppendUint16(dst, 0xFFFF) // Available: not a pipe
+	dst = le.AppendUint16(dst, 0)      // DataCompactionMode
+	dst = le.AppendUint16(dst, 0)      // Reserved
+	dst = le.AppendUint16(dst, uint16(n))
+	dst = le.AppendUint16(dst, ReadAndXDataOffset)
+	dst = le.AppendUint16(dst, uint16(n>>16))
+	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0)
+	dst, bc := EndWords(dst, start)
+	dst = append(dst, 0) // pad
+	bcount := n + 1
+	if bcount > 0xFFFF {
+		bcount = 0xFFFF // clients take the size from DataLength(High)
+	}
+	le.PutUint16(dst[bc:], uint16(bcount))
+	return dst
+}
+
+// WriteAndXRequest is a WRITE_ANDX request (WordCount 12 or 14), without
+// its data.
+type WriteAndXRequest struct {
+	AndX       AndX
+	FID        uint16
+	Offset     uint64
+	WriteMode  uint16
+	Remaining  uint16
+	DataLength uint32 // DataLength with DataLengthHigh
+	DataOffset uint16 // from the header start
+}
+
+// WriteAndXFixedSize is the size of a WRITE_ANDX request with WordCount 14
+// up to and including ByteCount: what header splitting reads.
+const WriteAndXFixedSize = HeaderSize + 1 + 28 + 2
+
+// Write modes.
+const WriteThrough uint16 = 0x0001
+
+// DecodeWriteAndXWords decodes the words of a WRITE_ANDX request whose
+// message is msgLen bytes long (the data may still be in the socket) and
+// checks that the data lies after the words and inside the message.
+func DecodeWriteAndXWords(b *Block, msgLen int, large bool) (WriteAndXRequest, error) {
+	var r WriteAndXRequest
+	if len(b.Words) != 24 && len(b.Words) != 28 {
+		return r, ErrMalformed
+	}
+	a, err := DecodeAndX(b, msgLen)
+	if err != nil {
+		return r, err
+	}
+	w := b.Words
+	r.AndX = a
+	r.FID = le.Uint16(w[4:])
+	r.Offset = uint64(le.Uint32(w[6:]))
+	r.WriteMode = le.Uint16(w[14:])
+	r.Remaining = le.Uint16(w[16:])
+	r.DataLength = uint32(le.Uint16(w[20:]))
+	if large {
+		r.DataLength |= uint32(le.Uint16(w[18:])) << 16
+	}
+	r.DataOffset = le.Uint16(w[22:])
+	if len(w) == 28 {
+		r.Offset |= uint64(le.Uint32(w[24:])) << 32
+	}
+	wordsEnd := b.Start + 1 + len(w) + 2
+	if int(r.DataOffset) < wordsEnd || int(r.DataOffset) > msgLen || int(r.DataLength) > msgLen-int(r.DataOffset) {
+		return r, ErrMalformed
+	}
+	return r, nil
+}
+
+// DecodeWriteAndXRequest decodes a whole WRITE_ANDX and returns its data,
+// a subslice of msg.
+func DecodeWriteAndXRequest(msg []byte, b *Block, large bool) (WriteAndXRequest, []byte, error) {
+	r, err := DecodeWriteAndXWords(b, len(msg), large)
+	if err != nil {
+		return r, nil, err
+	}
+	off := int(r.DataOffset)
+	return r, msg[off : off+int(r.DataLength)], nil
+}
+
+// PeekWriteAndX looks at the first WriteAndXFixedSize bytes h of a lone
+// WRITE_ANDX message of msgLen bytes (no chained command) and returns the
+// request when its data starts within h's length plus slack bytes: what a
+// reader needs to leave the payload in the socket.
+func PeekWriteAndX(h []byte, msgLen int, large bool) (Header, WriteAndXRequest, bool) {
+	hdr, err := DecodeHeader(h)
+	if err != nil || hdr.Command != ComWriteAndX || hdr.Flags&FlagsReply != 0 || len(h) < WriteAndXFixedSize {
+		return hdr, WriteAndXRequest{}, false
+	}
+	if h[HeaderSize] != 14 {
+		return hdr, WriteAndXRequest{}, false
+	}
+	b := Block{Start: HeaderSize, Words: h[HeaderSize+1 : HeaderSize+29], BytesOff: WriteAndXFixedSize, End: WriteAndXFixedSize}
+	r, err := DecodeWriteAndXWords(&b, msgLen, large)
+	if err != nil || r.AndX.Command != ComNoAndX || int(r.DataOffset)+int(r.DataLength) != msgLen {
+		return hdr, r, false
+	}
+	return hdr, r, true
+}
+
+// AppendWriteAndXResponse appends the WRITE_ANDX response block.
+func AppendWriteAndXResponse(dst []byte, count uint32) []byte {
+	dst, start := BeginBlock(dst)
+	dst = AppendAndX(dst)
+	dst = le.AppendUint16(dst, uint16(count))
+	dst = le.AppendUint16(dst, 0xFFFF) // Available
+	dst = le.AppendUint16(dst, uint16(count>>16))
+	dst = le.AppendUint16(dst, 0)
+	dst, bc := EndWords(dst, start)
+	EndBlock(dst, bc)
+	return dst
+}
