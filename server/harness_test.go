@@ -44,6 +44,8 @@ type testOpts struct {
 	KernelLeases bool
 	// BreakTimeout sets Config.OplockBreakTimeout (0: the default 35 s).
 	BreakTimeout time.Duration
+	// SMB1 sets Config.SMB1 (smb1*_test.go).
+	SMB1 bool
 }
 
 // startServer runs a server sharing a fresh temp dir as "share".
@@ -67,6 +69,7 @@ func startServer(t testing.TB, o testOpts) *testServer {
 		Logger:             testLogger(t),
 		OplockBreakTimeout: o.BreakTimeout,
 		KernelLeases:       o.KernelLeases,
+		SMB1:               o.SMB1,
 	}
 	if o.NoThrottle {
 		cfg.Throttle = AuthThrottle{FailDelay: -1, AddrFailures: -1, UserFailures: -1}

@@ -326,12 +326,12 @@ func (c *conn) smb1SendData(frame []byte, d *readData) error {
 	if b.canSendfile(&request{}, d) {
 		return c.sendWithFile(frame, d)
 	}
-	b.buf = frame
+	// The copy path reads the payload into a buffer of its own (frame
+	// stays the caller's to release).
+	b.buf = append(getBuf(len(frame) + int(d.n))[:0], frame...)
 	b.appendData(d)
 	err := c.writeFrame(b.buf)
-	if &b.buf[0] != &frame[0] {
-		putBuf(b.buf)
-	}
+	putBuf(b.buf)
 	return err
 }
 

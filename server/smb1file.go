@@ -10,7 +10,7 @@ import (
 // SMB1 file commands, each run as the SMB2 operation that does the same.
 
 const (
-	shareAll            = 7 // FILE_SHARE_READ | WRITE | DELETE
+	smb1ShareAll            = 7 // FILE_SHARE_READ | WRITE | DELETE
 	fileAttrDirectory   = 0x10
 	fileListDirectory   = fileReadData
 	maxSMB1FIDs         = 0xFFF0
@@ -249,7 +249,7 @@ func (c *conn) smb1Remove(r *smb1Req, opts uint32) smb1Resp {
 		return smb1Err(st)
 	}
 	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: accessDelete | fileReadAttributes,
-		ShareAccess: shareAll, CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: name})
+		ShareAccess: smb1ShareAll, CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: name})
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
 	}
@@ -280,7 +280,7 @@ func (c *conn) smb1Mkdir(r *smb1Req) smb1Resp {
 		return smb1Err(st)
 	}
 	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: fileReadAttributes,
-		ShareAccess: shareAll, CreateDisposition: smb2.FileCreate, CreateOptions: smb2.FileDirectoryFile, Name: name})
+		ShareAccess: smb1ShareAll, CreateDisposition: smb2.FileCreate, CreateOptions: smb2.FileDirectoryFile, Name: name})
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
 	}
@@ -294,7 +294,7 @@ func (c *conn) smb1CheckPath(r *smb1Req) smb1Resp {
 		return smb1Err(st)
 	}
 	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: fileReadAttributes,
-		ShareAccess: shareAll, CreateDisposition: smb2.FileOpen, CreateOptions: smb2.FileDirectoryFile, Name: name})
+		ShareAccess: smb1ShareAll, CreateDisposition: smb2.FileOpen, CreateOptions: smb2.FileDirectoryFile, Name: name})
 	if st == smb2.StatusObjectNameNotFound {
 		st = smb2.StatusObjectPathNotFound // as Samba and Windows answer CHECK_DIRECTORY
 	}
@@ -314,7 +314,7 @@ func (c *conn) smb1Rename(r *smb1Req) smb1Resp {
 		return smb1Err(smb2.StatusObjectNameInvalid)
 	}
 	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: accessDelete | fileReadAttributes,
-		ShareAccess: shareAll, CreateDisposition: smb2.FileOpen, Name: smb1Name(oldName)})
+		ShareAccess: smb1ShareAll, CreateDisposition: smb2.FileOpen, Name: smb1Name(oldName)})
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
 	}

@@ -75,7 +75,7 @@ type trans2 struct {
 
 // openPath opens a share-relative SMB1 path for a path-based subcommand.
 func (t *trans2) openPath(name string, access, opts uint32) (smb2.FileID, smb2.Status) {
-	resp, st := t.c.smb2Create(t.r, &smb2.CreateRequest{DesiredAccess: access, ShareAccess: shareAll,
+	resp, st := t.c.smb2Create(t.r, &smb2.CreateRequest{DesiredAccess: access, ShareAccess: smb1ShareAll,
 		CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: smb1Name(name)})
 	return resp.FileID, st
 }
