@@ -27,6 +27,9 @@ func (c *conn) recvfileCandidate(n int) bool {
 // handler to splice; otherwise the rest of the frame is read and handled
 // normally.
 func (c *conn) readSplitWrite(n int, pre []byte) error {
+	if c.s1 != nil {
+		return c.smb1ReadSplitWrite(n, pre) // an SMB1 WRITE_ANDX (smb1split.go)
+	}
 	buf := getBuf(4 + n)
 	defer putBuf(buf)
 	copy(buf, pre)

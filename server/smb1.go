@@ -225,7 +225,8 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 		switch {
 		case split != nil && cmd == smb1.ComWriteAndX && n == 0:
 			// Header split: only the words are here (see smb1SplitWrite).
-			r.blk = smb1.Block{Start: off, Words: msg[off+1 : len(msg)-2], BytesOff: len(msg), End: len(msg)}
+			w := off + 1 + 28 // smb1SplitWrite checked WordCount 14
+			r.blk = smb1.Block{Start: off, Words: msg[off+1 : w], BytesOff: w + 2, End: w + 2}
 			resp = c.smb1Run(r, &rule)
 		case err != nil:
 			resp = smb1Err(smb2.StatusInvalidParameter)

@@ -79,8 +79,9 @@ func TestSmbclientSMB1(t *testing.T) {
 }
 
 // checkSMB1DataPath checks that on the zero-copy configuration every
-// READ_ANDX byte left by sendfile and (once the header-split path exists)
-// large WRITE_ANDX payloads came in by splice; on the copy path neither.
+// READ_ANDX byte left by sendfile and the large WRITE_ANDX payloads (all
+// of big.bin but a last short chunk) came in by header splitting and
+// splice; on the copy path neither.
 func checkSMB1DataPath(t *testing.T, name string, zc0, zc1 zerocopy.Stats, ds0, ds1 DataStats, sizes map[string]int) {
 	t.Helper()
 	total := uint64(0)
@@ -98,6 +99,9 @@ func checkSMB1DataPath(t *testing.T, name string, zc0, zc1 zerocopy.Stats, ds0, 
 	case "zerocopy":
 		if sent < total || zc1.SendfileBytes-zc0.SendfileBytes < total {
 			t.Errorf("sendfile carried %d bytes (zerocopy %d), want all %d", sent, zc1.SendfileBytes-zc0.SendfileBytes, total)
+		}
+		if big := uint64(sizes["big.bin"]) - 64<<10; split < big || zc1.SpliceBytes-zc0.SpliceBytes < big {
+			t.Errorf("header splitting took %d bytes (splice %d), want at least %d", split, zc1.SpliceBytes-zc0.SpliceBytes, big)
 		}
 	default:
 		if sent != 0 || split != 0 || zc1.SendfileBytes != zc0.SendfileBytes || zc1.SpliceBytes != zc0.SpliceBytes {

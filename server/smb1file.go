@@ -10,7 +10,7 @@ import (
 // SMB1 file commands, each run as the SMB2 operation that does the same.
 
 const (
-	smb1ShareAll            = 7 // FILE_SHARE_READ | WRITE | DELETE
+	smb1ShareAll        = 7 // FILE_SHARE_READ | WRITE | DELETE
 	fileAttrDirectory   = 0x10
 	fileListDirectory   = fileReadData
 	maxSMB1FIDs         = 0xFFF0
