@@ -451,3 +451,20 @@ func FuzzSparseLayouts(f *testing.F) {
 		DecodeSetSparse(b)
 	})
 }
+
+// FuzzDecodeBridgeResponses runs the response decoders of request.go (used
+// by the SMB1 bridge on the SMB2 handlers' output) on arbitrary bodies.
+func FuzzDecodeBridgeResponses(f *testing.F) {
+	f.Add((&CreateResponse{FileID: FileID{1, 2}}).Append(nil))
+	f.Add(AppendOutputResponse(nil, []byte("info")))
+	f.Add((&WriteResponse{Count: 5}).Append(nil))
+	f.Add((&TreeConnectResponse{ShareType: ShareTypeDisk}).Append(nil))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		DecodeCreateResponse(body)
+		if out, err := DecodeOutputResponse(body); err == nil && len(out) > len(body) {
+			t.Fatalf("output of %d bytes from a %d-byte body", len(out), len(body))
+		}
+		DecodeWriteResponse(body)
+		DecodeTreeConnectResponse(body)
+	})
+}

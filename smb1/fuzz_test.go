@@ -1,0 +1,104 @@
+package smb1
+
+import "testing"
+
+// Fuzz targets: every decoder of the package on arbitrary bytes must
+// return an error or a value whose slices lie inside the input, never
+// panic. The seeds are the valid messages of the unit tests.
+
+func fuzzMessages() [][]byte {
+	words := make([]byte, 48)
+	words[0] = byte(ComNoAndX)
+	return [][]byte{
+		msgWith(ComNegotiate, false, func(b []byte) []byte { return block(b, nil, []byte("\x02NT LM 0.12\x00")) }),
+		msgWith(ComEcho, false, func(b []byte) []byte { return block(b, []byte{1, 0}, []byte("x")) }),
+		msgWith(ComNTCreateAndX, true, func(b []byte) []byte { return block(b, words, []byte{0, 'a', 0, 0, 0}) }),
+		msgWith(ComSessionSetupX, true, func(b []byte) []byte { return block(b, words[:24], []byte("tok")) }),
+		msgWith(ComTreeConnectAndX, true, func(b []byte) []byte { return block(b, words[:8], []byte("\x00\x00a\x00\x00\x00A:\x00")) }),
+		msgWith(ComWriteAndX, false, func(b []byte) []byte { return block(b, words[:28], []byte("data")) }),
+		msgWith(ComReadAndX, false, func(b []byte) []byte { return block(b, words[:24], nil) }),
+		trans2Msg(Trans2QueryPathInfo, []byte{1, 1, 0, 0, 0, 0, 'a', 0, 0, 0}, nil, nil),
+		msgWith(ComRename, false, func(b []byte) []byte { return block(b, []byte{0, 0}, []byte("\x04a\x00\x04b\x00")) }),
+	}
+}
+
+// FuzzDecodeMessage runs every block-level decoder over the first block
+// (and an AndX successor) of the input, in both string encodings.
+func FuzzDecodeMessage(f *testing.F) {
+	for _, m := range fuzzMessages() {
+		f.Add(m)
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		if _, err := DecodeHeader(msg); err != nil {
+			return
+		}
+		DecodeNegotiateRequest(msg)
+		b, err := DecodeBlock(msg, HeaderSize)
+		if err != nil {
+			return
+		}
+		if b.End > len(msg) || b.BytesOff+len(b.Bytes) != b.End {
+			t.Fatalf("block outside the message: %+v", b)
+		}
+		if a, err := DecodeAndX(&b, len(msg)); err == nil && a.Command != ComNoAndX {
+			if int(a.Offset) < b.End {
+				t.Fatalf("AndX offset %d moves backwards from %d", a.Offset, b.End)
+			}
+			DecodeBlock(msg, int(a.Offset))
+		}
+		for _, u := range []bool{false, true} {
+			DecodeSessionSetupRequest(msg, &b)
+			DecodeTreeConnectRequest(msg, &b, u)
+			DecodeNTCreateRequest(msg, &b, u)
+			DecodeReadAndXRequest(msg, &b, u)
+			if w, data, err := DecodeWriteAndXRequest(msg, &b, u); err == nil && len(data) != int(w.DataLength) {
+				t.Fatalf("write data %d bytes, DataLength %d", len(data), w.DataLength)
+			}
+			PeekWriteAndX(msg[:min(len(msg), WriteAndXFixedSize)], len(msg), u)
+			DecodePathRequest(msg, &b, u)
+			DecodeRenameRequest(msg, &b, u)
+		}
+		DecodeEchoRequest(&b)
+		DecodeFIDRequest(&b, 1)
+		DecodeFIDRequest(&b, 3)
+		if r, err := DecodeTrans2Request(msg, &b); err == nil {
+			fuzzTrans2(r.Params, r.Data)
+		}
+	})
+}
+
+// fuzzTrans2 runs the TRANS2 parameter decoders and the info converters.
+func fuzzTrans2(params, data []byte) {
+	for _, u := range []bool{false, true} {
+		DecodeFindFirst2(params, u)
+		DecodeFindNext2(params, u)
+		DecodePathInfo(params, u)
+	}
+	DecodeFileInfo(params)
+	DecodeFSInfo(params)
+	for _, level := range []uint16{QueryFileBasicInfo, QueryFileAllInfo, InfoAllocation, InfoVolume} {
+		ConvertQuery(level, data)
+		ConvertFS(level, data)
+	}
+	if n, last, err := WalkEntries(data); err == nil && n > 0 && last >= len(data) {
+		panic("last entry outside the list")
+	}
+}
+
+// FuzzTrans2Params feeds the TRANS2 parameter and data decoders directly.
+func FuzzTrans2Params(f *testing.F) {
+	f.Add([]byte{0x16, 0, 0, 1, 6, 0, 4, 1, 0, 0, 0, 0, '\\', 0, '*', 0, 0, 0}, []byte{16, 0, 0, 0, 1, 2, 3, 4})
+	f.Fuzz(func(t *testing.T, params, data []byte) { fuzzTrans2(params, data) })
+}
+
+// FuzzString checks String never reads outside [off, hi).
+func FuzzString(f *testing.F) {
+	f.Add([]byte("\x00a\x00b\x00\x00\x00"), 1, 7)
+	f.Fuzz(func(t *testing.T, b []byte, off, hi int) {
+		for _, u := range []bool{false, true} {
+			if _, next, err := String(b, off, hi, u); err == nil && (next > hi || next < off) {
+				t.Fatalf("next %d outside [%d, %d]", next, off, hi)
+			}
+		}
+	})
+}
