@@ -404,6 +404,12 @@ const hostileSentinel = "do not touch"
 
 func startHostile(t testing.TB) *hostileServer {
 	t.Helper()
+	return startHostileWith(t, nil)
+}
+
+// startHostileWith is startHostile with mod applied to the configuration.
+func startHostileWith(t testing.TB, mod func(*Config)) *hostileServer {
+	t.Helper()
 	base := t.TempDir()
 	dir := filepath.Join(base, "share")
 	sentinel := filepath.Join(base, "sentinel.txt")
@@ -420,11 +426,15 @@ func startHostile(t testing.TB) *hostileServer {
 	db := auth.NewUserDB()
 	db.Add(testUser, testPass)
 	lb := &logSink{}
-	ts := serveConfig(t, Config{
+	cfg := Config{
 		Shares: []*Share{{Name: "share", FS: fsys, Guest: true, Path: dir}},
 		Users:  db,
 		Logger: slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}, dir)
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	ts := serveConfig(t, cfg, dir)
 	hs := &hostileServer{testServer: ts, Base: base, Sentinel: sentinel, Log: lb}
 	t.Cleanup(func() {
 		ts.Stop()

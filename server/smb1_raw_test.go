@@ -1,0 +1,367 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zerosmb/zerosmb/smb1"
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
+// A raw SMB1 client on rawConn for hostile-input tests: it builds every
+// message byte by byte so tests can break any field.
+
+// s1Conn is a raw SMB1 connection (after s1Session: logged on, tree
+// connected to "share").
+type s1Conn struct {
+	*rawConn
+	uid, tid, mid uint16
+}
+
+// s1Msg builds a request: header, then one block of words and data.
+func (c *s1Conn) s1Msg(cmd smb1.Command, words, data []byte) []byte {
+	c.mid++
+	h := smb1.Header{Command: cmd, Flags2: smb1.Flags2Unicode | smb1.Flags2NTStatus | smb1.Flags2ExtendedSec,
+		UID: c.uid, TID: c.tid, MID: c.mid}
+	return s1Block(h.Append(nil), words, data)
+}
+
+// s1Block appends a block.
+func s1Block(b, words, data []byte) []byte {
+	b = append(b, byte(len(words)/2))
+	b = append(b, words...)
+	b = le.AppendUint16(b, uint16(len(data)))
+	return append(b, data...)
+}
+
+// s1Resp is one SMB1 response.
+type s1Resp struct {
+	hdr smb1.Header
+	msg []byte
+	blk smb1.Block
+}
+
+// s1Call sends msg in a frame and reads the response.
+func (c *s1Conn) s1Call(msg []byte) s1Resp {
+	c.t.Helper()
+	c.write(rawFrame(msg))
+	return c.s1Recv()
+}
+
+func (c *s1Conn) s1Recv() s1Resp {
+	c.t.Helper()
+	b, err := c.readFrame(5 * time.Second)
+	if err != nil {
+		c.t.Fatalf("SMB1 response: %v", err)
+	}
+	h, err := smb1.DecodeHeader(b)
+	if err != nil || h.Flags&smb1.FlagsReply == 0 {
+		c.t.Fatalf("not an SMB1 reply: % x", b[:min(len(b), 40)])
+	}
+	blk, _ := smb1.DecodeBlock(b, smb1.HeaderSize)
+	return s1Resp{hdr: h, msg: b, blk: blk}
+}
+
+// expect sends msg and checks the response status.
+func (c *s1Conn) expect(what string, msg []byte, want smb2.Status) s1Resp {
+	c.t.Helper()
+	r := c.s1Call(msg)
+	if smb2.Status(r.hdr.Status) != want {
+		c.t.Errorf("%s: status %v, want %v", what, smb2.Status(r.hdr.Status), want)
+	}
+	return r
+}
+
+func s1Negotiate(dialects ...string) []byte { return smb1Msg(byte(smb1.ComNegotiate), dialects...) }
+
+// sessionWords builds extended-security SESSION_SETUP_ANDX words for a
+// blob of n bytes.
+func sessionWords(n int) []byte {
+	w := make([]byte, 24)
+	w[0] = byte(smb1.ComNoAndX)
+	le.PutUint16(w[4:], 16644)
+	le.PutUint16(w[6:], 2)
+	le.PutUint16(w[14:], uint16(n))
+	le.PutUint32(w[20:], smb1.CapExtendedSecurity|smb1.CapUnicode|smb1.CapNTStatus)
+	return w
+}
+
+// treeConnectMsg builds TREE_CONNECT_ANDX for \\host\share.
+func (c *s1Conn) treeConnectMsg(share, service string) []byte {
+	words := []byte{byte(smb1.ComNoAndX), 0, 0, 0, 8, 0, 1, 0}
+	data := []byte{0} // password: one NUL; the path follows at an even offset
+	if (smb1.HeaderSize+1+len(words)+2+len(data))%2 != 0 {
+		data = append(data, 0)
+	}
+	data = append(smb2.AppendUTF16(data, `\\127.0.0.1\`+share), 0, 0)
+	return c.s1Msg(smb1.ComTreeConnectAndX, words, append(data, service+"\x00"...))
+}
+
+// s1Session dials addr, negotiates NT LM 0.12, logs on anonymously (raw
+// NTLMSSP) and connects to "share".
+func s1Session(t testing.TB, addr string) *s1Conn {
+	t.Helper()
+	c := &s1Conn{rawConn: dialRaw(t, addr)}
+	r := c.s1Call(s1Negotiate("PC NETWORK PROGRAM 1.0", smb1.DialectNTLM012))
+	if r.hdr.Status != 0 || len(r.blk.Words) != 34 || le.Uint16(r.blk.Words) != 1 {
+		t.Fatalf("NEGOTIATE: status %#x, words % x", r.hdr.Status, r.blk.Words)
+	}
+	if caps := le.Uint32(r.blk.Words[19:]); caps&smb1.CapExtendedSecurity == 0 || caps&smb1.CapLargeWriteX == 0 {
+		t.Fatalf("capabilities %#x", caps)
+	}
+	neg := rawNTLM(1, 32)
+	le.PutUint32(neg[12:], 0x00000001|0x00000200|0x00000800)
+	r = c.s1Call(c.s1Msg(smb1.ComSessionSetupX, sessionWords(len(neg)), neg))
+	if smb2.Status(r.hdr.Status) != smb2.StatusMoreProcessingRequired || r.hdr.UID == 0 {
+		t.Fatalf("SESSION_SETUP 1: %v uid %d", smb2.Status(r.hdr.Status), r.hdr.UID)
+	}
+	c.uid = r.hdr.UID
+	am := rawNTLM(3, 88)
+	le.PutUint32(am[60:], 0x00000001|0x00000200|0x00000800)
+	r = c.s1Call(c.s1Msg(smb1.ComSessionSetupX, sessionWords(len(am)), am))
+	if r.hdr.Status != 0 {
+		t.Fatalf("SESSION_SETUP 2: %v", smb2.Status(r.hdr.Status))
+	}
+	r = c.s1Call(c.treeConnectMsg("share", "?????"))
+	if r.hdr.Status != 0 || r.hdr.TID == 0 {
+		t.Fatalf("TREE_CONNECT: %v", smb2.Status(r.hdr.Status))
+	}
+	c.tid = r.hdr.TID
+	return c
+}
+
+// ntCreateMsg builds NT_CREATE_ANDX for name.
+func (c *s1Conn) ntCreateMsg(name string, access, share, disp uint32) []byte {
+	w := make([]byte, 48)
+	w[0] = byte(smb1.ComNoAndX)
+	n := append(smb2.AppendUTF16(nil, name), 0, 0)
+	le.PutUint16(w[5:], uint16(len(n)))
+	le.PutUint32(w[15:], access)
+	le.PutUint32(w[31:], share)
+	le.PutUint32(w[35:], disp)
+	return c.s1Msg(smb1.ComNTCreateAndX, w, append([]byte{0}, n...)) // pad to an even offset
+}
+
+// writeMsg builds WRITE_ANDX of data at off.
+func (c *s1Conn) writeMsg(fid uint16, off uint32, data []byte) []byte {
+	w := make([]byte, 28)
+	w[0] = byte(smb1.ComNoAndX)
+	le.PutUint16(w[4:], fid)
+	le.PutUint32(w[6:], off)
+	le.PutUint16(w[18:], uint16(len(data)>>16))
+	le.PutUint16(w[20:], uint16(len(data)))
+	le.PutUint16(w[22:], smb1.WriteAndXFixedSize+1)
+	return c.s1Msg(smb1.ComWriteAndX, w, append([]byte{0}, data...))
+}
+
+func startSMB1Hostile(t *testing.T) *hostileServer {
+	return startHostileWith(t, func(cfg *Config) { cfg.SMB1 = true; cfg.RecvfileMin = 65536 })
+}
+
+// TestSMB1Negotiate: without Config.SMB1 an NT LM 0.12-only NEGOTIATE is
+// refused (TestBadInputNegotiate) and a multi-protocol one bridges to SMB2;
+// with it, NT LM 0.12 is answered in SMB1 and SMB2 still wins when offered.
+func TestSMB1Negotiate(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		hs := startHostileWith(t, func(cfg *Config) { cfg.SMB1 = on })
+		c := dialRaw(t, hs.Addr)
+		c.write(rawFrame(s1Negotiate(smb1.DialectNTLM012, "SMB 2.002")))
+		b, err := c.readFrame(3 * time.Second)
+		if err != nil || smb2.ProtocolID(b) != smb2.ProtocolSMB2 {
+			t.Errorf("SMB1=%v: multi-protocol NEGOTIATE got % x, %v; want an SMB2 response", on, b[:min(len(b), 8)], err)
+		}
+		c = dialRaw(t, hs.Addr)
+		c.write(rawFrame(s1Negotiate(smb1.DialectNTLM012)))
+		if !on {
+			c.expectClosed("NT LM 0.12 without SMB1")
+			continue
+		}
+		b, err = c.readFrame(3 * time.Second)
+		if err != nil || smb2.ProtocolID(b) != smb2.ProtocolSMB1 || b[smb1.HeaderSize] != 17 {
+			t.Errorf("NT LM 0.12 with SMB1: % x, %v", b[:min(len(b), 40)], err)
+		}
+	}
+}
+
+// TestSMB1BadInput sends malformed SMB1 requests on a logged-on
+// connection: each gets its NTSTATUS or closes the connection, never a
+// panic, and a bystander SMB2 client keeps working.
+func TestSMB1BadInput(t *testing.T) {
+	hs := startSMB1Hostile(t)
+	other := &otherClient{fs: dialGo(t, hs.testServer)}
+	echo := func(c *s1Conn) []byte { return c.s1Msg(smb1.ComEcho, []byte{1, 0}, []byte("ping")) }
+	cases := []struct {
+		name string
+		run  func(t *testing.T, c *s1Conn)
+	}{
+		{"echo answers and the session works", func(t *testing.T, c *s1Conn) {
+			r := c.expect("echo", echo(c), 0)
+			if string(r.blk.Bytes) != "ping" {
+				t.Errorf("echo data %q", r.blk.Bytes)
+			}
+			c.write(rawFrame(c.s1Msg(smb1.ComEcho, []byte{3, 0}, []byte("x"))))
+			for i := 1; i <= 3; i++ {
+				if r := c.s1Recv(); le.Uint16(r.blk.Words) != uint16(i) {
+					t.Errorf("echo response %d has sequence %d", i, le.Uint16(r.blk.Words))
+				}
+			}
+		}},
+		{"word count lies", func(t *testing.T, c *s1Conn) {
+			m := c.ntCreateMsg("a.txt", 0x80, 7, 1)
+			m[smb1.HeaderSize] = 100
+			c.expect("word count", m, smb2.StatusInvalidParameter)
+		}},
+		{"byte count lies", func(t *testing.T, c *s1Conn) {
+			m := c.ntCreateMsg("a.txt", 0x80, 7, 1)
+			le.PutUint16(m[smb1.HeaderSize+1+48:], 5000)
+			c.expect("byte count", m, smb2.StatusInvalidParameter)
+		}},
+		{"truncated words", func(t *testing.T, c *s1Conn) {
+			m := c.ntCreateMsg("a.txt", 0x80, 7, 1)
+			c.expect("truncated", m[:smb1.HeaderSize+20], smb2.StatusInvalidParameter)
+		}},
+		{"AndX offset backwards (loop)", func(t *testing.T, c *s1Conn) {
+			m := c.ntCreateMsg("a.txt", 0x80, 7, 1)
+			m[smb1.HeaderSize+1] = byte(smb1.ComNTCreateAndX)
+			le.PutUint16(m[smb1.HeaderSize+3:], smb1.HeaderSize) // points at itself
+			c.expect("AndX loop", m, smb2.StatusInvalidParameter)
+		}},
+		{"AndX offset past the frame", func(t *testing.T, c *s1Conn) {
+			m := c.ntCreateMsg("a.txt", 0x80, 7, 1)
+			m[smb1.HeaderSize+1] = byte(smb1.ComCheckDirectory)
+			le.PutUint16(m[smb1.HeaderSize+3:], 0xFFF0)
+			c.expect("AndX past the end", m, smb2.StatusInvalidParameter)
+		}},
+		{"AndX chain too long", func(t *testing.T, c *s1Conn) {
+			var m []byte
+			for i := 0; i < smb1.MaxChain+1; i++ {
+				tc := c.treeConnectMsg("share", "?????")
+				if i == 0 {
+					m = tc
+					continue
+				}
+				blk := tc[smb1.HeaderSize:]
+				if len(m)%2 != 0 {
+					m = append(m, 0) // keep the path's UTF-16 aligned
+				}
+				m[smb1.HeaderSize+1] = byte(smb1.ComTreeConnectAndX)
+				prev := smb1.HeaderSize
+				for { // link the last block of the chain
+					next := int(le.Uint16(m[prev+3:]))
+					if m[prev+1] == byte(smb1.ComNoAndX) || next == 0 {
+						break
+					}
+					prev = next
+				}
+				m[prev+1] = byte(smb1.ComTreeConnectAndX)
+				le.PutUint16(m[prev+3:], uint16(len(m)))
+				m = append(m, blk...)
+			}
+			c.write(rawFrame(m))
+			c.expectClosed("AndX chain of 9")
+		}},
+		{"unknown command", func(t *testing.T, c *s1Conn) {
+			c.expect("command 0x99", c.s1Msg(0x99, nil, nil), smb2.StatusNotImplemented)
+		}},
+		{"unknown UID and TID", func(t *testing.T, c *s1Conn) {
+			m := c.ntCreateMsg("a.txt", 0x80, 7, 1)
+			le.PutUint16(m[28:], c.uid+100)
+			c.expect("bad UID", m, smb2.StatusUserSessionDeleted)
+			m = c.ntCreateMsg("a.txt", 0x80, 7, 1)
+			le.PutUint16(m[24:], c.tid+100)
+			c.expect("bad TID", m, smb2.StatusNetworkNameDeleted)
+		}},
+		{"LM/NTLM session setup refused", func(t *testing.T, c *s1Conn) {
+			w := make([]byte, 26)
+			w[0] = byte(smb1.ComNoAndX)
+			m := c.s1Msg(smb1.ComSessionSetupX, w, []byte("password\x00"))
+			le.PutUint16(m[28:], 0)
+			c.expect("13-word session setup", m, smb2.StatusLogonFailure)
+		}},
+		{"TRANS2 offsets outside the frame", func(t *testing.T, c *s1Conn) {
+			w := make([]byte, 30)
+			le.PutUint16(w[0:], 6)
+			le.PutUint16(w[4:], 10)
+			le.PutUint16(w[6:], 4096)
+			le.PutUint16(w[18:], 6)
+			le.PutUint16(w[20:], 0x7000) // ParameterOffset
+			w[26] = 1
+			le.PutUint16(w[28:], smb1.Trans2QueryPathInfo)
+			c.expect("params outside", c.s1Msg(smb1.ComTransaction2, w, make([]byte, 6)), smb2.StatusInvalidParameter)
+			le.PutUint16(w[0:], 600) // TotalParameterCount: secondaries would follow
+			le.PutUint16(w[20:], smb1.HeaderSize+1+30+2)
+			c.expect("needs secondaries", c.s1Msg(smb1.ComTransaction2, w, make([]byte, 6)), smb2.StatusNotSupported)
+			c.write(rawFrame(c.s1Msg(smb1.ComTransaction2Sec, make([]byte, 18), nil)))
+			c.expectClosed("TRANS2 secondary")
+		}},
+		{"WRITE_ANDX data outside the frame", func(t *testing.T, c *s1Conn) {
+			m := c.writeMsg(1, 0, []byte("data"))
+			le.PutUint16(m[smb1.HeaderSize+1+22:], 4000)
+			c.expect("data offset", m, smb2.StatusInvalidParameter)
+		}},
+		{"refused spliced WRITE_ANDX is drained", func(t *testing.T, c *s1Conn) {
+			// 128 KiB to a FID that does not exist: the header-split path
+			// refuses it and must drain the payload to stay in step.
+			c.expect("bad FID", c.writeMsg(0x4242, 0, make([]byte, 128<<10)), smb2.StatusInvalidHandle)
+			c.expect("echo after", echo(c), 0)
+		}},
+		{"SMB2 frame on an SMB1 connection", func(t *testing.T, c *s1Conn) {
+			c.write(rawFrame(c.rawConn.msg(smb2.Echo, rawEcho(), nil)))
+			c.expectClosed("SMB2 after SMB1")
+		}},
+		{"second NEGOTIATE", func(t *testing.T, c *s1Conn) {
+			c.write(rawFrame(s1Negotiate(smb1.DialectNTLM012)))
+			c.expectClosed("second SMB1 NEGOTIATE")
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := s1Session(t, hs.Addr)
+			c.rawConn.t = t
+			tc.run(t, c)
+			other.check(t)
+			hs.checkOutside(t)
+			hs.checkNoPanic(t)
+		})
+	}
+}
+
+// TestSMB1SharesStateWithSMB2: an SMB1 open and an SMB2 open of the same
+// file meet in one open table: share modes conflict both ways, and data
+// written over SMB1 (spliced, 128 KiB) reads back over SMB2.
+func TestSMB1SharesStateWithSMB2(t *testing.T) {
+	hs := startSMB1Hostile(t)
+	c := s1Session(t, hs.Addr)
+	r := c.expect("create", c.ntCreateMsg(`\shared.bin`, 0x0012019F, 0, 5 /* overwrite_if */), 0)
+	fid := le.Uint16(r.blk.Words[5:])
+	data := make([]byte, 128<<10)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	r = c.expect("write", c.writeMsg(fid, 0, data), 0)
+	if n := uint32(le.Uint16(r.blk.Words[4:])) | uint32(le.Uint16(r.blk.Words[8:]))<<16; n != uint32(len(data)) {
+		t.Fatalf("WRITE_ANDX count %d", n)
+	}
+	if st := hs.Srv.DataStats(); st.WriteSplitBytes < uint64(len(data)) {
+		t.Errorf("WriteSplitBytes %d: the 128 KiB WRITE_ANDX was not header-split", st.WriteSplitBytes)
+	}
+	fs := dialGo(t, hs.testServer)
+	if f, err := fs.Open("shared.bin"); err == nil || !strings.Contains(err.Error(), "share access") {
+		if f != nil {
+			f.Close()
+		}
+		t.Errorf("SMB2 open of a file SMB1 holds with share none: %v, want a sharing violation", err)
+	}
+	c.expect("close", c.s1Msg(smb1.ComClose, []byte{byte(fid), byte(fid >> 8), 0, 0, 0, 0}, nil), 0)
+	got, err := fs.ReadFile("shared.bin")
+	if err != nil || string(got) != string(data) {
+		t.Fatalf("SMB2 read back: %d bytes, %v", len(got), err)
+	}
+	onDisk, _ := os.ReadFile(filepath.Join(hs.Dir, "shared.bin"))
+	if len(onDisk) != len(data) {
+		t.Errorf("on disk %d bytes", len(onDisk))
+	}
+}
