@@ -52,7 +52,7 @@ func FuzzServerFrame(f *testing.F) {
 		if len(data) == 0 || len(data) > 1<<20 {
 			return
 		}
-		fs.run(t, data[0] != 0, data[1:])
+		fs.run(t, data[0], data[1:])
 	})
 }
 
@@ -107,6 +107,7 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 		// failure delay, or bad SESSION_SETUPs would stall later inputs.
 		Throttle:             AuthThrottle{FailDelay: -1, AddrFailures: -1, UserFailures: -1},
 		MaxHandshakesPerAddr: -1,
+		SMB1:                 true, // mode 2 inputs speak SMB1
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -126,7 +127,10 @@ const fuzzFirstMID = 4
 
 var fuzzSessionMarker = []byte("SESSIONX")
 
-func (fs *fuzzServer) run(t testing.TB, prelude bool, data []byte) {
+// run feeds data to a new connection; mode 0 sends it as is, mode 2 after
+// an SMB1 logon and tree connect (smb1_raw_test.go), any other after an
+// SMB2 one.
+func (fs *fuzzServer) run(t testing.TB, mode byte, data []byte) {
 	// Inputs create files; a share that keeps growing makes every
 	// case-insensitive lookup slower, so empty it now and then.
 	if fs.runs++; fs.runs%512 == 0 {
@@ -141,7 +145,10 @@ func (fs *fuzzServer) run(t testing.TB, prelude bool, data []byte) {
 	}
 	defer cli.Close()
 	fs.ln.ch <- srvEnd
-	if prelude {
+	if mode == 2 {
+		c := &s1Conn{rawConn: &rawConn{t: t, nc: cli}}
+		c.login() // on a fresh connection: always UID 1, TID 1
+	} else if mode != 0 {
 		c := &rawConn{t: t, nc: cli, credits: 1}
 		c.negotiate(rawNegotiate(smb2.Dialect202, smb2.Dialect210))
 		c.anonLogon()
@@ -285,6 +292,13 @@ func fuzzSeeds() [][]byte {
 		}
 		return b
 	}
+	smb1Mode := func(frames ...[]byte) []byte {
+		b := []byte{2}
+		for _, f := range frames {
+			b = append(b, f...)
+		}
+		return b
+	}
 	raw := &rawConn{credits: 1}
 	neg := rawFrame(raw.msg(smb2.Negotiate, rawNegotiate(smb2.Dialect210), nil))
 	neg311 := rawFrame((&rawConn{}).msg(smb2.Negotiate, rawNegotiate311(), nil))
@@ -295,7 +309,7 @@ func fuzzSeeds() [][]byte {
 	m := uint64(fuzzFirstMID)
 	next := func() uint64 { m++; return m - 1 }
 	ipc := func(msg []byte) []byte { le.PutUint32(msg[smb2.OffTreeID:], 2); return msg } // second tree
-	return [][]byte{
+	return append(smb1FuzzSeeds(smb1Mode), [][]byte{
 		mode(false, neg, rawFrame(echo)),
 		mode(false, neg311),
 		mode(false, smb1),
@@ -328,7 +342,7 @@ func fuzzSeeds() [][]byte {
 			fuzzMsg(next(), smb2.OplockBreak, 0, append(le.AppendUint16(nil, 24), make([]byte, 22)...)),
 			fuzzMsg(next(), smb2.TreeDisconnect, 0, rawEcho()),
 			fuzzMsg(next(), smb2.Logoff, 0, rawEcho()))),
-	}
+	}...)
 }
 
 // TestFuzzServerFrameSeeds checks that the prelude-mode seeds are valid
@@ -337,7 +351,7 @@ func fuzzSeeds() [][]byte {
 func TestFuzzServerFrameSeeds(t *testing.T) {
 	hs := startHostile(t)
 	for i, seed := range fuzzSeeds() {
-		if seed[0] == 0 {
+		if seed[0] == 0 || seed[0] == 2 { // mode 2: TestSMB1FuzzSeeds
 			continue
 		}
 		c := hs.session(t)
@@ -838,6 +852,6 @@ func BenchmarkServerFrame(b *testing.B) {
 	seeds := fuzzSeeds()
 	for i := 0; b.Loop(); i++ {
 		s := seeds[i%len(seeds)]
-		fs.run(b, s[0] != 0, s[1:])
+		fs.run(b, s[0], s[1:])
 	}
 }

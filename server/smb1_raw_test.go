@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,14 @@ func (c *s1Conn) treeConnectMsg(share, service string) []byte {
 func s1Session(t testing.TB, addr string) *s1Conn {
 	t.Helper()
 	c := &s1Conn{rawConn: dialRaw(t, addr)}
+	c.login()
+	return c
+}
+
+// login negotiates, logs on anonymously and connects to "share".
+func (c *s1Conn) login() {
+	t := c.t
+	t.Helper()
 	r := c.s1Call(s1Negotiate("PC NETWORK PROGRAM 1.0", smb1.DialectNTLM012))
 	if r.hdr.Status != 0 || len(r.blk.Words) != 34 || le.Uint16(r.blk.Words) != 1 {
 		t.Fatalf("NEGOTIATE: status %#x, words % x", r.hdr.Status, r.blk.Words)
@@ -130,7 +139,6 @@ func s1Session(t testing.TB, addr string) *s1Conn {
 		t.Fatalf("TREE_CONNECT: %v", smb2.Status(r.hdr.Status))
 	}
 	c.tid = r.hdr.TID
-	return c
 }
 
 // ntCreateMsg builds NT_CREATE_ANDX for name.
@@ -363,5 +371,62 @@ func TestSMB1SharesStateWithSMB2(t *testing.T) {
 	onDisk, _ := os.ReadFile(filepath.Join(hs.Dir, "shared.bin"))
 	if len(onDisk) != len(data) {
 		t.Errorf("on disk %d bytes", len(onDisk))
+	}
+}
+
+// smb1FuzzSeeds are FuzzServerFrame inputs for mode 2 (after the SMB1
+// prelude: UID 1, TID 1; the first NT_CREATE_ANDX gets FID 1).
+func smb1FuzzSeeds(mode func(frames ...[]byte) []byte) [][]byte {
+	c := &s1Conn{uid: 1, tid: 1}
+	find := append([]byte{0x16, 0, 0, 1, 6, 0, 4, 1, 0, 0, 0, 0}, append(smb2.AppendUTF16(nil, `\*`), 0, 0)...)
+	qpath := append([]byte{0x07, 0x01, 0, 0, 0, 0}, append(smb2.AppendUTF16(nil, `\f.txt`), 0, 0)...)
+	path := func(name string) []byte { return append(append([]byte{4}, smb2.AppendUTF16(nil, name)...), 0, 0) }
+	return [][]byte{
+		mode(rawFrame(c.s1Msg(smb1.ComEcho, []byte{1, 0}, []byte("x")))),
+		mode(rawFrame(c.ntCreateMsg(`\f.txt`, 0x0012019F, 7, 5)),
+			rawFrame(c.writeMsg(1, 0, []byte("hello fuzz"))),
+			rawFrame(c.s1Msg(smb1.ComReadAndX, []byte{0xFF, 0, 0, 0, 1, 0, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0}, nil)),
+			rawFrame(c.trans2Msg(smb1.Trans2QueryPathInfo, qpath)),
+			rawFrame(c.s1Msg(smb1.ComClose, []byte{1, 0, 0, 0, 0, 0}, nil))),
+		mode(rawFrame(c.trans2Msg(smb1.Trans2FindFirst2, find)),
+			rawFrame(c.s1Msg(smb1.ComCreateDirectory, nil, path(`\d`))),
+			rawFrame(c.s1Msg(smb1.ComCheckDirectory, nil, path(`\d`))),
+			rawFrame(c.s1Msg(smb1.ComDeleteDirectory, nil, path(`\d`))),
+			rawFrame(c.trans2Msg(smb1.Trans2QueryFSInfo, []byte{0x03, 0x01}))),
+	}
+}
+
+// trans2Msg builds a TRANS2 request with params (no data).
+func (c *s1Conn) trans2Msg(sub uint16, params []byte) []byte {
+	w := make([]byte, 30)
+	le.PutUint16(w[0:], uint16(len(params)))
+	le.PutUint16(w[4:], 10)
+	le.PutUint16(w[6:], 16384)
+	le.PutUint16(w[18:], uint16(len(params)))
+	po := smb1.HeaderSize + 1 + 30 + 2 + 1 // one pad byte: params start even
+	le.PutUint16(w[20:], uint16(po))
+	le.PutUint16(w[24:], uint16(po+len(params)))
+	w[26] = 1
+	le.PutUint16(w[28:], sub)
+	return c.s1Msg(smb1.ComTransaction2, w, append([]byte{0}, params...))
+}
+
+// TestSMB1FuzzSeeds checks the SMB1 seeds of FuzzServerFrame are valid
+// requests, so fuzzing starts deep in the SMB1 handlers.
+func TestSMB1FuzzSeeds(t *testing.T) {
+	hs := startSMB1Hostile(t)
+	for i, seed := range smb1FuzzSeeds(func(frames ...[]byte) []byte { return append([]byte{2}, bytes.Join(frames, nil)...) }) {
+		c := s1Session(t, hs.Addr)
+		if c.uid != 1 || c.tid != 1 {
+			t.Fatalf("prelude gave UID %d TID %d, seeds assume 1 and 1", c.uid, c.tid)
+		}
+		for data := seed[1:]; len(data) > 0; {
+			n := int(data[1])<<16 | int(data[2])<<8 | int(data[3])
+			c.write(data[:4+n])
+			data = data[4+n:]
+			if r := c.s1Recv(); r.hdr.Status != 0 {
+				t.Errorf("seed %d: command %#x: %v", i, r.hdr.Command, smb2.Status(r.hdr.Status))
+			}
+		}
 	}
 }
