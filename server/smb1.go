@@ -109,6 +109,8 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComTransaction2:    {handler: (*conn).smb1Trans2, session: true, tree: true},
 	smb1.ComTransaction2Sec: {handler: (*conn).smb1Trans2Secondary, session: true, tree: true},
 	smb1.ComFindClose2:      {handler: (*conn).smb1FindClose, session: true, tree: true},
+	smb1.ComLockingAndX:     {handler: (*conn).smb1Locking, session: true, tree: true, andx: true},
+	smb1.ComNTCancel:        {handler: (*conn).smb1Cancel},
 }
 
 // handleSMB1 handles a message that starts with the SMB1 protocol id: the

@@ -430,3 +430,43 @@ func TestSMB1FuzzSeeds(t *testing.T) {
 		}
 	}
 }
+
+// lockingMsg builds LOCKING_ANDX with one 32-bit range to lock (or unlock).
+func (c *s1Conn) lockingMsg(fid uint16, off, n uint32, unlock bool) []byte {
+	w := make([]byte, 16)
+	w[0] = byte(smb1.ComNoAndX)
+	le.PutUint16(w[4:], fid)
+	if unlock {
+		le.PutUint16(w[12:], 1)
+	} else {
+		le.PutUint16(w[14:], 1)
+	}
+	rng := make([]byte, 10)
+	le.PutUint32(rng[2:], off)
+	le.PutUint32(rng[6:], n)
+	return c.s1Msg(smb1.ComLockingAndX, w, rng)
+}
+
+// TestSMB1LocksShareTheSMB2Table: a LOCKING_ANDX range conflicts with an
+// SMB2 LOCK on the same file and SMB2 I/O in it; after the SMB1 unlock the
+// SMB2 lock succeeds, and the SMB2 lock then blocks SMB1.
+func TestSMB1LocksShareTheSMB2Table(t *testing.T) {
+	hs := startSMB1Hostile(t)
+	c := s1Session(t, hs.Addr)
+	r := c.expect("create", c.ntCreateMsg(`\locked.bin`, 0x0012019F, 7, 5), 0)
+	fid := le.Uint16(r.blk.Words[5:])
+	c.expect("write", c.writeMsg(fid, 0, make([]byte, 100)), 0)
+	c.expect("lock 0-10", c.lockingMsg(fid, 0, 10, false), 0)
+	c.expect("lock again", c.lockingMsg(fid, 5, 10, false), smb2.StatusLockNotGranted)
+
+	s2 := hs.session(t)
+	id, st := s2.create("locked.bin", rawDispOpen)
+	if st != smb2.StatusSuccess {
+		t.Fatalf("SMB2 create: %v", st)
+	}
+	s2.expectStatus("SMB2 lock over the SMB1 range", smb2.Lock, fuzzLock(id, 0, 4, 2|0x10), nil, smb2.StatusLockNotGranted)
+	c.expect("unlock", c.lockingMsg(fid, 0, 10, true), 0)
+	s2.expectStatus("SMB2 lock after the unlock", smb2.Lock, fuzzLock(id, 0, 4, 2|0x10), nil, smb2.StatusSuccess)
+	c.expect("SMB1 lock over the SMB2 range", c.lockingMsg(fid, 2, 1, false), smb2.StatusLockNotGranted)
+	c.expect("unlock not held", c.lockingMsg(fid, 50, 1, true), smb2.StatusRangeNotLocked)
+}

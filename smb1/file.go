@@ -275,3 +275,77 @@ func AppendWriteAndXResponse(dst []byte, count uint32) []byte {
 	EndBlock(dst, bc)
 	return dst
 }
+
+// LOCKING_ANDX lock types.
+const (
+	LockingShared        uint8 = 0x01
+	LockingOplockRelease uint8 = 0x02
+	LockingChangeType    uint8 = 0x04
+	LockingCancel        uint8 = 0x08
+	LockingLargeFiles    uint8 = 0x10
+)
+
+// LockRange is one LOCKING_ANDX range.
+type LockRange struct {
+	PID    uint16
+	Offset uint64
+	Length uint64
+}
+
+// LockingRequest is a LOCKING_ANDX request (MS-CIFS 2.2.4.32.1).
+type LockingRequest struct {
+	AndX    AndX
+	FID     uint16
+	Type    uint8
+	Timeout uint32
+	Unlocks []LockRange
+	Locks   []LockRange
+}
+
+// MaxLockRanges bounds the ranges of one LOCKING_ANDX.
+const MaxLockRanges = 64
+
+// DecodeLockingRequest decodes the block b of msg.
+func DecodeLockingRequest(msg []byte, b *Block) (LockingRequest, error) {
+	var r LockingRequest
+	if len(b.Words) != 16 {
+		return r, ErrMalformed
+	}
+	a, err := DecodeAndX(b, len(msg))
+	if err != nil {
+		return r, err
+	}
+	w := b.Words
+	r.AndX = a
+	r.FID = le.Uint16(w[4:])
+	r.Type = w[6]
+	r.Timeout = le.Uint32(w[8:])
+	nu, nl := int(le.Uint16(w[12:])), int(le.Uint16(w[14:]))
+	size := 10
+	if r.Type&LockingLargeFiles != 0 {
+		size = 20
+	}
+	if nu > MaxLockRanges || nl > MaxLockRanges || (nu+nl)*size > len(b.Bytes) {
+		return r, ErrMalformed
+	}
+	p := b.Bytes
+	get := func() LockRange {
+		var l LockRange
+		if size == 10 {
+			l = LockRange{PID: le.Uint16(p), Offset: uint64(le.Uint32(p[2:])), Length: uint64(le.Uint32(p[6:]))}
+		} else {
+			l = LockRange{PID: le.Uint16(p),
+				Offset: uint64(le.Uint32(p[4:]))<<32 | uint64(le.Uint32(p[8:])),
+				Length: uint64(le.Uint32(p[12:]))<<32 | uint64(le.Uint32(p[16:]))}
+		}
+		p = p[size:]
+		return l
+	}
+	for range nu {
+		r.Unlocks = append(r.Unlocks, get())
+	}
+	for range nl {
+		r.Locks = append(r.Locks, get())
+	}
+	return r, nil
+}

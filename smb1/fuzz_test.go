@@ -18,6 +18,9 @@ func fuzzMessages() [][]byte {
 		msgWith(ComWriteAndX, false, func(b []byte) []byte { return block(b, words[:28], []byte("data")) }),
 		msgWith(ComReadAndX, false, func(b []byte) []byte { return block(b, words[:24], nil) }),
 		trans2Msg(Trans2QueryPathInfo, []byte{1, 1, 0, 0, 0, 0, 'a', 0, 0, 0}, nil, nil),
+		msgWith(ComLockingAndX, false, func(b []byte) []byte {
+			return block(b, []byte{0xFF, 0, 0, 0, 1, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 1, 0}, make([]byte, 20))
+		}),
 		msgWith(ComRename, false, func(b []byte) []byte { return block(b, []byte{0, 0}, []byte("\x04a\x00\x04b\x00")) }),
 	}
 }
@@ -57,6 +60,9 @@ func FuzzDecodeMessage(f *testing.F) {
 			PeekWriteAndX(msg[:min(len(msg), WriteAndXFixedSize)], len(msg), u)
 			DecodePathRequest(msg, &b, u)
 			DecodeRenameRequest(msg, &b, u)
+		}
+		if l, err := DecodeLockingRequest(msg, &b); err == nil && len(l.Locks)+len(l.Unlocks) > 2*MaxLockRanges {
+			t.Fatalf("%d ranges", len(l.Locks)+len(l.Unlocks))
 		}
 		DecodeEchoRequest(&b)
 		DecodeFIDRequest(&b, 1)

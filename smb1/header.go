@@ -39,6 +39,7 @@ const (
 	ComDelete          Command = 0x06
 	ComRename          Command = 0x07
 	ComCheckDirectory  Command = 0x10
+	ComLockingAndX     Command = 0x24
 	ComEcho            Command = 0x2B
 	ComReadAndX        Command = 0x2E
 	ComWriteAndX       Command = 0x2F
@@ -51,6 +52,7 @@ const (
 	ComLogoffAndX      Command = 0x74
 	ComTreeConnectAndX Command = 0x75
 	ComNTCreateAndX    Command = 0xA2
+	ComNTCancel        Command = 0xA4
 	ComNoAndX          Command = 0xFF // AndXCommand: end of the chain
 )
 

@@ -208,3 +208,19 @@ func DecodeTreeConnectResponse(body []byte) (TreeConnectResponse, error) {
 	return TreeConnectResponse{ShareType: body[2], ShareFlags: le.Uint32(body[4:]),
 		Capabilities: le.Uint32(body[8:]), MaximalAccess: le.Uint32(body[12:])}, nil
 }
+
+// Append appends the LOCK request body.
+func (r *LockRequest) Append(dst []byte) []byte {
+	le := binary.LittleEndian
+	dst = le.AppendUint16(dst, 48)
+	dst = le.AppendUint16(dst, uint16(len(r.Locks)))
+	dst = le.AppendUint32(dst, uint32(r.LockSequenceNumber)&0xF|r.LockSequenceIndex<<4)
+	dst = appendFileID(dst, r.FileID)
+	for _, l := range r.Locks {
+		dst = le.AppendUint64(dst, l.Offset)
+		dst = le.AppendUint64(dst, l.Length)
+		dst = le.AppendUint32(dst, l.Flags)
+		dst = le.AppendUint32(dst, 0)
+	}
+	return dst
+}

@@ -51,6 +51,11 @@ func TestRequestEncodersRoundTrip(t *testing.T) {
 	if s, err := DecodeSetInfoRequest(bridgeMsg(SetInfo, si.Append(nil))); err != nil || !bytes.Equal(s.Buffer, []byte{1}) || s.FileID != id {
 		t.Errorf("set info: %+v %v", s, err)
 	}
+	lr := LockRequest{FileID: id, LockSequenceNumber: 3, LockSequenceIndex: 9, Locks: []LockElement{{Offset: 1, Length: 2, Flags: LockFlagSharedLock}}}
+	if l, err := DecodeLockRequest(bridgeMsg(Lock, lr.Append(nil))); err != nil || l.FileID != id || len(l.Locks) != 1 || l.Locks[0] != lr.Locks[0] ||
+		l.LockSequenceNumber != 3 || l.LockSequenceIndex != 9 {
+		t.Errorf("lock: %+v %v", l, err)
+	}
 	if tc, err := DecodeTreeConnectRequest(bridgeMsg(TreeConnect, AppendTreeConnectRequest(nil, `\\h\share`))); err != nil || tc.Path != `\\h\share` {
 		t.Errorf("tree connect: %+v %v", tc, err)
 	}
