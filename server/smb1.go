@@ -106,6 +106,7 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComCreateDirectory: {handler: (*conn).smb1Mkdir, session: true, tree: true},
 	smb1.ComDeleteDirectory: {handler: (*conn).smb1Rmdir, session: true, tree: true},
 	smb1.ComCheckDirectory:  {handler: (*conn).smb1CheckPath, session: true, tree: true},
+	smb1.ComTransaction:     {handler: (*conn).smb1Trans, session: true, tree: true},
 	smb1.ComTransaction2:    {handler: (*conn).smb1Trans2, session: true, tree: true},
 	smb1.ComTransaction2Sec: {handler: (*conn).smb1Trans2Secondary, session: true, tree: true},
 	smb1.ComFindClose2:      {handler: (*conn).smb1FindClose, session: true, tree: true},

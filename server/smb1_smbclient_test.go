@@ -2,7 +2,9 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -123,5 +125,20 @@ func TestSmbclientSMB1OffByDefault(t *testing.T) {
 	out = mustSmbclient(t, on, "share", userArgs("-d", "1"), "ls")
 	if !strings.Contains(out, "blocks available") {
 		t.Fatalf("default smbclient against an SMB1-enabled server:\n%s", out)
+	}
+}
+
+// TestSmbclientSMB1List: `smbclient -L -m NT1` enumerates the shares over
+// srvsvc on a named pipe opened with NT_CREATE_ANDX and driven by TRANS
+// TransactNmPipe.
+func TestSmbclientSMB1List(t *testing.T) {
+	ts := startServer(t, testOpts{SMB1: true})
+	bin := requireTool(t, "smbclient")
+	host, port, _ := net.SplitHostPort(ts.Addr)
+	out, _ := exec.Command(bin, append([]string{"-L", "//" + host, "-p", port}, nt1Args()...)...).CombinedOutput()
+	for _, want := range []string{"share           Disk", "IPC$            IPC"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("smbclient -L -m NT1 output lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -69,9 +69,6 @@ func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 	if err != nil {
 		return smb1Err(smb1Status(err))
 	}
-	if r.tree.ipc {
-		return smb1Err(smb2.StatusNotSupported) // named pipes over SMB1: not implemented
-	}
 	name := smb1Name(req.Name)
 	if req.RootDirectoryFID != 0 {
 		c.mu.Lock()
@@ -108,6 +105,10 @@ func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 		LastWriteTime: resp.LastWriteTime, ChangeTime: resp.ChangeTime,
 		ExtFileAttributes: resp.FileAttributes, AllocationSize: resp.AllocationSize,
 		EndOfFile: resp.EndOfFile, Directory: resp.FileAttributes&fileAttrDirectory != 0,
+	}
+	if r.tree.ipc {
+		// A message-mode named pipe, one instance (MS-CIFS 2.2.4.64.2).
+		out.ResourceType, out.NMPipeStatus, out.Directory = 2, 0x05FF, false
 	}
 	return smb1Resp{block: out.Append(nil)}
 }

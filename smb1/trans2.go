@@ -236,3 +236,18 @@ func DecodeFSInfo(p []byte) (uint16, error) {
 	}
 	return le.Uint16(p), nil
 }
+
+// TRANS (SMB_COM_TRANSACTION) on named pipes (MS-CIFS 2.2.5).
+const (
+	ComTransaction Command = 0x25
+	// TransTransactNmPipe writes a message to a pipe and reads the reply
+	// (Setup: subcommand, FID).
+	TransTransactNmPipe uint16 = 0x0026
+)
+
+// DecodeTransRequest decodes a primary TRANS request: the words and the
+// parameter/data bounds are those of TRANS2 (the pipe name before them is
+// not needed: the FID in Setup[1] names the pipe).
+func DecodeTransRequest(msg []byte, b *Block) (Trans2Request, error) {
+	return DecodeTrans2Request(msg, b)
+}

@@ -466,5 +466,8 @@ func FuzzDecodeBridgeResponses(f *testing.F) {
 		}
 		DecodeWriteResponse(body)
 		DecodeTreeConnectResponse(body)
+		if out, err := DecodeIoctlOutput(body); err == nil && len(out) > len(body) {
+			t.Fatalf("ioctl output of %d bytes from a %d-byte body", len(out), len(body))
+		}
 	})
 }

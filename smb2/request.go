@@ -224,3 +224,44 @@ func (r *LockRequest) Append(dst []byte) []byte {
 	}
 	return dst
 }
+
+// Append appends the IOCTL request body with r.Input (no Output buffer).
+func (r *IoctlRequest) Append(dst []byte) []byte {
+	le := binary.LittleEndian
+	dst = le.AppendUint16(dst, ioctlRequestStructureSize)
+	dst = le.AppendUint16(dst, 0)
+	dst = le.AppendUint32(dst, r.CtlCode)
+	dst = appendFileID(dst, r.FileID)
+	inOff := uint32(0)
+	if len(r.Input) > 0 {
+		inOff = HeaderSize + ioctlRequestFixedSize
+	}
+	dst = le.AppendUint32(dst, inOff)
+	dst = le.AppendUint32(dst, uint32(len(r.Input)))
+	dst = le.AppendUint32(dst, r.MaxInputResponse)
+	dst = le.AppendUint32(dst, 0) // OutputOffset
+	dst = le.AppendUint32(dst, 0) // OutputCount
+	dst = le.AppendUint32(dst, r.MaxOutputResponse)
+	dst = le.AppendUint32(dst, r.Flags)
+	dst = le.AppendUint32(dst, 0)
+	if len(r.Input) == 0 {
+		return append(dst, 0)
+	}
+	return append(dst, r.Input...)
+}
+
+// DecodeIoctlOutput returns the Output buffer of an IOCTL response body.
+func DecodeIoctlOutput(body []byte) ([]byte, error) {
+	le := binary.LittleEndian
+	if len(body) < ioctlResponseFixedSize || le.Uint16(body) != ioctlResponseStructureSize {
+		return nil, fmt.Errorf("ioctl response: %w", ErrMalformed)
+	}
+	off, n := uint64(le.Uint32(body[32:])), uint64(le.Uint32(body[36:]))
+	if n == 0 {
+		return nil, nil
+	}
+	if off < HeaderSize || off-HeaderSize > uint64(len(body)) || n > uint64(len(body))-(off-HeaderSize) {
+		return nil, fmt.Errorf("ioctl response output: %w", ErrMalformed)
+	}
+	return body[off-HeaderSize : off-HeaderSize+n], nil
+}

@@ -56,6 +56,11 @@ func TestRequestEncodersRoundTrip(t *testing.T) {
 		l.LockSequenceNumber != 3 || l.LockSequenceIndex != 9 {
 		t.Errorf("lock: %+v %v", l, err)
 	}
+	ir := IoctlRequest{CtlCode: FsctlPipeTransceive, FileID: id, Input: []byte{5, 0, 11}, MaxOutputResponse: 4280, Flags: IoctlFlagIsFsctl}
+	if i, err := DecodeIoctlRequest(bridgeMsg(Ioctl, ir.Append(nil))); err != nil || i.CtlCode != ir.CtlCode || i.FileID != id ||
+		!bytes.Equal(i.Input, ir.Input) || i.MaxOutputResponse != 4280 || !i.IsFsctl() {
+		t.Errorf("ioctl: %+v %v", i, err)
+	}
 	if tc, err := DecodeTreeConnectRequest(bridgeMsg(TreeConnect, AppendTreeConnectRequest(nil, `\\h\share`))); err != nil || tc.Path != `\\h\share` {
 		t.Errorf("tree connect: %+v %v", tc, err)
 	}
@@ -79,6 +84,9 @@ func TestResponseDecodersRoundTrip(t *testing.T) {
 	tr := TreeConnectResponse{ShareType: ShareTypePipe, MaximalAccess: 0x1F01FF}
 	if got, err := DecodeTreeConnectResponse(tr.Append(nil)); err != nil || got != tr {
 		t.Errorf("tree connect response: %+v %v", got, err)
+	}
+	if out, err := DecodeIoctlOutput((&IoctlResponse{CtlCode: FsctlPipeTransceive, Output: []byte("pdu")}).Append(nil)); err != nil || string(out) != "pdu" {
+		t.Errorf("ioctl output: %q %v", out, err)
 	}
 	if _, err := DecodeOutputResponse([]byte{9, 0, 200, 0, 5, 0, 0, 0}); err == nil {
 		t.Error("output buffer past the body accepted")
