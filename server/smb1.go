@@ -97,6 +97,7 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComTreeDisconnect:  {handler: (*conn).smb1TreeDisconnect, session: true, tree: true},
 	smb1.ComEcho:            {handler: (*conn).smb1Echo},
 	smb1.ComNTCreateAndX:    {handler: (*conn).smb1NTCreate, session: true, tree: true, andx: true},
+	smb1.ComOpenAndX:        {handler: (*conn).smb1OpenAndX, session: true, tree: true, andx: true},
 	smb1.ComClose:           {handler: (*conn).smb1Close, session: true, tree: true},
 	smb1.ComFlush:           {handler: (*conn).smb1Flush, session: true, tree: true},
 	smb1.ComReadAndX:        {handler: (*conn).smb1Read, session: true, tree: true, andx: true},

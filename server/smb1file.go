@@ -325,3 +325,78 @@ func (c *conn) smb1Rename(r *smb1Req) smb1Resp {
 	}
 	return smb1Resp{status: st}
 }
+
+// openAndXCreate maps OPEN_ANDX's DOS access, sharing and open modes to an
+// SMB2 CREATE (MS-CIFS 2.2.4.41.1); ok false for an impossible open mode.
+func openAndXCreate(req *smb1.OpenAndXRequest) (smb2.CreateRequest, bool) {
+	cr := smb2.CreateRequest{Name: smb1Name(req.Name), FileAttributes: uint32(req.FileAttrs) & 0x27,
+		CreateOptions: smb2.FileNonDirectoryFile, ImpersonationLevel: 2}
+	switch req.AccessMode & 7 {
+	case 0:
+		cr.DesiredAccess = 0x00120089 // FILE_GENERIC_READ
+	case 1:
+		cr.DesiredAccess = 0x00120116 // FILE_GENERIC_WRITE
+	case 2:
+		cr.DesiredAccess = 0x0012019F
+	case 3:
+		cr.DesiredAccess = 0x001200A9 // read and execute
+	default:
+		return cr, false
+	}
+	switch req.AccessMode >> 4 & 7 {
+	case 1: // deny all
+	case 2:
+		cr.ShareAccess = smb2.FileShareRead // deny write
+	case 3:
+		cr.ShareAccess = 2 // deny read: FILE_SHARE_WRITE
+	default: // compatibility, deny none
+		cr.ShareAccess = smb2.FileShareRead | 2
+	}
+	create := req.OpenMode&0x10 != 0
+	switch req.OpenMode & 3 {
+	case 0:
+		cr.CreateDisposition = smb2.FileCreate
+		if !create {
+			return cr, false
+		}
+	case 1:
+		cr.CreateDisposition = smb2.FileOpen
+		if create {
+			cr.CreateDisposition = smb2.FileOpenIf
+		}
+	case 2:
+		cr.CreateDisposition = 4 // FILE_OVERWRITE
+		if create {
+			cr.CreateDisposition = 5 // FILE_OVERWRITE_IF
+		}
+	default:
+		return cr, false
+	}
+	return cr, true
+}
+
+// smb1OpenAndX is OPEN_ANDX, the DOS-era open, as an SMB2 CREATE.
+func (c *conn) smb1OpenAndX(r *smb1Req) smb1Resp {
+	req, err := smb1.DecodeOpenAndXRequest(r.msg, &r.blk, r.hdr.Unicode())
+	if err != nil {
+		return smb1Err(smb1Status(err))
+	}
+	cr, ok := openAndXCreate(&req)
+	if !ok {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	resp, st := c.smb2Create(r, &cr)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	fid, ok := c.allocFID(resp.FileID)
+	if !ok {
+		c.smb2Close(r, resp.FileID)
+		return smb1Err(smb2.StatusTooManyOpenedFiles)
+	}
+	mtime := smb2.TimeFromFileTime(resp.LastWriteTime).Unix()
+	out := smb1.OpenAndXResponse{FID: fid, FileAttrs: uint16(resp.FileAttributes & 0x37),
+		LastWriteTime: uint32(max(mtime, 0)), FileDataSize: uint32(min(resp.EndOfFile, 0xFFFFFFFF)),
+		AccessRights: req.AccessMode & 7, OpenResults: uint16(resp.CreateAction & 3)}
+	return smb1Resp{block: out.Append(nil)}
+}

@@ -349,3 +349,66 @@ func DecodeLockingRequest(msg []byte, b *Block) (LockingRequest, error) {
 	}
 	return r, nil
 }
+
+// ComOpenAndX is OPEN_ANDX (MS-CIFS 2.2.4.41).
+const ComOpenAndX Command = 0x2D
+
+// OpenAndXRequest is an OPEN_ANDX request (WordCount 15).
+type OpenAndXRequest struct {
+	AndX       AndX
+	Flags      uint16
+	AccessMode uint16
+	FileAttrs  uint16
+	OpenMode   uint16
+	Name       string
+}
+
+// DecodeOpenAndXRequest decodes the block b of msg.
+func DecodeOpenAndXRequest(msg []byte, b *Block, unicode bool) (OpenAndXRequest, error) {
+	var r OpenAndXRequest
+	if len(b.Words) != 30 {
+		return r, ErrMalformed
+	}
+	a, err := DecodeAndX(b, len(msg))
+	if err != nil {
+		return r, err
+	}
+	w := b.Words
+	r.AndX = a
+	r.Flags = le.Uint16(w[4:])
+	r.AccessMode = le.Uint16(w[6:])
+	r.FileAttrs = le.Uint16(w[10:])
+	r.OpenMode = le.Uint16(w[16:])
+	r.Name, _, err = String(msg, b.BytesOff, b.End, unicode)
+	return r, err
+}
+
+// OpenAndXResponse is the OPEN_ANDX response (WordCount 15).
+type OpenAndXResponse struct {
+	FID           uint16
+	FileAttrs     uint16
+	LastWriteTime uint32 // seconds since 1970 (UTIME)
+	FileDataSize  uint32
+	AccessRights  uint16
+	ResourceType  uint16
+	NMPipeStatus  uint16
+	OpenResults   uint16
+}
+
+// Append appends the response block.
+func (r *OpenAndXResponse) Append(dst []byte) []byte {
+	dst, start := BeginBlock(dst)
+	dst = AppendAndX(dst)
+	dst = le.AppendUint16(dst, r.FID)
+	dst = le.AppendUint16(dst, r.FileAttrs)
+	dst = le.AppendUint32(dst, r.LastWriteTime)
+	dst = le.AppendUint32(dst, r.FileDataSize)
+	dst = le.AppendUint16(dst, r.AccessRights)
+	dst = le.AppendUint16(dst, r.ResourceType)
+	dst = le.AppendUint16(dst, r.NMPipeStatus)
+	dst = le.AppendUint16(dst, r.OpenResults)
+	dst = append(dst, 0, 0, 0, 0, 0, 0)
+	dst, bc := EndWords(dst, start)
+	EndBlock(dst, bc)
+	return dst
+}

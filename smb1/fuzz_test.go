@@ -53,6 +53,7 @@ func FuzzDecodeMessage(f *testing.F) {
 			DecodeSessionSetupRequest(msg, &b)
 			DecodeTreeConnectRequest(msg, &b, u)
 			DecodeNTCreateRequest(msg, &b, u)
+			DecodeOpenAndXRequest(msg, &b, u)
 			DecodeReadAndXRequest(msg, &b, u)
 			if w, data, err := DecodeWriteAndXRequest(msg, &b, u); err == nil && len(data) != int(w.DataLength) {
 				t.Fatalf("write data %d bytes, DataLength %d", len(data), w.DataLength)
