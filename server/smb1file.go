@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"time"
 
 	"github.com/zerosmb/zerosmb/smb1"
 	"github.com/zerosmb/zerosmb/smb2"
@@ -399,4 +400,67 @@ func (c *conn) smb1OpenAndX(r *smb1Req) smb1Resp {
 		LastWriteTime: uint32(max(mtime, 0)), FileDataSize: uint32(min(resp.EndOfFile, 0xFFFFFFFF)),
 		AccessRights: req.AccessMode & 7, OpenResults: uint16(resp.CreateAction & 3)}
 	return smb1Resp{block: out.Append(nil)}
+}
+
+// smb1QueryInformation is QUERY_INFORMATION (getatr): attributes, last
+// write time and size from an SMB2 CREATE of the path.
+func (c *conn) smb1QueryInformation(r *smb1Req) smb1Resp {
+	name, st := c.smb1Path(r)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: fileReadAttributes,
+		ShareAccess: smb1ShareAll, CreateDisposition: smb2.FileOpen, Name: name})
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	c.smb2Close(r, resp.FileID)
+	mtime := smb2.TimeFromFileTime(resp.LastWriteTime).Unix()
+	attrs := uint16(resp.FileAttributes & 0x37)
+	return smb1Resp{block: smb1.AppendQueryInformationResponse(nil, attrs, uint32(max(mtime, 0)),
+		uint32(min(resp.EndOfFile, 0xFFFFFFFF)))}
+}
+
+// smb1SetInformation is SET_INFORMATION (setatr): attributes and, unless
+// 0 or all ones, the last write time, as SMB2 FileBasicInformation.
+func (c *conn) smb1SetInformation(r *smb1Req) smb1Resp {
+	attrs, mtime, err := smb1.DecodeSetInformationWords(&r.blk)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	name, st := c.smb1Path(r)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: fileWriteAttributes,
+		ShareAccess: smb1ShareAll, CreateDisposition: smb2.FileOpen, Name: name})
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	basic := make([]byte, 40)
+	if mtime != 0 && mtime != 0xFFFFFFFF {
+		le64(basic[16:], smb2.FileTime(time.Unix(int64(mtime), 0)))
+	}
+	a := uint32(attrs) & 0x27
+	if resp.FileAttributes&fileAttrDirectory != 0 {
+		a |= fileAttrDirectory
+	}
+	if a == 0 {
+		a = 0x80 // FILE_ATTRIBUTE_NORMAL: clear them all
+	}
+	le32(basic[32:], a)
+	st = c.smb2SetInfo(r, resp.FileID, smb2.FileBasicInformation, basic)
+	if cst := c.smb2Close(r, resp.FileID); st == smb2.StatusSuccess {
+		st = cst
+	}
+	return smb1Resp{status: st}
+}
+
+// smb1ProcessExit is PROCESS_EXIT. Opens are not tracked per SMB1 process
+// id, so nothing is closed; it succeeds.
+func (c *conn) smb1ProcessExit(r *smb1Req) smb1Resp { return smb1Resp{} }
+
+func le64(b []byte, v uint64) {
+	le32(b, uint32(v))
+	le32(b[4:], uint32(v>>32))
 }

@@ -412,3 +412,32 @@ func (r *OpenAndXResponse) Append(dst []byte) []byte {
 	EndBlock(dst, bc)
 	return dst
 }
+
+// Core commands of the DOS era still used by old clients.
+const (
+	ComQueryInformation Command = 0x08
+	ComSetInformation   Command = 0x09
+	ComProcessExit      Command = 0x11
+)
+
+// AppendQueryInformationResponse appends the QUERY_INFORMATION response
+// block (WordCount 10).
+func AppendQueryInformationResponse(dst []byte, attrs uint16, mtime, size uint32) []byte {
+	dst, start := BeginBlock(dst)
+	dst = le.AppendUint16(dst, attrs)
+	dst = le.AppendUint32(dst, mtime)
+	dst = le.AppendUint32(dst, size)
+	dst = append(dst, make([]byte, 10)...)
+	dst, bc := EndWords(dst, start)
+	EndBlock(dst, bc)
+	return dst
+}
+
+// DecodeSetInformationWords returns the attributes and UTIME of a
+// SET_INFORMATION request (WordCount 8).
+func DecodeSetInformationWords(b *Block) (attrs uint16, mtime uint32, err error) {
+	if len(b.Words) != 16 {
+		return 0, 0, ErrMalformed
+	}
+	return le.Uint16(b.Words), le.Uint32(b.Words[2:]), nil
+}
