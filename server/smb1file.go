@@ -244,14 +244,18 @@ func (c *conn) smb1Path(r *smb1Req) (string, smb2.Status) {
 
 // smb1Remove opens name with opts and marks it delete-on-close (DELETE,
 // DELETE_DIRECTORY), so read-only files and non-empty directories fail as
-// SMB2 SET_INFO fails them.
-func (c *conn) smb1Remove(r *smb1Req, opts uint32) smb1Resp {
+// SMB2 SET_INFO fails them. share is what the open shares: nothing for
+// DELETE (as Windows and Samba: deleting a file open elsewhere is a
+// sharing violation whatever that open shares), everything for
+// DELETE_DIRECTORY (a directory open elsewhere fails as not empty or
+// delete-pending, not as a sharing violation).
+func (c *conn) smb1Remove(r *smb1Req, opts, share uint32) smb1Resp {
 	name, st := c.smb1Path(r)
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
 	}
 	resp, st := c.smb2Create(r, &smb2.CreateRequest{DesiredAccess: accessDelete | fileReadAttributes,
-		ShareAccess: smb1ShareAll, CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: name})
+		ShareAccess: share, CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: name})
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
 	}
@@ -267,12 +271,12 @@ func (c *conn) smb1Delete(r *smb1Req) smb1Resp {
 	if len(r.blk.Words) != 2 {
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
-	return c.smb1Remove(r, smb2.FileNonDirectoryFile)
+	return c.smb1Remove(r, smb2.FileNonDirectoryFile, 0)
 }
 
 // smb1Rmdir is DELETE_DIRECTORY.
 func (c *conn) smb1Rmdir(r *smb1Req) smb1Resp {
-	return c.smb1Remove(r, smb2.FileDirectoryFile)
+	return c.smb1Remove(r, smb2.FileDirectoryFile, smb1ShareAll)
 }
 
 // smb1Mkdir is CREATE_DIRECTORY.
