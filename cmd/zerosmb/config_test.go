@@ -574,3 +574,34 @@ admin_users = ["alice"]
 		t.Error("group named like a user accepted")
 	}
 }
+
+// TestSMB1Setting: SMB1 is off by default and turned on by --smb1 or
+// smb1 = true (the flag wins over the file either way).
+func TestSMB1Setting(t *testing.T) {
+	dir := t.TempDir()
+	share := filepath.Join(dir, "share")
+	if err := os.Mkdir(share, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	users := usersFile(t, dir, 0o600)
+	on := writeFile(t, dir, "on.toml", "smb1 = true\n", 0o644)
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{share}, false},
+		{[]string{"--smb1", share}, true},
+		{[]string{"--config", on, share}, true},
+		{[]string{"--config", on, "--smb1=false", share}, false},
+	} {
+		fc, _, err := parseServeArgs(tc.args)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		fc.Users = users
+		cfg, err := buildConfig(fc, discard)
+		if err != nil || cfg.SMB1 != tc.want {
+			t.Errorf("%v: Config.SMB1 = %v (%v), want %v", tc.args, cfg.SMB1, err, tc.want)
+		}
+	}
+}
