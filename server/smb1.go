@@ -62,6 +62,9 @@ type smb1Req struct {
 	split *splitPayload // WRITE_ANDX payload still in the socket
 	// msgLen is the message's length (more than len(msg) when split).
 	msgLen int
+	// outOff is where the response block will start, from the response's
+	// SMB header: strings and TRANS sections align from there.
+	outOff int
 	lone   bool // the only command of its message
 }
 
@@ -224,7 +227,7 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 			c.log.Warn("SMB1 AndX chain too long; closing")
 			return errCloseConn
 		}
-		r := &smb1Req{hdr: &hdr, msg: msg, split: split, lone: n == 0, msgLen: msgLen}
+		r := &smb1Req{hdr: &hdr, msg: msg, split: split, lone: n == 0, msgLen: msgLen, outOff: len(out) - 4}
 		rule, known := smb1Commands[cmd]
 		blk, err := smb1.DecodeBlock(msg, off)
 		var resp smb1Resp

@@ -470,3 +470,47 @@ func TestSMB1LocksShareTheSMB2Table(t *testing.T) {
 	c.expect("SMB1 lock over the SMB2 range", c.lockingMsg(fid, 2, 1, false), smb2.StatusLockNotGranted)
 	c.expect("unlock not held", c.lockingMsg(fid, 50, 1, true), smb2.StatusRangeNotLocked)
 }
+
+// TestSMB1ChainedLogonTreeConnect: SESSION_SETUP_ANDX chained with
+// TREE_CONNECT_ANDX (as Windows XP sends them) is answered with both
+// responses linked by AndX, the tree connect's strings aligned from the
+// header, and the new UID and TID usable at once.
+func TestSMB1ChainedLogonTreeConnect(t *testing.T) {
+	hs := startSMB1Hostile(t)
+	c := &s1Conn{rawConn: dialRaw(t, hs.Addr)}
+	c.s1Call(s1Negotiate(smb1.DialectNTLM012))
+	neg := rawNTLM(1, 32)
+	le.PutUint32(neg[12:], 0x00000001|0x00000200|0x00000800)
+	r := c.s1Call(c.s1Msg(smb1.ComSessionSetupX, sessionWords(len(neg)), neg))
+	c.uid = r.hdr.UID
+	am := rawNTLM(3, 88)
+	le.PutUint32(am[60:], 0x00000001|0x00000200|0x00000800)
+	m := c.s1Msg(smb1.ComSessionSetupX, sessionWords(len(am)), am)
+	if len(m)%2 != 0 {
+		m = append(m, 0)
+	}
+	tc := c.treeConnectMsg("share", "?????")[smb1.HeaderSize:]
+	m[smb1.HeaderSize+1] = byte(smb1.ComTreeConnectAndX)
+	le.PutUint16(m[smb1.HeaderSize+3:], uint16(len(m)))
+	r = c.s1Call(append(m, tc...))
+	if r.hdr.Status != 0 || r.hdr.TID == 0 || r.hdr.UID != c.uid {
+		t.Fatalf("chained logon: status %v UID %d TID %d", smb2.Status(r.hdr.Status), r.hdr.UID, r.hdr.TID)
+	}
+	a, err := smb1.DecodeAndX(&r.blk, len(r.msg))
+	if err != nil || a.Command != smb1.ComTreeConnectAndX {
+		t.Fatalf("first block's AndX: %+v %v", a, err)
+	}
+	b, err := smb1.DecodeBlock(r.msg, int(a.Offset))
+	if err != nil || len(b.Words) != 14 {
+		t.Fatalf("tree connect block: %+v %v", b, err)
+	}
+	svc, next, err := smb1.String(r.msg, b.BytesOff, b.End, false)
+	if err != nil || svc != "A:" {
+		t.Fatalf("service %q %v", svc, err)
+	}
+	if fs, _, err := smb1.String(r.msg, next, b.End, true); err != nil || fs != "NTFS" {
+		t.Errorf("native file system %q %v (a misaligned string decodes wrong)", fs, err)
+	}
+	c.tid = r.hdr.TID
+	c.expect("create on the chained tree", c.ntCreateMsg(`\chained.txt`, 0x0012019F, 7, 5), 0)
+}

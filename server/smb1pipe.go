@@ -37,6 +37,6 @@ func (c *conn) smb1Trans(r *smb1Req) smb1Resp {
 	if err != nil {
 		return smb1Err(smb2.StatusInternalError)
 	}
-	b := smb1.AppendTrans2Response(make([]byte, smb1.HeaderSize, smb1.HeaderSize+64+len(out)), 0, nil, out)
-	return smb1Resp{status: resp.status, block: b[smb1.HeaderSize:]}
+	b := smb1.AppendTrans2Response(make([]byte, r.outOff, r.outOff+64+len(out)), 0, nil, out)
+	return smb1Resp{status: resp.status, block: b[r.outOff:]}
 }

@@ -61,7 +61,7 @@ func (c *conn) smb1SessionSetup(r *smb1Req) smb1Resp {
 		}
 	}
 	if !done {
-		return smb1Resp{status: smb2.StatusMoreProcessingRequired, block: smb1SessionBlock(0, out)}
+		return smb1Resp{status: smb2.StatusMoreProcessingRequired, block: smb1SessionBlock(r.outOff, 0, out)}
 	}
 	a := s.authn
 	s.user, s.domain = a.User(), a.Domain()
@@ -77,15 +77,14 @@ func (c *conn) smb1SessionSetup(r *smb1Req) smb1Resp {
 	}
 	c.log.Info("session established", "session", s.id, "uid", r.hdr.UID, "user", s.user, "domain", s.domain,
 		"guest", s.guest, "anonymous", s.anonymous, "dialect", dialectName(c.dialect))
-	return smb1Resp{block: smb1SessionBlock(action, out)}
+	return smb1Resp{block: smb1SessionBlock(r.outOff, action, out)}
 }
 
-// smb1SessionBlock builds the SESSION_SETUP_ANDX response block. Its
-// strings are aligned as if the block followed the header directly, which
-// is where it is unless chained after another response.
-func smb1SessionBlock(action uint16, blob []byte) []byte {
-	b := smb1.AppendSessionSetupResponse(make([]byte, smb1.HeaderSize, 256), 0, action, blob, "Unix", "zerosmb")
-	return b[smb1.HeaderSize:]
+// smb1SessionBlock builds the SESSION_SETUP_ANDX response block for
+// offset off of the response (its strings are aligned from the header).
+func smb1SessionBlock(off int, action uint16, blob []byte) []byte {
+	b := smb1.AppendSessionSetupResponse(make([]byte, off, off+256), 0, action, blob, "Unix", "zerosmb")
+	return b[off:]
 }
 
 // allocUID returns an unused UID (not 0 or 0xFFFF).
@@ -156,9 +155,9 @@ func (c *conn) smb1TreeConnect(r *smb1Req) smb1Resp {
 	if ipc {
 		service, fs = "IPC", ""
 	}
-	b := smb1.AppendTreeConnectResponse(make([]byte, smb1.HeaderSize, 128), 0, smb1.SupportSearchBits,
+	b := smb1.AppendTreeConnectResponse(make([]byte, r.outOff, r.outOff+128), 0, smb1.SupportSearchBits,
 		tr.MaximalAccess, 0, service, fs)
-	return smb1Resp{block: b[smb1.HeaderSize:]}
+	return smb1Resp{block: b[r.outOff:]}
 }
 
 // smb1TreeDisconnect is TREE_DISCONNECT.

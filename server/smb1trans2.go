@@ -53,8 +53,8 @@ func (c *conn) smb1Trans2(r *smb1Req) smb1Resp {
 	if len(params) > int(req.MaxParameterCount) {
 		return smb1Err(smb2.StatusBufferTooSmall)
 	}
-	b := smb1.AppendTrans2Response(make([]byte, smb1.HeaderSize, smb1.HeaderSize+64+len(params)+len(data)), 0, params, data)
-	return smb1Resp{status: st, block: b[smb1.HeaderSize:]}
+	b := smb1.AppendTrans2Response(make([]byte, t.r.outOff, t.r.outOff+64+len(params)+len(data)), 0, params, data)
+	return smb1Resp{status: st, block: b[t.r.outOff:]}
 }
 
 // smb1Trans2Secondary: secondary TRANS2 requests are not accepted (no
