@@ -227,6 +227,7 @@ func (c *conn) smb1FindClose(r *smb1Req) smb1Resp {
 func (t *trans2) queryInfo(id smb2.FileID, level uint16) ([]byte, smb2.Status) {
 	class, ok := smb1.QueryClass(level)
 	if !ok {
+		t.c.log.Debug("SMB1 query information level not supported", "level", level)
 		return nil, smb2.StatusInvalidLevel
 	}
 	maxLen := t.budget
@@ -276,6 +277,7 @@ func (t *trans2) queryFile() ([]byte, []byte, smb2.Status) {
 func (t *trans2) setInfo(id smb2.FileID, level uint16) smb2.Status {
 	class, ok := smb1.SetClass(level)
 	if !ok {
+		t.c.log.Debug("SMB1 set information level not supported", "level", level)
 		return smb2.StatusInvalidLevel
 	}
 	data := t.req.Data

@@ -1,5 +1,11 @@
 package smb1
 
+import (
+	"time"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
 // Information levels of TRANS2 (MS-CIFS 2.2.2.3) and their FSCC classes.
 const (
 	InfoPassthrough uint16 = 1000 // level-1000 is an FSCC class
@@ -13,6 +19,7 @@ const (
 	FindFileIDBothDirInfo     uint16 = 0x0106
 
 	// QUERY_PATH_INFORMATION / QUERY_FILE_INFORMATION.
+	InfoStandard             uint16 = 0x0001 // DOS dates and times
 	QueryFileBasicInfo       uint16 = 0x0101
 	QueryFileStandardInfo    uint16 = 0x0102
 	QueryFileEAInfo          uint16 = 0x0103
@@ -50,6 +57,7 @@ const (
 	classAltName     = 21
 	classStream      = 22
 	classCompression = 28
+	classNetworkOpen = 34
 
 	fsVolume    = 1
 	fsSize      = 3
@@ -83,6 +91,8 @@ func QueryClass(level uint16) (uint8, bool) {
 		return uint8(level - InfoPassthrough), true
 	}
 	switch level {
+	case InfoStandard:
+		return classNetworkOpen, true
 	case QueryFileBasicInfo:
 		return classBasic, true
 	case QueryFileStandardInfo:
@@ -107,6 +117,21 @@ func QueryClass(level uint16) (uint8, bool) {
 // level's layout.
 func ConvertQuery(level uint16, b []byte) ([]byte, error) {
 	switch level {
+	case InfoStandard:
+		// FileNetworkOpenInformation: Creation, LastAccess, LastWrite,
+		// Change (FILETIMEs), AllocationSize, EndOfFile, Attributes ->
+		// DOS date/time pairs, 32-bit sizes, 16-bit attributes.
+		if len(b) < 52 {
+			return nil, ErrMalformed
+		}
+		var out []byte
+		for _, off := range []int{0, 8, 16} {
+			d, t := DOSDateTime(smb2.TimeFromFileTime(le.Uint64(b[off:])))
+			out = le.AppendUint16(le.AppendUint16(out, d), t)
+		}
+		out = le.AppendUint32(out, sat32(le.Uint64(b[40:])))
+		out = le.AppendUint32(out, sat32(le.Uint64(b[32:])))
+		return le.AppendUint16(out, uint16(le.Uint32(b[48:])&0x37)), nil
 	case QueryFileBasicInfo:
 		if len(b) < 36 {
 			return nil, ErrMalformed
@@ -203,6 +228,20 @@ func ConvertFS(level uint16, b []byte) ([]byte, error) {
 		return append(out, ascii...), nil
 	}
 	return b, nil
+}
+
+// DOSDateTime encodes t (UTC) as a DOS date and time (2-second
+// resolution, 1980 to 2107; outside that range the nearest end).
+func DOSDateTime(t time.Time) (date, tm uint16) {
+	if t.IsZero() || t.Year() < 1980 {
+		return 0x21, 0 // 1980-01-01 00:00:00
+	}
+	if t.Year() > 2107 {
+		return 127<<9 | 12<<5 | 31, 23<<11 | 59<<5 | 29
+	}
+	date = uint16(t.Year()-1980)<<9 | uint16(t.Month())<<5 | uint16(t.Day())
+	tm = uint16(t.Hour())<<11 | uint16(t.Minute())<<5 | uint16(t.Second()/2)
+	return date, tm
 }
 
 func sat32(v uint64) uint32 {

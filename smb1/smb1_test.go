@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
 )
@@ -330,5 +331,28 @@ func TestStringAlignment(t *testing.T) {
 	bad := append(make([]byte, 32), 0x00, 0xD8, 0, 0) // lone surrogate
 	if _, _, err := String(bad, 32, len(bad), true); !errors.Is(err, ErrBadName) {
 		t.Errorf("lone surrogate: %v", err)
+	}
+}
+
+func TestInfoStandard(t *testing.T) {
+	b := make([]byte, 56)
+	ft := smb2.FileTime(time.Date(2024, 5, 17, 13, 45, 31, 0, time.UTC))
+	for _, off := range []int{0, 8, 16, 24} {
+		le.PutUint64(b[off:], ft)
+	}
+	le.PutUint64(b[32:], 4096)
+	le.PutUint64(b[40:], 1234)
+	le.PutUint32(b[48:], 0x21)
+	out, err := ConvertQuery(InfoStandard, b)
+	if err != nil || len(out) != 22 {
+		t.Fatalf("% x %v", out, err)
+	}
+	wantDate, wantTime := uint16(44<<9|5<<5|17), uint16(13<<11|45<<5|15)
+	if le.Uint16(out[8:]) != wantDate || le.Uint16(out[10:]) != wantTime || le.Uint32(out[12:]) != 1234 ||
+		le.Uint32(out[16:]) != 4096 || le.Uint16(out[20:]) != 0x21 {
+		t.Errorf("SMB_INFO_STANDARD % x", out)
+	}
+	if d, tm := DOSDateTime(time.Time{}); d != 0x21 || tm != 0 {
+		t.Errorf("zero time -> %#x %#x", d, tm)
 	}
 }
