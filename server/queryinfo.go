@@ -75,7 +75,9 @@ func fileInfoNeeds(class uint8) uint32 {
 
 func (c *conn) queryFileInfo(o *open, req *smb2.QueryInfoRequest) ([]byte, smb2.Status) {
 	class := req.FileInfoClass
-	if need := fileInfoNeeds(class); need != 0 && !o.has(need) {
+	// SMB1 handle queries need no access (as Samba's and Windows' SMB1
+	// servers answer them): only SMB2 checks the handle (smb1.go).
+	if need := fileInfoNeeds(class); need != 0 && !o.has(need) && c.s1 == nil {
 		return nil, smb2.StatusAccessDenied
 	}
 	fi, err := o.file.Stat()

@@ -28,11 +28,6 @@ var smb1TortureSuites = []string{
 // that starts passing must be removed (TestSmbtortureSMB1 reports it).
 var knownSMB1TortureFailures = map[string]string{
 	"base.createx_access":              "fails on Samba 4.17 too; Incorrect status NT_STATUS_PRIVILEGE_NOT_HELD - should be NT_STATUS_OK",
-	"base.delete.deltest7":             "Samba passes; status was NT_STATUS_ACCESS_DENIED, expected NT_STATUS_OK: qfileinfo failed",
-	"base.delete.deltest8":             "Samba passes; status was NT_STATUS_ACCESS_DENIED, expected NT_STATUS_OK: qfileinfo failed",
-	"base.delete.deltest13":            "Samba passes; status was NT_STATUS_ACCESS_DENIED, expected NT_STATUS_OK: qfileinfo failed",
-	"base.delete.deltest14":            "Samba passes; status was NT_STATUS_ACCESS_DENIED, expected NT_STATUS_OK: qfileinfo failed",
-	"base.delete.deltest15":            "Samba passes; status was NT_STATUS_ACCESS_DENIED, expected NT_STATUS_OK: qfileinfo failed",
 	"base.delete.deltest16a":           "fails on Samba 4.17 too; Expression `expect_it == io.all_info.out.delete_pending' failed: - Expected del_on_close flag 0, qfi",
 	"base.delete.deltest17a":           "fails on Samba 4.17 too; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: qpathinfo failed",
 	"base.delete.deltest18":            "Samba passes; status was NT_STATUS_ACCESS_DENIED, expected NT_STATUS_OK: qfileinfo failed",
