@@ -228,32 +228,7 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 			return errCloseConn
 		}
 		r := &smb1Req{hdr: &hdr, msg: msg, split: split, lone: n == 0, msgLen: msgLen, outOff: len(out) - 4}
-		rule, known := smb1Commands[cmd]
-		blk, err := smb1.DecodeBlock(msg, off)
-		var resp smb1Resp
-		next := smb1.AndX{Command: smb1.ComNoAndX}
-		switch {
-		case split != nil && cmd == smb1.ComWriteAndX && n == 0:
-			// Header split: only the words are here (see smb1SplitWrite).
-			w := off + 1 + 28 // smb1SplitWrite checked WordCount 14
-			r.blk = smb1.Block{Start: off, Words: msg[off+1 : w], BytesOff: w + 2, End: w + 2}
-			resp = c.smb1Run(r, &rule)
-		case err != nil:
-			resp = smb1Err(smb2.StatusInvalidParameter)
-		case !known:
-			c.log.Debug("SMB1 command not implemented", "command", uint8(cmd))
-			resp = smb1Err(smb2.StatusNotImplemented)
-		default:
-			r.blk = blk
-			r.lone = n == 0 && (!rule.andx || len(blk.Words) < 4 || blk.Words[0] == byte(smb1.ComNoAndX))
-			if rule.andx {
-				if next, err = smb1.DecodeAndX(&blk, len(msg)); err != nil {
-					resp = smb1Err(smb2.StatusInvalidParameter)
-					break
-				}
-			}
-			resp = c.smb1Run(r, &rule)
-		}
+		resp, rule, next := c.smb1Link(r, cmd, off, n == 0)
 		if split != nil && split.remaining > 0 {
 			if err := split.discard(c); err != nil { // refused: drain the payload
 				return err
@@ -309,6 +284,37 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 		}
 	}
 	return nil
+}
+
+// smb1Link decodes and runs the chain link whose block is at off: the
+// command's response, its table row and the AndX link to the next one
+// (ComNoAndX at the end of the chain or on an error).
+func (c *conn) smb1Link(r *smb1Req, cmd smb1.Command, off int, first bool) (smb1Resp, smb1Rule, smb1.AndX) {
+	msg := r.msg
+	rule, known := smb1Commands[cmd]
+	next := smb1.AndX{Command: smb1.ComNoAndX}
+	if r.split != nil && cmd == smb1.ComWriteAndX && first {
+		// Header split: only the words are here (see smb1SplitWrite).
+		w := off + 1 + 28 // smb1SplitWrite checked WordCount 14
+		r.blk = smb1.Block{Start: off, Words: msg[off+1 : w], BytesOff: w + 2, End: w + 2}
+		return c.smb1Run(r, &rule), rule, next
+	}
+	blk, err := smb1.DecodeBlock(msg, off)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter), rule, next
+	}
+	if !known {
+		c.log.Debug("SMB1 command not implemented", "command", uint8(cmd))
+		return smb1Err(smb2.StatusNotImplemented), rule, next
+	}
+	r.blk = blk
+	r.lone = first && (!rule.andx || len(blk.Words) < 4 || blk.Words[0] == byte(smb1.ComNoAndX))
+	if rule.andx {
+		if next, err = smb1.DecodeAndX(&blk, len(msg)); err != nil {
+			return smb1Err(smb2.StatusInvalidParameter), rule, smb1.AndX{Command: smb1.ComNoAndX}
+		}
+	}
+	return c.smb1Run(r, &rule), rule, next
 }
 
 // smb1Run resolves the UID and TID r's command needs and runs it.
