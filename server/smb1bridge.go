@@ -68,6 +68,20 @@ func (c *conn) smb2Create(r *smb1Req, req *smb2.CreateRequest) (smb2.CreateRespo
 	}
 }
 
+// smb1Open creates or opens cr and gives the open an SMB1 FID.
+func (c *conn) smb1Open(r *smb1Req, cr *smb2.CreateRequest) (smb2.CreateResponse, uint16, smb2.Status) {
+	resp, st := c.smb2Create(r, cr)
+	if st != smb2.StatusSuccess {
+		return resp, 0, st
+	}
+	fid, ok := c.allocFID(resp.FileID)
+	if !ok {
+		c.smb2Close(r, resp.FileID)
+		return resp, 0, smb2.StatusTooManyOpenedFiles
+	}
+	return resp, fid, smb2.StatusSuccess
+}
+
 // smb2Close closes id.
 func (c *conn) smb2Close(r *smb1Req, id smb2.FileID) smb2.Status {
 	return c.smb2Call(r, smb2.Close, (&smb2.CloseRequest{FileID: id}).Append(nil)).status
@@ -76,15 +90,7 @@ func (c *conn) smb2Close(r *smb1Req, id smb2.FileID) smb2.Status {
 // smb2QueryInfo queries class of infoType on id.
 func (c *conn) smb2QueryInfo(r *smb1Req, id smb2.FileID, infoType, class uint8, maxLen uint32) ([]byte, smb2.Status) {
 	req := smb2.QueryInfoRequest{InfoType: infoType, FileInfoClass: class, OutputBufferLength: maxLen, FileID: id}
-	resp := c.smb2Call(r, smb2.QueryInfo, req.Append(nil))
-	if resp.status.IsError() || resp.body == nil { // errors and STATUS_NO_MORE_FILES
-		return nil, resp.status
-	}
-	out, err := smb2.DecodeOutputResponse(resp.body)
-	if err != nil {
-		return nil, smb2.StatusInternalError
-	}
-	return out, resp.status
+	return c.smb2Output(r, smb2.QueryInfo, req.Append(nil))
 }
 
 // smb2SetInfo sets class on id to b. A rename first waits in place for
@@ -107,7 +113,13 @@ func (c *conn) smb2SetInfo(r *smb1Req, id smb2.FileID, class uint8, b []byte) sm
 // smb2QueryDir lists up to maxLen bytes of class entries of directory id.
 func (c *conn) smb2QueryDir(r *smb1Req, id smb2.FileID, class uint8, pattern string, maxLen uint32) ([]byte, smb2.Status) {
 	req := smb2.QueryDirectoryRequest{FileInformationClass: class, FileID: id, FileName: pattern, OutputBufferLength: maxLen}
-	resp := c.smb2Call(r, smb2.QueryDirectory, req.Append(nil))
+	return c.smb2Output(r, smb2.QueryDirectory, req.Append(nil))
+}
+
+// smb2Output runs an SMB2 command whose response is an output buffer
+// (QUERY_INFO, QUERY_DIRECTORY) and returns the buffer.
+func (c *conn) smb2Output(r *smb1Req, cmd smb2.Command, body []byte) ([]byte, smb2.Status) {
+	resp := c.smb2Call(r, cmd, body)
 	if resp.status.IsError() || resp.body == nil { // errors and STATUS_NO_MORE_FILES
 		return nil, resp.status
 	}

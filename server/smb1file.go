@@ -91,14 +91,9 @@ func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 		CreateOptions:      req.CreateOptions,
 		Name:               name,
 	}
-	resp, st := c.smb2Create(r, &cr)
+	resp, fid, st := c.smb1Open(r, &cr)
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
-	}
-	fid, ok := c.allocFID(resp.FileID)
-	if !ok {
-		c.smb2Close(r, resp.FileID)
-		return smb1Err(smb2.StatusTooManyOpenedFiles)
 	}
 	out := smb1.NTCreateResponse{
 		FID: fid, CreateAction: resp.CreateAction,
@@ -390,14 +385,9 @@ func (c *conn) smb1OpenAndX(r *smb1Req) smb1Resp {
 	if !ok {
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
-	resp, st := c.smb2Create(r, &cr)
+	resp, fid, st := c.smb1Open(r, &cr)
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
-	}
-	fid, ok := c.allocFID(resp.FileID)
-	if !ok {
-		c.smb2Close(r, resp.FileID)
-		return smb1Err(smb2.StatusTooManyOpenedFiles)
 	}
 	mtime := smb2.TimeFromFileTime(resp.LastWriteTime).Unix()
 	out := smb1.OpenAndXResponse{FID: fid, FileAttrs: uint16(resp.FileAttributes & 0x37),

@@ -27,10 +27,7 @@ const (
 // DecodeNTCreateRequest decodes the block b of msg.
 func DecodeNTCreateRequest(msg []byte, b *Block, unicode bool) (NTCreateRequest, error) {
 	var r NTCreateRequest
-	if len(b.Words) != 48 {
-		return r, ErrMalformed
-	}
-	a, err := DecodeAndX(b, len(msg))
+	a, err := decodeAndXWords(msg, b, 48)
 	if err != nil {
 		return r, err
 	}
@@ -127,10 +124,7 @@ type ReadAndXRequest struct {
 // negotiated and it is not 0xFFFFFFFF.
 func DecodeReadAndXRequest(msg []byte, b *Block, large bool) (ReadAndXRequest, error) {
 	var r ReadAndXRequest
-	if len(b.Words) != 20 && len(b.Words) != 24 {
-		return r, ErrMalformed
-	}
-	a, err := DecodeAndX(b, len(msg))
+	a, err := decodeAndXWords(msg, b, 20, 24)
 	if err != nil {
 		return r, err
 	}
@@ -308,10 +302,7 @@ const MaxLockRanges = 64
 // DecodeLockingRequest decodes the block b of msg.
 func DecodeLockingRequest(msg []byte, b *Block) (LockingRequest, error) {
 	var r LockingRequest
-	if len(b.Words) != 16 {
-		return r, ErrMalformed
-	}
-	a, err := DecodeAndX(b, len(msg))
+	a, err := decodeAndXWords(msg, b, 16)
 	if err != nil {
 		return r, err
 	}
@@ -366,10 +357,7 @@ type OpenAndXRequest struct {
 // DecodeOpenAndXRequest decodes the block b of msg.
 func DecodeOpenAndXRequest(msg []byte, b *Block, unicode bool) (OpenAndXRequest, error) {
 	var r OpenAndXRequest
-	if len(b.Words) != 30 {
-		return r, ErrMalformed
-	}
-	a, err := DecodeAndX(b, len(msg))
+	a, err := decodeAndXWords(msg, b, 30)
 	if err != nil {
 		return r, err
 	}

@@ -174,6 +174,17 @@ type AndX struct {
 // MaxChain bounds the number of commands in one AndX chain.
 const MaxChain = 8
 
+// decodeAndXWords checks that block b of msg has one of the word-block
+// sizes (in bytes) a request allows and decodes its AndX header.
+func decodeAndXWords(msg []byte, b *Block, sizes ...int) (AndX, error) {
+	for _, n := range sizes {
+		if len(b.Words) == n {
+			return DecodeAndX(b, len(msg))
+		}
+	}
+	return AndX{}, ErrMalformed
+}
+
 // DecodeAndX returns the AndX prefix of b and checks that the next block,
 // if any, lies after b and inside a message of msgLen bytes: offsets never
 // point backwards, so a chain cannot loop.

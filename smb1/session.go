@@ -189,10 +189,7 @@ const (
 // DecodeTreeConnectRequest decodes the block b of msg.
 func DecodeTreeConnectRequest(msg []byte, b *Block, unicode bool) (TreeConnectRequest, error) {
 	var r TreeConnectRequest
-	if len(b.Words) != 8 {
-		return r, ErrMalformed
-	}
-	a, err := DecodeAndX(b, len(msg))
+	a, err := decodeAndXWords(msg, b, 8)
 	if err != nil {
 		return r, err
 	}
