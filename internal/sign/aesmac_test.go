@@ -22,16 +22,16 @@ func TestFastMACMatchesGeneric(t *testing.T) {
 			b[i] = byte(r.Uint32())
 		}
 	}
-	for range 50 {
-		key := make([]byte, 16)
+	for i := range 100 {
+		key := make([]byte, 16+16*(i%2)) // AES-128 and AES-256
 		fill(key)
 		b, err := aes.NewCipher(key)
 		if err != nil {
 			t.Fatal(err)
 		}
 		fast := withFastMAC(b, key)
-		if _, ok := fast.(*aes128MAC); !ok {
-			t.Fatal("withFastMAC did not wrap an AES-128 block")
+		if _, ok := fast.(*aesMAC); !ok {
+			t.Fatalf("withFastMAC did not wrap an AES-%d block", len(key)*8)
 		}
 		var block, want, got [16]byte
 		fill(block[:])
@@ -53,10 +53,10 @@ func TestFastMACMatchesGeneric(t *testing.T) {
 			}
 		}
 	}
-	// Not AES-128: left alone.
-	b256, _ := aes.NewCipher(make([]byte, 32))
-	if _, ok := withFastMAC(b256, make([]byte, 32)).(*aes128MAC); ok {
-		t.Error("withFastMAC wrapped an AES-256 block")
+	// Not AES-128 or AES-256: left alone.
+	b192, _ := aes.NewCipher(make([]byte, 24))
+	if _, ok := withFastMAC(b192, make([]byte, 24)).(*aesMAC); ok {
+		t.Error("withFastMAC wrapped an AES-192 block")
 	}
 }
 
@@ -80,7 +80,12 @@ func TestAESSbox(t *testing.T) {
 // TestFastCCMSeal seals and opens with the CCM whose CBC-MAC is
 // accelerated and with a plain one, which must agree byte for byte.
 func TestFastCCMSeal(t *testing.T) {
-	key := bytes.Repeat([]byte{7}, 16)
+	for _, n := range []int{16, 32} {
+		testFastCCMSeal(t, bytes.Repeat([]byte{7}, n))
+	}
+}
+
+func testFastCCMSeal(t *testing.T, key []byte) {
 	b, _ := aes.NewCipher(key)
 	plain, _ := newCCM(b, 11, 16)
 	fast, _ := newCCM(b, 11, 16)

@@ -14,12 +14,16 @@ import (
 // as handing runs of blocks to a CBC BlockMode, needs no scratch buffer and
 // allocates nothing.
 //
-// When b is an *aes128MAC (withFastMAC) the whole run goes to the assembly
+// When b is an *aesMAC (withFastMAC) the whole run goes to the assembly
 // loop instead.
 func cbcMAC(b cipher.Block, state *[aes.BlockSize]byte, data []byte) {
-	if m, ok := b.(*aes128MAC); ok {
+	if m, ok := b.(*aesMAC); ok {
 		if n := len(data) &^ (aes.BlockSize - 1); n > 0 {
-			cbcMAC128(&m.rk, state, &data[0], n)
+			if m.is256 {
+				cbcMAC256(&m.rk, state, &data[0], n)
+			} else {
+				cbcMAC128(&m.rk, state, &data[0], n)
+			}
 		}
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
+	"sync"
 )
 
 var errCCMAuth = errors.New("sign: ccm: message authentication failed")
@@ -21,6 +22,22 @@ type ccm struct {
 	mb        cipher.Block // for CBC-MAC: b, or b with an accelerated CBC-MAC (withFastMAC)
 	nonceSize int
 	tagSize   int
+	scratch   sync.Pool // of *ccmScratch
+}
+
+// ccmScratch is one call's working blocks. Blocks handed to cipher.Block
+// escape to the heap, so they come from a pool instead of the stack: a
+// Seal or Open then allocates only crypto/cipher's CTR stream.
+type ccmScratch struct {
+	tag, got, s0, a, s, b0, first, last [aes.BlockSize]byte
+	hdr                                 [10]byte
+}
+
+func (c *ccm) getScratch() *ccmScratch {
+	if sc, ok := c.scratch.Get().(*ccmScratch); ok {
+		return sc
+	}
+	return new(ccmScratch)
 }
 
 func newCCM(b cipher.Block, nonceSize, tagSize int) (*ccm, error) {
@@ -57,11 +74,12 @@ func (c *ccm) Seal(dst, nonce, plaintext, aad []byte) []byte {
 	if uint64(len(plaintext)) > c.maxLen() {
 		panic("sign: ccm: message too large")
 	}
-	var tag [aes.BlockSize]byte
-	c.mac(&tag, nonce, plaintext, aad)
+	sc := c.getScratch()
+	defer c.scratch.Put(sc)
+	c.mac(sc, &sc.tag, nonce, plaintext, aad)
 	ret, out := sliceForAppend(dst, len(plaintext)+c.tagSize)
-	c.ctr(out[:len(plaintext)], plaintext, nonce, &tag)
-	copy(out[len(plaintext):], tag[:c.tagSize])
+	c.ctr(sc, out[:len(plaintext)], plaintext, nonce, &sc.tag)
+	copy(out[len(plaintext):], sc.tag[:c.tagSize])
 	return ret
 }
 
@@ -75,15 +93,16 @@ func (c *ccm) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {
 		return nil, errCCMAuth
 	}
 	n := len(ciphertext) - c.tagSize
-	var got [aes.BlockSize]byte
-	copy(got[:], ciphertext[n:])
+	sc := c.getScratch()
+	defer c.scratch.Put(sc)
+	copy(sc.got[:], ciphertext[n:])
 	ret, out := sliceForAppend(dst, n)
-	var s0 [aes.BlockSize]byte
-	c.ctr(out, ciphertext[:n], nonce, &s0)
-	var want [aes.BlockSize]byte
-	c.mac(&want, nonce, out, aad)
-	subtle.XORBytes(want[:], want[:], s0[:])
-	if subtle.ConstantTimeCompare(want[:c.tagSize], got[:c.tagSize]) != 1 {
+	clear(sc.s0[:])
+	c.ctr(sc, out, ciphertext[:n], nonce, &sc.s0)
+	want := &sc.tag
+	c.mac(sc, want, nonce, out, aad)
+	subtle.XORBytes(want[:], want[:], sc.s0[:])
+	if subtle.ConstantTimeCompare(want[:c.tagSize], sc.got[:c.tagSize]) != 1 {
 		clear(out)
 		return nil, errCCMAuth
 	}
@@ -93,11 +112,11 @@ func (c *ccm) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {
 // ctr XORs src into dst with the CCM key stream A1, A2, ... and XORs the
 // first key-stream block S0 = E(A0) into *s0 (which turns a raw CBC-MAC into
 // the tag when sealing, and yields S0 when s0 starts zeroed).
-func (c *ccm) ctr(dst, src, nonce []byte, s0 *[aes.BlockSize]byte) {
-	var a [aes.BlockSize]byte
+func (c *ccm) ctr(sc *ccmScratch, dst, src, nonce []byte, s0 *[aes.BlockSize]byte) {
+	a, s := &sc.a, &sc.s
+	clear(a[:])
 	a[0] = byte(15 - c.nonceSize - 1)
 	copy(a[1:], nonce)
-	var s [aes.BlockSize]byte
 	c.b.Encrypt(s[:], a[:])
 	subtle.XORBytes(s0[:], s0[:], s[:])
 	if len(src) == 0 {
@@ -108,9 +127,10 @@ func (c *ccm) ctr(dst, src, nonce []byte, s0 *[aes.BlockSize]byte) {
 }
 
 // mac computes the raw CBC-MAC T of RFC 3610 section 2.2 into *t.
-func (c *ccm) mac(t *[aes.BlockSize]byte, nonce, msg, aad []byte) {
+func (c *ccm) mac(sc *ccmScratch, t *[aes.BlockSize]byte, nonce, msg, aad []byte) {
 	l := 15 - c.nonceSize
-	var b0 [aes.BlockSize]byte
+	b0 := &sc.b0
+	clear(b0[:])
 	b0[0] = byte((c.tagSize-2)/2<<3 | (l - 1))
 	if len(aad) > 0 {
 		b0[0] |= 0x40
@@ -125,7 +145,7 @@ func (c *ccm) mac(t *[aes.BlockSize]byte, nonce, msg, aad []byte) {
 	cbcMAC(c.mb, t, b0[:])
 
 	if len(aad) > 0 {
-		var hdr [10]byte
+		hdr := &sc.hdr
 		var h []byte
 		switch a := uint64(len(aad)); {
 		case a < 0xFF00:
@@ -140,21 +160,23 @@ func (c *ccm) mac(t *[aes.BlockSize]byte, nonce, msg, aad []byte) {
 			binary.BigEndian.PutUint64(hdr[2:], a)
 			h = hdr[:10]
 		}
-		var first [aes.BlockSize]byte
+		first := &sc.first
+		clear(first[:])
 		copy(first[:], h)
 		k := copy(first[len(h):], aad)
 		cbcMAC(c.mb, t, first[:])
-		macPadded(c.mb, t, aad[k:])
+		macPadded(c.mb, t, &sc.last, aad[k:])
 	}
-	macPadded(c.mb, t, msg)
+	macPadded(c.mb, t, &sc.last, msg)
 }
 
-// macPadded feeds data into the CBC-MAC, zero-padding the last block.
-func macPadded(b cipher.Block, t *[aes.BlockSize]byte, data []byte) {
+// macPadded feeds data into the CBC-MAC, zero-padding the last block in
+// *last.
+func macPadded(b cipher.Block, t, last *[aes.BlockSize]byte, data []byte) {
 	full := len(data) &^ (aes.BlockSize - 1)
 	cbcMAC(b, t, data[:full])
 	if full < len(data) {
-		var last [aes.BlockSize]byte
+		clear(last[:])
 		copy(last[:], data[full:])
 		cbcMAC(b, t, last[:])
 	}

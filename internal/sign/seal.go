@@ -139,6 +139,16 @@ func (s *Sealer) seal(dst []byte, nonce *[thNonceField]byte, sessionID uint64, m
 	ret, out := sliceForAppend(dst, total+sigSize)
 	ret = ret[:len(ret)-sigSize]
 	h := out[:TransformHeaderSize]
+	n := s.putHeader(h, nonce, sessionID, len(msg))
+	sealed := s.aead.Seal(out[TransformHeaderSize:TransformHeaderSize], h[thOffNonce:thOffNonce+n], msg, h[thOffNonce:])
+	copy(h[thOffSignature:thOffNonce], sealed[len(msg):])
+	return ret
+}
+
+// putHeader writes the transform header for a message of size bytes into
+// h, with a fresh random nonce unless nonce is given, and returns the
+// cipher's nonce length.
+func (s *Sealer) putHeader(h []byte, nonce *[thNonceField]byte, sessionID uint64, size int) int {
 	h[0], h[1], h[2], h[3] = 0xFD, 'S', 'M', 'B'
 	clear(h[thOffSignature:thOffOriginalSize])
 	n := s.aead.NonceSize()
@@ -147,14 +157,37 @@ func (s *Sealer) seal(dst []byte, nonce *[thNonceField]byte, sessionID uint64, m
 	} else if _, err := rand.Read(h[thOffNonce : thOffNonce+n]); err != nil {
 		panic("sign: crypto/rand failed: " + err.Error())
 	}
-	binary.LittleEndian.PutUint32(h[thOffOriginalSize:], uint32(len(msg)))
+	binary.LittleEndian.PutUint32(h[thOffOriginalSize:], uint32(size))
 	binary.LittleEndian.PutUint16(h[thOffOriginalSize+4:], 0)
 	binary.LittleEndian.PutUint16(h[thOffFlags:], thFlagEncrypted)
 	binary.LittleEndian.PutUint64(h[thOffSessionID:], sessionID)
+	return n
+}
 
-	sealed := s.aead.Seal(out[TransformHeaderSize:TransformHeaderSize], h[thOffNonce:thOffNonce+n], msg, h[thOffNonce:])
+// SealInPlace encrypts a message that is already where the frame needs
+// it: frame[:TransformHeaderSize] is room for the transform header and
+// frame[TransformHeaderSize:] the plaintext (one SMB2 message or a
+// compound chain). The header is written, the plaintext encrypted over
+// itself and the tag moved into the header, so sealing a READ response
+// copies nothing. The AEAD appends its tag before it is moved: with
+// cap(frame) >= len(frame)+16 that happens in frame's spare capacity (the
+// caller's scratch); with less, the result is a new slice. It returns the
+// sealed frame, len(frame) bytes long.
+func (s *Sealer) SealInPlace(frame []byte, sessionID uint64) []byte {
+	if len(frame) < TransformHeaderSize || uint64(len(frame)-TransformHeaderSize) > 0xFFFFFFFF {
+		panic("sign: SealInPlace: frame shorter than a transform header or too large")
+	}
+	if cap(frame)-len(frame) < sigSize {
+		f := make([]byte, len(frame), len(frame)+sigSize)
+		copy(f, frame)
+		frame = f
+	}
+	h := frame[:TransformHeaderSize]
+	msg := frame[TransformHeaderSize:]
+	n := s.putHeader(h, nil, sessionID, len(msg))
+	sealed := s.aead.Seal(msg[:0], h[thOffNonce:thOffNonce+n], msg, h[thOffNonce:])
 	copy(h[thOffSignature:thOffNonce], sealed[len(msg):])
-	return ret
+	return frame
 }
 
 // SessionID returns the SessionId of a transform frame without decrypting
@@ -210,6 +243,31 @@ func (s *Sealer) OpenInPlace(frame []byte) (plain []byte, sessionID uint64, err 
 		return nil, sessionID, ErrAuth
 	}
 	return frame[:ct], sessionID, nil
+}
+
+// OpenInPlaceSpare is OpenInPlace without moving the message: the tag is
+// placed in frame's spare capacity right after the ciphertext
+// (frame[len(frame):len(frame)+16], which the caller must own and may
+// not need afterwards) and the ciphertext decrypted over itself, so the
+// plaintext is frame[TransformHeaderSize:]. With less than 16 bytes of
+// spare capacity it is OpenInPlace (plaintext at frame[0]). Either way
+// the result is a subslice of frame; on error frame's contents are
+// undefined.
+func (s *Sealer) OpenInPlaceSpare(frame []byte) (plain []byte, sessionID uint64, err error) {
+	if cap(frame)-len(frame) < sigSize {
+		return s.OpenInPlace(frame)
+	}
+	sessionID, err = checkTransform(frame)
+	if err != nil {
+		return nil, sessionID, err
+	}
+	ct := frame[TransformHeaderSize : len(frame)+sigSize]
+	copy(ct[len(ct)-sigSize:], frame[thOffSignature:thOffNonce])
+	n := s.aead.NonceSize()
+	if _, err := s.aead.Open(ct[:0], frame[thOffNonce:thOffNonce+n], ct, frame[thOffNonce:TransformHeaderSize]); err != nil {
+		return nil, sessionID, ErrAuth
+	}
+	return frame[TransformHeaderSize:], sessionID, nil
 }
 
 // checkTransform validates a transform frame's header and returns its

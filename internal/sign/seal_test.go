@@ -286,3 +286,70 @@ func TestSealGCMAllocs(t *testing.T) {
 		t.Errorf("%.1f allocations per GCM Seal+Open with room in dst", n)
 	}
 }
+
+// TestSealOpenInPlace checks SealInPlace and OpenInPlaceSpare against
+// Seal/Open for every cipher and odd sizes: same plaintext back, no copy
+// when there is spare capacity, a fresh slice when there is not, and a
+// tampered frame refused.
+func TestSealOpenInPlace(t *testing.T) {
+	for _, c := range []Cipher{AES128CCM, AES128GCM, AES256CCM, AES256GCM} {
+		s, _ := NewSealer(c, pattern(c.KeySize()))
+		for _, n := range []int{0, 1, 15, 16, 17, 4096 + 3, 65537} {
+			msg := pattern(n)
+			buf := make([]byte, TransformHeaderSize+n, TransformHeaderSize+n+16)
+			copy(buf[TransformHeaderSize:], msg)
+			frame := s.SealInPlace(buf, 0x1234)
+			if &frame[0] != &buf[0] || len(frame) != len(buf) {
+				t.Fatalf("%v %d: SealInPlace moved the frame", c, n)
+			}
+			if p, sid, err := s.Open(nil, frame); err != nil || sid != 0x1234 || !bytes.Equal(p, msg) {
+				t.Fatalf("%v %d: Open of SealInPlace = %v, %#x", c, n, err, sid)
+			}
+			tight := make([]byte, TransformHeaderSize+n)
+			copy(tight[TransformHeaderSize:], msg)
+			if p, _, err := s.Open(nil, s.SealInPlace(tight, 1)); err != nil || !bytes.Equal(p, msg) {
+				t.Fatalf("%v %d: SealInPlace without spare room: %v", c, n, err)
+			}
+			sealed := s.Seal(nil, 9, msg)
+			spare := append(make([]byte, 0, len(sealed)+16), sealed...)
+			p, sid, err := s.OpenInPlaceSpare(spare)
+			if err != nil || sid != 9 || !bytes.Equal(p, msg) || (n > 0 && &p[0] != &spare[TransformHeaderSize]) {
+				t.Fatalf("%v %d: OpenInPlaceSpare = %v, %#x (in place: %v)", c, n, err, sid, n > 0 && &p[0] == &spare[TransformHeaderSize])
+			}
+			p, _, err = s.OpenInPlaceSpare(bytes.Clone(sealed)[:len(sealed):len(sealed)])
+			if err != nil || !bytes.Equal(p, msg) {
+				t.Fatalf("%v %d: OpenInPlaceSpare without spare room: %v", c, n, err)
+			}
+			bad := append(make([]byte, 0, len(sealed)+16), sealed...)
+			bad[len(bad)-1] ^= 0x40
+			if _, _, err := s.OpenInPlaceSpare(bad); !errors.Is(err, ErrAuth) {
+				t.Fatalf("%v %d: tampered frame: %v", c, n, err)
+			}
+		}
+	}
+}
+
+// TestInPlaceAllocs: sealing and opening in place allocates nothing with
+// GCM, and only crypto/cipher's CTR stream with CCM.
+func TestInPlaceAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops objects under the race detector")
+	}
+	for _, c := range []Cipher{AES128CCM, AES128GCM, AES256CCM, AES256GCM} {
+		s, _ := NewSealer(c, pattern(c.KeySize()))
+		buf := make([]byte, TransformHeaderSize+65536, TransformHeaderSize+65536+16)
+		limit := 0.5
+		if c == AES128CCM || c == AES256CCM {
+			limit = 2.5 // CTR stream: one per Seal and one per Open
+		}
+		n := testing.AllocsPerRun(50, func() {
+			f := s.SealInPlace(buf, 1)
+			if _, _, err := s.OpenInPlaceSpare(f); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n > limit {
+			t.Errorf("%v: %.1f allocations per SealInPlace+OpenInPlaceSpare, want <= %.1f", c, n, limit)
+		}
+	}
+}
