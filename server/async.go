@@ -71,13 +71,14 @@ func (op *asyncOp) complete(resp response) {
 		delete(c.async, op.id)
 		c.mu.Unlock()
 		var b frameBuilder
-		b.init(c, nil)
-		defer b.release()
 		r := op.r
-		c.srv.ops.countStatus(resp.status)
+		var tr *transformInfo
 		if r.encrypted {
-			b.tr = &transformInfo{sessionID: r.sess.id, sealer: r.sess.sealer}
+			tr = &transformInfo{sessionID: r.sess.id, sealer: r.sess.sealer}
 		}
+		b.init(c, tr)
+		defer b.release()
+		c.srv.ops.countStatus(resp.status)
 		if err := b.add(r, &resp, 0); err == nil {
 			if err := b.flush(); err != nil {
 				c.log.Debug("async response not sent", "err", err)

@@ -2,9 +2,13 @@ package server
 
 import (
 	"sync"
+	"unsafe"
 )
 
-// Buffer pool for request frames, by power-of-two size class.
+// Buffer pool for request frames, by power-of-two size class. The pools
+// hold the start of each buffer as an unsafe.Pointer (a buffer of class
+// cl is 1<<cl bytes): a pointer goes into an interface without an
+// allocation, where a *[]byte would cost one per putBuf.
 var bufPools [25]sync.Pool
 
 func sizeClass(n int) int {
@@ -20,8 +24,8 @@ func getBuf(n int) []byte {
 	if cl >= len(bufPools) {
 		return make([]byte, n)
 	}
-	if p, ok := bufPools[cl].Get().(*[]byte); ok {
-		return (*p)[:n]
+	if p, ok := bufPools[cl].Get().(unsafe.Pointer); ok {
+		return unsafe.Slice((*byte)(p), 1<<cl)[:n]
 	}
 	return make([]byte, n, 1<<cl)
 }
@@ -32,7 +36,7 @@ func putBuf(b []byte) {
 	if cl >= len(bufPools) || 1<<cl != c {
 		return
 	}
-	bufPools[cl].Put(&b)
+	bufPools[cl].Put(unsafe.Pointer(unsafe.SliceData(b)))
 }
 
 // frameBuf returns a buffer for a request frame of n bytes, n+extra long,

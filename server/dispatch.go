@@ -35,6 +35,13 @@ type request struct {
 	// while it runs; created is the open it produced (replay.go).
 	replay  *replayReservation
 	created *open
+	// Storage that lives as long as the request, so that the READ/WRITE
+	// hot path allocates nothing beyond the request itself: the
+	// compound state of the frame (first element), a READ payload
+	// descriptor and a small response body.
+	ownChain compoundState
+	rd       readData
+	small    [16]byte
 }
 
 // compoundState is shared by the elements of one compound request.
@@ -172,7 +179,7 @@ func (c *conn) handleCompound(buf []byte, split *splitPayload, tr *transformInfo
 	out.init(c, tr)
 	out.cork = c.batching()
 	defer out.release()
-	st := &compoundState{}
+	var st *compoundState
 	nElem := 0
 	for off := 0; off < len(buf); {
 		elem := buf[off:]
@@ -195,8 +202,12 @@ func (c *conn) handleCompound(buf []byte, split *splitPayload, tr *transformInfo
 			return errCloseConn
 		}
 		r := &request{hdr: hdr, msg: elem, compound: hdr.NextCommand != 0 || off > 0,
-			related: hdr.Flags&smb2.FlagRelatedOperations != 0, chain: st,
+			related:   hdr.Flags&smb2.FlagRelatedOperations != 0,
 			encrypted: tr != nil, split: split}
+		if st == nil {
+			st = &r.ownChain
+		}
+		r.chain = st
 		if err := c.handleOne(r, &out); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"syscall"
 
+	"github.com/zerosmb/zerosmb/internal/sign"
 	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
 )
@@ -17,9 +18,10 @@ const maxCompoundResponse = 16 << 20
 // frame may carry a READ payload that goes out with sendfile.
 type frameBuilder struct {
 	c        *conn
-	tr       *transformInfo
-	buf      []byte // 4-byte frame header + messages
-	last     int    // offset in buf of the last element; 0 when none
+	sealed   bool          // the request frame was encrypted: so is this one
+	trv      transformInfo // for whom, when sealed
+	buf      []byte        // 4-byte frame header + messages
+	last     int           // offset in buf of the last element; 0 when none
 	lastR    *request
 	signLast bool
 	zc       *readData // payload to sendfile after buf
@@ -30,8 +32,25 @@ type frameBuilder struct {
 
 func (b *frameBuilder) init(c *conn, tr *transformInfo) {
 	b.c = c
-	b.tr = tr
 	b.buf = getBuf(4096)[:4]
+	if tr != nil {
+		b.trv = *tr // a copy: the caller's may then stay on its stack
+		b.sealed = true
+		// Room for the transform header: the messages are sealed where
+		// they are built (sealFrame).
+		b.buf = b.buf[:4+sign.TransformHeaderSize]
+	}
+}
+
+// reserve makes sure b.buf has room for n more bytes.
+func (b *frameBuilder) reserve(n int) {
+	if cap(b.buf)-len(b.buf) >= n {
+		return
+	}
+	nb := getBuf(len(b.buf) + n)[:len(b.buf)]
+	copy(nb, b.buf)
+	putBuf(b.buf)
+	b.buf = nb
 }
 
 func (b *frameBuilder) release() {
@@ -93,7 +112,7 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 	b.signLast = b.c.shouldSign(r, &h)
 	if d := resp.data; d != nil && resp.pending == nil {
 		switch {
-		case b.tr != nil:
+		case b.sealed:
 			b.c.srv.data.readSealed.Add(uint64(d.n))
 		case b.signLast:
 			b.c.srv.data.readSigned.Add(uint64(d.n))
@@ -112,7 +131,7 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 // canSendfile reports whether d may leave through the zero-copy path.
 func (b *frameBuilder) canSendfile(r *request, d *readData) bool {
 	c := b.c
-	if !c.srv.cfg.Sendfile || c.sc == nil || b.tr != nil || r.compound || b.signLast {
+	if !c.srv.cfg.Sendfile || c.sc == nil || b.sealed || r.compound || b.signLast {
 		return false
 	}
 	_, ok := d.f.(zerocopy.Source)
@@ -124,12 +143,7 @@ func (b *frameBuilder) canSendfile(r *request, d *readData) bool {
 func (b *frameBuilder) appendData(d *readData) {
 	start := len(b.buf)
 	need := start + int(d.n)
-	if cap(b.buf) < need {
-		nb := getBuf(need)
-		copy(nb, b.buf)
-		putBuf(b.buf)
-		b.buf = nb
-	}
+	b.reserve(int(d.n) + sealTagRoom) // a sealed frame's tag goes after it
 	b.buf = b.buf[:need]
 	b.c.srv.data.read.Add(uint64(d.n))
 	n, err := d.f.ReadAt(b.buf[start:need], d.off)
@@ -179,12 +193,18 @@ func (b *frameBuilder) flush() error {
 	b.closeElement(false)
 	var err error
 	switch {
-	case b.tr != nil:
-		err = b.c.writeEncrypted(b.tr, b.buf[4:])
+	case b.sealed:
+		if err = b.sealFrame(); err == nil {
+			if b.corkable() {
+				err = b.c.queueFrame(b.buf)
+			} else {
+				err = b.c.writeFrame(b.buf)
+			}
+		}
 	case b.zc != nil:
 		smb2.PutFrameHeader(b.buf, len(b.buf)-4+int(b.zc.n))
 		err = b.c.sendWithFile(b.buf, b.zc)
-	case b.cork && !b.lastR.compound && b.lastR.rule != nil && b.lastR.rule.cork:
+	case b.corkable():
 		smb2.PutFrameHeader(b.buf, len(b.buf)-4)
 		err = b.c.queueFrame(b.buf)
 	default:
@@ -195,6 +215,11 @@ func (b *frameBuilder) flush() error {
 		op.interimSent()
 	}
 	return err
+}
+
+// corkable reports whether the frame may be held back (conn.queueFrame).
+func (b *frameBuilder) corkable() bool {
+	return b.cork && !b.lastR.compound && b.lastR.rule != nil && b.lastR.rule.cork
 }
 
 // sendWithFile writes hdr and then the file range with sendfile.

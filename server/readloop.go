@@ -116,7 +116,9 @@ func (b *frameBatch) next(c *conn) bool {
 		return false
 	}
 	n, _ := smb2.FrameLength(b.buf[b.off:])
-	b.frame = b.buf[b.off+4 : b.off+4+n]
+	// No spare capacity: what follows is the next frame, and handlers
+	// may use a frame's spare capacity as scratch (handleTransform).
+	b.frame = b.buf[b.off+4 : b.off+4+n : b.off+4+n]
 	b.off += 4 + n
 	return true
 }
@@ -250,7 +252,10 @@ func (c *conn) readFrame(fh [4]byte) error {
 }
 
 // handleFrame processes one complete frame. split is non-nil when the
-// frame's WRITE payload is still in the socket (header splitting).
+// frame's WRITE payload is still in the socket (header splitting). Any
+// capacity of buf beyond its length belongs to the frame: an encrypted
+// frame's tag is moved there to decrypt in place (callers that hold
+// further frames after buf pass it with no spare capacity).
 func (c *conn) handleFrame(buf []byte, split *splitPayload) error {
 	if !plainReadWrite(buf) {
 		// Corked responses wait only behind READs and WRITEs, never behind

@@ -41,11 +41,12 @@ func (c *conn) handleRead(r *request) response {
 	o.mu.Lock()
 	o.position = int64(req.Offset) + n // FilePositionInformation follows I/O
 	o.mu.Unlock()
-	body := smb2.AppendReadResponseHeader(make([]byte, 0, 16), uint32(n), 0)
+	body := smb2.AppendReadResponseHeader(r.small[:0], uint32(n), 0)
 	if n == 0 {
 		return response{body: body}
 	}
-	return response{body: body, data: &readData{f: o.file, off: int64(req.Offset), n: n}}
+	r.rd = readData{f: o.file, off: int64(req.Offset), n: n}
+	return response{body: body, data: &r.rd}
 }
 
 // checkRead validates a READ on a file and returns how many bytes to send.
@@ -140,10 +141,11 @@ func (c *conn) handleWrite(r *request) response {
 	var n int64
 	if r.split != nil {
 		n, err = c.receivePayload(r, o.file, off)
-		var fe *zerocopy.FileError
-		if err != nil && !errors.As(err, &fe) {
-			c.log.Warn("receiving WRITE payload failed; closing", "err", err)
-			return dropConn
+		if err != nil {
+			if fe := (*zerocopy.FileError)(nil); !errors.As(err, &fe) {
+				c.log.Warn("receiving WRITE payload failed; closing", "err", err)
+				return dropConn
+			}
 		}
 	} else if len(data) > 0 {
 		var m int
@@ -170,7 +172,7 @@ func (c *conn) handleWrite(r *request) response {
 			return errResp(statusFromError(err))
 		}
 	}
-	return response{body: (&smb2.WriteResponse{Count: uint32(n)}).Append(nil)}
+	return response{body: (&smb2.WriteResponse{Count: uint32(n)}).Append(r.small[:0])}
 }
 
 // checkWrite validates a WRITE on a file and returns the file offset to

@@ -99,7 +99,7 @@ func (c *conn) handleTaken(p []byte) error {
 			c.log.Warn("unexpected frame after a WRITE; closing", "type", p[0], "length", n)
 			return errCloseConn
 		case 4+n <= len(p):
-			if err := c.handleFrame(p[4:4+n], nil); err != nil {
+			if err := c.handleFrame(p[4:4+n:4+n], nil); err != nil {
 				return err
 			}
 			p = p[4+n:]

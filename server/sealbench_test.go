@@ -56,6 +56,7 @@ type ioBench struct {
 	frame  []byte       // request frame being built (reused)
 	resp   []byte       // last response frame (reused)
 	dir    string
+	fh     [4]byte // as readLoop's, allocated once per connection
 }
 
 // newIOBench sets up the connection; cipher 0 means signed (AES-GMAC),
@@ -167,11 +168,10 @@ func readLen(cmd smb2.Command, body []byte) uint32 {
 // response message (decrypted if sealed, signature checked).
 func (b *ioBench) roundTrip(tb testing.TB, check bool) []byte {
 	b.resp = b.resp[:0]
-	var fh [4]byte
-	if _, err := io.ReadFull(b.pc, fh[:]); err != nil {
+	if _, err := io.ReadFull(b.pc, b.fh[:]); err != nil {
 		tb.Fatal(err)
 	}
-	if err := b.c.readFrame(fh); err != nil {
+	if err := b.c.readFrame(b.fh); err != nil {
 		tb.Fatalf("readFrame: %v", err)
 	}
 	if !check {

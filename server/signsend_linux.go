@@ -45,7 +45,7 @@ var signSendHook atomic.Pointer[func()]
 func (b *frameBuilder) canSignedSendfile(r *request, d *readData) bool {
 	c := b.c
 	cfg := &c.srv.cfg
-	if !cfg.SignedSendfile || !cfg.Sendfile || c.sc == nil || b.tr != nil ||
+	if !cfg.SignedSendfile || !cfg.Sendfile || c.sc == nil || b.sealed ||
 		r.compound || !b.signLast || r.sess == nil || r.sess.signer == nil {
 		return false
 	}

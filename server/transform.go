@@ -55,10 +55,11 @@ func (c *conn) handleTransform(buf []byte) error {
 		c.log.Warn("encrypted frame for unknown session; closing", "session", sid)
 		return errCloseConn
 	}
-	// Decrypted over the frame's own buffer: no second copy of a large
-	// encrypted frame, and request memory (MaxRequestMemory) stays what
-	// the frame reserved.
-	plain, _, err := s.opener.OpenInPlace(buf)
+	// Decrypted over the frame's own buffer, where it lies: no second
+	// copy of a large encrypted frame, and request memory
+	// (MaxRequestMemory) stays what the frame reserved. The tag goes into
+	// the buffer's spare capacity, which handleFrame's callers own.
+	plain, _, err := s.opener.OpenInPlaceSpare(buf)
 	if err != nil {
 		c.log.Warn("decryption failed; closing", "session", sid, "err", err)
 		return errCloseConn
@@ -68,23 +69,29 @@ func (c *conn) handleTransform(buf []byte) error {
 		c.log.Warn("decrypted frame is not SMB2; closing")
 		return errCloseConn
 	}
-	return c.handleCompound(plain, nil, &transformInfo{sessionID: sid, sealer: s.sealer})
+	tr := transformInfo{sessionID: sid, sealer: s.sealer}
+	return c.handleCompound(plain, nil, &tr)
 }
 
-// writeEncrypted seals msgs (one or more SMB2 messages) for the session in
-// tr and writes the frame.
-func (c *conn) writeEncrypted(tr *transformInfo, msgs []byte) error {
-	sealer := tr.sealer
+// sealFrame encrypts the frame b.buf holds in place: the 4-byte frame
+// header, room for the transform header (reserved by init), then the
+// messages. The frame header is set; the frame is ready to write.
+func (b *frameBuilder) sealFrame() error {
+	sealer := b.trv.sealer
 	if sealer == nil {
-		if s := c.lookupSession(tr.sessionID); s != nil {
+		if s := b.c.lookupSession(b.trv.sessionID); s != nil {
 			sealer = s.sealer
 		}
 	}
 	if sealer == nil {
 		return errCloseConn
 	}
-	frame := make([]byte, 4, 4+sign.TransformHeaderSize+len(msgs)+16)
-	frame = sealer.Seal(frame, tr.sessionID, msgs)
-	smb2.PutFrameHeader(frame, len(frame)-4)
-	return c.writeFrame(frame)
+	b.reserve(sealTagRoom)
+	sealer.SealInPlace(b.buf[4:], b.trv.sessionID)
+	smb2.PutFrameHeader(b.buf, len(b.buf)-4)
+	return nil
 }
+
+// sealTagRoom is the spare capacity SealInPlace needs after the message
+// for the AEAD tag before it moves into the transform header.
+const sealTagRoom = 16
