@@ -40,6 +40,7 @@ type conn struct {
 	// Owned by wmu: the socket's write side and the corked frames.
 	wmu    sync.Mutex // serialises frames on the socket
 	out    []byte     // corked response frames not yet written
+	tail   [1]byte    // the held-back last byte of a signed sendfile READ (wmu)
 	corked int        // frames in out
 	// corkedTotal counts frames ever held back (read by tests).
 	corkedTotal uint64

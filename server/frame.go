@@ -26,6 +26,8 @@ type frameBuilder struct {
 	signLast bool
 	zc       *readData // payload to sendfile after buf
 	zcSigned bool      // zc is signed over a file mapping (signsend_linux.go)
+	zcStamp  fileStamp // the file as it was hashed, when zcSigned
+	zcLast   byte      // zc's last byte as hashed, when zcSigned
 	pending  []*asyncOp
 	cork     bool // the serve goroutine's frame: may be corked (conn.queueFrame)
 }
@@ -201,6 +203,9 @@ func (b *frameBuilder) flush() error {
 				err = b.c.writeFrame(b.buf)
 			}
 		}
+	case b.zc != nil && b.zcSigned:
+		smb2.PutFrameHeader(b.buf, len(b.buf)-4+int(b.zc.n))
+		err = b.c.sendSignedWithFile(b.buf, b.zc, b.zcStamp, b.zcLast)
 	case b.zc != nil:
 		smb2.PutFrameHeader(b.buf, len(b.buf)-4+int(b.zc.n))
 		err = b.c.sendWithFile(b.buf, b.zc)

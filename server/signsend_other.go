@@ -11,3 +11,11 @@ func (b *frameBuilder) canSignedSendfile(r *request, d *readData) bool { return 
 
 // signWithFile is never reached on this platform.
 func (b *frameBuilder) signWithFile(msg []byte, d *readData) bool { return false }
+
+// fileStamp is unused here (signed sendfile is Linux only).
+type fileStamp struct{}
+
+// sendSignedWithFile is never reached on this platform.
+func (c *conn) sendSignedWithFile(hdr []byte, d *readData, stamp fileStamp, last byte) error {
+	return errCloseConn
+}
