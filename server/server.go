@@ -55,11 +55,13 @@ type Config struct {
 	// Sendfile enables the zero-copy READ path (header + sendfile).
 	Sendfile bool
 	// SignedSendfile (Linux, opt-in) lets signed READs use sendfile too:
-	// the signature is computed over a private mmap of the file range and
-	// the payload then goes out with sendfile. Needs Sendfile. Refused
-	// while any SMB open of the file may write it; a local writer outside
-	// SMB changing the file between hashing and sending makes the client
-	// see a bad signature.
+	// the signature is computed over an mmap of the file range and the
+	// payload then goes out with sendfile. Needs Sendfile. Refused while
+	// any SMB open of the file may write it or caches writes. A local
+	// change is caught while hashing (copy path) or while sending (the
+	// connection closes before the frame completes), but one after
+	// sendfile returned can alter queued bytes and the client then
+	// refuses a badly signed response (server/signsend_linux.go).
 	SignedSendfile bool
 	// RecvfileMin is the smallest WRITE payload moved with splice; 0
 	// disables the zero-copy WRITE path.

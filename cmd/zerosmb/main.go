@@ -164,11 +164,21 @@ SERVE OPTIONS
                         (default true; partial, see README).
     --sendfile=true|false
                         Send READ payloads with sendfile (default true).
-    --signed-sendfile   Experimental, Linux only, default off: signed
-                        READs also use sendfile; the signature is computed
-                        over an mmap of the file. Only while no SMB handle
-                        can write the file; a local program changing it
-                        mid-READ makes the client see a bad signature.
+    --signed-sendfile   Linux only, default off: signed READs also use
+                        sendfile, the signature computed over an mmap of
+                        the file. Only while no SMB handle can write the
+                        file or cache writes (lease/oplock with W). A
+                        local change seen while hashing falls back to the
+                        copy path, one seen while sending closes the
+                        connection before the frame is complete; one after
+                        sendfile returned can still alter bytes in flight
+                        (sendfile queues page references), and the client
+                        then refuses the response as badly signed. Off by
+                        default because that cannot be ruled out and the
+                        copy path costs about the same CPU (see
+                        docs/benchmarks.md, "Signed READ: sendfile or
+                        copy"); use it only on shares no other program
+                        writes.
     --smb1              Also speak SMB1 (NT LM 0.12), a legacy protocol,
                         deprecated and off by default: only for devices
                         that know nothing newer (old printers, media
