@@ -87,21 +87,50 @@ func TestFastCCMSeal(t *testing.T) {
 
 func testFastCCMSeal(t *testing.T, key []byte) {
 	b, _ := aes.NewCipher(key)
-	plain, _ := newCCM(b, 11, 16)
-	fast, _ := newCCM(b, 11, 16)
-	fast.mb = withFastMAC(b, key)
-	nonce := make([]byte, 11)
-	for _, n := range []int{0, 1, 15, 16, 17, 1000, 65536 + 3} {
-		msg := bytes.Repeat([]byte{byte(n)}, n)
-		aad := []byte("header-with-an-odd-length")
-		a := plain.Seal(nil, nonce, msg, aad)
-		f := fast.Seal(nil, nonce, msg, aad)
-		if !bytes.Equal(a, f) {
-			t.Fatalf("%d bytes: sealed outputs differ", n)
+	r := rand.New(rand.NewPCG(3, uint64(len(key))))
+	for _, ns := range []int{11, 12, 13} {
+		plain, _ := newCCM(b, ns, 16)
+		fast, _ := newCCM(b, ns, 16)
+		fast.mb = withFastMAC(b, key)
+		if haveCCMAsm && fast.fused() == nil {
+			t.Fatalf("AES-%d nonce %d: fused CCM path not taken", len(key)*8, ns)
 		}
-		if got, err := fast.Open(nil, nonce, a, aad); err != nil || !bytes.Equal(got, msg) {
-			t.Fatalf("%d bytes: open: %v", n, err)
+		nonce := make([]byte, ns)
+		for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 1000, 4096, 65536 + 3} {
+			if uint64(n) > plain.maxLen() {
+				continue
+			}
+			for i := range nonce {
+				nonce[i] = byte(r.Uint32())
+			}
+			msg := make([]byte, n)
+			for i := range msg {
+				msg[i] = byte(r.Uint32())
+			}
+			aad := []byte("header-with-an-odd-length")[:r.IntN(26)]
+			a := plain.Seal(nil, nonce, msg, aad)
+			f := fast.Seal(nil, nonce, msg, aad)
+			if !bytes.Equal(a, f) {
+				t.Fatalf("AES-%d nonce %d, %d bytes: sealed outputs differ", len(key)*8, ns, n)
+			}
+			// In place, both ways.
+			buf := append(make([]byte, 0, n+16), msg...)
+			sealed := fast.Seal(buf[:0], nonce, buf, aad)
+			if !bytes.Equal(sealed, a) {
+				t.Fatalf("AES-%d nonce %d, %d bytes: in-place seal differs", len(key)*8, ns, n)
+			}
+			if got, err := fast.Open(sealed[:0], nonce, sealed, aad); err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("AES-%d nonce %d, %d bytes: in-place open: %v", len(key)*8, ns, n, err)
+			}
+			if got, err := plain.Open(nil, nonce, f, aad); err != nil || !bytes.Equal(got, msg) {
+				t.Fatalf("AES-%d nonce %d, %d bytes: generic open of fused seal: %v", len(key)*8, ns, n, err)
+			}
+			bad := bytes.Clone(a)
+			bad[r.IntN(len(bad))] ^= 1 << r.IntN(8)
+			if _, err := fast.Open(nil, nonce, bad, aad); err == nil {
+				t.Fatalf("AES-%d nonce %d, %d bytes: tampered message opened", len(key)*8, ns, n)
+			}
 		}
 	}
-	var _ cipher.AEAD = fast
+	var _ cipher.AEAD = &ccm{}
 }

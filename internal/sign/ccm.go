@@ -76,6 +76,9 @@ func (c *ccm) Seal(dst, nonce, plaintext, aad []byte) []byte {
 	}
 	sc := c.getScratch()
 	defer c.scratch.Put(sc)
+	if m := c.fused(); m != nil {
+		return c.sealFused(m, sc, dst, nonce, plaintext, aad)
+	}
 	c.mac(sc, &sc.tag, nonce, plaintext, aad)
 	ret, out := sliceForAppend(dst, len(plaintext)+c.tagSize)
 	c.ctr(sc, out[:len(plaintext)], plaintext, nonce, &sc.tag)
@@ -96,6 +99,9 @@ func (c *ccm) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {
 	sc := c.getScratch()
 	defer c.scratch.Put(sc)
 	copy(sc.got[:], ciphertext[n:])
+	if m := c.fused(); m != nil {
+		return c.openFused(m, sc, dst, nonce, ciphertext[:n], aad)
+	}
 	ret, out := sliceForAppend(dst, n)
 	clear(sc.s0[:])
 	c.ctr(sc, out, ciphertext[:n], nonce, &sc.s0)
@@ -128,6 +134,13 @@ func (c *ccm) ctr(sc *ccmScratch, dst, src, nonce []byte, s0 *[aes.BlockSize]byt
 
 // mac computes the raw CBC-MAC T of RFC 3610 section 2.2 into *t.
 func (c *ccm) mac(sc *ccmScratch, t *[aes.BlockSize]byte, nonce, msg, aad []byte) {
+	c.macHead(sc, t, nonce, len(msg), aad)
+	macPadded(c.mb, t, &sc.last, msg)
+}
+
+// macHead starts the CBC-MAC into *t: block B0 (flags, nonce, the
+// message length msgLen) and the encoded additional data.
+func (c *ccm) macHead(sc *ccmScratch, t *[aes.BlockSize]byte, nonce []byte, msgLen int, aad []byte) {
 	l := 15 - c.nonceSize
 	b0 := &sc.b0
 	clear(b0[:])
@@ -136,7 +149,7 @@ func (c *ccm) mac(sc *ccmScratch, t *[aes.BlockSize]byte, nonce, msg, aad []byte
 		b0[0] |= 0x40
 	}
 	copy(b0[1:], nonce)
-	m := uint64(len(msg))
+	m := uint64(msgLen)
 	for i := aes.BlockSize - 1; i > c.nonceSize; i-- {
 		b0[i] = byte(m)
 		m >>= 8
@@ -167,7 +180,6 @@ func (c *ccm) mac(sc *ccmScratch, t *[aes.BlockSize]byte, nonce, msg, aad []byte
 		cbcMAC(c.mb, t, first[:])
 		macPadded(c.mb, t, &sc.last, aad[k:])
 	}
-	macPadded(c.mb, t, &sc.last, msg)
 }
 
 // macPadded feeds data into the CBC-MAC, zero-padding the last block in
