@@ -256,8 +256,19 @@ func FuzzOpen(f *testing.F) {
 		if (err == nil) != (err2 == nil) || !bytes.Equal(inPlace, plain) {
 			t.Fatalf("OpenInPlace = %x, %v; Open = %x, %v", inPlace, err2, plain, err)
 		}
+		spare := append(make([]byte, 0, len(frame)+16), frame...)
+		inSpare, _, err3 := s.OpenInPlaceSpare(spare)
+		if (err == nil) != (err3 == nil) || !bytes.Equal(inSpare, plain) {
+			t.Fatalf("OpenInPlaceSpare = %x, %v; Open = %x, %v", inSpare, err3, plain, err)
+		}
 		if err != nil {
 			return
+		}
+		// SealInPlace output opens like Seal's.
+		buf := make([]byte, TransformHeaderSize+len(plain), TransformHeaderSize+len(plain)+16)
+		copy(buf[TransformHeaderSize:], plain)
+		if p2, _, err := s.Open(nil, s.SealInPlace(buf, 1)); err != nil || !bytes.Equal(p2, plain) {
+			t.Fatalf("SealInPlace round trip failed: %v", err)
 		}
 		// Anything that opens must round-trip.
 		again, _, err := s.Open(nil, s.Seal(nil, 1, plain))
