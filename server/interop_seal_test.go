@@ -144,3 +144,34 @@ func TestGoSmb2SignedSealedOddSizes(t *testing.T) {
 		})
 	}
 }
+
+// TestSmbtortureSealed runs the READ/WRITE and compound suites with
+// smbtorture encrypting everything (SMB 3.1.1, each cipher forced in
+// turn) against a server that requires encryption: sealed compound
+// responses and sealed odd-sized I/O from a second real client.
+func TestSmbtortureSealed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("smbtorture suites are slow")
+	}
+	for _, c := range []string{"AES-128-GCM", "AES-256-GCM", "AES-128-CCM", "AES-256-CCM"} {
+		t.Run(c, func(t *testing.T) {
+			for _, suite := range []string{"smb2.read", "smb2.rw", "smb2.compound"} {
+				ts := startServer(t, testOpts{Encrypt: true, Sendfile: true, RecvfileMin: 65536})
+				res := runTorture(t, ts, suite, "-m", "SMB3_11", "--option=clientsmbencrypt=required",
+					"--option=clientsmb3encryptionalgorithms="+c)
+				t.Logf("%s: %d passed, %d failed %v", suite, len(res.pass), len(res.fail), res.fail)
+				if len(res.pass) == 0 {
+					t.Fatalf("%s: nothing passed:\n%s", suite, res.out)
+				}
+				for _, f := range res.fail {
+					if _, known := knownTortureFailures[suite+"."+f]; !known {
+						t.Errorf("%s: unexpected failure %s", suite, f)
+					}
+				}
+				if t.Failed() {
+					t.Logf("output:\n%s", res.out)
+				}
+			}
+		})
+	}
+}
