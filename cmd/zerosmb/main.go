@@ -174,12 +174,12 @@ SERVE OPTIONS
                         sendfile returned can still alter bytes in flight
                         (sendfile queues page references), and the client
                         then refuses the response as badly signed. Off by
-                        default because that cannot be ruled out, and it
-                        saves CPU only with AES-GMAC signing and large
-                        reads (about 12% at 8 MiB; none with AES-CMAC; see
+                        default because that cannot be ruled out and the
+                        copy path was cheaper on every benchmark row
+                        (AES-GMAC and AES-CMAC, 1 and 8 MiB; see
                         docs/benchmarks.md, "Signed READ: sendfile or
                         copy"); use it only on shares no other program
-                        writes.
+                        writes, after measuring with your clients.
     --smb1              Also speak SMB1 (NT LM 0.12), a legacy protocol,
                         deprecated and off by default: only for devices
                         that know nothing newer (old printers, media
