@@ -53,8 +53,12 @@
 //     zerocopy.SendFile (internal/zerocopy/sendfile_linux.go): the header goes out
 //     with MSG_MORE, then sendfile(2) moves the data from the page cache to
 //     the socket, zero-padding if the file shrank. Signed or encrypted
-//     READs take the copy path (appendData, then signing or transform.go),
-//     or with --signed-sendfile the mmap-hash path (signsend_linux.go).
+//     READs take the copy path: appendData preads once into the frame
+//     buffer, which is then signed in place, or, for an encrypted frame
+//     (built after room for the transform header, frameBuilder.init),
+//     sealed in place by sealFrame (transform.go) and written once. With
+//     --signed-sendfile a signed READ may take the mmap-hash path instead
+//     (signsend_linux.go).
 //
 // # Life of a WRITE
 //
@@ -69,7 +73,11 @@
 //  3. dispatch.go: the 112 bytes go through handleCompound/handleOne as
 //     above with a splitPayload saying how many payload bytes are still in
 //     the socket; if the handler did not take them, handleOne discards them
-//     so the stream stays in step.
+//     so the stream stays in step. A signed or encrypted WRITE is never
+//     split: readFrame reads the whole frame into one pooled buffer,
+//     dispatch verifies the signature over it, or handleTransform
+//     (transform.go) decrypts it where it lies, and handleWrite's single
+//     WriteAt is the only other pass over the payload.
 //  4. readwrite.go: handleWrite checks the open, access and locks, then
 //     receivePayload (recvfile.go) moves the payload with
 //     zerocopy.Receiver.RecvFile: splice(2) socket -> pipe -> file
