@@ -63,6 +63,10 @@ type conn struct {
 	posix          bool       // SMB 3.1.1 POSIX extensions negotiated (posix.go)
 	s1             *smb1State // set when the connection negotiated SMB1 (smb1.go)
 
+	// Set by the first CREATE whose AAPL context was granted READDIR_ATTR
+	// (aapl.go); CREATEs may complete on other goroutines.
+	aaplReaddirAttr atomic.Bool
+
 	// Owned by the serve goroutine: the read side of the socket.
 	recv  *zerocopy.Receiver // splice pipe, created on first header-split WRITE
 	batch frameBatch         // requests taken from the socket, not yet handled

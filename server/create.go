@@ -136,6 +136,9 @@ func (c *conn) create(r *request, msg []byte) response {
 			return errResp(smb2.StatusInvalidParameter) // as Windows: tags are at least 4 bytes
 		}
 	}
+	if _, st := c.aaplQuery(&req); st != smb2.StatusSuccess {
+		return errResp(st) // aapl.go
+	}
 	if _, ok := req.Context(smb2.CreateContextTimewarpToken); ok {
 		return errResp(smb2.StatusObjectNameNotFound) // no previous versions (snapshots) exist
 	}
@@ -214,6 +217,9 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 	}
 	if o.lease != nil {
 		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(o))
+	}
+	if q, _ := c.aaplQuery(req); q != nil {
+		resp.CreateContexts = append(resp.CreateContexts, c.aaplReply(share, q))
 	}
 	resp.CreateContexts = append(resp.CreateContexts, c.srv.state.grantDurable(o, dur)...)
 	if action == smb2.FileCreated && !isStream {

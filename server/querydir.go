@@ -112,6 +112,7 @@ func (c *conn) fillDirList(o *open, d *dirEnum, w *smb2.DirListWriter, single bo
 			d.consume()
 			continue
 		}
+		c.aaplEntry(o, w.Class, &e) // aapl.go
 		if !w.Add(&e) {
 			return smb2.StatusSuccess, true
 		}

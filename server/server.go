@@ -160,6 +160,13 @@ type Config struct {
 	// opens whose lease cannot be taken get no caching (kernlease.go).
 	// New fails elsewhere.
 	KernelLeases bool
+
+	// AppleModel is the model string of the answer to Apple's AAPL
+	// server query (aapl.go); default DefaultAppleModel.
+	AppleModel string
+	// NoAppleExtensions leaves Apple's AAPL create context unanswered, so
+	// macOS clients use plain SMB (no READDIR_ATTR).
+	NoAppleExtensions bool
 }
 
 // EncryptMode is the server's SMB 3.x encryption policy.
@@ -229,6 +236,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Domain == "" {
 		cfg.Domain = "WORKGROUP"
+	}
+	if cfg.AppleModel == "" {
+		cfg.AppleModel = DefaultAppleModel
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

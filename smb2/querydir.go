@@ -104,6 +104,10 @@ type DirEntry struct {
 	// Everyone as owner and group.
 	Posix    *PosixInfo
 	DeviceID uint32
+	// AAPL, when set, replaces EaSize, the short name and Reserved2 of a
+	// FileIdBothDirectoryInformation entry with Apple's READDIR_ATTR
+	// metadata (see AAPLDirInfo); other classes ignore it.
+	AAPL *AAPLDirInfo
 }
 
 // DirEntryFixedSize returns the size of class's fixed part (before the
@@ -196,18 +200,35 @@ func AppendDirEntry(dst []byte, class uint8, e *DirEntry) []byte {
 		dst = le.AppendUint32(dst, e.ReparseTag)
 		dst = le.AppendUint64(dst, e.FileID) // 128-bit FileId, high half zero
 		dst = le.AppendUint64(dst, 0)
-	case FileBothDirectoryInformation, FileIDBothDirectoryInformation:
+	case FileIDBothDirectoryInformation:
+		if a := e.AAPL; a != nil {
+			dst = appendAAPLDirInfo(dst, a)
+			dst = le.AppendUint64(dst, e.FileID)
+			break
+		}
 		dst = le.AppendUint32(dst, e.EaSize)
 		dst = appendShortName(dst, e.ShortName)
-		if class == FileIDBothDirectoryInformation {
-			dst = le.AppendUint16(dst, 0)
-			dst = le.AppendUint64(dst, e.FileID)
-		}
+		dst = le.AppendUint16(dst, 0)
+		dst = le.AppendUint64(dst, e.FileID)
+	case FileBothDirectoryInformation:
+		dst = le.AppendUint32(dst, e.EaSize)
+		dst = appendShortName(dst, e.ShortName)
 	}
 	dst = AppendUTF16(dst, e.Name)
 	dst = pad8(dst, start)
 	le.PutUint32(dst[start:], uint32(len(dst)-start))
 	return dst
+}
+
+// appendAAPLDirInfo appends EaSize, ShortNameLength, Reserved, ShortName
+// and Reserved2 of a READDIR_ATTR entry (layout at AAPLDirInfo).
+func appendAAPLDirInfo(dst []byte, a *AAPLDirInfo) []byte {
+	le := binary.LittleEndian
+	dst = le.AppendUint32(dst, a.MaxAccess)
+	dst = append(dst, shortNameFieldSize, 0)
+	dst = le.AppendUint64(dst, a.ResourceForkSize)
+	dst = append(dst, a.FinderInfo[:]...)
+	return le.AppendUint16(dst, a.UnixMode)
 }
 
 // appendShortName appends ShortNameLength, Reserved and the 24-byte

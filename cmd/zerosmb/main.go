@@ -228,7 +228,8 @@ SERVE OPTIONS
                         on unless --listen is a loopback address. See
                         DISCOVERY.
     --mdns-model NAME   _device-info._tcp model, which picks the icon
-                        Finder draws (default RackMac).
+                        Finder draws (default RackMac); also the model
+                        answered to macOS clients' AAPL server query.
     --ws-discovery      Opt-in: answer WS-Discovery (UDP 3702, metadata
                         over HTTP on 5357) so Windows' network view lists
                         the server with its name and workgroup. IPv4 only.

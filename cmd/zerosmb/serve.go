@@ -252,7 +252,7 @@ func defaultUsersPath() string {
 func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, Encrypt: fc.Encrypt.mode(),
 		NoPosixExtensions: fc.Posix != nil && !*fc.Posix, AccessBasedShareEnum: fc.AccessBasedShareEnum,
-		KernelLeases: fc.KernelLeases}
+		KernelLeases: fc.KernelLeases, AppleModel: fc.MDNSModel}
 	if err := fc.limitsConfig.apply(&cfg); err != nil {
 		return cfg, err
 	}

@@ -1,0 +1,135 @@
+package server
+
+import (
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// Apple's SMB2 extensions (the AAPL create context; layouts in
+// smb2/aapl.go). A macOS client sends a server query on its first CREATE
+// of a tree; zerosmb answers with:
+//
+//   - server capabilities: READDIR_ATTR when the client offers it (then
+//     every FileIdBothDirectoryInformation listing of the connection
+//     carries max access, resource fork size and compressed FinderInfo,
+//     so Finder needs no CREATE + QUERY_INFO per file). Neither UNIX-based
+//     modes nor NFS ACEs are offered (zerosmb keeps no UNIX modes per SMB
+//     user), and OSX copyfile is not offered: COPYCHUNK copies data only.
+//   - volume capabilities: FULL_SYNC (FLUSH is a real fsync(2), which on
+//     Linux also flushes the disk's write cache, as F_FULLFSYNC asks);
+//     never CASE_SENSITIVE (names are resolved case-insensitively) and
+//     never RESOLVE_ID (the resolve-ID command is not implemented).
+//   - the model, Config.AppleModel (default DefaultAppleModel).
+//
+// Only the server query is answered; any other command, or a context
+// that is not exactly 24 bytes, fails the CREATE with
+// STATUS_INVALID_PARAMETER, as Samba's vfs_fruit does.
+
+// DefaultAppleModel is the model answered to Apple's server query and, by
+// the zerosmb command, advertised in _device-info._tcp: a rack-mounted
+// server icon in Finder.
+const DefaultAppleModel = "RackMac"
+
+// Stream names with a meaning for Apple clients (matched
+// case-insensitively, stored as the client spelled them).
+const (
+	afpInfoStream     = "AFP_AfpInfo"
+	afpResourceStream = "AFP_Resource"
+)
+
+// aaplQuery returns the AAPL server query of req, if it has one to
+// answer. A malformed or unsupported one is STATUS_INVALID_PARAMETER.
+func (c *conn) aaplQuery(req *smb2.CreateRequest) (*smb2.AAPLQuery, smb2.Status) {
+	if c.srv.cfg.NoAppleExtensions {
+		return nil, smb2.StatusSuccess
+	}
+	b, ok := req.Context(smb2.CreateContextAAPL)
+	if !ok {
+		return nil, smb2.StatusSuccess
+	}
+	q, err := smb2.DecodeAAPLQuery(b)
+	if err != nil || q.Command != smb2.AAPLServerQuery {
+		return nil, smb2.StatusInvalidParameter
+	}
+	return &q, smb2.StatusSuccess
+}
+
+// aaplReply answers q for share and, when READDIR_ATTR is granted,
+// switches the connection's listings to Apple's entries.
+func (c *conn) aaplReply(share *Share, q *smb2.AAPLQuery) smb2.CreateContext {
+	r := smb2.AAPLReply{Bitmap: q.Bitmap & (smb2.AAPLServerCaps | smb2.AAPLVolumeCaps | smb2.AAPLModelInfo)}
+	if r.Bitmap&smb2.AAPLServerCaps != 0 && q.ClientCaps&smb2.AAPLSupportsReadDirAttr != 0 {
+		r.ServerCaps |= smb2.AAPLSupportsReadDirAttr
+		c.aaplReaddirAttr.Store(true)
+	}
+	r.VolumeCaps = smb2.AAPLFullSync
+	r.Model = c.srv.cfg.AppleModel
+	return smb2.CreateContext{Name: smb2.CreateContextAAPL, Data: r.AppendAAPLReply(nil)}
+}
+
+// aaplDirInfo is the READDIR_ATTR metadata of entry p (a regular file
+// when regular) listed through tree t: max access, resource fork size and
+// compressed FinderInfo, read with one open of the entry. An entry whose
+// streams cannot be read gets zeros and the "no date" date added.
+func (c *conn) aaplDirInfo(t *tree, p string, regular bool, btime int64) *smb2.AAPLDirInfo {
+	a := &smb2.AAPLDirInfo{MaxAccess: c.grantedOn(t, p),
+		FinderInfo: smb2.CompressFinderInfo(nil, regular, smb2.AAPLDateStart)}
+	f, err := t.share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
+	if err != nil {
+		return a
+	}
+	defer f.Close()
+	x, ok := f.(vfs.XattrFile)
+	if !ok {
+		return a
+	}
+	names, err := listStreams(x)
+	if err != nil {
+		return a
+	}
+	if i := slices.IndexFunc(names, isAfpResource); i >= 0 && regular {
+		if v, err := x.Getxattr(streamXattrPrefix + names[i]); err == nil {
+			a.ResourceForkSize = uint64(len(v))
+		}
+	}
+	if i := slices.IndexFunc(names, isAfpInfo); i >= 0 {
+		v, err := x.Getxattr(streamXattrPrefix + names[i])
+		if ai, ok := smb2.DecodeAfpInfo(v); err == nil && ok {
+			a.FinderInfo = smb2.CompressFinderInfo(ai.FinderInfo[:], regular, appleDate(btime))
+		}
+	}
+	return a
+}
+
+// appleDate converts Unix seconds to Apple's seconds since 2000.
+func appleDate(unix int64) uint32 { return uint32(unix - smb2.AAPLDateDelta) }
+
+func isAfpInfo(name string) bool     { return strings.EqualFold(name, afpInfoStream) }
+func isAfpResource(name string) bool { return strings.EqualFold(name, afpResourceStream) }
+
+// aaplEntry adds the READDIR_ATTR metadata to e, listed in directory dir
+// of o's tree, when the connection negotiated it and the class carries it.
+func (c *conn) aaplEntry(o *open, class uint8, e *smb2.DirEntry) {
+	if class != smb2.FileIDBothDirectoryInformation || !c.aaplReaddirAttr.Load() {
+		return
+	}
+	var p string
+	switch e.Name {
+	case ".":
+		p = o.name
+	case "..":
+		if o.name != "" {
+			p, _ = parentPath(o.name)
+		}
+	default:
+		p = path.Join(o.name, e.Name)
+	}
+	isDir := e.FileAttributes&smb2.FileAttributeDirectory != 0
+	btime := smb2.TimeFromFileTime(e.CreationTime).Unix()
+	e.AAPL = c.aaplDirInfo(o.tree, p, !isDir, btime)
+}
