@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 	"github.com/zerosmb/zerosmb/vfs/osfs"
 )
 
@@ -123,4 +125,201 @@ func TestAAPLNoAppleExtensions(t *testing.T) {
 	if _, ok := respContexts(t, r.body)[smb2.CreateContextAAPL]; ok {
 		t.Error("AAPL answered with NoAppleExtensions")
 	}
+}
+
+// rawQueryDirClass is a QUERY_DIRECTORY of class with flags.
+func rawQueryDirClass(id smb2.FileID, class, flags uint8, pattern string, outLen uint32) []byte {
+	b := rawQueryDir(id, pattern, outLen)
+	b[2], b[3] = class, flags
+	return b
+}
+
+// idBothEntry is a decoded FileIdBothDirectoryInformation entry.
+type idBothEntry struct {
+	name      string
+	eaSize    uint32
+	shortLen  uint8
+	short     []byte // the 24-byte ShortName field
+	reserved2 uint16
+	fileID    uint64
+}
+
+// decodeIDBoth splits a QUERY_DIRECTORY response body into entries.
+func decodeIDBoth(t testing.TB, body []byte) []idBothEntry {
+	t.Helper()
+	off, n := int(le.Uint16(body[2:]))-smb2.HeaderSize, int(le.Uint32(body[4:]))
+	buf := body[off : off+n]
+	var out []idBothEntry
+	for len(buf) > 0 {
+		if len(buf) < 104 {
+			t.Fatalf("short entry (%d bytes)", len(buf))
+		}
+		next, nameLen := int(le.Uint32(buf)), int(le.Uint32(buf[60:]))
+		out = append(out, idBothEntry{name: smb2.DecodeUTF16(buf[104 : 104+nameLen]), eaSize: le.Uint32(buf[64:]),
+			shortLen: buf[68], short: buf[70:94], reserved2: le.Uint16(buf[94:]), fileID: le.Uint64(buf[96:])})
+		if next == 0 {
+			break
+		}
+		buf = buf[next:]
+	}
+	return out
+}
+
+// writeStream creates base:stream and writes data to it.
+func writeStream(t *testing.T, c *rawConn, name string, data []byte) {
+	t.Helper()
+	id, st := c.create(name, rawDispOverwriteIf)
+	if st != smb2.StatusSuccess {
+		t.Fatalf("CREATE %s: %v", name, st)
+	}
+	if r := c.call(smb2.Write, rawWrite(id, 0, data), nil); r.hdr.Status != smb2.StatusSuccess {
+		t.Fatalf("WRITE %s: %v", name, r.hdr.Status)
+	}
+	c.call(smb2.Close, rawClose(id), nil)
+}
+
+func testAfpInfo(typeCreator string) []byte {
+	ai := smb2.AfpInfo{Signature: smb2.AfpSignature, Version: smb2.AfpVersion, BackupTime: smb2.AAPLDateStart}
+	copy(ai.FinderInfo[:], typeCreator)
+	ai.FinderInfo[8] = 0x0c // a label colour in the Finder flags
+	return ai.AppendAfpInfo(nil)
+}
+
+// TestAAPLReaddirAttr: after READDIR_ATTR was granted, FileIdBoth
+// entries carry the max access (as MxAc reports it), the resource fork
+// size and the FinderInfo of the AFP streams; a connection without it
+// gets plain entries for the same files.
+func TestAAPLReaddirAttr(t *testing.T) {
+	hs := startHostile(t)
+	c, _ := aaplSession(t, hs.Addr)
+	os.WriteFile(filepath.Join(hs.Dir, "f"), []byte("data"), 0o644)
+	os.WriteFile(filepath.Join(hs.Dir, "plain"), nil, 0o644)
+	os.Mkdir(filepath.Join(hs.Dir, "d"), 0o755)
+	writeStream(t, c, "f:AFP_AfpInfo", testAfpInfo("SMB,OLE!"))
+	writeStream(t, c, "f:AFP_Resource", []byte("foo"))
+	r := c.call(smb2.Create, rawCreateOpts("f", rawDispOpen, 0, []smb2.CreateContext{{Name: "MxAc"}}), nil)
+	mxac := respContexts(t, r.body)["MxAc"]
+	c.call(smb2.Close, rawClose(fileIDOf(r.body)), nil)
+	fi, _ := os.Stat(filepath.Join(hs.Dir, "f"))
+
+	list := func(c *rawConn) map[string]idBothEntry {
+		dir, st := c.create("", rawDispOpen)
+		if st != smb2.StatusSuccess {
+			t.Fatalf("open root: %v", st)
+		}
+		defer c.call(smb2.Close, rawClose(dir), nil)
+		r := c.call(smb2.QueryDirectory, rawQueryDirClass(dir, smb2.FileIDBothDirectoryInformation, 0, "*", 65536), nil)
+		if r.hdr.Status != smb2.StatusSuccess {
+			t.Fatalf("QUERY_DIRECTORY: %v", r.hdr.Status)
+		}
+		m := map[string]idBothEntry{}
+		for _, e := range decodeIDBoth(t, r.body) {
+			m[e.name] = e
+		}
+		return m
+	}
+	m := list(c)
+	f := m["f"]
+	if f.eaSize != le.Uint32(mxac[4:]) || f.eaSize == 0 {
+		t.Errorf("max access %#x, MxAc says %#x", f.eaSize, le.Uint32(mxac[4:]))
+	}
+	if f.shortLen != 24 || le.Uint64(f.short) != 3 || string(f.short[8:16]) != "SMB,OLE!" || f.short[16] != 0x0c {
+		t.Errorf("f: short name len %d, field % x", f.shortLen, f.short)
+	}
+	if got, want := binary32BE(f.short[20:]), appleDate(btimeOf(fi)); got != want {
+		t.Errorf("date added %#x, want %#x", got, want)
+	}
+	for _, n := range []string{"plain", "d", ".", ".."} {
+		e := m[n]
+		if e.shortLen != 24 || le.Uint64(e.short) != 0 || !bytes.Equal(e.short[8:], []byte{12: 0x80, 15: 0}) || e.eaSize == 0 {
+			t.Errorf("%s: short len %d, field % x, ea %#x", n, e.shortLen, e.short, e.eaSize)
+		}
+	}
+	// The same listing on a connection that sent no AAPL context.
+	p := list(rawSession(t, hs.Addr))
+	if e := p["f"]; e.shortLen != 2 || e.eaSize != 0 || e.short[0] != 'F' {
+		t.Errorf("plain connection: %+v", e)
+	}
+}
+
+func binary32BE(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// btimeOf is the birth time the server reports for fi, in Unix seconds.
+func btimeOf(fi os.FileInfo) int64 {
+	_, _, _, b := vfs.Times(fi)
+	return b.Unix()
+}
+
+// TestAAPLReaddirAttr10000: listing 10,000 files with READDIR_ATTR is
+// one QUERY_DIRECTORY per 64 KiB buffer, each buffer filled, and no
+// CREATE or QUERY_INFO on the server while it runs (counted by
+// Server.Metrics); the Mac metadata of every entry is in the listing.
+func TestAAPLReaddirAttr10000(t *testing.T) {
+	const files, bufSize = 10000, 65536
+	hs := startHostile(t)
+	c, _ := aaplSession(t, hs.Addr)
+	for i := range files {
+		if err := os.WriteFile(filepath.Join(hs.Dir, fmt.Sprintf("file-%05d.txt", i)), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < files; i += 1000 {
+		writeStream(t, c, fmt.Sprintf("file-%05d.txt:AFP_Resource", i), bytes.Repeat([]byte{1}, i/1000+1))
+	}
+	dir, st := c.create("", rawDispOpen)
+	if st != smb2.StatusSuccess {
+		t.Fatalf("open root: %v", st)
+	}
+	before := hs.Srv.Metrics().Commands
+	seen, calls := 0, 0
+	maxEntry := 104 + 2*len("file-00000.txt") + 8
+	for {
+		r := c.call(smb2.QueryDirectory, rawQueryDirClass(dir, smb2.FileIDBothDirectoryInformation, 0, "*", bufSize), nil)
+		calls++
+		if r.hdr.Status == smb2.StatusNoMoreFiles {
+			break
+		}
+		if r.hdr.Status != smb2.StatusSuccess {
+			t.Fatalf("QUERY_DIRECTORY %d: %v", calls, r.hdr.Status)
+		}
+		ents := decodeIDBoth(t, r.body)
+		if n := int(le.Uint32(r.body[4:])); seen+len(ents) < files+2 && n < bufSize-maxEntry {
+			t.Errorf("buffer %d holds %d bytes (%d entries): not filled", calls, n, len(ents))
+		}
+		for _, e := range ents {
+			var i int
+			if _, err := fmt.Sscanf(e.name, "file-%05d.txt", &i); err == nil {
+				want := uint64(0)
+				if i%1000 == 0 {
+					want = uint64(i/1000 + 1)
+				}
+				if e.shortLen != 24 || le.Uint64(e.short) != want || e.eaSize == 0 {
+					t.Fatalf("%s: short len %d, rfork %d (want %d), max access %#x", e.name, e.shortLen, le.Uint64(e.short), want, e.eaSize)
+				}
+			}
+		}
+		seen += len(ents)
+		if calls > files {
+			t.Fatal("listing does not end")
+		}
+	}
+	after := hs.Srv.Metrics().Commands
+	if seen != files+2 {
+		t.Errorf("listed %d entries, want %d", seen, files+2)
+	}
+	// Entries of this size fill a 64 KiB buffer ~480 at a time.
+	if want := (files+2)*(maxEntry)/bufSize + 2; calls > want {
+		t.Errorf("%d QUERY_DIRECTORY calls, want at most %d", calls, want)
+	}
+	if d := after[smb2.QueryDirectory].Requests - before[smb2.QueryDirectory].Requests; d != uint64(calls) {
+		t.Errorf("server counted %d QUERY_DIRECTORY, client sent %d", d, calls)
+	}
+	for _, cmd := range []smb2.Command{smb2.Create, smb2.QueryInfo} {
+		if d := after[cmd].Requests - before[cmd].Requests; d != 0 {
+			t.Errorf("%v: %d requests during the listing", cmd, d)
+		}
+	}
+	t.Logf("%d entries in %d QUERY_DIRECTORY round trips of %d bytes", seen, calls, bufSize)
 }
