@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -322,4 +323,141 @@ func TestAAPLReaddirAttr10000(t *testing.T) {
 		}
 	}
 	t.Logf("%d entries in %d QUERY_DIRECTORY round trips of %d bytes", seen, calls, bufSize)
+}
+
+// TestAfpInfoStream: AFP_AfpInfo follows macOS' rules (afpinfo.go).
+func TestAfpInfoStream(t *testing.T) {
+	hs := startHostile(t)
+	c := rawSession(t, hs.Addr)
+	os.WriteFile(filepath.Join(hs.Dir, "f"), nil, 0o644)
+	id, st := c.create("f:AFP_AfpInfo", rawDispOverwriteIf)
+	if st != smb2.StatusSuccess {
+		t.Fatalf("CREATE: %v", st)
+	}
+	read := func(off uint64, n uint32) ([]byte, smb2.Status) {
+		r := c.call(smb2.Read, rawRead(id, off, n), nil)
+		if r.hdr.Status != smb2.StatusSuccess {
+			return nil, r.hdr.Status
+		}
+		o := int(r.body[2]) - smb2.HeaderSize
+		return r.body[o : o+int(le.Uint32(r.body[4:]))], r.hdr.Status
+	}
+	if b, st := read(0, 60); st != smb2.StatusSuccess || !bytes.Equal(b, defaultAfpInfo()) {
+		t.Errorf("unwritten AfpInfo reads %x %v", b, st)
+	}
+	good := testAfpInfo("TEXTttxt")
+	for _, w := range []struct {
+		off  uint64
+		data []byte
+		want smb2.Status
+	}{
+		{0, []byte("AF"), smb2.StatusInvalidParameter},
+		{0, bytes.Repeat([]byte{'x'}, 60), smb2.StatusInvalidParameter},
+		{1, good[:59], smb2.StatusInvalidParameter},
+		{0, append([]byte("AFP\x00\x00\x00\x02\x00"), good[8:]...), smb2.StatusInvalidParameter}, // version
+		{0, good[:16], smb2.StatusSuccess},                                                       // changes nothing
+		{0, good, smb2.StatusSuccess},
+	} {
+		if r := c.call(smb2.Write, rawWrite(id, w.off, w.data), nil); r.hdr.Status != w.want {
+			t.Errorf("WRITE %d bytes at %d (%q...): %v, want %v", len(w.data), w.off, w.data[:3], r.hdr.Status, w.want)
+		}
+	}
+	if b, _ := read(16, 8); !bytes.Equal(b, good[:8]) {
+		t.Errorf("READ at 16 returns %q, want the start", b)
+	}
+	if b, _ := read(60, 1); !bytes.Equal(b, good[:1]) {
+		t.Errorf("READ at 60 returns %q", b)
+	}
+	if _, st := read(61, 1); st != smb2.StatusEndOfFile {
+		t.Errorf("READ at 61: %v", st)
+	}
+	c.expectStatus("EOF 61", smb2.SetInfo, rawSetEOF(id, 61), nil, smb2.StatusAllottedSpaceExceeded)
+	c.expectStatus("EOF 0", smb2.SetInfo, rawSetEOF(id, 0), nil, smb2.StatusSuccess)
+	if b, _ := read(0, 60); !bytes.Equal(b, good) {
+		t.Errorf("after EOF 0 the stream reads %x", b)
+	}
+	v, err := xattrOf(t, hs.Dir, "f", streamXattrPrefix+afpInfoStream)
+	if err != nil || !bytes.Equal(v, good) {
+		t.Errorf("stored %x %v", v, err)
+	}
+	// All-zero FinderInfo removes the stream.
+	zero := smb2.AfpInfo{Signature: smb2.AfpSignature, Version: smb2.AfpVersion}
+	c.expectStatus("zero", smb2.Write, rawWrite(id, 0, zero.AppendAfpInfo(nil)), nil, smb2.StatusSuccess)
+	c.call(smb2.Close, rawClose(id), nil)
+	if _, st := c.create("f:AFP_AfpInfo", rawDispOpen); st != smb2.StatusObjectNameNotFound {
+		t.Errorf("AfpInfo after an all-zero write: %v", st)
+	}
+}
+
+func rawSetEOF(id smb2.FileID, size uint64) []byte {
+	return rawSetInfo(id, smb2.InfoFile, smb2.FileEndOfFileInformation, le.AppendUint64(nil, size))
+}
+
+// xattrOf reads attribute name of file in dir through osfs.
+func xattrOf(t *testing.T, dir, file, name string) ([]byte, error) {
+	fsys, err := osfs.New(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fsys.OpenFile(file, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.(vfs.XattrFile).Getxattr(name)
+}
+
+// syncFS counts the Sync calls on the files it opens.
+type syncFS struct {
+	vfs.FS
+	syncs *atomic.Int64
+}
+
+func (s syncFS) OpenFile(name string, flag int, perm os.FileMode) (vfs.File, error) {
+	f, err := s.FS.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return syncFile{File: f, syncs: s.syncs}, nil
+}
+
+// syncFile forwards the attribute methods so streams still work.
+type syncFile struct {
+	vfs.File
+	syncs *atomic.Int64
+}
+
+func (f syncFile) Sync() error { f.syncs.Add(1); return f.File.Sync() }
+func (f syncFile) Getxattr(n string) ([]byte, error) {
+	return f.File.(vfs.XattrFile).Getxattr(n)
+}
+func (f syncFile) Setxattr(n string, v []byte) error { return f.File.(vfs.XattrFile).Setxattr(n, v) }
+func (f syncFile) Listxattr() ([]string, error)      { return f.File.(vfs.XattrFile).Listxattr() }
+func (f syncFile) Removexattr(n string) error        { return f.File.(vfs.XattrFile).Removexattr(n) }
+
+// TestFlushFullSync: FLUSH is a real fsync of the file, and of the base
+// file for a resource fork (the FULL_SYNC volume capability).
+func TestFlushFullSync(t *testing.T) {
+	dir := t.TempDir()
+	fsys, err := osfs.New(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var syncs atomic.Int64
+	ts := serveConfig(t, Config{Shares: []*Share{{Name: "share", FS: syncFS{FS: fsys, syncs: &syncs}, Guest: true}},
+		Logger: testLogger(t)}, dir)
+	c := rawSession(t, ts.Addr)
+	for _, name := range []string{"f", "f:AFP_Resource"} {
+		id, st := c.create(name, rawDispOverwriteIf)
+		if st != smb2.StatusSuccess {
+			t.Fatalf("CREATE %s: %v", name, st)
+		}
+		c.call(smb2.Write, rawWrite(id, 0, []byte("data")), nil)
+		before := syncs.Load()
+		c.expectStatus("FLUSH "+name, smb2.Flush, rawClose(id), nil, smb2.StatusSuccess)
+		if syncs.Load() != before+1 {
+			t.Errorf("FLUSH of %s: %d fsyncs, want 1", name, syncs.Load()-before)
+		}
+		c.call(smb2.Close, rawClose(id), nil)
+	}
 }

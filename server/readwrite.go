@@ -83,10 +83,15 @@ func checkRead(o *open, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status
 	}
 	size := fi.Size()
 	off := int64(req.Offset)
-	if off >= size {
+	n := min(int64(req.Length), size-off)
+	if rl, ok := o.file.(readLimiter); ok {
+		if m, ok := rl.readLength(off, int64(req.Length)); ok {
+			n = m // AFP_AfpInfo (afpinfo.go)
+		}
+	}
+	if n <= 0 {
 		return 0, smb2.StatusEndOfFile
 	}
-	n := min(int64(req.Length), size-off)
 	if n < int64(req.MinimumCount) {
 		return 0, smb2.StatusEndOfFile
 	}

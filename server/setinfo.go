@@ -286,6 +286,9 @@ func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
 		return smb2.StatusAccessDenied
 	}
 	del := flags&smb2.FileDispositionDelete != 0
+	if del && isAfpResource(o.stream) {
+		return smb2.StatusSuccess // ignored, as on macOS (afpinfo.go)
+	}
 	p := o.path()
 	if del {
 		if p == "" {

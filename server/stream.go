@@ -141,7 +141,8 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 		c.closeOpen(o)
 		return nil, 0, nil, statusFromError(err)
 	}
-	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0
+	// Delete-on-close of a resource fork is ignored, as on macOS (afpinfo.go).
+	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0 && !isAfpResource(sf.stream)
 	return o, action, fi, smb2.StatusSuccess
 }
 
@@ -218,7 +219,7 @@ func openStreamFile(fsys vfs.FS, p, stream string) (*streamFile, bool, smb2.Stat
 		}
 		return nil, false, statusFromError(err)
 	}
-	sf := &streamFile{base: bf, x: x, stream: stream}
+	sf := &streamFile{base: bf, x: x, stream: stream, afp: isAfpInfo(stream)}
 	i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, stream) })
 	if i < 0 {
 		return sf, false, smb2.StatusSuccess
@@ -259,6 +260,7 @@ type streamFile struct {
 
 	mu   sync.Mutex
 	data []byte
+	afp  bool // an AFP_AfpInfo stream (afpinfo.go)
 }
 
 var _ vfs.File = (*streamFile)(nil)
@@ -269,6 +271,9 @@ func (f *streamFile) ReadAt(b []byte, off int64) (int, error) {
 	defer f.mu.Unlock()
 	if off < 0 {
 		return 0, &fs.PathError{Op: "read", Path: f.Name(), Err: fs.ErrInvalid}
+	}
+	if f.afp {
+		return f.afpRead(b, off)
 	}
 	if off >= int64(len(f.data)) {
 		return 0, io.EOF
@@ -286,6 +291,9 @@ func (f *streamFile) WriteAt(b []byte, off int64) (int, error) {
 	defer f.mu.Unlock()
 	if off < 0 {
 		return 0, &fs.PathError{Op: "write", Path: f.Name(), Err: fs.ErrInvalid}
+	}
+	if f.afp {
+		return f.afpWrite(b, off)
 	}
 	end := off + int64(len(b))
 	if end > maxStreamSize {
@@ -308,6 +316,13 @@ func (f *streamFile) Truncate(size int64) error {
 	defer f.mu.Unlock()
 	if size < 0 {
 		return &fs.PathError{Op: "truncate", Path: f.Name(), Err: fs.ErrInvalid}
+	}
+	if f.afp {
+		return f.afpTruncate(size)
+	}
+	if size == 0 && isAfpResource(f.stream) {
+		f.data = nil // an empty resource fork does not exist (afpinfo.go)
+		return f.remove()
 	}
 	if size > maxStreamSize {
 		return &fs.PathError{Op: "truncate", Path: f.Name(), Err: syscall.ENOSPC}
@@ -357,8 +372,10 @@ func (f *streamFile) Stat() (fs.FileInfo, error) {
 	return streamInfo{base: bi, name: bi.Name() + ":" + f.stream, size: int64(len(f.data))}, nil
 }
 
-// Sync is a no-op: every change is already stored.
-func (f *streamFile) Sync() error { return nil }
+// Sync makes the stream durable: every change is already in the base
+// file's attribute, and fsync(2) of the base commits it with the inode
+// (FLUSH of a resource fork is Apple's F_FULLFSYNC).
+func (f *streamFile) Sync() error { return f.base.Sync() }
 
 // ReadDir fails: a stream is not a directory.
 func (f *streamFile) ReadDir(int) ([]fs.DirEntry, error) {

@@ -112,7 +112,7 @@ func TestAfpInfoLayout(t *testing.T) {
 	ai := AfpInfo{Signature: AfpSignature, Version: AfpVersion, BackupTime: 0x80000000}
 	copy(ai.FinderInfo[:], "SMB,OLE!")
 	b := ai.AppendAfpInfo(nil)
-	if len(b) != AfpInfoSize || string(b[:4]) != "AFP\x00" || !bytes.Equal(b[4:8], []byte{0, 1, 0, 0}) ||
+	if len(b) != AfpInfoSize || string(b[:4]) != "AFP\x00" || !bytes.Equal(b[4:8], []byte{0, 0, 1, 0}) ||
 		!bytes.Equal(b[12:16], []byte{0x80, 0, 0, 0}) || string(b[16:24]) != "SMB,OLE!" {
 		t.Fatalf("layout % x", b)
 	}
@@ -121,7 +121,7 @@ func TestAfpInfoLayout(t *testing.T) {
 		t.Errorf("decoded %+v %v", back, ok)
 	}
 	bad := bytes.Clone(b)
-	bad[5] = 2
+	bad[6] = 2
 	if _, ok := DecodeAfpInfo(bad); ok {
 		t.Error("wrong version accepted")
 	}

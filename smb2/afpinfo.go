@@ -11,7 +11,7 @@ import (
 // multi-byte fields are big-endian:
 //
 //	0   Signature   "AFP\0"
-//	4   Version     0x00010000
+//	4   Version     0x00000100
 //	8   Reserved    (4)
 //	12  BackupTime  0x80000000 when never backed up
 //	16  FinderInfo  32 bytes (FileInfo + ExtendedFileInfo)
@@ -28,7 +28,7 @@ const AfpInfoFinderInfoOffset = 16
 // AfpInfo signature and version.
 const (
 	AfpSignature uint32 = 0x41465000 // "AFP\0"
-	AfpVersion   uint32 = 0x00010000
+	AfpVersion   uint32 = 0x00000100
 )
 
 // AfpInfo is a decoded AFP_AfpInfo stream.

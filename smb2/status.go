@@ -54,6 +54,9 @@ const (
 	StatusAccountDisabled        Status = 0xC0000072
 	StatusAccountLockedOut       Status = 0xC0000234
 	StatusDiskFull               Status = 0xC000007F
+	// StatusAllottedSpaceExceeded: a size beyond what the object may hold
+	// (an AFP_AfpInfo stream made larger than 60 bytes).
+	StatusAllottedSpaceExceeded  Status = 0xC0000099
 	StatusRangeNotLocked         Status = 0xC000007E
 	StatusFileLockConflict       Status = 0xC0000054
 	StatusLockNotGranted         Status = 0xC0000055
@@ -153,6 +156,7 @@ var statusNames = map[Status]string{
 	StatusLogonFailure:           "STATUS_LOGON_FAILURE",
 	StatusAccountLockedOut:       "STATUS_ACCOUNT_LOCKED_OUT",
 	StatusDiskFull:               "STATUS_DISK_FULL",
+	StatusAllottedSpaceExceeded:  "STATUS_ALLOTTED_SPACE_EXCEEDED",
 	StatusFileLockConflict:       "STATUS_FILE_LOCK_CONFLICT",
 	StatusLockNotGranted:         "STATUS_LOCK_NOT_GRANTED",
 	StatusRangeNotLocked:         "STATUS_RANGE_NOT_LOCKED",
