@@ -19,7 +19,11 @@ import (
 //     carries max access, resource fork size and compressed FinderInfo,
 //     so Finder needs no CREATE + QUERY_INFO per file). Neither UNIX-based
 //     modes nor NFS ACEs are offered (zerosmb keeps no UNIX modes per SMB
-//     user), and OSX copyfile is not offered: COPYCHUNK copies data only.
+//     user). OSX copyfile is offered: a COPYCHUNK with no chunks then
+//     copies the whole source file and all its named streams (Finder
+//     tags, resource fork, AfpInfo) to the target, in the request, with
+//     no size bound (it is one server-side copy of a file the client may
+//     read anyway); its response counts the data bytes copied (mod 2^32).
 //   - volume capabilities: FULL_SYNC (FLUSH is a real fsync(2), which on
 //     Linux also flushes the disk's write cache, as F_FULLFSYNC asks);
 //     never CASE_SENSITIVE (names are resolved case-insensitively) and
@@ -63,9 +67,13 @@ func (c *conn) aaplQuery(req *smb2.CreateRequest) (*smb2.AAPLQuery, smb2.Status)
 // switches the connection's listings to Apple's entries.
 func (c *conn) aaplReply(share *Share, q *smb2.AAPLQuery) smb2.CreateContext {
 	r := smb2.AAPLReply{Bitmap: q.Bitmap & (smb2.AAPLServerCaps | smb2.AAPLVolumeCaps | smb2.AAPLModelInfo)}
-	if r.Bitmap&smb2.AAPLServerCaps != 0 && q.ClientCaps&smb2.AAPLSupportsReadDirAttr != 0 {
-		r.ServerCaps |= smb2.AAPLSupportsReadDirAttr
-		c.aaplReaddirAttr.Store(true)
+	if r.Bitmap&smb2.AAPLServerCaps != 0 {
+		if q.ClientCaps&smb2.AAPLSupportsReadDirAttr != 0 {
+			r.ServerCaps |= smb2.AAPLSupportsReadDirAttr
+			c.aaplReaddirAttr.Store(true)
+		}
+		r.ServerCaps |= smb2.AAPLSupportsOSXCopyfile
+		c.aaplCopyfile.Store(true)
 	}
 	r.VolumeCaps = smb2.AAPLFullSync
 	r.Model = c.srv.cfg.AppleModel
@@ -132,4 +140,33 @@ func (c *conn) aaplEntry(o *open, class uint8, e *smb2.DirEntry) {
 	isDir := e.FileAttributes&smb2.FileAttributeDirectory != 0
 	btime := smb2.TimeFromFileTime(e.CreationTime).Unix()
 	e.AAPL = c.aaplDirInfo(o.tree, p, !isDir, btime)
+}
+
+// copyfile is Apple's copyfile over COPYCHUNK: the whole data of src,
+// then each of its named streams, copied to dst.
+func copyfile(src, dst *open) ioctlResult {
+	fi, err := src.file.Stat()
+	if err != nil {
+		return ioctlErr(statusFromError(err))
+	}
+	n, err := copyRange(dst.file, 0, src.file, 0, fi.Size())
+	if err != nil {
+		return ioctlResult{st: statusFromError(err), out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
+	}
+	if sx, dx := eaStore(src), eaStore(dst); sx != nil && dx != nil {
+		names, err := listStreams(sx)
+		if err != nil && !xattrUnsupported(err) {
+			return ioctlResult{st: statusFromError(err), out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
+		}
+		for _, s := range names {
+			v, err := sx.Getxattr(streamXattrPrefix + s)
+			if err == nil {
+				err = dx.Setxattr(streamXattrPrefix+s, v)
+			}
+			if err != nil {
+				return ioctlResult{st: statusFromError(err), out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
+			}
+		}
+	}
+	return ioctlResult{out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
 }

@@ -75,12 +75,12 @@ func aaplSession(t *testing.T, addr string) (*rawConn, smb2.AAPLReply) {
 }
 
 // TestAAPLServerQuery: the server query is answered with READDIR_ATTR
-// (and nothing zerosmb does not implement), FULL_SYNC and not
+// and OSX copyfile (and nothing zerosmb does not implement), FULL_SYNC and not
 // CASE_SENSITIVE, and the model; malformed queries fail the CREATE.
 func TestAAPLServerQuery(t *testing.T) {
 	hs := startHostile(t)
 	_, rep := aaplSession(t, hs.Addr)
-	if rep.Bitmap != 7 || rep.ServerCaps != smb2.AAPLSupportsReadDirAttr ||
+	if rep.Bitmap != 7 || rep.ServerCaps != smb2.AAPLSupportsReadDirAttr|smb2.AAPLSupportsOSXCopyfile ||
 		rep.VolumeCaps != smb2.AAPLFullSync || rep.Model != DefaultAppleModel {
 		t.Errorf("reply %+v", rep)
 	}
@@ -89,7 +89,8 @@ func TestAAPLServerQuery(t *testing.T) {
 	r := c.call(smb2.Create, rawCreateOpts("", rawDispOpen, 1, []smb2.CreateContext{
 		aaplQueryCtx(smb2.AAPLServerCaps|smb2.AAPLModelInfo|0x100, 0)}), nil)
 	rep, err := smb2.DecodeAAPLReply(respContexts(t, r.body)[smb2.CreateContextAAPL])
-	if err != nil || rep.Bitmap != smb2.AAPLServerCaps|smb2.AAPLModelInfo || rep.ServerCaps != 0 {
+	if err != nil || rep.Bitmap != smb2.AAPLServerCaps|smb2.AAPLModelInfo ||
+		rep.ServerCaps != smb2.AAPLSupportsOSXCopyfile {
 		t.Errorf("reply without READDIR_ATTR: %+v %v", rep, err)
 	}
 	bad := []smb2.CreateContext{

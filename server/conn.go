@@ -66,6 +66,7 @@ type conn struct {
 	// Set by the first CREATE whose AAPL context was granted READDIR_ATTR
 	// (aapl.go); CREATEs may complete on other goroutines.
 	aaplReaddirAttr atomic.Bool
+	aaplCopyfile    atomic.Bool // OSX copyfile offered: a 0-chunk COPYCHUNK copies all
 
 	// Owned by the serve goroutine: the read side of the socket.
 	recv  *zerocopy.Receiver // splice pipe, created on first header-split WRITE

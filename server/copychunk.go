@@ -102,6 +102,9 @@ func (c *conn) copyChunk(o *open, req *smb2.IoctlRequest) ioctlResult {
 	if src.access&(fileReadData|fileExecute) == 0 {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}
+	if len(chunks) == 0 && c.aaplCopyfile.Load() && src.stream == "" && o.stream == "" {
+		return copyfile(src, o) // Apple's copyfile (aapl.go)
+	}
 	if st := checkCopyChunks(chunks); st != smb2.StatusSuccess {
 		// The limits go back in the response body (3.3.5.15.6).
 		return ioctlResult{st: st, out: appendCopyChunkResponse(nil, copyChunkMaxChunks, copyChunkMaxSize, copyChunkMaxTotal)}

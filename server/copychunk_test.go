@@ -73,3 +73,37 @@ func FuzzDecodeCopyChunkCopy(f *testing.F) {
 		}
 	})
 }
+
+// TestAAPLCopyfile: a COPYCHUNK with no chunks copies nothing until OSX
+// copyfile was negotiated; then it copies the whole file and its named
+// streams (memfs keeps them as attributes, as osfs does).
+func TestAAPLCopyfile(t *testing.T) {
+	u := newUnitConn(t)
+	src := u.open(t, "src", fileReadData)
+	dst := u.open(t, "dst", fileReadData|fileWriteData)
+	payload := []byte("copyfile payload")
+	src.file.WriteAt(payload, 0)
+	if err := eaStore(src).Setxattr(streamXattrPrefix+afpResourceStream, []byte("rsrc")); err != nil {
+		t.Fatal(err)
+	}
+	r := u.c.handleIoctl(u.req(smb2.Ioctl, ioctlBody(smb2.FsctlSrvRequestResumeKey, src.id, nil, 32)))
+	key := ioctlOut(t, r.body)[:24]
+	zero := append(append([]byte(nil), key...), make([]byte, 8)...)
+	copyfile := func() (smb2.Status, uint32) {
+		r := u.c.handleIoctl(u.req(smb2.Ioctl, ioctlBody(smb2.FsctlSrvCopychunk, dst.id, zero, 12)))
+		return r.status, binary.LittleEndian.Uint32(ioctlOut(t, r.body)[8:])
+	}
+	if st, n := copyfile(); st != smb2.StatusSuccess || n != 0 {
+		t.Errorf("0-chunk COPYCHUNK without AAPL: %v, %d bytes", st, n)
+	}
+	u.c.aaplReply(u.tree.share, &smb2.AAPLQuery{Command: smb2.AAPLServerQuery, Bitmap: smb2.AAPLServerCaps})
+	if st, n := copyfile(); st != smb2.StatusSuccess || n != uint32(len(payload)) {
+		t.Fatalf("copyfile: %v, %d bytes", st, n)
+	}
+	got := make([]byte, len(payload))
+	dst.file.ReadAt(got, 0)
+	v, err := eaStore(dst).Getxattr(streamXattrPrefix + afpResourceStream)
+	if string(got) != string(payload) || string(v) != "rsrc" || err != nil {
+		t.Errorf("copied %q, resource fork %q %v", got, v, err)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ import (
 // /work/shared/reference/smbtorture-samba-4.17/fruit.tsv.
 var knownFruitFailures = map[string]string{
 	"resource fork IO":                                        "writes the resource fork at a 64 MiB offset: named streams are xattrs here, at most 64 KiB (less on ext4); Samba 4.17 passes it",
-	"SMB2/CREATE context AAPL":                                "expects UNIX_BASED|NFS_ACE|OSX_COPYFILE and the model \"MacSamba\" byte for byte; zerosmb answers READDIR_ATTR only with its own model; Samba 4.17 fails it too",
+	"SMB2/CREATE context AAPL":                                "expects UNIX_BASED|NFS_ACE|OSX_COPYFILE and the model \"MacSamba\" byte for byte; zerosmb answers READDIR_ATTR|OSX_COPYFILE with its own model; Samba 4.17 fails it too",
 	"OS X AppleDouble file conversion":                        "Samba converts ._ AppleDouble files into streams; zerosmb stores ._ files as written (documented); Samba 4.17 fails it too",
 	"truncate resource fork to 0 bytes":                       enableAAPL,
 	"opening and creating resource fork":                      enableAAPL,
@@ -29,7 +30,7 @@ var knownFruitFailures = map[string]string{
 }
 
 // enableAAPL is why the subtests that start with smbtorture's enable_aapl fail.
-const enableAAPL = "enable_aapl demands server caps UNIX_BASED|READDIR_ATTR|NFS_ACE|OSX_COPYFILE and Samba's 8-character model \"MacSamba\"; zerosmb offers READDIR_ATTR only (no UNIX modes, NFS ACEs or copyfile) with its own model; Samba 4.17 (copyfile off) fails it too"
+const enableAAPL = "enable_aapl demands server caps UNIX_BASED|READDIR_ATTR|NFS_ACE|OSX_COPYFILE and Samba's 8-character model \"MacSamba\"; zerosmb offers READDIR_ATTR and OSX_COPYFILE (no UNIX modes or NFS ACEs) with its own model; Samba 4.17 (copyfile off) fails it too"
 
 // TestSmbtortureFruit runs smbtorture's vfs.fruit suite (Apple's SMB2
 // extensions, AFP_AfpInfo and AFP_Resource streams) and fails on any
@@ -56,6 +57,11 @@ func TestSmbtortureFruit(t *testing.T) {
 		if reason, known := knownFruitFailures[p]; known {
 			t.Errorf("vfs.fruit: %s passes now; remove it from knownFruitFailures (%s)", p, reason)
 		}
+	}
+	// copyfile skips itself unless OSX copyfile is offered; its pass
+	// proves a 0-chunk COPYCHUNK copied the data and both streams.
+	if !slices.Contains(res.pass, "copyfile") {
+		t.Error("vfs.fruit.copyfile did not pass")
 	}
 	if t.Failed() {
 		t.Logf("output:\n%s", strings.TrimSpace(res.out))
