@@ -194,6 +194,9 @@ func (c *conn) fsInfo(o *open) (smb2.FSInfo, smb2.Status) {
 	if share.ReadOnly {
 		attrs |= smb2.FileReadOnlyVolume
 	}
+	if share.TimeMachine && share.TimeMachineMaxSize > 0 {
+		st.TotalBlocks, st.FreeBlocks = share.timeMachineSize(st, uint64(bs)) // timemachine.go
+	}
 	label := st.Label
 	if label == "" {
 		label = share.Name

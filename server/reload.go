@@ -44,6 +44,9 @@ func (s *Server) newShareSet(shares []*Share, users *auth.UserDB, prev *shareSet
 		if sh.FS == nil {
 			return nil, fmt.Errorf("server: share %q has no filesystem", sh.Name)
 		}
+		if err := checkTimeMachine(sh, s.cfg.MaxDurableOpens); err != nil {
+			return nil, err
+		}
 		if _, dup := set.byName[key]; dup {
 			return nil, fmt.Errorf("server: duplicate share name %q", sh.Name)
 		}
@@ -70,7 +73,8 @@ func sameShare(a, b *Share) bool {
 	}
 	sameFS := a.FS == b.FS || (a.Path != "" && a.Path == b.Path)
 	return sameFS && strings.EqualFold(a.Name, b.Name) && a.ReadOnly == b.ReadOnly &&
-		a.Guest == b.Guest && a.Comment == b.Comment && sameAccessLists(a, b)
+		a.Guest == b.Guest && a.Comment == b.Comment && sameAccessLists(a, b) &&
+		a.TimeMachine == b.TimeMachine && a.TimeMachineMaxSize == b.TimeMachineMaxSize
 }
 
 // sameAccessLists reports whether two shares have the same access lists

@@ -41,6 +41,19 @@ type Share struct {
 	ReadUsers  []string // connect read-only even when the share is writable
 	WriteUsers []string // connect read-write even when the share is ReadOnly
 	AdminUsers []string // may change any ACL, take ownership and set SACLs
+
+	// TimeMachine marks the share as a macOS Time Machine destination
+	// (timemachine.go): it must be writable, and the zerosmb command
+	// advertises it in _adisk._tcp. Durable handles and a FLUSH that is a
+	// real fsync, which Time Machine needs, are there on every share.
+	TimeMachine bool
+	// TimeMachineMaxSize, when positive, is the volume size a Time
+	// Machine share reports (FileFsSizeInformation and kin), so Time
+	// Machine keeps its backups below it; the space used is that of the
+	// share's top-level *.sparsebundle band files.
+	TimeMachineMaxSize int64
+	// tmUsage caches the bytes of the share's sparse bundles.
+	tmUsage tmUsage
 }
 
 // Config configures a Server. The zero value of each field is a sane default.
