@@ -1,8 +1,9 @@
 // Package discovery advertises a zerosmb server on the local network with
 // multicast DNS / DNS-SD (RFC 6762, RFC 6763), so macOS Finder, Linux file
 // managers (avahi) and other Bonjour browsers list it without being told
-// its address: an _smb._tcp service on the SMB port and a
-// _device-info._tcp record whose model picks Finder's icon.
+// its address: an _smb._tcp service on the SMB port, a _device-info._tcp
+// record whose model picks Finder's icon and, for Time Machine shares, an
+// _adisk._tcp record that makes them backup destinations.
 //
 // It uses github.com/hashicorp/mdns as the responder rather than a
 // home-made one: the only maintained mDNS library the module proxy here
@@ -44,8 +45,27 @@ type Config struct {
 	// every multicast-capable, non-loopback interface that is up.
 	IP net.IP
 	// Model is the _device-info._tcp model; default DefaultModel.
-	Model  string
-	Logger *slog.Logger
+	Model string
+	// TimeMachine names the shares advertised as Time Machine
+	// destinations in _adisk._tcp; none means no _adisk._tcp record.
+	TimeMachine []string
+	Logger      *slog.Logger
+}
+
+// adiskPort is the port of the _adisk._tcp SRV record: the record only
+// carries TXT, and Apple's own servers announce the discard port.
+const adiskPort = 9
+
+// AdiskTXT returns the _adisk._tcp TXT strings for Time Machine shares:
+// "sys=waMa=0,adVF=0x100" (no Wi-Fi MAC, the flags of an SMB server) and
+// one "dkN=adVN=NAME,adVF=0x82" per share (an SMB, Time Machine capable
+// volume).
+func AdiskTXT(shares []string) []string {
+	txt := []string{"sys=waMa=0,adVF=0x100"}
+	for i, s := range shares {
+		txt = append(txt, fmt.Sprintf("dk%d=adVN=%s,adVF=0x82", i, s))
+	}
+	return txt
 }
 
 // Advertiser answers mDNS queries for the server until Close.
@@ -72,6 +92,11 @@ func Start(cfg Config) (*Advertiser, error) {
 	}
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
+	}
+	for _, s := range cfg.TimeMachine {
+		if s == "" || strings.ContainsAny(s, ",=") || len(s) > 200 {
+			return nil, fmt.Errorf("discovery: share name %q cannot go in an _adisk._tcp record", s)
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -178,9 +203,18 @@ func startOn(cfg Config, hostFQDN string, it ifaceAddrs) (*mdns.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	zs := zones{smb, dev}
+	if len(cfg.TimeMachine) > 0 {
+		adisk, err := mdns.NewMDNSService(cfg.Instance, "_adisk._tcp", "", hostFQDN, adiskPort, it.ips,
+			AdiskTXT(cfg.TimeMachine))
+		if err != nil {
+			return nil, err
+		}
+		zs = append(zs, adisk)
+	}
 	ifc := it.iface
 	return mdns.NewServer(&mdns.Config{
-		Zone:   zones{smb, dev},
+		Zone:   zs,
 		Iface:  &ifc,
 		Logger: log.New(&slogWriter{cfg.Logger}, "", 0),
 	})

@@ -85,3 +85,13 @@ func TestWSDGet(t *testing.T) {
 		t.Errorf("response %+v", resp)
 	}
 }
+
+func TestAdiskTXT(t *testing.T) {
+	got := strings.Join(AdiskTXT([]string{"Backups", "Other"}), "|")
+	if want := "sys=waMa=0,adVF=0x100|dk0=adVN=Backups,adVF=0x82|dk1=adVN=Other,adVF=0x82"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if _, err := Start(Config{Port: 445, TimeMachine: []string{"a,b"}}); err == nil {
+		t.Error("a share name with a comma was accepted")
+	}
+}

@@ -78,6 +78,10 @@ type shareConfig struct {
 	ReadUsers  []string `toml:"read_users"`
 	WriteUsers []string `toml:"write_users"`
 	AdminUsers []string `toml:"admin_users"`
+	// Time Machine destination, advertised in _adisk._tcp; the size
+	// limit is reported as the volume size.
+	TimeMachine        bool     `toml:"time_machine"`
+	TimeMachineMaxSize byteSize `toml:"time_machine_max_size"`
 }
 
 // loadConfig reads and validates a TOML config file. Errors name the file,
@@ -104,13 +108,16 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users)", path, strings.Join(keys, ", "), limitKeys)
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users/time_machine/time_machine_max_size)", path, strings.Join(keys, ", "), limitKeys)
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {
 			return nil, fmt.Errorf("config %s: [[share]] #%d needs both name and path", path, i+1)
 		}
 		if err := checkAccessLists(s); err != nil {
+			return nil, fmt.Errorf("config %s: [[share]] %s: %w", path, s.Name, err)
+		}
+		if err := checkTimeMachine(s); err != nil {
 			return nil, fmt.Errorf("config %s: [[share]] %s: %w", path, s.Name, err)
 		}
 	}
@@ -134,6 +141,18 @@ func checkEnums(fc *fileConfig) error {
 		if !slices.Contains(e.ok, e.val) {
 			return fmt.Errorf("%s = %q: want one of %s", e.key, e.val, strings.Join(e.ok[1:], ", "))
 		}
+	}
+	return nil
+}
+
+// checkTimeMachine refuses Time Machine settings Time Machine cannot use
+// (the server checks again: server.Share.TimeMachine).
+func checkTimeMachine(s shareConfig) error {
+	switch {
+	case s.TimeMachineMaxSize != 0 && !s.TimeMachine:
+		return errors.New("time_machine_max_size needs time_machine = true")
+	case s.TimeMachine && s.ReadOnly:
+		return errors.New("a time_machine share cannot be read_only")
 	}
 	return nil
 }
@@ -181,11 +200,22 @@ func parseShareFlag(v string) (shareConfig, error) {
 			sc.WriteUsers = splitNames(strings.TrimPrefix(p, "write="))
 		case strings.HasPrefix(p, "admin="):
 			sc.AdminUsers = splitNames(strings.TrimPrefix(p, "admin="))
+		case p == "time_machine":
+			sc.TimeMachine = true
+		case strings.HasPrefix(p, "time_machine_max_size="):
+			n, err := parseSize(strings.TrimPrefix(p, "time_machine_max_size="))
+			if err != nil {
+				return shareConfig{}, fmt.Errorf("--share %q: time_machine_max_size: %w", v, err)
+			}
+			sc.TimeMachineMaxSize = byteSize(n)
 		default:
-			return shareConfig{}, fmt.Errorf("--share %q: unknown option %q (want ro, guest, comment=TEXT, users=, read=, write=, admin=)", v, p)
+			return shareConfig{}, fmt.Errorf("--share %q: unknown option %q (want ro, guest, comment=TEXT, users=, read=, write=, admin=, time_machine, time_machine_max_size=)", v, p)
 		}
 	}
 	if err := checkAccessLists(sc); err != nil {
+		return shareConfig{}, fmt.Errorf("--share %q: %w", v, err)
+	}
+	if err := checkTimeMachine(sc); err != nil {
 		return shareConfig{}, fmt.Errorf("--share %q: %w", v, err)
 	}
 	return sc, nil
@@ -198,7 +228,7 @@ func parseSize(in string) (int64, error) {
 	for _, suf := range []struct {
 		s string
 		m int64
-	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}} {
 		if strings.HasSuffix(s, suf.s) {
 			mult = suf.m
 			s = strings.TrimSuffix(s, suf.s)
@@ -207,7 +237,7 @@ func parseSize(in string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad size %q: want a byte count with optional suffix K, M or G", in)
+		return 0, fmt.Errorf("bad size %q: want a byte count with optional suffix K, M, G or T", in)
 	}
 	if n > math.MaxInt64/mult {
 		return 0, fmt.Errorf("size %q is too large", in)

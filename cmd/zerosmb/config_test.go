@@ -99,6 +99,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad size string", "max_io = \"8 megs\"\n", []string{":1:", "max_io", "8 megs"}},
 		{"negative size", "recvfile_min = -1\n", []string{"recvfile_min", "negative"}},
 		{"wrong share type", "[[share]]\nname = \"a\"\npath = 3\n", []string{"share.path"}},
+		{"read-only time machine", "[[share]]\nname = \"tm\"\npath = \"/a\"\nread_only = true\ntime_machine = true\n", []string{"tm", "read_only"}},
+		{"max size without time machine", "[[share]]\nname = \"a\"\npath = \"/a\"\ntime_machine_max_size = \"1T\"\n", []string{"time_machine_max_size needs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +157,10 @@ func TestParseShareFlag(t *testing.T) {
 		{in: "data=/srv,", wantErr: `unknown option ""`},
 		{in: "a=/a,users=alice+@staff,read=bob,write=carol,admin=alice", want: shareConfig{Name: "a", Path: "/a",
 			Users: []string{"alice", "@staff"}, ReadUsers: []string{"bob"}, WriteUsers: []string{"carol"}, AdminUsers: []string{"alice"}}},
+		{in: "tm=/b,time_machine,time_machine_max_size=2T", want: shareConfig{Name: "tm", Path: "/b", TimeMachine: true, TimeMachineMaxSize: 2 << 40}},
+		{in: "tm=/b,time_machine,ro", wantErr: "read_only"},
+		{in: "tm=/b,time_machine_max_size=1G", wantErr: "needs time_machine"},
+		{in: "tm=/b,time_machine,time_machine_max_size=lots", wantErr: "time_machine_max_size"},
 		{in: "a=/a,users=alice+", wantErr: "bad entry"},
 		{in: "a=/a,read=@", wantErr: "bad entry"},
 	}

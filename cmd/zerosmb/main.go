@@ -126,6 +126,9 @@ SERVE OPTIONS
                         of SHARE ACCESS (keys users, read_users,
                         write_users, admin_users), L being names and
                         @groups joined by '+', e.g. users=alice+@staff.
+                        time_machine: a Time Machine destination (see
+                        APPLE CLIENTS); time_machine_max_size=SIZE: the
+                        volume size it reports, e.g. 2T.
     --access-based-share-enum
                         Share enumeration (smbclient -L, Explorer) lists
                         only the shares the asking user may connect to;
@@ -279,9 +282,9 @@ SERVE OPTIONS
                         (default 1m).
     -h, --help          Print this manual.
 
-    SIZE is a byte count with an optional suffix K, M or G (or KiB, MiB,
-    GiB), all powers of 1024. DURATION is a number with a unit (30s, 15m,
-    1h30m) or a plain number of seconds.
+    SIZE is a byte count with an optional suffix K, M, G or T (or KiB,
+    MiB, GiB, TiB), all powers of 1024. DURATION is a number with a unit
+    (30s, 15m, 1h30m) or a plain number of seconds.
 
 GUEST ACCESS
     Marking a share guest lets anonymous logons, and logons of user names
@@ -400,6 +403,8 @@ CONFIG FILE
         read_users = ["bob"]
         write_users = []
         admin_users = ["alice"]
+        time_machine = false        # Time Machine destination (APPLE CLIENTS)
+        time_machine_max_size = 0   # e.g. "2T": the size Time Machine sees
 
 LIMITS
     A connection is "pending" from connect until its first successful
@@ -485,12 +490,44 @@ DISCOVERY
     conflict probing, so a browser finds the server when it starts
     browsing. Failing to start it (no multicast interface, port 5353
     unavailable) is logged as a warning and serving goes on.
+    Shares with time_machine = true are also advertised in an _adisk._tcp
+    record (TXT "sys=waMa=0,adVF=0x100" and "dkN=adVN=NAME,adVF=0x82"
+    per share), which makes macOS offer them as backup disks. The records
+    are built at start: a SIGHUP that adds or removes a time_machine
+    share changes the advertisement only after a restart.
 
     With --ws-discovery, serve also runs a WS-Discovery responder (the
     protocol Windows' network view browses): it sends Hello at start and
     Bye at shutdown to 239.255.255.250:3702, answers Probe and Resolve,
     and serves the device metadata (name, "Workgroup:" --workgroup) over
     HTTP on the interface address, port 5357 or any free one if taken.
+
+APPLE CLIENTS
+    macOS sends Apple's AAPL create context; serve answers it (unless the
+    embedding program sets NoAppleExtensions) with READDIR_ATTR (a
+    listing carries each entry's max access, resource fork size and
+    Finder info, so Finder opens no file to draw a folder), OSX copyfile
+    (a COPYCHUNK with no chunks copies a whole file with its streams:
+    tags, resource fork, Finder info), FULL_SYNC (every FLUSH is an
+    fsync(2)) and the model --mdns-model. It offers no UNIX modes or NFS
+    ACEs, and reports names as case-insensitive, which they are.
+    Finder metadata lives in the AFP_AfpInfo stream (60 bytes, checked as
+    macOS checks it; a write of all-zero Finder info removes it) and
+    the resource fork in AFP_Resource; both are named streams, stored in
+    extended attributes of the file (user.zerosmb.stream.*), so a
+    resource fork is limited to the file system's attribute size (at
+    most 64 KiB; about 4 KiB on ext4, 16 KiB on btrfs): larger writes
+    fail with STATUS_DISK_FULL. AppleDouble "._" files (what macOS writes where
+    streams fail) are stored as ordinary files, as the client wrote them.
+
+    A share with time_machine = true is a Time Machine destination: it
+    must be writable (read_only is refused), is advertised in _adisk._tcp
+    (see DISCOVERY), and with time_machine_max_size reports that size as
+    its volume size and that size minus its top-level *.sparsebundle
+    band files (measured at most every 10 s) as free space, so Time
+    Machine deletes old backups before it reaches the limit. The limit
+    is advisory: zerosmb does not refuse writes beyond it. Durable
+    handles, which Time Machine needs, are granted on every share.
 
 METRICS
     With --metrics, GET /metrics returns the Prometheus text format:

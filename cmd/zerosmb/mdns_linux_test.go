@@ -76,8 +76,9 @@ func waitText(t *testing.T, what string, buf *syncBuffer, s string) {
 // TestServeMDNSAvahi puts the server in one network namespace and
 // avahi-daemon (with a private D-Bus) in another, joined by a veth pair
 // the test creates, and browses with avahi-browse: _smb._tcp must resolve
-// to the server's address and port and _device-info._tcp must carry the
-// model. A server started with --mdns=false must not be found.
+// to the server's address and port, _device-info._tcp must carry the
+// model and _adisk._tcp the Time Machine share. A server started with
+// --mdns=false must not be found.
 func TestServeMDNSAvahi(t *testing.T) {
 	requireTools(t, "ip", "avahi-daemon", "avahi-browse", "dbus-daemon")
 	n := newVethPair(t, 0)
@@ -89,7 +90,9 @@ func TestServeMDNSAvahi(t *testing.T) {
 	serve := func(name, port string, extra ...string) *syncBuffer {
 		return n.serveIn(t, share, users, name, port, extra...)
 	}
-	srvLog := serve("ZSMBMDNS", "4445")
+	backups := filepath.Join(dir, "backups")
+	os.Mkdir(backups, 0o755)
+	srvLog := serve("ZSMBMDNS", "4445", "--share", "Backups="+backups+",time_machine,time_machine_max_size=2G")
 	if !strings.Contains(srvLog.String(), "mDNS advertising") || !strings.Contains(srvLog.String(), v1) {
 		t.Fatalf("server did not advertise on %s:\n%s", v1, srvLog)
 	}
@@ -155,6 +158,15 @@ func TestServeMDNSAvahi(t *testing.T) {
 	dev := browse("_device-info._tcp", ";ZSMBMDNS;")
 	if !strings.Contains(dev, `"model=RackMac"`) {
 		t.Errorf("_device-info._tcp lacks the model:\n%s", dev)
+	}
+	// The Time Machine share: _adisk._tcp with the system and disk records.
+	adisk := browse("_adisk._tcp", ";ZSMBMDNS;")
+	if !strings.Contains(adisk, `"dk0=adVN=Backups,adVF=0x82"`) || !strings.Contains(adisk, `"sys=waMa=0,adVF=0x100"`) ||
+		!strings.Contains(adisk, ";"+ip1+";9;") {
+		t.Errorf("_adisk._tcp records wrong:\n%s", adisk)
+	}
+	if strings.Contains(adisk, "ZSMBOFF") {
+		t.Errorf("the --mdns=false server has an _adisk._tcp record:\n%s", adisk)
 	}
 }
 

@@ -258,12 +258,23 @@ func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
 		return nil
 	}
 	ip := advertisedIP(ta.IP)
-	adv, err := discovery.Start(discovery.Config{Instance: fc.ServerName, Port: ta.Port, IP: ip, Model: fc.MDNSModel, Logger: log})
+	var tm []string
+	for _, sc := range fc.Shares {
+		if sc.TimeMachine {
+			tm = append(tm, sc.Name)
+		}
+	}
+	adv, err := discovery.Start(discovery.Config{Instance: fc.ServerName, Port: ta.Port, IP: ip, Model: fc.MDNSModel,
+		TimeMachine: tm, Logger: log})
 	if err != nil {
 		log.Warn("mDNS advertisement failed; clients must be given the address", "err", err)
 		return nil
 	}
-	log.Info("mDNS advertising", "services", "_smb._tcp,_device-info._tcp", "port", ta.Port, "interfaces", adv.Interfaces)
+	services := "_smb._tcp,_device-info._tcp"
+	if len(tm) > 0 {
+		services += ",_adisk._tcp"
+	}
+	log.Info("mDNS advertising", "services", services, "port", ta.Port, "interfaces", adv.Interfaces, "time_machine", tm)
 	return func() { adv.Close() }
 }
 
