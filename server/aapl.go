@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/zerosmb/zerosmb/internal/acl"
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs"
 )
@@ -82,18 +83,30 @@ func (c *conn) aaplReply(share *Share, q *smb2.AAPLQuery) smb2.CreateContext {
 
 // aaplDirInfo is the READDIR_ATTR metadata of entry p (a regular file
 // when regular) listed through tree t: max access, resource fork size and
-// compressed FinderInfo, read with one open of the entry. An entry whose
-// streams cannot be read gets zeros and the "no date" date added.
-func (c *conn) aaplDirInfo(t *tree, p string, regular bool, btime int64) *smb2.AAPLDirInfo {
-	a := &smb2.AAPLDirInfo{MaxAccess: c.grantedOn(t, p),
-		FinderInfo: smb2.CompressFinderInfo(nil, regular, smb2.AAPLDateStart)}
+// compressed FinderInfo, read through one open of the entry (its
+// descriptor and streams are attributes of it). parent is the tree's
+// grant on the listed directory, for the rights it passes on (see
+// grantedOn). An entry that cannot be opened gets the max access alone.
+func (c *conn) aaplDirInfo(t *tree, p string, regular bool, btime int64, parent uint32) *smb2.AAPLDirInfo {
+	a := &smb2.AAPLDirInfo{FinderInfo: smb2.CompressFinderInfo(nil, regular, smb2.AAPLDateStart)}
 	f, err := t.share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
 	if err != nil {
+		a.MaxAccess = c.grantedOn(t, p)
 		return a
 	}
 	defer f.Close()
-	x, ok := f.(vfs.XattrFile)
-	if !ok {
+	x, _ := f.(vfs.XattrFile)
+	raw := c.srv.nodes.ns.getMeta(t.share, p).sd
+	if raw == nil && x != nil {
+		raw, _ = x.Getxattr(sdXattr)
+	}
+	sd := c.decodeStoredSD(t.share, p, raw)
+	if sd == nil {
+		sd = defaultSD(t.share, p)
+	}
+	id := t.rights()
+	a.MaxAccess = (acl.Granted(sd, id.tok) | inheritedRights(parent)) & id.maxAccess
+	if x == nil {
 		return a
 	}
 	names, err := listStreams(x)
@@ -120,26 +133,37 @@ func appleDate(unix int64) uint32 { return uint32(unix - smb2.AAPLDateDelta) }
 func isAfpInfo(name string) bool     { return strings.EqualFold(name, afpInfoStream) }
 func isAfpResource(name string) bool { return strings.EqualFold(name, afpResourceStream) }
 
-// aaplEntry adds the READDIR_ATTR metadata to e, listed in directory dir
-// of o's tree, when the connection negotiated it and the class carries it.
-func (c *conn) aaplEntry(o *open, class uint8, e *smb2.DirEntry) {
+// aaplListing is the per-request state of a READDIR_ATTR listing: the
+// tree's grant on the listed directory, looked up once.
+type aaplListing struct {
+	parent    uint32
+	parentSet bool
+}
+
+// aaplEntry adds the READDIR_ATTR metadata to e, listed in o's directory,
+// when the connection negotiated it and the class carries it.
+func (c *conn) aaplEntry(o *open, class uint8, e *smb2.DirEntry, l *aaplListing) {
 	if class != smb2.FileIDBothDirectoryInformation || !c.aaplReaddirAttr.Load() {
 		return
 	}
-	var p string
-	switch e.Name {
-	case ".":
-		p = o.name
-	case "..":
-		if o.name != "" {
-			p, _ = parentPath(o.name)
-		}
-	default:
-		p = path.Join(o.name, e.Name)
-	}
 	isDir := e.FileAttributes&smb2.FileAttributeDirectory != 0
 	btime := smb2.TimeFromFileTime(e.CreationTime).Unix()
-	e.AAPL = c.aaplDirInfo(o.tree, p, !isDir, btime)
+	switch e.Name {
+	case ".", "..":
+		p := o.name
+		if e.Name == ".." && o.name != "" {
+			p, _ = parentPath(o.name)
+		}
+		a := c.aaplDirInfo(o.tree, p, false, btime, 0)
+		a.MaxAccess = c.grantedOn(o.tree, p) // its parent is not the listed directory
+		e.AAPL = a
+		return
+	}
+	if !l.parentSet {
+		l.parent = acl.Granted(c.effectiveSD(o.tree.share, o.name), o.tree.rights().tok)
+		l.parentSet = true
+	}
+	e.AAPL = c.aaplDirInfo(o.tree, path.Join(o.name, e.Name), !isDir, btime, l.parent)
 }
 
 // copyfile is Apple's copyfile over COPYCHUNK: the whole data of src,

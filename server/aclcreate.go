@@ -52,19 +52,24 @@ func (c *conn) grantedOn(t *tree, p string) uint32 {
 	id := t.rights()
 	granted := acl.Granted(c.effectiveSD(t.share, p), id.tok)
 	if p != "" && granted&(accessDelete|smb2.FileReadAttributes) != accessDelete|smb2.FileReadAttributes {
-		// MS-FSA 2.1.5.1.2.1: DELETE through the parent's
-		// FILE_DELETE_CHILD, FILE_READ_ATTRIBUTES through its
-		// FILE_LIST_DIRECTORY.
 		dir, _ := parentPath(p)
-		pg := acl.Granted(c.effectiveSD(t.share, dir), id.tok)
-		if pg&fileDeleteChild != 0 {
-			granted |= accessDelete
-		}
-		if pg&smb2.FileListDirectory != 0 {
-			granted |= smb2.FileReadAttributes
-		}
+		granted |= inheritedRights(acl.Granted(c.effectiveSD(t.share, dir), id.tok))
 	}
 	return granted & id.maxAccess
+}
+
+// inheritedRights are the rights on a file that its directory's grant
+// gives (MS-FSA 2.1.5.1.2.1): DELETE through the parent's
+// FILE_DELETE_CHILD, FILE_READ_ATTRIBUTES through its FILE_LIST_DIRECTORY.
+func inheritedRights(parent uint32) uint32 {
+	var r uint32
+	if parent&fileDeleteChild != 0 {
+		r |= accessDelete
+	}
+	if parent&smb2.FileListDirectory != 0 {
+		r |= smb2.FileReadAttributes
+	}
+	return r
 }
 
 // checkNewFile checks the creation of p and computes its descriptor.

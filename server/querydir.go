@@ -87,6 +87,7 @@ var dirScanHook func()
 // directory) does not outlive its connection.
 func (c *conn) fillDirList(o *open, d *dirEnum, w *smb2.DirListWriter, single bool) (st smb2.Status, full bool) {
 	share := o.tree.share
+	var al aaplListing
 	for scanned := 1; ; scanned++ {
 		if scanned%dirCancelEvery == 0 && dirScanHook != nil {
 			dirScanHook()
@@ -112,7 +113,7 @@ func (c *conn) fillDirList(o *open, d *dirEnum, w *smb2.DirListWriter, single bo
 			d.consume()
 			continue
 		}
-		c.aaplEntry(o, w.Class, &e) // aapl.go
+		c.aaplEntry(o, w.Class, &e, &al) // aapl.go
 		if !w.Add(&e) {
 			return smb2.StatusSuccess, true
 		}

@@ -39,6 +39,12 @@ func (c *conn) storedSD(share *Share, p string) *smb2.SecurityDescriptor {
 	if raw == nil {
 		raw = xattrSD(share, p)
 	}
+	return c.decodeStoredSD(share, p, raw)
+}
+
+// decodeStoredSD decodes the stored descriptor raw of (share, p) as
+// storedSD does; nil raw is nil.
+func (c *conn) decodeStoredSD(share *Share, p string, raw []byte) *smb2.SecurityDescriptor {
 	if raw == nil {
 		return nil
 	}
