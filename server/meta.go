@@ -119,6 +119,9 @@ func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
 		Name:           smbName(p),
 		EaSize:         m.eaSize, // as last seen through SMB (ea.go)
 	}
+	if out.Directory {
+		out.NumberOfLinks = 1 // as Windows and Samba: not the Unix count of subdirectories
+	}
 	if m.btime != 0 {
 		out.CreationTime = m.btime
 	}
