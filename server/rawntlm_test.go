@@ -26,6 +26,13 @@ func rawHMAC(key []byte, parts ...[]byte) []byte {
 
 // rawAuthenticate answers the CHALLENGE chal for user/pass.
 func rawAuthenticate(chal []byte, user, pass string) []byte {
+	msg, _ := rawAuthenticateKey(chal, user, pass)
+	return msg
+}
+
+// rawAuthenticateKey is rawAuthenticate that also returns the session key
+// (without key exchange, NTLMv2's session base key).
+func rawAuthenticateKey(chal []byte, user, pass string) (msg, sessionKey []byte) {
 	var serverCh [8]byte
 	copy(serverCh[:], chal[24:32])
 	tiLen, tiOff := int(le.Uint16(chal[40:])), int(le.Uint32(chal[44:]))
@@ -54,7 +61,7 @@ func rawAuthenticate(chal []byte, user, pass string) []byte {
 	h := auth.NTHash(pass)
 	key := rawHMAC(h[:], smb2.AppendUTF16(nil, strings.ToUpper(user)))
 	proof := rawHMAC(key, serverCh[:], temp)
-	return rawAuthenticateNT(user, append(proof, temp...))
+	return rawAuthenticateNT(user, append(proof, temp...)), rawHMAC(key, proof)
 }
 
 // rawAuthenticateNT is an AUTHENTICATE for user carrying the NT response

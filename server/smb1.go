@@ -20,7 +20,8 @@ import (
 // smb1State) and the framing of its responses.
 //
 // Files: smb1.go (negotiate, the command table, AndX dispatch),
-// smb1session.go (session setup, logoff, tree connect, echo),
+// smb1session.go (session setup, logoff, tree connect, echo; signing
+// starts there, smb1Signing here),
 // smb1bridge.go (calls into the SMB2 handlers), smb1file.go (create,
 // read, write, close, path commands), smb1trans2.go (TRANS2).
 
@@ -50,6 +51,57 @@ type smb1State struct {
 	nextFID  uint16
 	nextSID  uint16
 	clientMB int // client's MaxBufferSize
+	sig      smb1Signing
+}
+
+// smb1Signing is an SMB1 connection's MD5 signing state (MS-CIFS 3.1.4.1):
+// one key and sequence number per connection, set up by the first
+// authenticated (not guest, not anonymous) session when the client asks
+// for signing (Flags2SecuritySig) or Config.SigningRequired.
+type smb1Signing struct {
+	active bool
+	wanted bool   // the client set Flags2SecuritySig on a request
+	key    []byte // the session key of the session that started signing
+	next   uint32 // sequence number of the next request
+}
+
+// check verifies a request's signature when signing is active and returns
+// the sequence number its response is signed with. A request takes two
+// numbers (its own and its response's), NT_CANCEL, which has no response,
+// one.
+func (g *smb1Signing) check(msg []byte, hdr *smb1.Header) (respSeq uint32, ok bool) {
+	if hdr.Flags2&smb1.Flags2SecuritySig != 0 {
+		g.wanted = true
+	}
+	if !g.active {
+		return 0, true
+	}
+	seq := g.next
+	g.next += 2
+	if hdr.Command == smb1.ComNTCancel {
+		g.next--
+	}
+	return seq + 1, smb1.Verify(g.key, msg, seq)
+}
+
+// activate starts signing with the session key of a session just
+// established; the response that completes it is signed with sequence
+// number 1 and the next request carries 2.
+func (g *smb1Signing) activate(key []byte, required bool) bool {
+	if g.active || len(key) == 0 || !(g.wanted || required) {
+		return false
+	}
+	g.key = slices.Clone(key[:min(len(key), 16)])
+	g.active, g.next = true, 2
+	return true
+}
+
+// sign signs a response frame (4-byte frame header first) when signing is
+// active.
+func (g *smb1Signing) sign(frame []byte, seq uint32) {
+	if g.active {
+		smb1.Sign(g.key, frame[4:], seq)
+	}
 }
 
 // smb1Req is one command of an SMB1 message (one link of an AndX chain).
@@ -148,13 +200,12 @@ func (c *conn) negotiateSMB1(buf []byte, idx int) error {
 	if err != nil {
 		return errCloseConn
 	}
-	if c.srv.cfg.SigningRequired {
-		// SMB1 signing (MD5) is not implemented: a server that requires
-		// signing cannot serve SMB1.
-		c.log.Warn("SMB1 client refused: signing is required and SMB1 signing is not supported")
-		return errCloseConn
-	}
 	c.s1 = &smb1State{uids: map[uint16]uint64{}, fids: map[uint16]smb2.FileID{}, sids: map[uint16]smb2.FileID{}, clientMB: 4356}
+	c.s1.sig.wanted = hdr.Flags2&smb1.Flags2SecuritySig != 0
+	secMode := smb1.SecModeUserSecurity | smb1.SecModeEncryptPassword | smb1.SecModeSigningEnabled
+	if c.srv.cfg.SigningRequired {
+		secMode |= smb1.SecModeSigningRequired
+	}
 	c.dialect = dialectNT1
 	c.negotiated = true
 	c.dialectSeen.Store(uint32(dialectNT1))
@@ -163,7 +214,7 @@ func (c *conn) negotiateSMB1(buf []byte, idx int) error {
 	c.log.Info("negotiated legacy SMB1 (NT LM 0.12)")
 	resp := smb1.NegotiateResponse{
 		DialectIndex:  uint16(idx),
-		SecurityMode:  smb1.SecModeUserSecurity | smb1.SecModeEncryptPassword,
+		SecurityMode:  secMode,
 		MaxMpxCount:   50,
 		MaxNumberVcs:  1,
 		MaxBufferSize: smb1MaxBuffer,
@@ -215,6 +266,12 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 	hdr, err := smb1.DecodeHeader(msg)
 	if err != nil || hdr.Flags&smb1.FlagsReply != 0 {
 		c.log.Warn("malformed SMB1 message or a reply; closing")
+		return errCloseConn
+	}
+	wasSigning := c.s1.sig.active
+	seq, ok := c.s1.sig.check(msg, &hdr)
+	if !ok {
+		c.log.Warn("SMB1 request with a bad signature; closing")
 		return errCloseConn
 	}
 	out := c.smb1ReplyHeader(&hdr, smb2.StatusSuccess)
@@ -271,14 +328,19 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 	}
 	le16(out[4+28:], hdr.UID)
 	le16(out[4+24:], hdr.TID)
+	if !wasSigning {
+		seq = 1 // the SESSION_SETUP_ANDX response that started signing, if any
+	}
 	if last.data != nil {
-		return c.smb1SendData(out, last.data)
+		return c.smb1SendData(out, last.data, seq)
 	}
 	smb2.PutFrameHeader(out, len(out)-4)
+	c.s1.sig.sign(out, seq)
 	if err := c.writeFrame(out); err != nil {
 		return err
 	}
 	for _, x := range last.extra {
+		c.s1.sig.sign(x, seq)
 		if err := c.writeFrame(x); err != nil {
 			return err
 		}
@@ -335,18 +397,20 @@ func (c *conn) smb1Run(r *smb1Req, rule *smb1Rule) smb1Resp {
 }
 
 // smb1SendData writes a READ_ANDX response whose payload d follows frame:
-// by sendfile when nothing needs to see the bytes, else copied.
-func (c *conn) smb1SendData(frame []byte, d *readData) error {
+// by sendfile when nothing needs to see the bytes, else copied (and
+// signed with sequence number seq when signing is active).
+func (c *conn) smb1SendData(frame []byte, d *readData, seq uint32) error {
 	smb2.PutFrameHeader(frame, len(frame)-4+int(d.n))
 	var b frameBuilder
 	b.c = c
-	if b.canSendfile(&request{}, d) {
+	if !c.s1.sig.active && b.canSendfile(&request{}, d) {
 		return c.sendWithFile(frame, d)
 	}
 	// The copy path reads the payload into a buffer of its own (frame
 	// stays the caller's to release).
 	b.buf = append(getBuf(len(frame) + int(d.n))[:0], frame...)
 	b.appendData(d)
+	c.s1.sig.sign(b.buf, seq)
 	err := c.writeFrame(b.buf)
 	putBuf(b.buf)
 	return err

@@ -142,3 +142,53 @@ func TestSmbclientSMB1List(t *testing.T) {
 		}
 	}
 }
+
+// TestSmbclientSMB1Signed: smbclient over NT1 with MD5 signing, once
+// because the client insists (--client-protection=sign) and once because
+// the server requires it; put and get are byte-exact and, although
+// sendfile and header splitting are on, take the copy path (a signature
+// covers the payload).
+func TestSmbclientSMB1Signed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts testOpts
+		args []string
+	}{
+		{"client", testOpts{SMB1: true, Sendfile: true, RecvfileMin: 65536}, []string{"--client-protection=sign"}},
+		{"server", testOpts{SMB1: true, Sendfile: true, RecvfileMin: 65536, Signing: true}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, tc.opts)
+			local := t.TempDir()
+			sizes := map[string]int{"one.bin": 1, "64k1.bin": 64<<10 + 1, "big.bin": 5 << 20}
+			var puts, gets []string
+			for name, size := range sizes {
+				randomFile(t, local, name, size)
+				puts = append(puts, fmt.Sprintf("put %s %s", filepath.Join(local, name), name))
+				gets = append(gets, fmt.Sprintf("get %s %s", name, filepath.Join(local, name+".back")))
+			}
+			zc0, ds0 := zerocopy.Snapshot(), ts.Srv.DataStats()
+			args := nt1Args(append([]string{"-d", "3"}, tc.args...)...)
+			out := mustSmbclient(t, ts, "share", args, strings.Join(puts, "; ")+"; "+strings.Join(gets, "; "))
+			for name := range sizes {
+				sameFile(t, filepath.Join(local, name), filepath.Join(ts.Dir, name))
+				sameFile(t, filepath.Join(local, name), filepath.Join(local, name+".back"))
+			}
+			checkSMB1DataPath(t, "copy", zc0, zerocopy.Snapshot(), ds0, ts.Srv.DataStats(), sizes)
+			if strings.Contains(out, "signing") {
+				t.Logf("smbclient on signing:\n%s", grepLines(out, "sign"))
+			}
+		})
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}

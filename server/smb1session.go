@@ -67,6 +67,9 @@ func (c *conn) smb1SessionSetup(r *smb1Req) smb1Resp {
 	s.user, s.domain = a.User(), a.Domain()
 	s.guest, s.anonymous = a.IsGuest(), a.IsAnonymous()
 	s.sids = c.srv.tokenSIDs(s)
+	if !s.guest && !s.anonymous && s1.sig.activate(a.SessionKey(), c.srv.cfg.SigningRequired) {
+		c.log.Debug("SMB1 signing started", "session", s.id)
+	}
 	s.state = sessionValid
 	s.publish()
 	c.srv.ops.sessions.Add(1)

@@ -62,5 +62,5 @@ func (c *conn) smb1SplitEligible(h []byte, frameLen int) (smb1.WriteAndXRequest,
 		return w, false
 	}
 	s := c.lookupSession(id)
-	return w, s.valid() && !s.encryptData && s.signer == nil
+	return w, s.valid() && !s.encryptData && s.signer == nil && !c.s1.sig.active
 }

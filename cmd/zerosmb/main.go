@@ -186,8 +186,8 @@ SERVE OPTIONS
     --smb1              Also speak SMB1 (NT LM 0.12), a legacy protocol,
                         deprecated and off by default: only for devices
                         that know nothing newer (old printers, media
-                        players, Windows XP). SPNEGO/NTLMv2 logons only; no
-                        SMB1 signing, so it is refused when signing is
+                        players, Windows XP). SPNEGO/NTLMv2 logons only;
+                        MD5 signing when the client asks or signing is
                         required. Partial, see README.
     --recvfile-min SIZE Smallest WRITE payload spliced into the file
                         (default 64K; 0 disables splicing).
