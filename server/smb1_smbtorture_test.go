@@ -1,6 +1,7 @@
 package server
 
 import (
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -27,72 +28,71 @@ var smb1TortureSuites = []string{
 // opened without FILE_READ_ATTRIBUTES, oplocks for SMB1 opens). A subtest
 // that starts passing must be removed (TestSmbtortureSMB1 reports it).
 var knownSMB1TortureFailures = map[string]string{
-	"base.createx_access":              "fails on Samba 4.17 too; Incorrect status NT_STATUS_PRIVILEGE_NOT_HELD - should be NT_STATUS_OK",
-	"base.delete.deltest16a":           "fails on Samba 4.17 too; Expression `expect_it == io.all_info.out.delete_pending' failed: - Expected del_on_close flag 0, qfi",
-	"base.delete.deltest17a":           "fails on Samba 4.17 too; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: qpathinfo failed",
-	"base.delete.deltest20b":           "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: qpathinfo failed",
-	"base.deny1":                       "Samba: not in the reference; see the subtest output",
-	"base.dir2":                        "Samba passes; entry count mismatch, should be 1000, was -1",
-	"base.lock.LOCK1":                  "Samba passes; see the subtest output",
-	"base.lock.LOCK2":                  "Samba passes; see the subtest output",
-	"base.lock.LOCK4":                  "Samba passes; see the subtest output",
-	"base.lock.LOCK7":                  "Samba passes; pid2 successfully read the range 130:4 (should be denied)",
-	"base.openattr":                    "Samba passes; trunc open 0x2 -> 0x2 of \\openattr.file failed - should have succeeded !(NT_STATUS_ACCESS_DENIED)",
-	"base.vuid":                        "Samba passes; qfileinfo should have returned DOS error ERRSRV:ERRbaduid",
-	"raw.close":                        "fails on Samba 4.17 too; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be ERRSRV:ERRerror",
-	"raw.lock.lockx":                   "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
-	"raw.lock":                         "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.lock.pidhigh":                 "Samba passes; see the subtest output",
-	"raw.lock.async":                   "Samba passes; Incorrect status NT_STATUS_NOT_SUPPORTED - should be ERRDOS:ERRcancelviolation",
-	"raw.lock.errorcode":               "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
-	"raw.lock.changetype":              "Samba passes; Incorrect status NT_STATUS_NOT_SUPPORTED - should be ERRDOS:ERRnoatomiclocks",
-	"raw.lock.multiple_unlock":         "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
-	"raw.lock.multilock":               "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_OK",
-	"raw.lock.multilock2":              "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
-	"raw.lock.multilock3":              "Samba passes; Incorrect status NT_STATUS_OK - should be NT_STATUS_LOCK_NOT_GRANTED",
-	"raw.lock.multilock4":              "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
-	"raw.lock.multilock5":              "Samba passes; Incorrect status NT_STATUS_OK - should be NT_STATUS_LOCK_NOT_GRANTED",
-	"raw.lock.multilock6":              "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
-	"raw.mkdir":                        "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.open":                         "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OBJECT_NAME_NOT_FOUND",
-	"raw.open.openx":                   "Samba passes; Incorrect status NT_STATUS_INVALID_PARAMETER - should be NT_STATUS_OK",
-	"raw.open.nttrans-create":          "Samba passes; incorrect status NT_STATUS_NOT_IMPLEMENTED should be NT_STATUS_INVALID_PARAMETER (i=13 with_file=0 o",
-	"raw.open.t2open":                  "Samba passes; incorrect status NT_STATUS_NOT_IMPLEMENTED should be NT_STATUS_OK (i=11 with_file=0 open_func=0x12)",
-	"raw.open.mknew":                   "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.open.create":                  "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.open.ctemp":                   "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.open.chained-openx":           "Samba passes; Incorrect status NT_STATUS_INVALID_PARAMETER - should be NT_STATUS_OK",
-	"raw.open.chained-ntcreatex":       "Samba passes; Incorrect status NT_STATUS_INVALID_PARAMETER - should be NT_STATUS_OK",
-	"raw.open.open-for-truncate":       "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.qfileinfo":                    "fails on Samba 4.17 too; see the subtest output",
-	"raw.qfsinfo":                      "fails on Samba 4.17 too; ERROR: level DSKATTR failed - NT_STATUS_NOT_IMPLEMENTED",
-	"raw.read":                         "Samba: not in the reference; status was NT_STATUS_NOT_IMPLEMENTED, expected NT_STATUS_OK: incorrect status",
-	"raw.read.readx":                   "Samba passes; see the subtest output",
-	"raw.read.read for execute":        "Samba passes; read without FLAGS2_READ_PERMIT_EXECUTE (should fail)",
-	"raw.rename.trans2rename":          "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
-	"raw.rename.nttransrename":         "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
-	"raw.rename.ntrename":              "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_SHARING_VIOLATION",
-	"raw.search.one file search":       "fails on Samba 4.17 too; level EA_SIZE(3) failed - NT_STATUS_INVALID_LEVEL",
-	"raw.search.many files":            "Samba passes; status was NT_STATUS_NOT_IMPLEMENTED, expected NT_STATUS_OK: search failed",
-	"raw.search.sorted":                "Samba passes; see the subtest output",
-	"raw.search.modify search":         "Samba passes; see the subtest output",
-	"raw.search.many dirs":             "Samba passes; see the subtest output",
-	"raw.search.os2 delete":            "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: incorrect status",
-	"raw.search.ea list":               "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: incorrect status",
-	"raw.search.max count":             "Samba passes; Set max_count parameter to 0. This should return 1 entry",
-	"raw.seek":                         "fails on Samba 4.17 too; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_INVALID_HANDLE",
-	"raw.sfileinfo.base":               "fails on Samba 4.17 too; see the subtest output",
-	"raw.sfileinfo.rename":             "Samba passes; RENAME_INFORMATION - NT_STATUS_INVALID_PARAMETER (should be NT_STATUS_OK)",
-	"raw.sfileinfo.end-of-file":        "Samba passes; status was NT_STATUS_OK, expected NT_STATUS_INVALID_LEVEL: Status should be INVALID_LEVEL",
-	"raw.sfileinfo.end-of-file-access": "Samba passes; status was NT_STATUS_OK, expected NT_STATUS_ACCESS_DENIED: Status Wrong",
-	"raw.unlink":                       "Samba: not in the reference; Incorrect status NT_STATUS_OK - should be NT_STATUS_NO_SUCH_FILE",
-	"raw.write":                        "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.write.write close":            "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.write.bad-write":              "Samba passes; see the subtest output",
+	"base.createx_access":        "fails on Samba 4.17 too; Incorrect status NT_STATUS_PRIVILEGE_NOT_HELD - should be NT_STATUS_OK",
+	"base.delete.deltest16a":     "fails on Samba 4.17 too; Expression `expect_it == io.all_info.out.delete_pending' failed: - Expected del_on_close flag 0, qfi",
+	"base.delete.deltest17a":     "fails on Samba 4.17 too; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: qpathinfo failed",
+	"base.delete.deltest20b":     "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: qpathinfo failed",
+	"base.deny1":                 "Samba: not in the reference; see the subtest output",
+	"base.dir2":                  "Samba passes; entry count mismatch, should be 1000, was -1",
+	"base.lock.LOCK1":            "Samba passes; see the subtest output",
+	"base.lock.LOCK2":            "Samba passes; see the subtest output",
+	"base.lock.LOCK4":            "Samba passes; see the subtest output",
+	"base.lock.LOCK7":            "Samba passes; pid2 successfully read the range 130:4 (should be denied)",
+	"base.openattr":              "Samba passes; trunc open 0x2 -> 0x2 of \\openattr.file failed - should have succeeded !(NT_STATUS_ACCESS_DENIED)",
+	"base.vuid":                  "Samba passes; qfileinfo should have returned DOS error ERRSRV:ERRbaduid",
+	"raw.close":                  "fails on Samba 4.17 too; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be ERRSRV:ERRerror",
+	"raw.lock.lockx":             "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
+	"raw.lock":                   "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.lock.pidhigh":           "Samba passes; see the subtest output",
+	"raw.lock.async":             "Samba passes; Incorrect status NT_STATUS_NOT_SUPPORTED - should be ERRDOS:ERRcancelviolation",
+	"raw.lock.errorcode":         "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
+	"raw.lock.changetype":        "Samba passes; Incorrect status NT_STATUS_NOT_SUPPORTED - should be ERRDOS:ERRnoatomiclocks",
+	"raw.lock.multiple_unlock":   "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
+	"raw.lock.multilock":         "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_OK",
+	"raw.lock.multilock2":        "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
+	"raw.lock.multilock3":        "Samba passes; Incorrect status NT_STATUS_OK - should be NT_STATUS_LOCK_NOT_GRANTED",
+	"raw.lock.multilock4":        "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
+	"raw.lock.multilock5":        "Samba passes; Incorrect status NT_STATUS_OK - should be NT_STATUS_LOCK_NOT_GRANTED",
+	"raw.lock.multilock6":        "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
+	"raw.mkdir":                  "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.open":                   "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OBJECT_NAME_NOT_FOUND",
+	"raw.open.openx":             "Samba passes; Incorrect status NT_STATUS_INVALID_PARAMETER - should be NT_STATUS_OK",
+	"raw.open.nttrans-create":    "Samba passes; incorrect status NT_STATUS_NOT_IMPLEMENTED should be NT_STATUS_INVALID_PARAMETER (i=13 with_file=0 o",
+	"raw.open.t2open":            "Samba passes; incorrect status NT_STATUS_NOT_IMPLEMENTED should be NT_STATUS_OK (i=11 with_file=0 open_func=0x12)",
+	"raw.open.mknew":             "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.open.create":            "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.open.ctemp":             "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.open.chained-openx":     "Samba passes; Incorrect status NT_STATUS_INVALID_PARAMETER - should be NT_STATUS_OK",
+	"raw.open.chained-ntcreatex": "Samba passes; Incorrect status NT_STATUS_INVALID_PARAMETER - should be NT_STATUS_OK",
+	"raw.open.open-for-truncate": "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.qfileinfo":              "fails on Samba 4.17 too; see the subtest output",
+	"raw.qfsinfo":                "fails on Samba 4.17 too; ERROR: level DSKATTR failed - NT_STATUS_NOT_IMPLEMENTED",
+	"raw.read":                   "Samba: not in the reference; status was NT_STATUS_NOT_IMPLEMENTED, expected NT_STATUS_OK: incorrect status",
+	"raw.read.readx":             "Samba passes; see the subtest output",
+	"raw.read.read for execute":  "Samba passes; read without FLAGS2_READ_PERMIT_EXECUTE (should fail)",
+	"raw.rename.trans2rename":    "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
+	"raw.rename.nttransrename":   "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
+	"raw.rename.ntrename":        "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_SHARING_VIOLATION",
+	"raw.search.one file search": "fails on Samba 4.17 too; level EA_SIZE(3) failed - NT_STATUS_INVALID_LEVEL",
+	"raw.search.many files":      "Samba passes; status was NT_STATUS_NOT_IMPLEMENTED, expected NT_STATUS_OK: search failed",
+	"raw.search.sorted":          "Samba passes; see the subtest output",
+	"raw.search.modify search":   "Samba passes; see the subtest output",
+	"raw.search.many dirs":       "Samba passes; see the subtest output",
+	"raw.search.os2 delete":      "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: incorrect status",
+	"raw.search.ea list":         "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: incorrect status",
+	"raw.search.max count":       "Samba passes; Set max_count parameter to 0. This should return 1 entry",
+	"raw.seek":                   "fails on Samba 4.17 too; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_INVALID_HANDLE",
+	"raw.sfileinfo.base":         "fails on Samba 4.17 too; see the subtest output",
+	"raw.sfileinfo.rename":       "Samba passes; RENAME_INFORMATION - NT_STATUS_INVALID_PARAMETER (should be NT_STATUS_OK)",
+	"raw.sfileinfo.end-of-file":  "Samba passes; status was NT_STATUS_OK, expected NT_STATUS_INVALID_LEVEL: Status should be INVALID_LEVEL",
+	"raw.unlink":                 "Samba: not in the reference; Incorrect status NT_STATUS_OK - should be NT_STATUS_NO_SUCH_FILE",
+	"raw.write":                  "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.write.write close":      "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
+	"raw.write.bad-write":        "Samba passes; see the subtest output",
 }
 
 // TestSmbtortureSMB1 runs the SMB1 suites against an --smb1 server with
-// the zero-copy paths on.
+// the zero-copy paths on (SMB1_TORTURE_OUT=1 logs every suite's output).
 func TestSmbtortureSMB1(t *testing.T) {
 	if testing.Short() {
 		t.Skip("smbtorture suites are slow")
@@ -105,6 +105,9 @@ func TestSmbtortureSMB1(t *testing.T) {
 			res := runTorture(t, ts, suite)
 			sort.Strings(res.fail)
 			t.Logf("%s: %d passed, %d failed %v (%v)", suite, len(res.pass), len(res.fail), res.fail, time.Since(start).Round(time.Second))
+			if os.Getenv("SMB1_TORTURE_OUT") != "" {
+				t.Logf("output:\n%s", res.out)
+			}
 			if len(res.pass)+len(res.fail) == 0 {
 				t.Fatalf("no results from %s:\n%s", suite, res.out)
 			}

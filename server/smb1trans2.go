@@ -280,6 +280,9 @@ func (t *trans2) setInfo(id smb2.FileID, level uint16) smb2.Status {
 		t.c.log.Debug("SMB1 set information level not supported", "level", level)
 		return smb2.StatusInvalidLevel
 	}
+	if class == smb2.FileEndOfFileInformation && !t.c.smb1OpenHas(t.r, id, fileWriteData) {
+		return smb2.StatusAccessDenied // MS-FSA 2.1.5.14.4: FILE_APPEND_DATA is not enough
+	}
 	data := t.req.Data
 	if class == smb2.FileBasicInformation && len(data) == 36 {
 		data = append(append([]byte(nil), data...), 0, 0, 0, 0) // without Reserved
@@ -339,4 +342,13 @@ func (t *trans2) queryFS() ([]byte, smb2.Status) {
 		return nil, smb2.StatusInfoLengthMismatch
 	}
 	return out, st
+}
+
+// smb1OpenHas reports whether open id of r's session was granted any of
+// access (true for an unknown open: the SMB2 handler then answers it).
+func (c *conn) smb1OpenHas(r *smb1Req, id smb2.FileID, access uint32) bool {
+	c.mu.Lock()
+	o := c.opens[id.Volatile]
+	c.mu.Unlock()
+	return o == nil || o.id != id || o.sess != r.sess || o.has(access)
 }
