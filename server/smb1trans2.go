@@ -305,6 +305,11 @@ func (t *trans2) setPath() ([]byte, smb2.Status) {
 		return nil, st
 	}
 	defer t.c.smb2Close(t.r, id)
+	if req.InfoLevel == smb1.SetFileEndOfFileInfo {
+		// By handle only, as Windows and Samba (after the open, so
+		// share-mode conflicts are still reported).
+		return nil, smb2.StatusInvalidLevel
+	}
 	return []byte{0, 0}, t.setInfo(id, req.InfoLevel)
 }
 
