@@ -83,7 +83,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.search.max count":       "Samba passes; Set max_count parameter to 0. This should return 1 entry",
 	"raw.seek":                   "fails on Samba 4.17 too; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_INVALID_HANDLE",
 	"raw.sfileinfo.base":         "fails on Samba 4.17 too; see the subtest output",
-	"raw.sfileinfo.rename":       "Samba passes; RENAME_INFORMATION - NT_STATUS_INVALID_PARAMETER (should be NT_STATUS_OK)",
 	"raw.unlink":                 "Samba: not in the reference; Incorrect status NT_STATUS_OK - should be NT_STATUS_NO_SUCH_FILE",
 	"raw.write":                  "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
 	"raw.write.write close":      "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",

@@ -114,6 +114,9 @@ func smb1Status(err error) smb2.Status {
 	if err == smb1.ErrBadName {
 		return smb2.StatusObjectNameInvalid
 	}
+	if st, ok := err.(smb2.Status); ok {
+		return st
+	}
 	return smb2.StatusInvalidParameter
 }
 

@@ -284,6 +284,12 @@ func (t *trans2) setInfo(id smb2.FileID, level uint16) smb2.Status {
 		return smb2.StatusAccessDenied // MS-FSA 2.1.5.14.4: FILE_APPEND_DATA is not enough
 	}
 	data := t.req.Data
+	if class == smb2.FileRenameInformation {
+		var err error
+		if data, err = smb1.RenameToSMB2(data, t.c.smb1OpenDir(t.r, id)); err != nil {
+			return smb1Status(err)
+		}
+	}
 	if class == smb2.FileBasicInformation && len(data) == 36 {
 		data = append(append([]byte(nil), data...), 0, 0, 0, 0) // without Reserved
 	}
@@ -356,4 +362,20 @@ func (c *conn) smb1OpenHas(r *smb1Req, id smb2.FileID, access uint32) bool {
 	o := c.opens[id.Volatile]
 	c.mu.Unlock()
 	return o == nil || o.id != id || o.sess != r.sess || o.has(access)
+}
+
+// smb1OpenDir is the share-relative directory of open id ("" for the root
+// or an unknown open), with backslashes.
+func (c *conn) smb1OpenDir(r *smb1Req, id smb2.FileID) string {
+	c.mu.Lock()
+	o := c.opens[id.Volatile]
+	c.mu.Unlock()
+	if o == nil || o.id != id || o.sess != r.sess {
+		return ""
+	}
+	p := strings.ReplaceAll(o.path(), "/", `\`)
+	if i := strings.LastIndexByte(p, '\\'); i >= 0 {
+		return p[:i]
+	}
+	return ""
 }

@@ -1,6 +1,10 @@
 package smb1
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
 
 // Fuzz targets: every decoder of the package on arbitrary bytes must
 // return an error or a value whose slices lie inside the input, never
@@ -122,6 +126,21 @@ func FuzzVerify(f *testing.F) {
 		Sign(key, msg, seq)
 		if len(msg) >= HeaderSize && !Verify(key, msg, seq) {
 			t.Fatal("signed message does not verify")
+		}
+	})
+}
+
+// FuzzRenameToSMB2: any TYPE_1 buffer converts to a TYPE_2 buffer SMB2's
+// decoder accepts, or is refused; never a panic.
+func FuzzRenameToSMB2(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 'a', 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, err := RenameToSMB2(b, "d")
+		if err != nil {
+			return
+		}
+		if _, err := smb2.DecodeFileRenameInfo(out, smb2.FileRenameInformation); err != nil {
+			t.Fatalf("converted buffer refused: %v", err)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package smb1
 
 import (
+	"strings"
 	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
@@ -249,4 +250,40 @@ func sat32(v uint64) uint32 {
 		return 0xFFFFFFFF
 	}
 	return uint32(v)
+}
+
+// RenameToSMB2 turns an SMB1 pass-through FILE_RENAME_INFORMATION (the
+// TYPE_1 layout, MS-FSCC 2.4.42.1: ReplaceIfExists, 3 reserved bytes, a
+// 32-bit RootDirectory, FileNameLength, a UTF-16 FileName) into the SMB2
+// TYPE_2 layout with FileName made a path from the share root: SMB1 names
+// the new name within the file's directory dir (a share-relative path,
+// "" for the root). A RootDirectory is refused with
+// STATUS_INVALID_PARAMETER and a name with a path separator with
+// STATUS_NOT_SUPPORTED, as Samba does.
+func RenameToSMB2(b []byte, dir string) ([]byte, error) {
+	if len(b) < 12 {
+		return nil, smb2.StatusInfoLengthMismatch
+	}
+	n := uint64(le.Uint32(b[8:]))
+	if n > uint64(len(b)-12) || n%2 != 0 {
+		return nil, smb2.StatusInvalidParameter
+	}
+	if le.Uint32(b[4:]) != 0 {
+		return nil, smb2.StatusInvalidParameter
+	}
+	name, ok := smb2.DecodeUTF16Name(b[12 : 12+n])
+	if !ok || name == "" {
+		return nil, smb2.StatusObjectNameInvalid
+	}
+	if strings.ContainsAny(name, `\/`) {
+		return nil, smb2.StatusNotSupported
+	}
+	if dir != "" {
+		name = dir + `\` + name
+	}
+	out := make([]byte, 20, 20+2*len(name))
+	out[0] = b[0]
+	out = smb2.AppendUTF16(out, name)
+	le.PutUint32(out[16:], uint32(len(out)-20))
+	return out, nil
 }
