@@ -31,7 +31,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"base.createx_access":        "fails on Samba 4.17 too; Incorrect status NT_STATUS_PRIVILEGE_NOT_HELD - should be NT_STATUS_OK",
 	"base.delete.deltest16a":     "fails on Samba 4.17 too; Expression `expect_it == io.all_info.out.delete_pending' failed: - Expected del_on_close flag 0, qfi",
 	"base.delete.deltest17a":     "fails on Samba 4.17 too; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: qpathinfo failed",
-	"base.delete.deltest20b":     "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: qpathinfo failed",
 	"base.deny1":                 "Samba: not in the reference; see the subtest output",
 	"base.dir2":                  "Samba passes; entry count mismatch, should be 1000, was -1",
 	"base.lock.LOCK1":            "Samba passes; see the subtest output",
