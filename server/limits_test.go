@@ -12,36 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/smb2"
-	"github.com/zerosmb/zerosmb/vfs/osfs"
 )
 
 // startLimited runs a server with a guest share "share", users alice and
 // bob, the log captured, and mod applied to its Config.
 func startLimited(t testing.TB, mod func(*Config)) *hostileServer {
 	t.Helper()
-	dir := t.TempDir()
-	fsys, err := osfs.New(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := auth.NewUserDB()
-	db.Add(testUser, testPass)
-	db.Add("bob", testPass)
-	lb := &logSink{}
-	cfg := Config{
-		Shares: []*Share{{Name: "share", FS: fsys, Guest: true, Path: dir}},
-		Users:  db,
-		Logger: slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelInfo})),
-	}
-	if mod != nil {
-		mod(&cfg)
-	}
-	ts := serveConfig(t, cfg, dir)
-	hs := &hostileServer{testServer: ts, Log: lb}
-	t.Cleanup(func() { ts.Stop(); hs.checkNoPanic(t) })
-	return hs
+	return serveGuestLogged(t, t.TempDir(), slog.LevelInfo, mod, testUser, "bob")
 }
 
 // dialFrom connects to addr from the local IP from (e.g. "127.0.0.2").

@@ -78,23 +78,35 @@ func startHostileWith(t testing.TB, mod func(*Config)) *hostileServer {
 	if err := os.WriteFile(sentinel, []byte(hostileSentinel), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	hs := serveGuestLogged(t, dir, slog.LevelDebug, mod, testUser)
+	hs.Base, hs.Sentinel = base, sentinel
+	return hs
+}
+
+// serveGuestLogged runs a server with a guest share "share" on dir (osfs),
+// the given users (password testPass), the log captured at level, and
+// mod applied to its Config; stopping it checks the log for panics.
+func serveGuestLogged(t testing.TB, dir string, level slog.Level, mod func(*Config), users ...string) *hostileServer {
+	t.Helper()
 	fsys, err := osfs.New(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := auth.NewUserDB()
-	db.Add(testUser, testPass)
+	for _, u := range users {
+		db.Add(u, testPass)
+	}
 	lb := &logSink{}
 	cfg := Config{
 		Shares: []*Share{{Name: "share", FS: fsys, Guest: true, Path: dir}},
 		Users:  db,
-		Logger: slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: level})),
 	}
 	if mod != nil {
 		mod(&cfg)
 	}
 	ts := serveConfig(t, cfg, dir)
-	hs := &hostileServer{testServer: ts, Base: base, Sentinel: sentinel, Log: lb}
+	hs := &hostileServer{testServer: ts, Log: lb}
 	t.Cleanup(func() {
 		ts.Stop()
 		hs.checkNoPanic(t)
