@@ -110,6 +110,11 @@ func TestScrape(t *testing.T) {
 	for deadline := time.Now().Add(5 * time.Second); srv.Metrics().Connections != 2 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The sendfile byte counter moves when sendfile returns, which can be
+	// after the client already has the bytes: wait for it too.
+	for deadline := time.Now().Add(5 * time.Second); srv.DataStats().ReadSendfileBytes < uint64(len(data)) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	hs := httptest.NewServer(Handler(srv))
 	defer hs.Close()
 	resp, err := http.Get(hs.URL)
