@@ -95,7 +95,6 @@ var knownTortureFailures = map[string]string{
 	"smb2.session.reauth5": "fails on Samba 4.17 too: after re-authenticating as anonymous on a non-guest share it expects a DELETE open of a missing file to get OBJECT_NAME_NOT_FOUND; zerosmb refuses every new open of an anonymous identity there with ACCESS_DENIED before looking the name up (anonymous reaches guest shares only)",
 
 	"smb2.notify.valid-req":   "batched change events: several changes queued between two requests are returned one at a time",
-	"smb2.notify.mask-change": "batched change events after a completion-filter change",
 	"smb2.notify.tree":        "a notify on a path with a trailing backslash is refused with OBJECT_PATH_SYNTAX_BAD",
 	"smb2.notify.rec":         "recursive (WATCH_TREE) batches: events queued while no request is pending are coalesced differently",
 }
@@ -103,6 +102,18 @@ var knownTortureFailures = map[string]string{
 // replayWindows is the reason of the "-windows" variants of smb2.replay's
 // pending-create tests.
 const replayWindows = "fails on Samba 4.17 too: expects Windows' answer (ACCESS_DENIED, or no replay detection) to a replay of a CREATE that is still pending; we answer FILE_NOT_AVAILABLE as Samba does, and the matching -sane variant passes"
+
+// tortureRaces lists subtests whose outcome depends on how requests on
+// two connections interleave; either result is accepted (they must still
+// finish: the suite's guard catches a hang).
+var tortureRaces = map[string]string{
+	// Phase 2 sends two CHANGE_NOTIFYs on one connection and, without
+	// waiting for their interim responses, makes its changes through a
+	// second one. When both renames are handled before the first request
+	// arrives, their two events are queued and returned together, and
+	// the test expects one per request.
+	"smb2.notify.mask-change": "the first request may get both queued events when the other connection's renames are handled before it arrives",
+}
 
 // multichannelOnly lists the smbtorture subtests that need multichannel
 // (session binding on a second connection), which zerosmb does not offer;
@@ -162,7 +173,8 @@ func TestSmbtorture(t *testing.T) {
 				t.Fatalf("no results from %s:\n%s", suite, res.out)
 			}
 			for _, f := range res.fail {
-				if _, known := knownTortureFailures[suite+"."+f]; !known && !multichannelOnly(suite+"."+f) {
+				_, racy := tortureRaces[suite+"."+f]
+				if _, known := knownTortureFailures[suite+"."+f]; !known && !racy && !multichannelOnly(suite+"."+f) {
 					t.Errorf("%s: unexpected failure %s", suite, f)
 				}
 			}

@@ -11,22 +11,38 @@ import (
 // (STATUS_NOTIFY_CLEANUP). Changes made behind the server's back are not
 // seen. Changes that happen while no request is pending are queued on
 // the handle's watcher and returned by the next request.
+//
+// As Windows and Samba do, the first request on a handle fixes its
+// completion filter and WATCH_TREE flag until the handle is closed
+// (later requests' values are ignored), so a change is judged the same
+// way whether or not a request happens to be pending when it is made.
+// Several requests may be pending on one handle (up to
+// maxPendingNotify); each change completes the oldest.
 
 // maxQueuedChanges bounds a watcher's backlog; past it the next
 // completion is STATUS_NOTIFY_ENUM_DIR ("re-read the directory").
 const maxQueuedChanges = 256
+
+// maxPendingNotify bounds the CHANGE_NOTIFY requests pending on one
+// handle; one more is refused with STATUS_INSUFFICIENT_RESOURCES.
+const maxPendingNotify = 64
 
 // watcher is a directory handle that has asked for change notifications.
 type watcher struct {
 	o *open
 	// The following are guarded by nsState.mu.
 	dir      string // share path of the watched directory (updated on rename)
-	tree     bool   // WATCH_TREE
-	filter   uint32 // completion filter
-	maxOut   uint32 // OutputBufferLength of the pending request
-	pending  *asyncOp
+	tree     bool   // WATCH_TREE of the first request
+	filter   uint32 // completion filter of the first request
+	pending  []notifyWaiter
 	queued   []smb2.FileNotifyInformation
 	overflow bool
+}
+
+// notifyWaiter is one pending CHANGE_NOTIFY request of a watcher.
+type notifyWaiter struct {
+	op     *asyncOp
+	maxOut uint32 // its OutputBufferLength
 }
 
 func (c *conn) handleChangeNotify(r *request) response {
@@ -56,7 +72,8 @@ func (c *conn) handleChangeNotify(r *request) response {
 	ns.mu.Lock()
 	w := ns.watcherOf(o)
 	if w == nil {
-		w = &watcher{o: o, dir: o.path()}
+		w = &watcher{o: o, dir: o.path(), tree: req.Flags&smb2.ChangeNotifyWatchTree != 0,
+			filter: req.CompletionFilter}
 		if ns.watchers == nil {
 			ns.watchers = make(map[*watcher]struct{})
 		}
@@ -73,25 +90,20 @@ func (c *conn) handleChangeNotify(r *request) response {
 			return errResp(smb2.StatusFileClosed)
 		}
 	}
-	w.tree = req.Flags&smb2.ChangeNotifyWatchTree != 0
-	w.filter = req.CompletionFilter
-	w.maxOut = req.OutputBufferLength
-	if w.pending != nil {
-		ns.mu.Unlock()
-		return errResp(smb2.StatusInvalidParameter)
-	}
-	if len(w.queued) > 0 || w.overflow {
-		resp := w.takeResponse()
+	if len(w.pending) == 0 && (len(w.queued) > 0 || w.overflow) {
+		resp := w.takeResponse(req.OutputBufferLength)
 		ns.mu.Unlock()
 		return resp
+	}
+	if len(w.pending) >= maxPendingNotify {
+		ns.mu.Unlock()
+		return errResp(smb2.StatusInsufficientResources)
 	}
 	var op *asyncOp
 	sess := r.sess
 	op = c.goAsync(r, func() {
 		ns.mu.Lock()
-		if w.pending == op {
-			w.pending = nil
-		}
+		w.removeWaiter(op)
 		ns.mu.Unlock()
 		if c.lookupSession(sess.id) != sess {
 			// LOGOFF (or teardown) cancels before closing the handles;
@@ -101,16 +113,16 @@ func (c *conn) handleChangeNotify(r *request) response {
 		}
 		go op.complete(errResp(smb2.StatusCancelled))
 	})
-	w.pending = op
+	w.pending = append(w.pending, notifyWaiter{op: op, maxOut: req.OutputBufferLength})
 	if n := o.node; n != nil {
 		// Delete-pending may have been set since the check above; its
-		// deletePending call then ran before w was pending (lock order:
+		// deletePending call then ran before op was pending (lock order:
 		// ns.mu, then node.mu).
 		n.mu.Lock()
 		gone := n.deletePending
 		n.mu.Unlock()
 		if gone {
-			w.pending = nil
+			w.removeWaiter(op)
 			ns.mu.Unlock()
 			go op.complete(errResp(smb2.StatusDeletePending))
 			return response{pending: op}
@@ -118,6 +130,28 @@ func (c *conn) handleChangeNotify(r *request) response {
 	}
 	ns.mu.Unlock()
 	return response{pending: op}
+}
+
+// removeWaiter drops op from w's pending requests. The caller holds the
+// nsState lock.
+func (w *watcher) removeWaiter(op *asyncOp) {
+	for i, pw := range w.pending {
+		if pw.op == op {
+			w.pending = append(w.pending[:i], w.pending[i+1:]...)
+			return
+		}
+	}
+}
+
+// takeWaiters removes and returns every pending request of w. The caller
+// holds the nsState lock.
+func (w *watcher) takeWaiters() []*asyncOp {
+	ops := make([]*asyncOp, 0, len(w.pending))
+	for _, pw := range w.pending {
+		ops = append(ops, pw.op)
+	}
+	w.pending = nil
+	return ops
 }
 
 // watcherOf returns o's watcher, if any. The caller holds s.mu.
@@ -135,21 +169,21 @@ func (s *nsState) watcherOf(o *open) *watcher {
 func (s *nsState) dropWatcher(w *watcher) {
 	s.mu.Lock()
 	delete(s.watchers, w)
-	op := w.pending
-	w.pending = nil
+	ops := w.takeWaiters()
 	s.mu.Unlock()
-	if op != nil {
+	for _, op := range ops {
 		// Not inline: the interim response may still be unsent when the
 		// CLOSE is part of the same compound.
 		go op.complete(response{status: smb2.StatusNotifyCleanup, body: smb2.AppendOutputResponse(nil, nil)})
 	}
 }
 
-// takeResponse builds the response for w's queued changes and clears
-// them. The caller holds the nsState lock.
-func (w *watcher) takeResponse() response {
+// takeResponse builds the response for w's queued changes, for a request
+// whose OutputBufferLength is maxOut, and clears them. The caller holds
+// the nsState lock.
+func (w *watcher) takeResponse(maxOut uint32) response {
 	out := smb2.AppendFileNotifyInformation(nil, w.queued)
-	overflow := w.overflow || uint32(len(out)) > w.maxOut
+	overflow := w.overflow || uint32(len(out)) > maxOut
 	w.queued = nil
 	w.overflow = false
 	if overflow {
@@ -194,10 +228,11 @@ func (s *nsState) notifyFiltered(share *Share, p string, action, filter uint32) 
 			w.queued = append(w.queued, smb2.FileNotifyInformation{Action: action,
 				FileName: smbName(rel)[1:]})
 		}
-		if w.pending != nil {
-			done = append(done, w.pending)
-			resps = append(resps, w.takeResponse())
-			w.pending = nil
+		if len(w.pending) > 0 {
+			pw := w.pending[0]
+			w.pending = w.pending[1:]
+			done = append(done, pw.op)
+			resps = append(resps, w.takeResponse(pw.maxOut))
 		}
 	}
 	s.mu.Unlock()
@@ -224,9 +259,8 @@ func (s *nsState) deletePending(n *node) {
 	s.mu.Lock()
 	var ops []*asyncOp
 	for w := range s.watchers {
-		if w.o.node == n && w.pending != nil {
-			ops = append(ops, w.pending)
-			w.pending = nil
+		if w.o.node == n {
+			ops = append(ops, w.takeWaiters()...)
 		}
 	}
 	s.mu.Unlock()

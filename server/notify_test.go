@@ -13,7 +13,13 @@ import (
 // interim STATUS_PENDING response.
 func pendNotify(t *testing.T, c *rawConn, dir smb2.FileID) uint64 {
 	t.Helper()
-	c.write(rawFrame(c.msg(smb2.ChangeNotify, fuzzNotify(dir), nil)))
+	return pendNotifyBody(t, c, fuzzNotify(dir))
+}
+
+// pendNotifyBody is pendNotify with the request body given.
+func pendNotifyBody(t *testing.T, c *rawConn, body []byte) uint64 {
+	t.Helper()
+	c.write(rawFrame(c.msg(smb2.ChangeNotify, body, nil)))
 	b, err := c.readFrame(5 * time.Second)
 	if err != nil {
 		t.Fatalf("no interim response: %v", err)
@@ -126,5 +132,70 @@ func TestChangeNotify(t *testing.T) {
 	c.expectStatus("notify on a file", smb2.ChangeNotify, fuzzNotify(file), nil, smb2.StatusInvalidParameter)
 	if strings.Contains(hs.Log.String(), "panic") {
 		t.Error("panic logged")
+	}
+}
+
+// TestChangeNotifyFilterFixedAndQueued: the first CHANGE_NOTIFY on a
+// handle fixes its completion filter (later requests' filters are
+// ignored, as on Windows and Samba), and several requests may pend on
+// one handle, each completed by the next change in the order they came.
+func TestChangeNotifyFilterFixedAndQueued(t *testing.T) {
+	hs := startHostile(t)
+	c := hs.session(t)
+	dir, st := c.create("", rawDispOpen)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	notifyWith := func(filter uint32) []byte {
+		b := fuzzNotify(dir)
+		le.PutUint32(b[24:], filter)
+		return b
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", hs.Log.String())
+		}
+	})
+	// The first request (file names only) is cancelled: its filter stays.
+	first := pendNotifyBody(t, c, notifyWith(smb2.FileNotifyChangeFileName))
+	mid := c.mid
+	c.write(rawFrame(c.msg(smb2.Cancel, rawEcho(), func(h *smb2.Header) {
+		h.Flags |= smb2.FlagAsync
+		h.AsyncID = first
+		h.MessageID = 0
+		h.CreditCharge = 0
+	})))
+	c.mid = mid
+	if r := c.recv(); r.hdr.Status != smb2.StatusCancelled {
+		t.Fatalf("cancel: %v", r.hdr.Status)
+	}
+	// Two requests asking for everything pend together.
+	var asyncs []uint64
+	for range 2 {
+		asyncs = append(asyncs, pendNotifyBody(t, c, notifyWith(0xfff)))
+	}
+	other := hs.session(t)
+	// A directory is outside the fixed filter: nothing completes.
+	r := other.call(smb2.Create, rawCreateOpts("subdir", rawDispCreate, smb2.FileDirectoryFile, nil), nil)
+	if r.hdr.Status != smb2.StatusSuccess {
+		t.Fatal(r.hdr.Status)
+	}
+	if b, err := c.readFrame(300 * time.Millisecond); err == nil {
+		h, _ := smb2.DecodeHeader(b)
+		t.Fatalf("a directory creation completed a file-name-only watch: %v %v", h.Command, h.Status)
+	}
+	for i, name := range []string{"a.txt", "b.txt"} {
+		f, st := other.create(name, rawDispOverwriteIf)
+		if st != smb2.StatusSuccess {
+			t.Fatal(st)
+		}
+		other.expectStatus("close", smb2.Close, rawClose(f), nil, smb2.StatusSuccess)
+		r := c.recv()
+		if r.hdr.Status != smb2.StatusSuccess || r.hdr.AsyncID != asyncs[i] {
+			t.Fatalf("change %d: %v async %d, want success for async %d", i, r.hdr.Status, r.hdr.AsyncID, asyncs[i])
+		}
+		if got := notifyNames(t, r.body); len(got) != 1 || got[0] != "1:"+name {
+			t.Errorf("change %d entries %v, want [1:%s]", i, got, name)
+		}
 	}
 }

@@ -83,6 +83,13 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 		c.srv.nodes.ns.notify(share, oldp, smb2.FileActionRemoved, o.isDir)
 		c.srv.nodes.ns.notify(share, newp, smb2.FileActionAdded, o.isDir)
 	}
+	if !o.isDir {
+		// Windows (and Samba after it) also reports a renamed file as
+		// modified under its new name, to attribute and creation-time
+		// watchers; directories get no such event.
+		c.srv.nodes.ns.notifyFiltered(share, newp, smb2.FileActionModified,
+			smb2.FileNotifyChangeAttributes|smb2.FileNotifyChangeCreation)
+	}
 	return smb2.StatusSuccess
 }
 
