@@ -406,3 +406,21 @@ func TestCheckWrite(t *testing.T) {
 		t.Errorf("write on read-only tree: %v", st)
 	}
 }
+
+// TestSetSizeNeedsWriteData: end-of-file and allocation changes need
+// FILE_WRITE_DATA; an append-only open is refused (MS-FSA 2.1.5.14.4).
+func TestSetSizeNeedsWriteData(t *testing.T) {
+	u := newUnitConn(t)
+	w := u.open(t, "w", fileWriteData)
+	app := u.open(t, "w", fileAppendData)
+	size := make([]byte, 8)
+	le.PutUint64(size, 10)
+	for _, class := range []uint8{smb2.FileEndOfFileInformation, smb2.FileAllocationInformation} {
+		if st := u.c.setSize(app, size, class); st != smb2.StatusAccessDenied {
+			t.Errorf("class %d on an append-only open: %v, want STATUS_ACCESS_DENIED", class, st)
+		}
+		if st := u.c.setSize(w, size, class); st != smb2.StatusSuccess {
+			t.Errorf("class %d with FILE_WRITE_DATA: %v", class, st)
+		}
+	}
+}

@@ -228,13 +228,15 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 	return smb2.StatusSuccess
 }
 
-// setSize applies FileEndOfFileInformation and FileAllocationInformation.
+// setSize applies FileEndOfFileInformation and FileAllocationInformation;
+// both need FILE_WRITE_DATA (MS-FSA 2.1.5.14.4, 2.1.5.14.1): an
+// append-only open may not change the size.
 func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
 	v, err := smb2.DecodeUint64Info(b)
 	if err != nil {
 		return asStatus(err)
 	}
-	if !o.has(fileWriteData | fileAppendData) {
+	if !o.has(fileWriteData) {
 		return smb2.StatusAccessDenied
 	}
 	if o.isDir {
