@@ -19,6 +19,10 @@ echo "== cross builds"
 for os in freebsd darwin windows; do
   echo "   GOOS=$os"; GOOS=$os GOARCH=amd64 go build ./...
 done
+# The tests of the Unix ports compile too (Linux-only test files are tagged).
+for os in freebsd darwin; do
+  echo "   GOOS=$os go vet"; GOOS=$os GOARCH=amd64 go vet ./...
+done
 echo "== go test"
 # The kernel-client test (QEMU) runs on its own afterwards: it keeps a CPU
 # busy for minutes, which would skew the timing-sensitive tests beside it.
