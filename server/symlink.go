@@ -181,11 +181,20 @@ func (c *conn) setReparsePoint(o *open, in []byte) ioctlResult {
 	if err := sl.Symlink(target, vfsName(p)); err != nil {
 		return ioctlErr(statusFromError(err))
 	}
+	// The old descriptor stays open until the handle closes: a READ
+	// answered just before may still be sending from it (sendfile runs
+	// after the handler returned, when the response leaves).
 	old := o.file
 	o.mu.Lock()
 	o.file = &linkFile{fsys: share.FS, name: vfsName(p), link: s}
+	closed := o.closed
+	if !closed {
+		o.atClose(func() { old.Close() })
+	}
 	o.mu.Unlock()
-	old.Close()
+	if closed {
+		old.Close()
+	}
 	c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified, smb2.FileNotifyChangeAttributes)
 	return ioctlResult{}
 }
