@@ -38,13 +38,24 @@ func (c *conn) handleClose(r *request) response {
 	if err := c.closeOpen(o); err != nil {
 		c.log.Debug("close", "path", o.path(), "err", err)
 	}
+	removed := false
 	if mayDelete {
 		// The last open of a delete-pending file is gone: report the
 		// removal to watchers if it happened.
 		p := o.path()
 		if _, err := o.tree.share.FS.Lstat(vfsName(p)); err != nil {
 			c.srv.nodes.ns.notify(o.tree.share, p, smb2.FileActionRemoved, o.isDir)
+			removed = true
 		}
+	}
+	o.mu.Lock()
+	wrote := o.wrote
+	o.mu.Unlock()
+	if wrote && !removed && o.stream == "" {
+		// Data written through the handle: its last-write time changed
+		// (reported once, at close, as Samba does when it fixes the
+		// write time there; Windows reports it lazily too).
+		c.srv.nodes.ns.notifyFiltered(o.tree.share, o.path(), smb2.FileActionModified, smb2.FileNotifyChangeLastWrite)
 	}
 	return response{body: resp.Append(nil)}
 }

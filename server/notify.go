@@ -15,7 +15,11 @@ import (
 // As Windows and Samba do, the first request on a handle fixes its
 // completion filter and WATCH_TREE flag until the handle is closed
 // (later requests' values are ignored), so a change is judged the same
-// way whether or not a request happens to be pending when it is made.
+// way whether or not a request happens to be pending when it is made;
+// its OutputBufferLength bounds every later response too (a response is
+// at most the smaller of the two, else STATUS_NOTIFY_ENUM_DIR). An
+// OutputBufferLength above the negotiated MaxTransactSize is
+// STATUS_INVALID_PARAMETER.
 // Several requests may be pending on one handle (up to
 // maxPendingNotify); each change completes the oldest.
 
@@ -34,6 +38,7 @@ type watcher struct {
 	dir      string // share path of the watched directory (updated on rename)
 	tree     bool   // WATCH_TREE of the first request
 	filter   uint32 // completion filter of the first request
+	maxBuf   uint32 // OutputBufferLength of the first request: responses never exceed it
 	pending  []notifyWaiter
 	queued   []smb2.FileNotifyInformation
 	overflow bool
@@ -54,8 +59,8 @@ func (c *conn) handleChangeNotify(r *request) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	if !o.isDir || o.file == nil {
-		return errResp(smb2.StatusInvalidParameter)
+	if !o.isDir || o.file == nil || req.OutputBufferLength > c.maxIO {
+		return errResp(smb2.StatusInvalidParameter) // maxIO is the MaxTransactSize negotiated
 	}
 	if !o.has(fileReadData) {
 		return errResp(smb2.StatusAccessDenied)
@@ -73,7 +78,7 @@ func (c *conn) handleChangeNotify(r *request) response {
 	w := ns.watcherOf(o)
 	if w == nil {
 		w = &watcher{o: o, dir: o.path(), tree: req.Flags&smb2.ChangeNotifyWatchTree != 0,
-			filter: req.CompletionFilter}
+			filter: req.CompletionFilter, maxBuf: req.OutputBufferLength}
 		if ns.watchers == nil {
 			ns.watchers = make(map[*watcher]struct{})
 		}
@@ -183,7 +188,7 @@ func (s *nsState) dropWatcher(w *watcher) {
 // the nsState lock.
 func (w *watcher) takeResponse(maxOut uint32) response {
 	out := smb2.AppendFileNotifyInformation(nil, w.queued)
-	overflow := w.overflow || uint32(len(out)) > maxOut
+	overflow := w.overflow || uint32(len(out)) > min(maxOut, w.maxBuf)
 	w.queued = nil
 	w.overflow = false
 	if overflow {
@@ -204,6 +209,12 @@ func (s *nsState) notify(share *Share, p string, action uint32, isDir bool) {
 
 // notifyFiltered is notify with an explicit completion-filter class.
 func (s *nsState) notifyFiltered(share *Share, p string, action, filter uint32) {
+	s.notifyUnless(share, p, action, filter, 0)
+}
+
+// notifyUnless is notifyFiltered for the watchers whose completion filter
+// has none of the bits in unless.
+func (s *nsState) notifyUnless(share *Share, p string, action, filter, unless uint32) {
 	if p == "" {
 		return
 	}
@@ -212,7 +223,7 @@ func (s *nsState) notifyFiltered(share *Share, p string, action, filter uint32) 
 	var resps []response
 	s.mu.Lock()
 	for w := range s.watchers {
-		if w.o.tree.share != share || w.filter&filter == 0 {
+		if w.o.tree.share != share || w.filter&filter == 0 || w.filter&unless != 0 {
 			continue
 		}
 		if w.dir != parent && !(w.tree && pathWithin(p, w.dir) && p != w.dir) {

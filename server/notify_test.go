@@ -198,4 +198,8 @@ func TestChangeNotifyFilterFixedAndQueued(t *testing.T) {
 			t.Errorf("change %d entries %v, want [1:%s]", i, got, name)
 		}
 	}
+	// An output buffer beyond MaxTransactSize is refused.
+	big := notifyWith(0xfff)
+	le.PutUint32(big[4:], 1<<30)
+	c.expectStatus("notify larger than MaxTransactSize", smb2.ChangeNotify, big, nil, smb2.StatusInvalidParameter)
 }

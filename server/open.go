@@ -63,6 +63,7 @@ type open struct {
 	mu            sync.Mutex
 	deleteOnClose bool
 	position      int64 // FilePositionInformation
+	wrote         bool  // a WRITE went through it: its CLOSE reports a last-write change
 	mode          uint32
 	closed        bool
 	eaIndex       int // next EA to return (QUERY_INFO FileFullEaInformation)

@@ -162,6 +162,7 @@ func (c *conn) handleWrite(r *request) response {
 	}
 	o.mu.Lock()
 	o.position = off + n
+	o.wrote = o.wrote || n > 0
 	o.mu.Unlock()
 	c.srv.data.write.Add(uint64(n))
 	switch {
