@@ -136,13 +136,18 @@ func (t *nodeTable) grantDurable(o *open, d *durableRequest) []smb2.CreateContex
 // went away; it reports false when o must be closed instead (not durable,
 // or it lost its handle caching meanwhile).
 func (t *nodeTable) disconnect(o *open) bool {
-	if o.durable == 0 || o.node == nil {
+	if o.durable == 0 && !o.resilient || o.node == nil {
 		return false
 	}
 	n := o.node
 	n.mu.Lock()
 	breaking := o.obreaking || o.lease != nil && o.lease.breaking
-	if o.caching()&cacheH == 0 || breaking {
+	if o.resilient && breaking {
+		// Kept whatever its caching, but the break it owes cannot be
+		// acknowledged now: it ends here, to none.
+		t.dropCaching(n, o)
+		n.wake()
+	} else if !o.resilient && (o.caching()&cacheH == 0 || breaking) {
 		// It lost the handle caching durability needs, or someone waits
 		// for a break nobody can acknowledge now: close it.
 		n.mu.Unlock()
@@ -191,7 +196,7 @@ func (t *nodeTable) purge(o *open) {
 
 // forgetDurable drops o from the durable table.
 func (t *nodeTable) forgetDurable(o *open) {
-	if o.durable == 0 {
+	if o.durable == 0 && !o.resilient {
 		return
 	}
 	t.lmu.Lock()
@@ -214,17 +219,19 @@ func (t *nodeTable) reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.Le
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	switch {
-	case !o.disconnected || o.caching()&cacheH == 0:
+	case !o.disconnected || !o.resilient && o.caching()&cacheH == 0:
 		return nil, smb2.StatusObjectNameNotFound
 	case d.reconnect == 2 && d.createGUID != o.createGUID:
 		return nil, smb2.StatusObjectNameNotFound
 	case o.owner != ownerKey(s):
 		return nil, smb2.StatusAccessDenied
-	case (lr == nil) != (o.lease == nil):
+	case (lr == nil) != (o.lease == nil) && !(o.resilient && o.lease == nil):
+		// A resilient open may have lost its lease while disconnected;
+		// it comes back without one.
 		return nil, smb2.StatusObjectNameNotFound
-	case lr != nil && (lr.LeaseKey != o.lease.id.key || client != o.lease.id.client):
+	case lr != nil && o.lease != nil && (lr.LeaseKey != o.lease.id.key || client != o.lease.id.client):
 		return nil, smb2.StatusObjectNameNotFound // a lease belongs to its ClientGuid
-	case lr != nil && !strings.EqualFold(name, o.name):
+	case lr != nil && o.lease != nil && !strings.EqualFold(name, o.name):
 		return nil, smb2.StatusInvalidParameter
 	}
 	o.disconnected = false

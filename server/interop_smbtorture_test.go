@@ -66,13 +66,12 @@ func runTorture(t *testing.T, ts *testServer, suite string, extra ...string) tor
 // must be removed (TestSmbtorture reports it); a new failure fails the
 // test.
 var knownTortureFailures = map[string]string{
-	"smb2.acls_non_canonical.flags":   "tests Samba's 'acl flag inherited canonicalization = no' (AUTO_INHERITED kept without AUTO_INHERIT_REQ); we store the flags as Windows does; Samba 4.17 fails it too",
-	"smb2.acls.ACCESSBASED":           "needs a second share named hideunread with Samba's 'hide unreadable'; Samba 4.17 fails it too",
-	"smb2.create.gentest":             "gentest probes every access-mask and create-option bit against Windows' exact answers; Samba 4.17 fails it too",
-	"smb2.create.quota-fake-file":     "the NTFS $Extend\\$Quota fake file is not emulated; Samba 4.17 fails it too",
-	"smb2.compound.invalid4":          "an unknown command code in a compound: MS-SMB2 3.3.5.2.6 says disconnect, Samba/Windows answer INVALID_PARAMETER; we follow the spec",
-	"smb2.ioctl.bug14769":             "uses FSCTL_SMBTORTURE_IOCTL_RESPONSE_BODY_PADDING8, a Samba-private test FSCTL (fails on Samba 4.17's default configuration too)",
-	"smb2.lock.replay_broken_windows": "needs lock sequence replay (resilient handles, FSCTL_LMR_REQUEST_RESILIENCY), not implemented",
+	"smb2.acls_non_canonical.flags": "tests Samba's 'acl flag inherited canonicalization = no' (AUTO_INHERITED kept without AUTO_INHERIT_REQ); we store the flags as Windows does; Samba 4.17 fails it too",
+	"smb2.acls.ACCESSBASED":         "needs a second share named hideunread with Samba's 'hide unreadable'; Samba 4.17 fails it too",
+	"smb2.create.gentest":           "gentest probes every access-mask and create-option bit against Windows' exact answers; Samba 4.17 fails it too",
+	"smb2.create.quota-fake-file":   "the NTFS $Extend\\$Quota fake file is not emulated; Samba 4.17 fails it too",
+	"smb2.compound.invalid4":        "an unknown command code in a compound: MS-SMB2 3.3.5.2.6 says disconnect, Samba/Windows answer INVALID_PARAMETER; we follow the spec",
+	"smb2.ioctl.bug14769":           "uses FSCTL_SMBTORTURE_IOCTL_RESPONSE_BODY_PADDING8, a Samba-private test FSCTL (fails on Samba 4.17's default configuration too)",
 
 	"smb2.oplock.batch22b": "fails on Samba 4.17 too: expects the second break timeout to be skipped for a client that ignored the first (Windows-only behaviour)",
 	"smb2.oplock.batch26":  "fails on Samba 4.17 too: batch oplock on a stream open after a base-file open (streams are xattrs here)",

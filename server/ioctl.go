@@ -119,6 +119,8 @@ func (c *conn) fileIoctl(o *open, req *smb2.IoctlRequest) ioctlResult {
 		return c.requestResumeKey(o)
 	case smb2.FsctlSrvCopychunk, smb2.FsctlSrvCopychunkWrite:
 		return c.copyChunk(o, req)
+	case smb2.FsctlLMRRequestResiliency:
+		return c.requestResiliency(o, req.Input)
 	}
 	return ioctlErr(smb2.StatusNotSupported)
 }

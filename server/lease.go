@@ -107,7 +107,9 @@ func (t *nodeTable) breakLease(n *node, l *lease, to uint32) {
 				if gone := t.disconnectedHolders(n, x); gone != nil {
 					l.state = to // nobody can acknowledge: purge the holders
 					for _, g := range gone {
-						go t.purge(g)
+						if !g.resilient { // resilient ones stay, lowered
+							go t.purge(g)
+						}
 					}
 					return
 				}

@@ -165,10 +165,11 @@ func (c *conn) handleLock(r *request) response {
 		return errResp(st)
 	}
 	idx := int(req.LockSequenceIndex)
-	if o.durable == 0 || c.dialect < smb2.Dialect210 || idx < 1 || idx > len(o.lockSeq) {
+	if o.durable == 0 && !o.resilient || c.dialect < smb2.Dialect210 || idx < 1 || idx > len(o.lockSeq) {
 		return c.lock(r, o, &req)
 	}
-	// Lock sequence verification (MS-SMB2 3.3.5.14) on durable opens: a
+	// Lock sequence verification (MS-SMB2 3.3.5.14) on durable and
+	// resilient opens: a
 	// request repeating the last successful sequence number of its bucket
 	// is a replay after a reconnect and succeeds without locking again.
 	o.mu.Lock()

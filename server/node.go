@@ -56,6 +56,8 @@ type nodeTable struct {
 	// at most maxDurable (Config.MaxDurableOpens).
 	durables   map[uint64]*open
 	maxDurable int
+	// maxResiliency is Config.MaxResiliencyTimeout (resilient.go).
+	maxResiliency time.Duration
 	// replays is the create replay table (replay.go), under lmu.
 	replays map[replayKey]*replayEntry
 	// kernel backs read caching with Linux file leases
@@ -69,6 +71,9 @@ func (t *nodeTable) init() {
 	t.leases = make(map[leaseID]*lease)
 	t.durables = make(map[uint64]*open)
 	t.replays = make(map[replayKey]*replayEntry)
+	if t.maxResiliency <= 0 {
+		t.maxResiliency = DefaultMaxResiliencyTimeout
+	}
 	if t.maxDurable == 0 {
 		t.maxDurable = DefaultMaxDurableOpens
 	}

@@ -48,6 +48,9 @@ type open struct {
 	owner          string
 	disconnected   bool
 	scavenger      *time.Timer
+	// resilient: FSCTL_LMR_REQUEST_RESILIENCY granted (resilient.go);
+	// durable is then 0 and durableTimeout the resiliency timeout.
+	resilient bool
 	// replay is o's entry in the create replay table (replay.go), set
 	// when a CREATE with DH2Q produced it; createAction is the
 	// CreateAction its CREATE answered, repeated to a replay.
@@ -56,7 +59,7 @@ type open struct {
 	// channelSeq is Open.ChannelSequence (MS-SMB2 3.3.5.2.10, 3.x only):
 	// the newest ChannelSequence of a request on the open (low 16 bits).
 	channelSeq atomic.Uint32
-	// lockSeq is the LockSequenceArray of a durable open: per bucket the
+	// lockSeq is the LockSequenceArray of a durable or resilient open: per bucket the
 	// last successful LockSequenceNumber | lockSeqValid (guarded by mu).
 	lockSeq [64]uint8
 

@@ -188,7 +188,11 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 			to &^= cacheH | cacheW
 		}
 		if gone := t.disconnectedHolders(n, e); gone != nil {
-			s.purge = append(s.purge, gone...)
+			if allResilient(gone) {
+				t.breakTo(n, e, to) // lowered at once: nobody can acknowledge
+			} else {
+				s.purge = append(s.purge, gone...)
+			}
 			continue
 		}
 		if (et&delayMask != 0 || breaking && !q.first) && !q.ackOnOwnConn(e) {
@@ -244,7 +248,9 @@ func (t *nodeTable) breakTo(n *node, e *open, to uint32) {
 	}
 	if e.disconnected {
 		e.oplock = smb2.OplockLevelNone
-		go t.purge(e)
+		if !e.resilient {
+			go t.purge(e)
+		}
 		return
 	}
 	from := oplockToCache(e.oplock)
@@ -274,7 +280,7 @@ func (t *nodeTable) breakTo(n *node, e *open, to uint32) {
 		if e.obreaking && e.obreakGen == gen {
 			e.obreaking = false
 			e.oplock = smb2.OplockLevelNone
-			if e.disconnected {
+			if e.disconnected && !e.resilient {
 				go t.purge(e) // no longer durable without handle caching
 			}
 			n.wake()

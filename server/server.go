@@ -166,6 +166,12 @@ type Config struct {
 	// durability (legal: the client just gets no durable context back).
 	// Default 16384.
 	MaxDurableOpens int
+	// MaxResiliencyTimeout is the longest a resilient handle
+	// (FSCTL_LMR_REQUEST_RESILIENCY) is kept after its connection is
+	// lost: a request asking more fails with STATUS_INVALID_PARAMETER
+	// (MS-SMB2 3.3.5.15.9), one asking 0 gets 120 s (at most this).
+	// Resilient handles count against MaxDurableOpens. Default 5 minutes.
+	MaxResiliencyTimeout time.Duration
 	// KernelLeases (Linux only) backs the read caching granted to clients
 	// with kernel file leases (F_SETLEASE), so that a local process
 	// opening a file for writing first breaks the clients' caching, as
@@ -286,6 +292,7 @@ func New(cfg Config) (*Server, error) {
 	s.nodes.breakTimeout = cfg.OplockBreakTimeout
 	s.nodes.clientConn = s.clients.first
 	s.nodes.maxDurable = cfg.MaxDurableOpens
+	s.nodes.maxResiliency = cfg.MaxResiliencyTimeout
 	s.nodes.log = cfg.Logger
 	s.nodes.init()
 	if cfg.KernelLeases {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/zerosmb/zerosmb/smb2"
 )
@@ -36,7 +37,9 @@ import (
 //   - Every state change that may unblock a waiter closes that channel.
 //   - A disconnected durable open keeps its share mode, locks and caching;
 //     a break it would need purges it instead (nobody can acknowledge), and
-//     it is purged when its durable timeout passes. Only the user that
+//     it is purged when its durable timeout passes. A disconnected
+//     resilient open loses its caching instead and is purged only when its
+//     resiliency timeout passes. Only the user that
 //     opened it may reclaim it, with the same CreateGuid (v2) and lease key.
 //   - A (ClientGuid, CreateGuid) names at most one running CREATE or one
 //     replayable open; an open stops being replayable when another
@@ -69,7 +72,10 @@ type stateStore interface {
 	// disconnect keeps durable o after its connection is lost (false: the
 	// caller closes it).
 	disconnect(o *open) bool
-	// reclaim hands a disconnected durable open to session s and tree tr.
+	// makeResilient makes o a resilient open kept timeout after a
+	// disconnect (FSCTL_LMR_REQUEST_RESILIENCY).
+	makeResilient(o *open, timeout time.Duration) smb2.Status
+	// reclaim hands a disconnected durable or resilient open to session s and tree tr.
 	reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
 
 	// beginReplayable looks up (ClientGuid, CreateGuid) for a CREATE with
