@@ -121,6 +121,9 @@ func (c *conn) create(r *request, msg []byte) response {
 		}
 		defer c.endReplayCreate(r)
 	}
+	if dur.app, st = c.parseAppInstance(&req, &dur); st != smb2.StatusSuccess {
+		return errResp(st)
+	}
 	if strings.HasPrefix(req.Name, `\`) {
 		// MS-SMB2 3.3.5.9: the name must be relative to the share root.
 		return errResp(smb2.StatusInvalidParameter)
@@ -161,6 +164,11 @@ func (c *conn) create(r *request, msg []byte) response {
 	if stream == "" && base != req.Name {
 		// "dir::$DATA": directories have no data stream.
 		if st := dataStreamOfDir(r.tree.share, p, req.CreateOptions); st != smb2.StatusSuccess {
+			return errResp(st)
+		}
+	}
+	if dur.app != nil {
+		if st := c.takeOverAppInstance(dur.app, r.tree.share, p, stream); st != smb2.StatusSuccess {
 			return errResp(st)
 		}
 	}
@@ -222,6 +230,7 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 		resp.CreateContexts = append(resp.CreateContexts, c.aaplReply(share, q))
 	}
 	resp.CreateContexts = append(resp.CreateContexts, c.srv.state.grantDurable(o, dur)...)
+	c.srv.state.setAppInstance(o, dur.app, c.clientGUID)
 	if action == smb2.FileCreated && !isStream {
 		c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, o.isDir)
 	}

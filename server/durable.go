@@ -36,6 +36,8 @@ type durableRequest struct {
 	createGUID [16]byte
 	reconnect  uint8 // 1 DHnC, 2 DH2C
 	fileID     smb2.FileID
+	// app is the application instance a DH2Q open is made for (3.x).
+	app *appInstanceRequest
 }
 
 // parseDurable reads the durable contexts of req and rejects the
@@ -74,6 +76,11 @@ func parseDurable(req *smb2.CreateRequest) (durableRequest, smb2.Status) {
 		r, err := smb2.DecodeDurableHandleReconnectV2(dh2c)
 		if err != nil || len(dh2c) != 36 {
 			return d, smb2.StatusInvalidParameter
+		}
+		for _, tag := range []string{smb2.CreateContextAppInstanceID, smb2.CreateContextAppInstanceVersion} {
+			if _, ok := req.Context(tag); ok {
+				others-- // skipped with DH2C (MS-SMB2 3.3.5.9.13)
+			}
 		}
 		if others != 1 {
 			return d, smb2.StatusObjectNameNotFound
@@ -196,10 +203,11 @@ func (t *nodeTable) purge(o *open) {
 
 // forgetDurable drops o from the durable table.
 func (t *nodeTable) forgetDurable(o *open) {
-	if o.durable == 0 && !o.resilient {
+	if o.durable == 0 && !o.resilient && o.app == nil {
 		return
 	}
 	t.lmu.Lock()
+	t.forgetAppInstance(o)
 	if t.durables[o.id.Persistent] == o {
 		delete(t.durables, o.id.Persistent)
 	}

@@ -80,8 +80,6 @@ var knownTortureFailures = map[string]string{
 	"smb2.lease.request": "fails on Samba 4.17 too: expects directory leases (RH on directories), not implemented",
 	"smb2.lease.unlink":  "fails on Samba 4.17 too: an unlink of a file with an H lease should break H and wait; we break on rename only",
 
-	"smb2.durable-v2-open.app-instance": "fails on Samba 4.17 too: needs the AppInstanceId create context (SMB2_CREATE_APP_INSTANCE_ID), not implemented",
-
 	"smb2.replay.dhv2-pending1n-vs-violation-lease-close-windows": replayWindows,
 	"smb2.replay.dhv2-pending1n-vs-violation-lease-ack-windows":   replayWindows,
 	"smb2.replay.dhv2-pending1n-vs-oplock-windows":                replayWindows,

@@ -58,6 +58,9 @@ type nodeTable struct {
 	maxDurable int
 	// maxResiliency is Config.MaxResiliencyTimeout (resilient.go).
 	maxResiliency time.Duration
+	// apps holds the opens made for an application instance by
+	// AppInstanceId (appinstance.go), under lmu.
+	apps map[[16]byte][]*open
 	// replays is the create replay table (replay.go), under lmu.
 	replays map[replayKey]*replayEntry
 	// kernel backs read caching with Linux file leases
@@ -71,6 +74,7 @@ func (t *nodeTable) init() {
 	t.leases = make(map[leaseID]*lease)
 	t.durables = make(map[uint64]*open)
 	t.replays = make(map[replayKey]*replayEntry)
+	t.apps = make(map[[16]byte][]*open)
 	if t.maxResiliency <= 0 {
 		t.maxResiliency = DefaultMaxResiliencyTimeout
 	}

@@ -51,6 +51,9 @@ type open struct {
 	// resilient: FSCTL_LMR_REQUEST_RESILIENCY granted (resilient.go);
 	// durable is then 0 and durableTimeout the resiliency timeout.
 	resilient bool
+	// app is the application instance o was opened for (appinstance.go),
+	// set once before o is answered.
+	app *appInstance
 	// replay is o's entry in the create replay table (replay.go), set
 	// when a CREATE with DH2Q produced it; createAction is the
 	// CreateAction its CREATE answered, repeated to a replay.

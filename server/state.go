@@ -78,6 +78,14 @@ type stateStore interface {
 	// reclaim hands a disconnected durable or resilient open to session s and tree tr.
 	reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
 
+	// appInstanceOpens returns the opens of a's application instance on
+	// (share, path, stream) held by clients other than client, which a
+	// new open takes over (or STATUS_FILE_FORCED_CLOSED: one is newer).
+	appInstanceOpens(a *appInstanceRequest, share *Share, path, stream string, client [16]byte) ([]*open, smb2.Status)
+	// setAppInstance records that o was opened for a's application
+	// instance by client (a nil: nothing).
+	setAppInstance(o *open, a *appInstanceRequest, client [16]byte)
+
 	// beginReplayable looks up (ClientGuid, CreateGuid) for a CREATE with
 	// DH2Q: the open a replay is answered with, a refusal, or a
 	// reservation for tag that endReplayable settles.

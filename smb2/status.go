@@ -56,11 +56,14 @@ const (
 	StatusDiskFull               Status = 0xC000007F
 	// StatusAllottedSpaceExceeded: a size beyond what the object may hold
 	// (an AFP_AfpInfo stream made larger than 60 bytes).
-	StatusAllottedSpaceExceeded  Status = 0xC0000099
-	StatusRangeNotLocked         Status = 0xC000007E
-	StatusFileLockConflict       Status = 0xC0000054
-	StatusLockNotGranted         Status = 0xC0000055
-	StatusInsufficientResources  Status = 0xC000009A
+	StatusAllottedSpaceExceeded Status = 0xC0000099
+	StatusRangeNotLocked        Status = 0xC000007E
+	StatusFileLockConflict      Status = 0xC0000054
+	StatusLockNotGranted        Status = 0xC0000055
+	StatusInsufficientResources Status = 0xC000009A
+	// StatusFileForcedClosed: an open of the same application instance
+	// with a newer version exists (MS-SMB2 3.3.5.9.13).
+	StatusFileForcedClosed       Status = 0xC00000B6
 	StatusFileIsADirectory       Status = 0xC00000BA
 	StatusNotSupported           Status = 0xC00000BB
 	StatusNetworkNameDeleted     Status = 0xC00000C9
@@ -172,6 +175,7 @@ var statusNames = map[Status]string{
 	StatusNetworkSessionExpired:  "STATUS_NETWORK_SESSION_EXPIRED",
 	StatusNotFound:               "STATUS_NOT_FOUND",
 	StatusInsufficientResources:  "STATUS_INSUFFICIENT_RESOURCES",
+	StatusFileForcedClosed:       "STATUS_FILE_FORCED_CLOSED",
 	StatusObjectPathSyntaxBad:    "STATUS_OBJECT_PATH_SYNTAX_BAD",
 	StatusInvalidLevel:           "STATUS_INVALID_LEVEL",
 	StatusNotSameDevice:          "STATUS_NOT_SAME_DEVICE",
