@@ -20,6 +20,10 @@ type asyncOp struct {
 	once    sync.Once
 	interim chan struct{} // closed once the interim response is on the wire
 	done    sync.Once
+	// then, when set (before the interim response is sent), sends the
+	// final response instead of complete: a CREATE the compound was
+	// split at, followed by the rest of its chain (splitChain).
+	then func(final response)
 }
 
 // goAsync registers an async operation for r. The handler returns
@@ -70,6 +74,10 @@ func (op *asyncOp) complete(resp response) {
 		c.mu.Lock()
 		delete(c.async, op.id)
 		c.mu.Unlock()
+		if op.then != nil {
+			op.then(resp)
+			return
+		}
 		var b frameBuilder
 		r := op.r
 		var tr *transformInfo

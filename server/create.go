@@ -27,21 +27,14 @@ func (c *conn) handleCreate(r *request) response {
 			continue
 		default:
 		}
-		if r.hdr.NextCommand != 0 {
-			// Only the last element of a compound may go async: wait here
-			// for breaks acknowledged over other connections (those over
-			// this one are not waited for, see cacheRequest.midCompound),
-			// bounded by the break timeout.
-			c.waitBreakInPlace(r.breakWait)
-			r.breakWait, r.breakRetry = nil, true
-			continue
-		}
+		// In the middle of a compound too: the dispatcher then splits
+		// the compound there (splitChain, dispatch.go).
 		return c.createAfterBreak(r)
 	}
 }
 
 // waitBreakInPlace blocks until wait closes or the break timeout (plus
-// slack) passes: a mid-compound CREATE's wait for a break.
+// slack) passes: an SMB1 open's wait for a break (smb1bridge.go).
 func (c *conn) waitBreakInPlace(wait <-chan struct{}) {
 	t := time.NewTimer(c.srv.nodes.breakTimeout + time.Second)
 	defer t.Stop()
@@ -69,7 +62,10 @@ func (c *conn) createAfterBreak(r *request) response {
 	var once sync.Once
 	op := c.goAsync(r, func() { once.Do(func() { close(cancelled) }) })
 	rc := *op.r
-	rc.chain = &compoundState{}
+	if r.hdr.NextCommand == 0 {
+		rc.chain = &compoundState{}
+	} // else the compound goes on after it (splitChain) and needs its FileId
+
 	limit := 2*c.srv.nodes.breakTimeout + 5*time.Second
 	go func() {
 		for {
@@ -251,8 +247,7 @@ func (o *open) grantedOplock() uint8 {
 // or a lease (RqLs context, SMB 2.1 and later; version 2 on 3.x only).
 func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, isDir, exists, overwrite bool) *cacheRequest {
 	q := &cacheRequest{access: access, shareAccess: req.ShareAccess, overwrite: overwrite, exists: exists,
-		first: !r.breakRetry, isDir: isDir, client: c.clientGUID,
-		midCompound: r.hdr.NextCommand != 0, conn: c}
+		first: !r.breakRetry, isDir: isDir, client: c.clientGUID}
 	switch req.RequestedOplockLevel {
 	case smb2.OplockLevelII, smb2.OplockLevelExclusive, smb2.OplockLevelBatch:
 		q.oplock = req.RequestedOplockLevel

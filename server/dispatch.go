@@ -173,14 +173,35 @@ func ruleFor(cmd smb2.Command) (*cmdRule, bool) {
 }
 
 // handleCompound splits a frame into its elements and answers them. The
-// responses of one frame go back in one frame.
+// responses of one frame go back in one frame, unless a CREATE in the
+// middle has to wait for a break (splitChain).
 func (c *conn) handleCompound(buf []byte, split *splitPayload, tr *transformInfo) error {
 	var out frameBuilder
 	out.init(c, tr)
 	out.cork = c.batching()
 	defer out.release()
-	var st *compoundState
-	nElem := 0
+	if err := c.runChain(buf, chainPos{split: split, tr: tr}, &out); err != nil {
+		return err
+	}
+	return out.flush()
+}
+
+// chainPos is where runChain stands in a compound: the chain state shared
+// by its elements (nil before the first), how many elements came before,
+// whether it continues a split compound, and the frame's WRITE payload and
+// transform.
+type chainPos struct {
+	st        *compoundState
+	nElem     int
+	continued bool
+	split     *splitPayload
+	tr        *transformInfo
+}
+
+// runChain answers the elements of buf into out. When a CREATE in the
+// middle goes async, its interim response is the last of out and the
+// elements after it are answered once it completes (splitChain).
+func (c *conn) runChain(buf []byte, pos chainPos, out *frameBuilder) error {
 	for off := 0; off < len(buf); {
 		elem := buf[off:]
 		hdr, err := smb2.DecodeHeader(elem)
@@ -196,57 +217,101 @@ func (c *conn) handleCompound(buf []byte, split *splitPayload, tr *transformInfo
 			}
 			elem = elem[:next]
 		}
-		nElem++
-		if nElem > 64 {
+		pos.nElem++
+		if pos.nElem > 64 {
 			c.log.Warn("too many compound elements; closing")
 			return errCloseConn
 		}
-		r := &request{hdr: hdr, msg: elem, compound: hdr.NextCommand != 0 || off > 0,
+		r := &request{hdr: hdr, msg: elem, compound: hdr.NextCommand != 0 || off > 0 || pos.continued,
 			related:   hdr.Flags&smb2.FlagRelatedOperations != 0,
-			encrypted: tr != nil, split: split}
-		if st == nil {
-			st = &r.ownChain
+			encrypted: pos.tr != nil, split: pos.split}
+		if pos.st == nil {
+			pos.st = &r.ownChain
 		}
-		r.chain = st
-		if err := c.handleOne(r, &out); err != nil {
+		r.chain = pos.st
+		op, err := c.handleOne(r, out)
+		if err != nil {
 			return err
 		}
 		if hdr.NextCommand == 0 {
 			break
 		}
 		off += int(hdr.NextCommand)
+		if op != nil {
+			c.splitChain(op, buf[off:], pos)
+			return nil
+		}
 	}
-	return out.flush()
+	return nil
 }
 
-// handleOne runs one element and appends its response to out.
-func (c *conn) handleOne(r *request, out *frameBuilder) error {
+// splitChain makes the elements after op, a CREATE in the middle of a
+// compound waiting for an oplock or lease break (MS-SMB2 3.3.4.2,
+// 3.3.5.2.7; as Windows and Samba), wait for it: the responses so far and
+// op's interim response go out now, and the read loop goes on (the break
+// may be acknowledged over this very connection). When op completes, its
+// final response and those of the rest of the chain, run from there with
+// the CREATE's handle, go out in one frame.
+func (c *conn) splitChain(op *asyncOp, rest []byte, pos chainPos) {
+	rest = append([]byte(nil), rest...) // buf is the read loop's
+	var tr *transformInfo
+	if pos.tr != nil {
+		t := *pos.tr
+		tr = &t
+	}
+	pos.split, pos.tr, pos.continued = nil, tr, true
+	op.then = func(final response) {
+		var out frameBuilder
+		out.init(c, tr)
+		defer out.release()
+		c.srv.ops.countStatus(final.status)
+		pos.st.status = final.status
+		if err := out.add(op.r, &final, 0); err != nil {
+			return
+		}
+		if c.closing.Load() {
+			return // torn down meanwhile: run nothing more
+		}
+		err := c.runChain(rest, pos, &out)
+		if err == nil {
+			err = out.flush()
+		}
+		if err != nil {
+			c.log.Debug("rest of a split compound not answered; closing", "err", err)
+			c.nc.Close()
+		}
+	}
+}
+
+// handleOne runs one element and appends its response to out. It returns
+// the async CREATE the compound splits at (splitChain), if any.
+func (c *conn) handleOne(r *request, out *frameBuilder) (*asyncOp, error) {
 	start := time.Now()
 	hdr := &r.hdr
 	if hdr.Flags&smb2.FlagResponse != 0 {
 		c.log.Warn("client sent a response; closing")
-		return errCloseConn
+		return nil, errCloseConn
 	}
 	rule, ok := ruleFor(hdr.Command)
 	if !ok {
 		// MS-SMB2 3.3.5.2.6: an unknown command code means disconnect,
 		// without an error response.
 		c.log.Warn("unknown command; closing", "command", uint16(hdr.Command))
-		return errCloseConn
+		return nil, errCloseConn
 	}
 	r.rule = rule
 	if rule.credit == creditNone {
 		rule.handler(c, r)
-		return nil
+		return nil, nil
 	}
 	if !c.negotiated && !rule.preNegotiate {
 		c.log.Warn("request before NEGOTIATE; closing", "command", hdr.Command.String())
-		return errCloseConn
+		return nil, errCloseConn
 	}
 	charge, st, err := c.credits.consume(c, hdr, r.msg)
 	if err != nil {
 		c.log.Warn("invalid message id or credit charge; closing", "mid", hdr.MessageID, "command", hdr.Command.String())
-		return errCloseConn
+		return nil, errCloseConn
 	}
 	var resp response
 	if st != smb2.StatusSuccess {
@@ -257,25 +322,31 @@ func (c *conn) handleOne(r *request, out *frameBuilder) error {
 	if r.split != nil && hdr.Command == smb2.Write {
 		// A handler that did not take the payload leaves it in the socket.
 		if err := r.split.discard(c); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if resp.disconnect {
-		return errCloseConn
+		return nil, errCloseConn
 	}
 	if resp.noResponse {
-		return nil
+		return nil, nil
 	}
+	var splitAt *asyncOp
 	if resp.pending != nil && hdr.NextCommand != 0 {
-		// Only the last element of a compound may go async; like Windows
-		// (MS-SMB2 <159>) fail one in the middle with STATUS_INTERNAL_ERROR.
-		resp.pending.abandon()
-		resp = errResp(smb2.StatusInternalError)
+		if hdr.Command == smb2.Create {
+			splitAt = resp.pending // waits for a break: the compound splits here
+		} else {
+			// Only the last element of a compound may go async
+			// otherwise; like Windows (MS-SMB2 <159>) fail one in the
+			// middle with STATUS_INTERNAL_ERROR.
+			resp.pending.abandon()
+			resp = errResp(smb2.StatusInternalError)
+		}
 	}
 	r.chain.status = resp.status
 	c.srv.ops.observe(hdr.Command, resp.status, start) // the one per-request metrics hook
 	grant := c.credits.grant(hdr, charge, resp.pending != nil)
-	return out.add(r, &resp, grant)
+	return splitAt, out.add(r, &resp, grant)
 }
 
 // dispatch resolves session and tree, verifies signatures and runs the

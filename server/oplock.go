@@ -179,7 +179,7 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 			to &^= cacheH | cacheR
 		}
 		if et&^to == 0 {
-			if breaking && !q.ackOnOwnConn(e) {
+			if breaking {
 				s.delay = true
 			}
 			continue
@@ -195,7 +195,7 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 			}
 			continue
 		}
-		if (et&delayMask != 0 || breaking && !q.first) && !q.ackOnOwnConn(e) {
+		if et&delayMask != 0 || breaking && !q.first {
 			s.delay = true
 		}
 		t.breakTo(n, e, to)
@@ -490,19 +490,6 @@ func (c *conn) drainNotifications() {
 	if again {
 		go c.drainNotifications()
 	}
-}
-
-// ackOnOwnConn reports whether a mid-compound CREATE would wait for a
-// break of e that can only be acknowledged over the CREATE's own
-// connection; see cacheRequest.midCompound. n.mu held.
-func (q *cacheRequest) ackOnOwnConn(e *open) bool {
-	if !q.midCompound || q.conn == nil {
-		return false
-	}
-	if e.lease != nil {
-		return e.lease.sink == q.conn
-	}
-	return e.sess != nil && e.sess.c == q.conn
 }
 
 // uncache implements stateStore.uncache.

@@ -109,13 +109,4 @@ type cacheRequest struct {
 	oplock              uint8              // RequestedOplockLevel (no lease)
 	lease               *smb2.LeaseRequest // non-nil: a lease is requested
 	client              [16]byte           // ClientGuid of the connection
-	// midCompound: the CREATE is not the last element of a compound, so
-	// it cannot go async (dispatch.go). It then waits in place for breaks
-	// acknowledged over other connections, and does not wait at all for
-	// breaks whose acknowledgment must come over conn itself (that read
-	// loop is the one running it): those are sent, and the CREATE
-	// proceeds (the Linux client unlinks a file it holds open under a
-	// lease with a CREATE+CLOSE compound).
-	midCompound bool
-	conn        *conn
 }
