@@ -27,6 +27,8 @@ const (
 	// DefaultMaxDurableOpens bounds the durable opens of the whole server
 	// (connected or not); beyond it durability is not granted.
 	DefaultMaxDurableOpens = 16384
+	// DefaultMaxDurableOpensPerSession bounds those one session made.
+	DefaultMaxDurableOpensPerSession = 4096
 )
 
 // durableRequest is what a CREATE's durable contexts ask.
@@ -124,13 +126,12 @@ func (t *nodeTable) grantDurable(o *open, d *durableRequest) []smb2.CreateContex
 		return nil
 	}
 	t.lmu.Lock()
-	if len(t.durables) >= t.maxDurable {
+	if !t.addDurable(o) {
 		t.lmu.Unlock()
 		return nil
 	}
 	o.durable, o.durableTimeout, o.createGUID = d.version, d.timeout, d.createGUID
 	o.owner = ownerKey(o.sess)
-	t.durables[o.id.Persistent] = o
 	t.lmu.Unlock()
 	if d.version == 1 {
 		return []smb2.CreateContext{{Name: smb2.CreateContextDurableRequest, Data: smb2.DurableHandleResponse()}}
@@ -210,8 +211,27 @@ func (t *nodeTable) forgetDurable(o *open) {
 	t.forgetAppInstance(o)
 	if t.durables[o.id.Persistent] == o {
 		delete(t.durables, o.id.Persistent)
+		if t.durablePerSess[o.durableSess]--; t.durablePerSess[o.durableSess] <= 0 {
+			delete(t.durablePerSess, o.durableSess)
+		}
 	}
 	t.lmu.Unlock()
+}
+
+// addDurable enters o in the durable table, charged to its session,
+// unless the server-wide or the per-session cap is reached. lmu held.
+func (t *nodeTable) addDurable(o *open) bool {
+	if t.durables[o.id.Persistent] == o {
+		return true
+	}
+	sid := o.sess.id
+	if len(t.durables) >= t.maxDurable || t.durablePerSess[sid] >= t.maxDurablePerSess {
+		return false
+	}
+	t.durables[o.id.Persistent] = o
+	o.durableSess = sid
+	t.durablePerSess[sid]++
+	return true
 }
 
 // reclaim hands the disconnected durable open named by d to session s

@@ -56,6 +56,10 @@ type nodeTable struct {
 	// at most maxDurable (Config.MaxDurableOpens).
 	durables   map[uint64]*open
 	maxDurable int
+	// durablePerSess counts the durable table's opens by the session
+	// that made them, at most maxDurablePerSess each (under lmu).
+	durablePerSess    map[uint64]int
+	maxDurablePerSess int
 	// maxResiliency is Config.MaxResiliencyTimeout (resilient.go).
 	maxResiliency time.Duration
 	// apps holds the opens made for an application instance by
@@ -73,6 +77,10 @@ func (t *nodeTable) init() {
 	t.m = make(map[nodeKey]*node)
 	t.leases = make(map[leaseID]*lease)
 	t.durables = make(map[uint64]*open)
+	t.durablePerSess = make(map[uint64]int)
+	if t.maxDurablePerSess == 0 {
+		t.maxDurablePerSess = DefaultMaxDurableOpensPerSession
+	}
 	t.replays = make(map[replayKey]*replayEntry)
 	t.apps = make(map[[16]byte][]*open)
 	if t.maxResiliency <= 0 {

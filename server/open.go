@@ -51,6 +51,8 @@ type open struct {
 	// resilient: FSCTL_LMR_REQUEST_RESILIENCY granted (resilient.go);
 	// durable is then 0 and durableTimeout the resiliency timeout.
 	resilient bool
+	// durableSess is the session o's durability is charged to (lmu).
+	durableSess uint64
 	// app is the application instance o was opened for (appinstance.go),
 	// set once before o is answered.
 	app *appInstance

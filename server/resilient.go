@@ -57,11 +57,8 @@ func (t *nodeTable) makeResilient(o *open, timeout time.Duration) smb2.Status {
 	defer n.mu.Unlock()
 	t.lmu.Lock()
 	defer t.lmu.Unlock()
-	if t.durables[o.id.Persistent] != o {
-		if len(t.durables) >= t.maxDurable {
-			return smb2.StatusInsufficientResources
-		}
-		t.durables[o.id.Persistent] = o
+	if !t.addDurable(o) {
+		return smb2.StatusInsufficientResources
 	}
 	// Open.IsDurable becomes FALSE: from now on the resiliency rules
 	// (and timeout) apply, not the durable ones.

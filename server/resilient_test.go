@@ -145,3 +145,36 @@ func TestResilientBreak(t *testing.T) {
 	}
 	c.expectStatus("close", smb2.Close, rawClose(rc.id), nil, smb2.StatusSuccess)
 }
+
+// TestDurablePerSessionCap: a session gets at most
+// Config.MaxDurableOpensPerSession durable or resilient handles (beyond
+// it: no durable context, STATUS_INSUFFICIENT_RESOURCES for resiliency);
+// closing one frees its place, and another session has its own.
+func TestDurablePerSessionCap(t *testing.T) {
+	hs := startHostileWith(t, func(c *Config) { c.MaxDurableOpensPerSession = 2 })
+	a := rawClient(t, hs.Addr, 1)
+	durable := func(c *rawConn, name string) rawCreated {
+		return decodeCreated(t, c.call(smb2.Create, rawCreateCtx(rawCreateReq{name: name, disposition: rawDispOverwriteIf,
+			oplock: smb2.OplockLevelBatch, ctxs: []smb2.CreateContext{{Name: smb2.CreateContextDurableRequest, Data: make([]byte, 16)}}}), nil))
+	}
+	granted := func(r rawCreated) bool { _, ok := r.context(smb2.CreateContextDurableRequest); return ok }
+	r1, r2 := durable(a, "d1"), durable(a, "d2")
+	if !granted(r1) || !granted(r2) {
+		t.Fatal("durable handles below the cap not granted")
+	}
+	if r3 := durable(a, "d3"); r3.status != smb2.StatusSuccess || granted(r3) {
+		t.Fatalf("third durable open: %v, durable %v (want opened, not durable)", r3.status, granted(r3))
+	}
+	plain, st := a.create("p", rawDispOverwriteIf)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	a.expectStatus("resiliency beyond the cap", smb2.Ioctl, resiliencyBody(plain, 1000), nil, smb2.StatusInsufficientResources)
+	a.expectStatus("resiliency of a handle already durable", smb2.Ioctl, resiliencyBody(r1.id, 1000), nil, smb2.StatusSuccess)
+	a.expectStatus("close", smb2.Close, rawClose(r2.id), nil, smb2.StatusSuccess)
+	a.expectStatus("resiliency after a close", smb2.Ioctl, resiliencyBody(plain, 1000), nil, smb2.StatusSuccess)
+	b := rawClient(t, hs.Addr, 2)
+	if r := durable(b, "e1"); !granted(r) {
+		t.Fatal("another session's durable open not granted")
+	}
+}

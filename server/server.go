@@ -166,6 +166,11 @@ type Config struct {
 	// durability (legal: the client just gets no durable context back).
 	// Default 16384.
 	MaxDurableOpens int
+	// MaxDurableOpensPerSession bounds the durable (and resilient) handles
+	// one session made, connected or disconnected; beyond it CREATEs are
+	// not granted durability and FSCTL_LMR_REQUEST_RESILIENCY fails with
+	// STATUS_INSUFFICIENT_RESOURCES. Default 4096; negative: none.
+	MaxDurableOpensPerSession int
 	// MaxResiliencyTimeout is the longest a resilient handle
 	// (FSCTL_LMR_REQUEST_RESILIENCY) is kept after its connection is
 	// lost: a request asking more fails with STATUS_INVALID_PARAMETER
@@ -292,6 +297,7 @@ func New(cfg Config) (*Server, error) {
 	s.nodes.breakTimeout = cfg.OplockBreakTimeout
 	s.nodes.clientConn = s.clients.first
 	s.nodes.maxDurable = cfg.MaxDurableOpens
+	s.nodes.maxDurablePerSess = cfg.MaxDurableOpensPerSession
 	s.nodes.maxResiliency = cfg.MaxResiliencyTimeout
 	s.nodes.log = cfg.Logger
 	s.nodes.init()
