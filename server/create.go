@@ -82,6 +82,11 @@ func (c *conn) createAfterBreak(r *request) response {
 			rc.breakWait, rc.breakRetry = nil, true
 			resp := c.create(&rc, msg)
 			if rc.breakWait == nil {
+				if o := rc.created; o != nil && c.closing.Load() && c.removeOpen(o) {
+					// The connection was torn down after its opens were
+					// collected: this one would be left behind.
+					c.shutdownClose(o)
+				}
 				op.complete(resp)
 				return
 			}
