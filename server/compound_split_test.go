@@ -206,3 +206,27 @@ func TestCompoundSplitCancelAndDrop(t *testing.T) {
 		t.Fatalf("exclusive open after the dropped connection: %v (something was left open)", rd.status)
 	}
 }
+
+// TestCompoundSplitBounded: a split keeps the rest of its compound until
+// the CREATE completes, at most maxSplitHeld bytes per connection; beyond
+// that the CREATE fails with STATUS_INTERNAL_ERROR (as Windows fails other
+// async elements in the middle of a compound) and nothing waits.
+func TestCompoundSplitBounded(t *testing.T) {
+	ts := startServer(t, testOpts{Guest: true})
+	a, b := rawClient(t, ts.Addr, 1), rawClient(t, ts.Addr, 2)
+	ra := decodeCreated(t, a.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "f", disposition: rawDispOverwriteIf,
+		share: shareAll, oplock: smb2.OplockLevelBatch}), nil))
+	if ra.oplock != smb2.OplockLevelBatch {
+		t.Fatalf("oplock %#x", ra.oplock)
+	}
+	big := make([]byte, maxSplitHeld)
+	ms := compoundMsgs(true,
+		b.msg(smb2.Create, rawCreateCtx(rawCreateReq{name: "f", disposition: rawDispOpen, share: shareAll, access: fileReadData}), nil),
+		b.msg(smb2.Write, rawWrite(smb2.AnyFileID, 0, big), nil))
+	b.write(rawFrame(ms...))
+	rs := b.frameMsgs("refused split")
+	if len(rs) != 2 || rs[0].hdr.Command != smb2.Create || rs[0].hdr.Status != smb2.StatusInternalError {
+		t.Fatalf("got %d messages, first %s %v; want CREATE STATUS_INTERNAL_ERROR and the WRITE", len(rs), rs[0].hdr.Command, rs[0].hdr.Status)
+	}
+	a.expectMsg("the break was sent all the same", isBreak)
+}

@@ -102,6 +102,9 @@ type conn struct {
 	// Atomics: set by Shutdown from another goroutine, read by serve.
 	closing atomic.Bool
 	busy    atomic.Bool // serve is handling a request (not parked in a read)
+	// splitHeld is the bytes of split compounds' remaining elements held
+	// until their CREATE completes (splitChain), at most maxSplitHeld.
+	splitHeld atomic.Int64
 	// dirStreams counts this connection's enumerations holding an open
 	// listing (dirstream.go).
 	dirStreams atomic.Int64

@@ -18,6 +18,8 @@ type request struct {
 	encrypted bool
 	compound  bool // part of a multi-element compound
 	related   bool
+	// restLen is the bytes of the compound after this element.
+	restLen int
 	// chain carries the FileID produced by the previous related element.
 	chain *compoundState
 	// rule is the command's row in the command table.
@@ -229,6 +231,9 @@ func (c *conn) runChain(buf []byte, pos chainPos, out *frameBuilder) error {
 			pos.st = &r.ownChain
 		}
 		r.chain = pos.st
+		if hdr.NextCommand != 0 {
+			r.restLen = len(buf) - off - int(hdr.NextCommand)
+		}
 		op, err := c.handleOne(r, out)
 		if err != nil {
 			return err
@@ -261,6 +266,7 @@ func (c *conn) splitChain(op *asyncOp, rest []byte, pos chainPos) {
 	}
 	pos.split, pos.tr, pos.continued = nil, tr, true
 	op.then = func(final response) {
+		defer c.splitHeld.Add(-int64(len(rest)))
 		var out frameBuilder
 		out.init(c, tr)
 		defer out.release()
@@ -281,6 +287,21 @@ func (c *conn) splitChain(op *asyncOp, rest []byte, pos chainPos) {
 			c.nc.Close()
 		}
 	}
+}
+
+// maxSplitHeld bounds, per connection, the request bytes split compounds
+// keep for the elements after their waiting CREATE (a client cannot pile
+// up frames that way; beyond it such a CREATE fails as Windows fails
+// other async elements in the middle of a compound).
+const maxSplitHeld = 8 << 20
+
+// holdSplit reserves n bytes of maxSplitHeld for a split compound.
+func (c *conn) holdSplit(n int) bool {
+	if c.splitHeld.Add(int64(n)) > maxSplitHeld {
+		c.splitHeld.Add(-int64(n))
+		return false
+	}
+	return true
 }
 
 // handleOne runs one element and appends its response to out. It returns
@@ -333,12 +354,13 @@ func (c *conn) handleOne(r *request, out *frameBuilder) (*asyncOp, error) {
 	}
 	var splitAt *asyncOp
 	if resp.pending != nil && hdr.NextCommand != 0 {
-		if hdr.Command == smb2.Create {
+		if hdr.Command == smb2.Create && c.holdSplit(r.restLen) {
 			splitAt = resp.pending // waits for a break: the compound splits here
 		} else {
 			// Only the last element of a compound may go async
-			// otherwise; like Windows (MS-SMB2 <159>) fail one in the
-			// middle with STATUS_INTERNAL_ERROR.
+			// otherwise (or with too much of it held already); like
+			// Windows (MS-SMB2 <159>) fail one in the middle with
+			// STATUS_INTERNAL_ERROR.
 			resp.pending.abandon()
 			resp = errResp(smb2.StatusInternalError)
 		}
