@@ -41,6 +41,9 @@ import (
 //     resilient open loses its caching instead and is purged only when its
 //     resiliency timeout passes. Only the user that
 //     opened it may reclaim it, with the same CreateGuid (v2) and lease key.
+//   - Opens made for an AppInstanceId are listed by it from their answer
+//     until release; a takeover closes them before the new open is
+//     admitted, so they never hold it up (appinstance.go).
 //   - A (ClientGuid, CreateGuid) names at most one running CREATE or one
 //     replayable open; an open stops being replayable when another
 //     command uses it or it is released (replay.go).
