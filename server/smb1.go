@@ -47,6 +47,7 @@ type smb1State struct {
 	uids     map[uint16]uint64      // UID -> session id
 	fids     map[uint16]smb2.FileID // FID -> open
 	sids     map[uint16]smb2.FileID // search id -> directory open
+	seek     map[uint16]int64       // FID -> SEEK position (smb1core.go)
 	nextUID  uint16
 	nextFID  uint16
 	nextSID  uint16
@@ -118,6 +119,7 @@ type smb1Req struct {
 	// SMB header: strings and TRANS sections align from there.
 	outOff int
 	lone   bool // the only command of its message
+	chain  *smb1Chain
 }
 
 // smb1Resp is a command's answer: the block to append, or an error status.
@@ -171,6 +173,15 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComFindClose2:       {handler: (*conn).smb1FindClose, session: true, tree: true},
 	smb1.ComLockingAndX:      {handler: (*conn).smb1Locking, session: true, tree: true, andx: true},
 	smb1.ComNTCancel:         {handler: (*conn).smb1Cancel},
+	// Core commands (smb1core.go).
+	smb1.ComOpen:            {handler: (*conn).smb1CoreOpen, session: true, tree: true},
+	smb1.ComCreate:          {handler: (*conn).smb1CoreCreate, session: true, tree: true},
+	smb1.ComCreateNew:       {handler: (*conn).smb1CoreCreate, session: true, tree: true},
+	smb1.ComCreateTemporary: {handler: (*conn).smb1CreateTemp, session: true, tree: true},
+	smb1.ComRead:            {handler: (*conn).smb1CoreRead, session: true, tree: true},
+	smb1.ComWrite:           {handler: (*conn).smb1CoreWrite, session: true, tree: true},
+	smb1.ComWriteAndClose:   {handler: (*conn).smb1WriteAndClose, session: true, tree: true},
+	smb1.ComSeek:            {handler: (*conn).smb1Seek, session: true, tree: true},
 }
 
 // handleSMB1 handles a message that starts with the SMB1 protocol id: the
@@ -278,13 +289,14 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 	defer func() { putBuf(out) }()
 	cmd, off := hdr.Command, smb1.HeaderSize
 	var last smb1Resp
+	chain := &smb1Chain{}
 	prevStart := -1 // offset (from the SMB header) of the previous response block
 	for n := 0; ; n++ {
 		if n >= smb1.MaxChain {
 			c.log.Warn("SMB1 AndX chain too long; closing")
 			return errCloseConn
 		}
-		r := &smb1Req{hdr: &hdr, msg: msg, split: split, lone: n == 0, msgLen: msgLen, outOff: len(out) - 4}
+		r := &smb1Req{hdr: &hdr, msg: msg, split: split, lone: n == 0, msgLen: msgLen, outOff: len(out) - 4, chain: chain}
 		resp, rule, next := c.smb1Link(r, cmd, off, n == 0)
 		if split != nil && split.remaining > 0 {
 			if err := split.discard(c); err != nil { // refused: drain the payload
@@ -302,7 +314,11 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 			smb1.SetAndX(out[4:], prevStart, cmd, blockStart)
 		}
 		if resp.status.IsError() && resp.status != smb2.StatusMoreProcessingRequired {
-			le32(out[4+5:], uint32(resp.status))
+			if class, code, dos := smb1.SplitDOSError(resp.status); dos {
+				smb1.PutDOSError(out[4:], class, code)
+			} else {
+				le32(out[4+5:], uint32(resp.status))
+			}
 			out = smb1.AppendEmptyBlock(out)
 			break
 		}
@@ -381,8 +397,12 @@ func (c *conn) smb1Link(r *smb1Req, cmd smb1.Command, off int, first bool) (smb1
 
 // smb1Run resolves the UID and TID r's command needs and runs it.
 func (c *conn) smb1Run(r *smb1Req, rule *smb1Rule) smb1Resp {
-	if id, ok := c.s1.uids[r.hdr.UID]; ok {
+	id, known := c.s1.uids[r.hdr.UID]
+	if known {
 		r.sess = c.lookupSession(id)
+	}
+	if rule.session && !known {
+		return smb1Err(smb1.StatusSrvBadUID) // as Windows and Samba
 	}
 	if rule.session && !r.sess.valid() {
 		return smb1Err(smb2.StatusUserSessionDeleted)

@@ -277,7 +277,11 @@ func TestSMB1BadInput(t *testing.T) {
 		{"unknown UID and TID", func(t *testing.T, c *s1Conn) {
 			m := c.ntCreateMsg("a.txt", 0x80, 7, 1)
 			le.PutUint16(m[28:], c.uid+100)
-			c.expect("bad UID", m, smb2.StatusUserSessionDeleted)
+			// ERRSRV:ERRbaduid as a DOS error (class, reserved, code) with
+			// SMB_FLAGS2_NT_STATUS clear, as Windows and Samba.
+			if r := c.expect("bad UID", m, 0x005B0002); r.hdr.Flags2&smb1.Flags2NTStatus != 0 {
+				t.Errorf("bad UID: DOS error sent with Flags2 NT_STATUS set")
+			}
 			m = c.ntCreateMsg("a.txt", 0x80, 7, 1)
 			le.PutUint16(m[24:], c.tid+100)
 			c.expect("bad TID", m, smb2.StatusNetworkNameDeleted)

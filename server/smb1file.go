@@ -95,6 +95,7 @@ func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
 	}
+	r.setChainFID(fid)
 	out := smb1.NTCreateResponse{
 		FID: fid, CreateAction: resp.CreateAction,
 		CreationTime: resp.CreationTime, LastAccessTime: resp.LastAccessTime,
@@ -120,20 +121,20 @@ func smb1Status(err error) smb2.Status {
 	return smb2.StatusInvalidParameter
 }
 
-// smb1Close is CLOSE.
+// smb1Close is CLOSE: LastTimeModified, unless 0 or all ones, is set as
+// the last write time first.
 func (c *conn) smb1Close(r *smb1Req) smb1Resp {
-	fid, err := smb1.DecodeFIDRequest(&r.blk, 3)
+	fid, mtime, err := smb1.DecodeCloseRequest(&r.blk)
 	if err != nil {
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
-	st := c.smb2Close(r, c.s1.fileID(fid))
-	if st == smb2.StatusSuccess || st == smb2.StatusFileClosed {
-		delete(c.s1.fids, fid)
+	fid = r.fid(fid)
+	if t := utime(mtime); t != 0 {
+		if st := fidStatus(c.smb1SetWriteTime(r, c.s1.fileID(fid), t)); st == smb2.StatusInvalidHandle {
+			return smb1Err(st)
+		}
 	}
-	if st == smb2.StatusFileClosed {
-		st = smb2.StatusInvalidHandle // SMB1 answers a bad FID so
-	}
-	return smb1Resp{status: st}
+	return smb1Resp{status: c.smb1CloseFID(r, fid)}
 }
 
 // smb1Flush is FLUSH (FID 0xFFFF: every open of the process; here a no-op
@@ -165,7 +166,7 @@ func (c *conn) smb1Read(r *smb1Req) smb1Resp {
 	if err != nil {
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
-	rr := smb2.ReadRequest{Length: req.MaxCount, Offset: req.Offset, FileID: c.s1.fileID(req.FID),
+	rr := smb2.ReadRequest{Length: req.MaxCount, Offset: req.Offset, FileID: c.s1.fileID(r.fid(req.FID)),
 		MinimumCount: uint32(req.MinCount)}
 	if rr.MinimumCount > rr.Length {
 		rr.MinimumCount = 0
@@ -202,7 +203,7 @@ func (c *conn) smb1Write(r *smb1Req) smb1Resp {
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
 	w := smb2.WriteRequest{DataOffset: smb2.HeaderSize + smb2.WriteRequestFixedSize, Length: req.DataLength,
-		Offset: req.Offset, FileID: c.s1.fileID(req.FID)}
+		Offset: req.Offset, FileID: c.s1.fileID(r.fid(req.FID))}
 	if req.WriteMode&smb1.WriteThrough != 0 {
 		w.Flags = smb2.WriteFlagWriteThrough
 	}
@@ -329,73 +330,42 @@ func (c *conn) smb1Rename(r *smb1Req) smb1Resp {
 	return smb1Resp{status: st}
 }
 
-// openAndXCreate maps OPEN_ANDX's DOS access, sharing and open modes to an
-// SMB2 CREATE (MS-CIFS 2.2.4.41.1); ok false for an impossible open mode.
-func openAndXCreate(req *smb1.OpenAndXRequest) (smb2.CreateRequest, bool) {
-	cr := smb2.CreateRequest{Name: smb1Name(req.Name), FileAttributes: uint32(req.FileAttrs) & 0x27,
-		CreateOptions: smb2.FileNonDirectoryFile, ImpersonationLevel: 2}
-	switch req.AccessMode & 7 {
-	case 0:
-		cr.DesiredAccess = 0x00120089 // FILE_GENERIC_READ
-	case 1:
-		cr.DesiredAccess = 0x00120116 // FILE_GENERIC_WRITE
-	case 2:
-		cr.DesiredAccess = 0x0012019F
-	case 3:
-		cr.DesiredAccess = 0x001200A9 // read and execute
-	default:
-		return cr, false
-	}
-	switch req.AccessMode >> 4 & 7 {
-	case 1: // deny all
-	case 2:
-		cr.ShareAccess = smb2.FileShareRead // deny write
-	case 3:
-		cr.ShareAccess = 2 // deny read: FILE_SHARE_WRITE
-	default: // compatibility, deny none
-		cr.ShareAccess = smb2.FileShareRead | 2
-	}
-	create := req.OpenMode&0x10 != 0
-	switch req.OpenMode & 3 {
-	case 0:
-		cr.CreateDisposition = smb2.FileCreate
-		if !create {
-			return cr, false
-		}
-	case 1:
-		cr.CreateDisposition = smb2.FileOpen
-		if create {
-			cr.CreateDisposition = smb2.FileOpenIf
-		}
-	case 2:
-		cr.CreateDisposition = 4 // FILE_OVERWRITE
-		if create {
-			cr.CreateDisposition = 5 // FILE_OVERWRITE_IF
-		}
-	default:
-		return cr, false
-	}
-	return cr, true
-}
-
-// smb1OpenAndX is OPEN_ANDX, the DOS-era open, as an SMB2 CREATE.
+// smb1OpenAndX is OPEN_ANDX, the DOS-era open, as an SMB2 CREATE. A file
+// it creates or truncates gets AllocSize as its size and Time as its last
+// write time (as Samba).
 func (c *conn) smb1OpenAndX(r *smb1Req) smb1Resp {
 	req, err := smb1.DecodeOpenAndXRequest(r.msg, &r.blk, r.hdr.Unicode())
 	if err != nil {
 		return smb1Err(smb1Status(err))
 	}
-	cr, ok := openAndXCreate(&req)
+	cr, ok := dosOpenCreate(smb1Name(req.Name), req.AccessMode, req.OpenMode)
 	if !ok {
-		return smb1Err(smb2.StatusInvalidParameter)
+		return smb1Err(smb1.StatusDOSBadAccess)
 	}
+	cr.FileAttributes = uint32(req.FileAttrs) & 0x27
 	resp, fid, st := c.smb1Open(r, &cr)
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
 	}
-	mtime := smb2.TimeFromFileTime(resp.LastWriteTime).Unix()
+	r.setChainFID(fid)
+	size := resp.EndOfFile
+	if resp.CreateAction == 2 || resp.CreateAction == 3 { // created, overwritten
+		if req.AllocSize != 0 {
+			eof := make([]byte, 8)
+			le64(eof, uint64(req.AllocSize))
+			if c.smb2SetInfo(r, resp.FileID, smb2.FileEndOfFileInformation, eof) == smb2.StatusSuccess {
+				size = uint64(req.AllocSize)
+			}
+		}
+		c.smb1SetWriteTime(r, resp.FileID, utime(req.Time))
+	}
 	out := smb1.OpenAndXResponse{FID: fid, FileAttrs: uint16(resp.FileAttributes & 0x37),
-		LastWriteTime: uint32(max(mtime, 0)), FileDataSize: uint32(min(resp.EndOfFile, 0xFFFFFFFF)),
-		AccessRights: req.AccessMode & 7, OpenResults: uint16(resp.CreateAction & 3)}
+		LastWriteTime: utimeOf(resp.LastWriteTime), FileDataSize: uint32(min(size, 0xFFFFFFFF)),
+		AccessRights: req.AccessMode & 7, OpenResults: uint16(resp.CreateAction & 3),
+		Extended: req.Flags&smb1.OpenAndXExtendedResponse != 0, MaximalAccess: 0x001F0000}
+	if t := utime(req.Time); t != 0 && (resp.CreateAction == 2 || resp.CreateAction == 3) {
+		out.LastWriteTime = req.Time
+	}
 	return smb1Resp{block: out.Append(nil)}
 }
 

@@ -350,9 +350,17 @@ type OpenAndXRequest struct {
 	Flags      uint16
 	AccessMode uint16
 	FileAttrs  uint16
+	Time       uint32 // CreationTime, a UTIME: the last write time of a new file
 	OpenMode   uint16
+	AllocSize  uint32 // the size of a created or truncated file
 	Name       string
 }
+
+// OPEN_ANDX request flags.
+const (
+	OpenAndXAdditionalInfo   uint16 = 0x0001
+	OpenAndXExtendedResponse uint16 = 0x0010
+)
 
 // DecodeOpenAndXRequest decodes the block b of msg.
 func DecodeOpenAndXRequest(msg []byte, b *Block, unicode bool) (OpenAndXRequest, error) {
@@ -366,7 +374,9 @@ func DecodeOpenAndXRequest(msg []byte, b *Block, unicode bool) (OpenAndXRequest,
 	r.Flags = le.Uint16(w[4:])
 	r.AccessMode = le.Uint16(w[6:])
 	r.FileAttrs = le.Uint16(w[10:])
+	r.Time = le.Uint32(w[12:])
 	r.OpenMode = le.Uint16(w[16:])
+	r.AllocSize = le.Uint32(w[18:])
 	r.Name, _, err = String(msg, b.BytesOff, b.End, unicode)
 	return r, err
 }
@@ -381,6 +391,10 @@ type OpenAndXResponse struct {
 	ResourceType  uint16
 	NMPipeStatus  uint16
 	OpenResults   uint16
+	// Extended: the WordCount 19 form (MS-SMB 2.2.4.1.2) with the
+	// maximal access rights.
+	Extended      bool
+	MaximalAccess uint32
 }
 
 // Append appends the response block.
@@ -396,6 +410,10 @@ func (r *OpenAndXResponse) Append(dst []byte) []byte {
 	dst = le.AppendUint16(dst, r.NMPipeStatus)
 	dst = le.AppendUint16(dst, r.OpenResults)
 	dst = append(dst, 0, 0, 0, 0, 0, 0)
+	if r.Extended {
+		dst = le.AppendUint32(dst, r.MaximalAccess)
+		dst = le.AppendUint32(dst, 0) // GuestMaximalAccessRights
+	}
 	dst, bc := EndWords(dst, start)
 	EndBlock(dst, bc)
 	return dst

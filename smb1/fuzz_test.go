@@ -26,6 +26,9 @@ func fuzzMessages() [][]byte {
 			return block(b, []byte{0xFF, 0, 0, 0, 1, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 1, 0}, make([]byte, 20))
 		}),
 		msgWith(ComRename, false, func(b []byte) []byte { return block(b, []byte{0, 0}, []byte("\x04a\x00\x04b\x00")) }),
+		msgWith(ComWrite, false, func(b []byte) []byte { return block(b, make([]byte, 10), []byte{1, 2, 0, 'h', 'i'}) }),
+		msgWith(ComWriteAndClose, false, func(b []byte) []byte { return block(b, make([]byte, 12), []byte{0, 'x'}) }),
+		msgWith(ComOpen, true, func(b []byte) []byte { return block(b, make([]byte, 4), []byte("\x04a\x00\x00\x00")) }),
 	}
 }
 
@@ -65,7 +68,10 @@ func FuzzDecodeMessage(f *testing.F) {
 			PeekWriteAndX(msg[:min(len(msg), WriteAndXFixedSize)], len(msg), u)
 			DecodePathRequest(msg, &b, u)
 			DecodeRenameRequest(msg, &b, u)
+			DecodeOpenRequest(msg, &b, u)
+			DecodeCreateRequest(msg, &b, u)
 		}
+		fuzzCore(t, &b)
 		if l, err := DecodeLockingRequest(msg, &b); err == nil && len(l.Locks)+len(l.Unlocks) > 2*MaxLockRanges {
 			t.Fatalf("%d ranges", len(l.Locks)+len(l.Unlocks))
 		}
@@ -76,6 +82,19 @@ func FuzzDecodeMessage(f *testing.F) {
 			fuzzTrans2(r.Params, r.Data)
 		}
 	})
+}
+
+// fuzzCore runs the core-command decoders over block b.
+func fuzzCore(t *testing.T, b *Block) {
+	DecodeCoreIORequest(b)
+	if r, data, err := DecodeWriteRequest(b); err == nil && len(data) != int(r.Count) {
+		t.Fatalf("WRITE data %d bytes, Count %d", len(data), r.Count)
+	}
+	if r, data, err := DecodeWriteAndCloseRequest(b); err == nil && len(data) != int(r.Count) {
+		t.Fatalf("WRITE_AND_CLOSE data %d bytes, Count %d", len(data), r.Count)
+	}
+	DecodeSeekRequest(b)
+	DecodeCloseRequest(b)
 }
 
 // fuzzTrans2 runs the TRANS2 parameter decoders and the info converters.
