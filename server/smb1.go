@@ -48,6 +48,7 @@ type smb1State struct {
 	fids     map[uint16]smb2.FileID // FID -> open
 	sids     map[uint16]smb2.FileID // search id -> directory open
 	seek     map[uint16]int64       // FID -> SEEK position (smb1core.go)
+	trans    []*smb1PendingTrans    // transactions waiting for secondaries
 	nextUID  uint16
 	nextFID  uint16
 	nextSID  uint16
@@ -128,7 +129,10 @@ type smb1Resp struct {
 	block  []byte    // response block(s) from WordCount on; nil: empty block
 	data   *readData // READ_ANDX payload after block
 	// extra are further whole responses (ECHO with EchoCount > 1).
-	extra      [][]byte
+	extra [][]byte
+	// primary is the command code of the response to the last secondary
+	// of a transaction (that of its primary request).
+	primary    smb1.Command
 	noResponse bool
 	disconnect bool
 }
@@ -169,7 +173,7 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComCheckDirectory:   {handler: (*conn).smb1CheckPath, session: true, tree: true},
 	smb1.ComTransaction:      {handler: (*conn).smb1Trans, session: true, tree: true},
 	smb1.ComTransaction2:     {handler: (*conn).smb1Trans2, session: true, tree: true},
-	smb1.ComTransaction2Sec:  {handler: (*conn).smb1Trans2Secondary, session: true, tree: true},
+	smb1.ComTransaction2Sec:  {handler: (*conn).smb1TransSecondary, session: true, tree: true},
 	smb1.ComFindClose2:       {handler: (*conn).smb1FindClose, session: true, tree: true},
 	smb1.ComLockingAndX:      {handler: (*conn).smb1Locking, session: true, tree: true, andx: true},
 	smb1.ComNTCancel:         {handler: (*conn).smb1Cancel},
@@ -182,6 +186,10 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComWrite:           {handler: (*conn).smb1CoreWrite, session: true, tree: true},
 	smb1.ComWriteAndClose:   {handler: (*conn).smb1WriteAndClose, session: true, tree: true},
 	smb1.ComSeek:            {handler: (*conn).smb1Seek, session: true, tree: true},
+	// Transactions (smb1nttrans.go, smb1transsec.go).
+	smb1.ComNTTransact:     {handler: (*conn).smb1NTTrans, session: true, tree: true},
+	smb1.ComNTTransactSec:  {handler: (*conn).smb1TransSecondary, session: true, tree: true},
+	smb1.ComTransactionSec: {handler: (*conn).smb1TransSecondary, session: true, tree: true},
 }
 
 // handleSMB1 handles a message that starts with the SMB1 protocol id: the
@@ -306,7 +314,13 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 		if resp.disconnect {
 			return errCloseConn
 		}
+		if resp.primary != 0 {
+			out[4+4] = byte(resp.primary)
+		}
 		if resp.noResponse {
+			if wasSigning && r.hdr.Command != smb1.ComNTCancel {
+				c.s1.sig.next-- // no response: one sequence number (as NT_CANCEL)
+			}
 			return nil
 		}
 		blockStart := len(out) - 4

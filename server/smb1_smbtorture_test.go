@@ -53,7 +53,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.lock.multilock5":        "Samba passes; Incorrect status NT_STATUS_OK - should be NT_STATUS_LOCK_NOT_GRANTED",
 	"raw.lock.multilock6":        "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
 	"raw.mkdir":                  "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
-	"raw.open.nttrans-create":    "Samba passes; incorrect status NT_STATUS_NOT_IMPLEMENTED should be NT_STATUS_INVALID_PARAMETER (i=13 with_file=0 o",
 	"raw.open.t2open":            "Samba passes; incorrect status NT_STATUS_NOT_IMPLEMENTED should be NT_STATUS_OK (i=11 with_file=0 open_func=0x12)",
 	"raw.open.open-for-truncate": "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
 	"raw.qfileinfo":              "fails on Samba 4.17 too; see the subtest output",
@@ -75,8 +74,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.seek":                   "fails on Samba 4.17 too; FILE_POSITION_INFORMATION does not follow SEEK, reads and writes",
 	"raw.sfileinfo.base":         "fails on Samba 4.17 too; see the subtest output",
 	"raw.unlink":                 "Samba: not in the reference; Incorrect status NT_STATUS_OK - should be NT_STATUS_NO_SUCH_FILE",
-	"raw.write":                  "Samba passes (raw.write.write); NT_TRANSACT IOCTL FSCTL_SET_SPARSE answered NOT_IMPLEMENTED",
-	"raw.write.write close":      "Samba passes; NT_TRANSACT IOCTL FSCTL_SET_SPARSE answered NOT_IMPLEMENTED",
 }
 
 // TestSmbtortureSMB1 runs the SMB1 suites against an --smb1 server with

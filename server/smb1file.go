@@ -70,17 +70,42 @@ func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 	if err != nil {
 		return smb1Err(smb1Status(err))
 	}
+	out, st := c.smb1NTCreateOpen(r, &req, nil)
+	if st != smb2.StatusSuccess {
+		return smb1Err(st)
+	}
+	return smb1Resp{block: out.Append(nil)}
+}
+
+// Create options of SMB1 opens that MS-SMB 2.2.4.9.1 says the server
+// ignores (FILE_CREATE_TREE_CONNECTION, FILE_OPEN_FOR_RECOVERY,
+// FILE_OPEN_FOR_FREE_SPACE_QUERY and the reserved 0x000F0000), and
+// those SMB1 answers STATUS_INVALID_PARAMETER (FILE_RESERVE_OPFILTER,
+// which SMB2 answers STATUS_NOT_SUPPORTED, and FILE_SYNCHRONOUS_IO_ALERT
+// and _NONALERT), as Windows and Samba.
+const (
+	smb1CreateOptionsIgnored uint32 = 0x00000080 | 0x00000400 | 0x00800000 | 0x000F0000
+	smb1CreateOptionsInvalid uint32 = 0x00100000 | 0x00000010 | 0x00000020
+)
+
+// smb1NTCreateOpen runs the open of NT_CREATE_ANDX or NT_TRANSACT_CREATE
+// (with create contexts ctxs: a security descriptor, extended
+// attributes) and gives it a FID.
+func (c *conn) smb1NTCreateOpen(r *smb1Req, req *smb1.NTCreateRequest, ctxs []smb2.CreateContext) (smb1.NTCreateResponse, smb2.Status) {
 	name := smb1Name(req.Name)
 	if req.RootDirectoryFID != 0 {
 		c.mu.Lock()
 		o := c.opens[c.s1.fileID(uint16(req.RootDirectoryFID)).Volatile]
 		c.mu.Unlock()
 		if o == nil || !o.isDir || o.tree != r.tree {
-			return smb1Err(smb2.StatusInvalidHandle)
+			return smb1.NTCreateResponse{}, smb2.StatusInvalidHandle
 		}
 		if o.name != "" {
 			name = strings.ReplaceAll(o.name, "/", `\`) + `\` + name
 		}
+	}
+	if req.CreateOptions&smb1CreateOptionsInvalid != 0 {
+		return smb1.NTCreateResponse{}, smb2.StatusInvalidParameter
 	}
 	cr := smb2.CreateRequest{
 		ImpersonationLevel: req.ImpersonationLevel,
@@ -88,12 +113,13 @@ func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 		FileAttributes:     req.ExtFileAttributes,
 		ShareAccess:        req.ShareAccess,
 		CreateDisposition:  req.CreateDisposition,
-		CreateOptions:      req.CreateOptions,
+		CreateOptions:      req.CreateOptions &^ smb1CreateOptionsIgnored,
 		Name:               name,
+		CreateContexts:     ctxs,
 	}
 	resp, fid, st := c.smb1Open(r, &cr)
 	if st != smb2.StatusSuccess {
-		return smb1Err(st)
+		return smb1.NTCreateResponse{}, st
 	}
 	r.setChainFID(fid)
 	out := smb1.NTCreateResponse{
@@ -107,7 +133,7 @@ func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 		// A message-mode named pipe, one instance (MS-CIFS 2.2.4.64.2).
 		out.ResourceType, out.NMPipeStatus, out.Directory = 2, 0x05FF, false
 	}
-	return smb1Resp{block: out.Append(nil)}
+	return out, smb2.StatusSuccess
 }
 
 // smb1Status maps a decode error to its status.

@@ -15,10 +15,19 @@ func (c *conn) smb1Trans(r *smb1Req) smb1Resp {
 	req, err := smb1.DecodeTransRequest(r.msg, &r.blk)
 	switch {
 	case err == smb1.ErrSecondaryNeeded:
-		return smb1Err(smb2.StatusNotSupported)
+		part := smb1.Trans2Part(&r.blk, &req)
+		return c.smb1TransBegin(r, smb1.ComTransaction, &part, func(r *smb1Req, params, data []byte) smb1Resp {
+			req.Params, req.Data = params, data
+			return c.smb1TransRun(r, &req)
+		})
 	case err != nil:
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
+	return c.smb1TransRun(r, &req)
+}
+
+// smb1TransRun answers a complete TRANS request.
+func (c *conn) smb1TransRun(r *smb1Req, req *smb1.Trans2Request) smb1Resp {
 	if !r.tree.ipc || len(req.Setup) != 2 || req.Setup[0] != smb1.TransTransactNmPipe {
 		c.log.Debug("SMB1 TRANS other than TransactNmPipe refused")
 		return smb1Err(smb2.StatusNotSupported)

@@ -8,24 +8,32 @@ import (
 )
 
 // TRANS2 over SMB1: directory search, file and file system information.
-// Parameters and data must arrive whole in the primary request; a request
-// that needs secondary requests is refused with STATUS_NOT_SUPPORTED.
+// A request whose parameters or data do not fit the primary request is
+// reassembled from secondaries (smb1transsec.go).
 
-// smb1Trans2 dispatches a TRANS2 request by subcommand.
+// smb1Trans2 is TRANS2.
 func (c *conn) smb1Trans2(r *smb1Req) smb1Resp {
 	req, err := smb1.DecodeTrans2Request(r.msg, &r.blk)
 	switch {
 	case err == smb1.ErrSecondaryNeeded:
-		c.log.Debug("TRANS2 needing secondary requests refused")
-		return smb1Err(smb2.StatusNotSupported)
+		part := smb1.Trans2Part(&r.blk, &req)
+		return c.smb1TransBegin(r, smb1.ComTransaction2, &part, func(r *smb1Req, params, data []byte) smb1Resp {
+			req.Params, req.Data = params, data
+			return c.smb1Trans2Run(r, &req)
+		})
 	case err != nil:
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
+	return c.smb1Trans2Run(r, &req)
+}
+
+// smb1Trans2Run dispatches a complete TRANS2 request by subcommand.
+func (c *conn) smb1Trans2Run(r *smb1Req, req *smb1.Trans2Request) smb1Resp {
 	budget := min(int(req.MaxDataCount), c.s1.clientMB-smb1.Trans2ResponseOverhead-16)
 	if budget < 0 {
 		budget = 0
 	}
-	t := &trans2{c: c, r: r, req: &req, budget: budget, unicode: r.hdr.Unicode()}
+	t := &trans2{c: c, r: r, req: req, budget: budget, unicode: r.hdr.Unicode()}
 	var params, data []byte
 	var st smb2.Status
 	switch req.Setup[0] {
@@ -55,13 +63,6 @@ func (c *conn) smb1Trans2(r *smb1Req) smb1Resp {
 	}
 	b := smb1.AppendTrans2Response(make([]byte, t.r.outOff, t.r.outOff+64+len(params)+len(data)), 0, params, data)
 	return smb1Resp{status: st, block: b[t.r.outOff:]}
-}
-
-// smb1Trans2Secondary: secondary TRANS2 requests are not accepted (no
-// primary ever waits for one).
-func (c *conn) smb1Trans2Secondary(r *smb1Req) smb1Resp {
-	c.log.Warn("TRANS2 secondary request without a pending primary; closing")
-	return smb1Resp{disconnect: true}
 }
 
 // trans2 is one TRANS2 request being answered.

@@ -81,6 +81,7 @@ func FuzzDecodeMessage(f *testing.F) {
 		if r, err := DecodeTrans2Request(msg, &b); err == nil {
 			fuzzTrans2(r.Params, r.Data)
 		}
+		fuzzTrans(t, msg, &b)
 	})
 }
 
@@ -95,6 +96,52 @@ func fuzzCore(t *testing.T, b *Block) {
 	}
 	DecodeSeekRequest(b)
 	DecodeCloseRequest(b)
+}
+
+// fuzzTrans runs the NT_TRANSACT and secondary decoders over block b and
+// the NT_TRANSACT parameter decoders over what they return.
+func fuzzTrans(t *testing.T, msg []byte, b *Block) {
+	inBytes := func(s []byte) {
+		if len(s) > 0 && len(s) > len(b.Bytes) {
+			t.Fatalf("section of %d bytes from a %d-byte block", len(s), len(b.Bytes))
+		}
+	}
+	if r, p, err := DecodeNTTransRequest(msg, b); err == nil {
+		inBytes(p.Params)
+		inBytes(p.Data)
+		fuzzNTTrans(r.Setup, p.Params, p.Data)
+	}
+	for _, t2 := range []bool{false, true} {
+		if p, err := DecodeTransSecondary(msg, b, t2); err == nil {
+			inBytes(p.Params)
+			inBytes(p.Data)
+		}
+	}
+	if p, err := DecodeNTTransSecondary(msg, b); err == nil {
+		inBytes(p.Params)
+		inBytes(p.Data)
+	}
+}
+
+// fuzzNTTrans runs the NT_TRANSACT subcommand decoders.
+func fuzzNTTrans(setup, params, data []byte) {
+	for _, u := range []bool{false, true} {
+		if r, err := DecodeNTTransCreate(params, data, u); err == nil &&
+			len(r.SecurityDescriptor)+len(r.ExtendedAttributes) > len(data) {
+			panic("SD and EAs longer than the data")
+		}
+		DecodeNTTransRename(params, u)
+	}
+	DecodeNTTransIoctlSetup(setup)
+	DecodeNTTransSecDesc(params)
+}
+
+// FuzzNTTransParams feeds the NT_TRANSACT parameter decoders directly.
+func FuzzNTTransParams(f *testing.F) {
+	p := make([]byte, 60)
+	p[36], p[40], p[44] = 4, 4, 4
+	f.Add(make([]byte, 8), p, []byte{1, 2, 3, 4, 0, 0, 0, 0, 5, 6, 7, 8})
+	f.Fuzz(func(t *testing.T, setup, params, data []byte) { fuzzNTTrans(setup, params, data) })
 }
 
 // fuzzTrans2 runs the TRANS2 parameter decoders and the info converters.
