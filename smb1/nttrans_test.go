@@ -35,10 +35,10 @@ func ntTransMsg(fn uint16, setup, params, data []byte, tp, td uint32) []byte {
 
 func TestNTTransCreate(t *testing.T) {
 	p := make([]byte, 53)
-	le.PutUint32(p[8:], 0x120089)     // DesiredAccess
-	le.PutUint32(p[28:], 2)           // FILE_CREATE
-	le.PutUint32(p[36:], 3)           // SD length
-	le.PutUint32(p[40:], 5)           // EA length
+	le.PutUint32(p[8:], 0x120089) // DesiredAccess
+	le.PutUint32(p[28:], 2)       // FILE_CREATE
+	le.PutUint32(p[36:], 3)       // SD length
+	le.PutUint32(p[40:], 5)       // EA length
 	name := smb2.AppendUTF16(nil, `\dir\f.txt`)
 	le.PutUint32(p[44:], uint32(len(name)+2))
 	p = append(append(append(p, 0), name...), 0, 0) // pad to even, name, terminator
