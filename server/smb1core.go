@@ -377,3 +377,34 @@ func dosOpenCreate(name string, mode, openFunc uint16) (smb2.CreateRequest, bool
 	}
 	return cr, true
 }
+
+// smb1QueryInfo2 is QUERY_INFORMATION2 (getattrE) of an open file.
+func (c *conn) smb1QueryInfo2(r *smb1Req) smb1Resp {
+	fid, err := smb1.DecodeFIDRequest(&r.blk, 1)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	b, st := c.smb2QueryInfo(r, c.s1.fileID(r.fid(fid)), smb2.InfoFile, smb2.FileNetworkOpenInformation, 56)
+	if st.IsError() {
+		return smb1Err(fidStatus(st))
+	}
+	out, err := smb1.AppendQueryInformation2Response(nil, b)
+	if err != nil {
+		return smb1Err(smb2.StatusInternalError)
+	}
+	return smb1Resp{block: out}
+}
+
+// smb1SetInfo2 is SET_INFORMATION2 (setattrE): the given times of an
+// open file, as SMB2 FileBasicInformation.
+func (c *conn) smb1SetInfo2(r *smb1Req) smb1Resp {
+	req, err := smb1.DecodeSetInformation2(&r.blk)
+	if err != nil {
+		return smb1Err(smb2.StatusInvalidParameter)
+	}
+	basic := make([]byte, 40)
+	le64(basic, req.Creation)
+	le64(basic[8:], req.LastAccess)
+	le64(basic[16:], req.LastWrite)
+	return smb1Resp{status: fidStatus(c.smb2SetInfo(r, c.s1.fileID(r.fid(req.FID)), smb2.FileBasicInformation, basic))}
+}

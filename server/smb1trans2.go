@@ -51,6 +51,10 @@ func (c *conn) smb1Trans2Run(r *smb1Req, req *smb1.Trans2Request) smb1Resp {
 		params, st = t.setFile()
 	case smb1.Trans2QueryFSInfo:
 		data, st = t.queryFS()
+	case smb1.Trans2Open2:
+		params, data, st = t.open2()
+	case smb1.Trans2CreateDirectory:
+		params, st = t.mkdir()
 	default:
 		c.log.Debug("TRANS2 subcommand not implemented", "subcommand", req.Setup[0])
 		return smb1Err(smb2.StatusNotImplemented)
@@ -226,6 +230,9 @@ func (c *conn) smb1FindClose(r *smb1Req) smb1Resp {
 
 // queryInfo answers a QUERY_*_INFORMATION level on open id.
 func (t *trans2) queryInfo(id smb2.FileID, level uint16) ([]byte, smb2.Status) {
+	if out, st, ok := t.queryEAs(id, level); ok {
+		return out, st
+	}
 	class, ok := smb1.QueryClass(level)
 	if !ok {
 		t.c.log.Debug("SMB1 query information level not supported", "level", level)

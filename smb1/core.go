@@ -5,6 +5,12 @@ package smb1
 // READ, WRITE, WRITE_AND_CLOSE, SEEK and CLOSE's LastTimeModified. Times
 // are UTIMEs (seconds since 1970).
 
+import (
+	"time"
+
+	"github.com/zerosmb/zerosmb/smb2"
+)
+
 // Core command codes.
 const (
 	ComOpen            Command = 0x02
@@ -205,4 +211,63 @@ func DecodeCloseRequest(b *Block) (fid uint16, mtime uint32, err error) {
 		return 0, 0, ErrMalformed
 	}
 	return le.Uint16(b.Words), le.Uint32(b.Words[2:]), nil
+}
+
+// QUERY_INFORMATION2 and SET_INFORMATION2 (getattrE, setattrE): times as
+// DOS date and time pairs of an open file.
+const (
+	ComSetInformation2   Command = 0x22
+	ComQueryInformation2 Command = 0x23
+)
+
+// AppendQueryInformation2Response appends the QUERY_INFORMATION2
+// response block (WordCount 11) from FSCC FileNetworkOpenInformation b
+// (creation, last access and last write times, allocation size, end of
+// file, attributes).
+func AppendQueryInformation2Response(dst []byte, b []byte) ([]byte, error) {
+	if len(b) < 52 {
+		return dst, ErrMalformed
+	}
+	dst, start := BeginBlock(dst)
+	for _, off := range []int{0, 8, 16} {
+		d, t := DOSDateTime(smb2.TimeFromFileTime(le.Uint64(b[off:])))
+		dst = le.AppendUint16(le.AppendUint16(dst, d), t)
+	}
+	dst = le.AppendUint32(dst, sat32(le.Uint64(b[40:])))
+	dst = le.AppendUint32(dst, sat32(le.Uint64(b[32:])))
+	dst = le.AppendUint16(dst, uint16(le.Uint32(b[48:])&0x37))
+	dst, bc := EndWords(dst, start)
+	EndBlock(dst, bc)
+	return dst, nil
+}
+
+// SetInformation2Request is a SET_INFORMATION2 request (WordCount 7); a
+// zero date and time leaves that time.
+type SetInformation2Request struct {
+	FID                             uint16
+	Creation, LastAccess, LastWrite uint64 // FILETIMEs, 0: leave
+}
+
+// DecodeSetInformation2 decodes the words of SET_INFORMATION2.
+func DecodeSetInformation2(b *Block) (SetInformation2Request, error) {
+	var r SetInformation2Request
+	if len(b.Words) != 14 {
+		return r, ErrMalformed
+	}
+	w := b.Words
+	r.FID = le.Uint16(w)
+	get := func(off int) uint64 {
+		d, t := le.Uint16(w[off:]), le.Uint16(w[off+2:])
+		if d == 0 && t == 0 {
+			return 0
+		}
+		return smb2.FileTime(FromDOSDateTime(d, t))
+	}
+	r.Creation, r.LastAccess, r.LastWrite = get(2), get(6), get(10)
+	return r, nil
+}
+
+// FromDOSDateTime decodes a DOS date and time (UTC).
+func FromDOSDateTime(d, t uint16) time.Time {
+	return time.Date(1980+int(d>>9), time.Month(d>>5&15), int(d&31), int(t>>11), int(t>>5&63), int(t&31)*2, 0, time.UTC)
 }

@@ -153,6 +153,19 @@ func fuzzTrans2(params, data []byte) {
 	}
 	DecodeFileInfo(params)
 	DecodeFSInfo(params)
+	for _, u := range []bool{false, true} {
+		DecodeOpen2(params, u)
+		DecodeCreateDirectory(params, u)
+	}
+	if eas, err := DecodeFEAList(data); err == nil && len(data) >= 4 {
+		if FEAListSize(eas) > len(data) || len(AppendFEAList(nil, eas)) != FEAListSize(eas) {
+			panic("FEALIST re-encodes longer than it came")
+		}
+		AppendFullEAChain(nil, eas)
+	}
+	if names, err := DecodeGEAList(data); err == nil {
+		AppendGetEAChain(nil, names)
+	}
 	for _, level := range []uint16{QueryFileBasicInfo, QueryFileAllInfo, InfoAllocation, InfoVolume} {
 		ConvertQuery(level, data)
 		ConvertFS(level, data)

@@ -203,3 +203,22 @@ func TestMapGenericAccess(t *testing.T) {
 		t.Errorf("GENERIC_READ|DELETE -> %#x", got)
 	}
 }
+
+// TestCreateRequestAppendContexts: a request built by Append with create
+// contexts decodes back to the same name and contexts.
+func TestCreateRequestAppendContexts(t *testing.T) {
+	in := CreateRequest{DesiredAccess: 1, CreateDisposition: FileCreate, Name: `d\f.txt`,
+		CreateContexts: []CreateContext{{Name: CreateContextEABuffer, Data: []byte{1, 2, 3}}, {Name: CreateContextSecDesc, Data: []byte{4}}}}
+	for _, name := range []string{in.Name, ""} {
+		in.Name = name
+		msg := AppendBody(nil, &Header{Command: Create}, in.Append(nil))
+		out, err := DecodeCreateRequest(msg)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		if out.Name != name || len(out.CreateContexts) != 2 || !bytes.Equal(out.CreateContexts[0].Data, []byte{1, 2, 3}) ||
+			out.CreateContexts[1].Name != CreateContextSecDesc {
+			t.Errorf("%q: decoded %+v", name, out)
+		}
+	}
+}

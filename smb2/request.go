@@ -20,6 +20,7 @@ func AppendBody(dst []byte, h *Header, body []byte) []byte {
 func (r *CreateRequest) Append(dst []byte) []byte {
 	le := binary.LittleEndian
 	name := AppendUTF16(nil, r.Name)
+	start := len(dst)
 	dst = le.AppendUint16(dst, createRequestStructureSize)
 	dst = append(dst, r.SecurityFlags, r.RequestedOplockLevel)
 	dst = le.AppendUint32(dst, r.ImpersonationLevel)
@@ -32,11 +33,25 @@ func (r *CreateRequest) Append(dst []byte) []byte {
 	dst = le.AppendUint32(dst, r.CreateOptions)
 	dst = le.AppendUint16(dst, HeaderSize+createRequestFixedSize)
 	dst = le.AppendUint16(dst, uint16(len(name)))
-	dst = le.AppendUint64(dst, 0) // no create contexts
+	ctxField := len(dst)
+	dst = le.AppendUint64(dst, 0) // CreateContextsOffset, CreateContextsLength
 	if len(name) == 0 {
-		return append(dst, 0)
+		dst = append(dst, 0)
 	}
-	return append(dst, name...)
+	dst = append(dst, name...)
+	if len(r.CreateContexts) == 0 {
+		return dst
+	}
+	// The contexts start 8-byte aligned; the body follows the 64-byte
+	// header, so offsets from the body's start align the same.
+	for (len(dst)-start)%8 != 0 {
+		dst = append(dst, 0)
+	}
+	off := len(dst) - start
+	dst = AppendCreateContexts(dst, r.CreateContexts)
+	le.PutUint32(dst[ctxField:], uint32(HeaderSize+off))
+	le.PutUint32(dst[ctxField+4:], uint32(len(dst)-start-off))
+	return dst
 }
 
 // Append appends the CLOSE request body.
