@@ -47,6 +47,7 @@ type smb1State struct {
 	uids     map[uint16]uint64      // UID -> session id
 	fids     map[uint16]smb2.FileID // FID -> open
 	sids     map[uint16]smb2.FileID // search id -> directory open
+	searches map[uint16]*smb1Search // search id -> its state (smb1find.go)
 	seek     map[uint16]int64       // FID -> SEEK position (smb1core.go)
 	trans    []*smb1PendingTrans    // transactions waiting for secondaries
 	nextUID  uint16

@@ -85,111 +85,6 @@ func (t *trans2) openPath(name string, access, opts uint32) (smb2.FileID, smb2.S
 	return resp.FileID, st
 }
 
-// findFirst is TRANS2_FIND_FIRST2: open the directory, list it through
-// SMB2 QUERY_DIRECTORY and keep it open as the search (SID) unless the
-// search ended or the client asked to close it.
-func (t *trans2) findFirst() ([]byte, []byte, smb2.Status) {
-	req, err := smb1.DecodeFindFirst2(t.req.Params, t.unicode)
-	if err != nil {
-		return nil, nil, smb1Status(err)
-	}
-	class, ok := smb1.FindClass(req.InfoLevel)
-	if !ok {
-		return nil, nil, smb2.StatusInvalidLevel
-	}
-	dir, pattern := "", req.Pattern
-	if i := strings.LastIndexByte(pattern, '\\'); i >= 0 {
-		dir, pattern = pattern[:i], pattern[i+1:]
-	}
-	if pattern == "" {
-		pattern = "*"
-	}
-	id, st := t.openPath(dir, fileListDirectory|fileReadAttributes|synchronize, smb2.FileDirectoryFile)
-	if st != smb2.StatusSuccess {
-		if st == smb2.StatusObjectNameNotFound && dir != "" {
-			st = smb2.StatusObjectPathNotFound
-		}
-		return nil, nil, st
-	}
-	data, count, last, eos, st := t.list(id, class, pattern)
-	if st != smb2.StatusSuccess {
-		t.c.smb2Close(t.r, id)
-		return nil, nil, st
-	}
-	sid := uint16(0)
-	if req.Flags&smb1.FindCloseAfterRequest != 0 || (eos && req.Flags&smb1.FindCloseAtEOS != 0) {
-		t.c.smb2Close(t.r, id)
-	} else if sid, ok = t.c.allocSID(id); !ok {
-		t.c.smb2Close(t.r, id)
-		return nil, nil, smb2.StatusInsufficientResources
-	}
-	params := smb1.AppendFindFirst2Params(nil, sid, uint16(count), eos, uint16(last+smb1.EntryNameOffset(class)))
-	return params, data, smb2.StatusSuccess
-}
-
-// findNext is TRANS2_FIND_NEXT2: continue search SID where it stopped
-// (resume names and keys are not needed: the search keeps its position).
-func (t *trans2) findNext() ([]byte, []byte, smb2.Status) {
-	req, err := smb1.DecodeFindNext2(t.req.Params, t.unicode)
-	if err != nil {
-		return nil, nil, smb1Status(err)
-	}
-	class, ok := smb1.FindClass(req.InfoLevel)
-	if !ok {
-		return nil, nil, smb2.StatusInvalidLevel
-	}
-	id, ok := t.c.s1.sids[req.SID]
-	if !ok {
-		return nil, nil, smb2.StatusInvalidHandle
-	}
-	data, count, last, eos, st := t.list(id, class, "")
-	if st == smb2.StatusNoMoreFiles {
-		data, count, last, eos, st = nil, 0, 0, true, smb2.StatusSuccess
-	}
-	if st != smb2.StatusSuccess {
-		return nil, nil, st
-	}
-	if req.Flags&smb1.FindCloseAfterRequest != 0 || (eos && req.Flags&smb1.FindCloseAtEOS != 0) {
-		t.c.closeSID(t.r, req.SID)
-	}
-	params := smb1.AppendFindNext2Params(nil, uint16(count), eos, uint16(last+smb1.EntryNameOffset(class)))
-	return params, data, smb2.StatusSuccess
-}
-
-// list fills the response with entries of directory id: one QUERY_DIRECTORY
-// and, when room remains, a second to learn whether the search ended.
-func (t *trans2) list(id smb2.FileID, class uint8, pattern string) (data []byte, count, last int, eos bool, st smb2.Status) {
-	minLen := smb2.DirEntryFixedSize(class) + 512
-	if t.budget < minLen {
-		return nil, 0, 0, false, smb2.StatusBufferTooSmall
-	}
-	data, st = t.c.smb2QueryDir(t.r, id, class, pattern, uint32(t.budget))
-	if st != smb2.StatusSuccess {
-		return nil, 0, 0, false, st
-	}
-	count, last, err := smb1.WalkEntries(data)
-	if err != nil {
-		return nil, 0, 0, false, smb2.StatusInternalError
-	}
-	room := t.budget - (len(data)+7)&^7
-	if room < minLen {
-		return data, count, last, false, smb2.StatusSuccess
-	}
-	more, st := t.c.smb2QueryDir(t.r, id, class, "", uint32(room))
-	switch {
-	case st == smb2.StatusNoMoreFiles:
-		return data, count, last, true, smb2.StatusSuccess
-	case st != smb2.StatusSuccess:
-		return data, count, last, false, smb2.StatusSuccess
-	}
-	n2, last2, err := smb1.WalkEntries(more)
-	if err != nil {
-		return nil, 0, 0, false, smb2.StatusInternalError
-	}
-	data = smb1.JoinEntries(data, last, more)
-	return data, count + n2, len(data) - len(more) + last2, false, smb2.StatusSuccess
-}
-
 // allocSID maps directory open id to a new search id.
 func (c *conn) allocSID(id smb2.FileID) (uint16, bool) {
 	s := c.s1
@@ -215,6 +110,7 @@ func (c *conn) closeSID(r *smb1Req, sid uint16) smb2.Status {
 		return smb2.StatusInvalidHandle
 	}
 	delete(c.s1.sids, sid)
+	delete(c.s1.searches, sid)
 	c.smb2Close(r, id)
 	return smb2.StatusSuccess
 }
