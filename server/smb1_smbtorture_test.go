@@ -64,7 +64,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.search.many files":      "Samba passes; status was NT_STATUS_NOT_IMPLEMENTED, expected NT_STATUS_OK: search failed",
 	"raw.search.modify search":   "Samba passes; see the subtest output",
 	"raw.search.many dirs":       "Samba passes; see the subtest output",
-	"raw.search.ea list":         "Samba passes; status was NT_STATUS_INVALID_LEVEL, expected NT_STATUS_OK: incorrect status",
 	"raw.seek":                   "fails on Samba 4.17 too; FILE_POSITION_INFORMATION does not follow SEEK, reads and writes",
 	"raw.sfileinfo.base":         "fails on Samba 4.17 too; see the subtest output",
 	"raw.unlink":                 "Samba: not in the reference; Incorrect status NT_STATUS_OK - should be NT_STATUS_NO_SUCH_FILE",

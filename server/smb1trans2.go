@@ -179,6 +179,13 @@ func (t *trans2) queryFile() ([]byte, []byte, smb2.Status) {
 
 // setInfo applies a SET_*_INFORMATION level to open id.
 func (t *trans2) setInfo(id smb2.FileID, level uint16) smb2.Status {
+	if level == smb1.InfoSetEA {
+		eas, err := smb1.DecodeFEAList(t.req.Data)
+		if err != nil || len(eas) == 0 {
+			return smb2.StatusInvalidParameter
+		}
+		return t.c.smb2SetInfo(t.r, id, smb2.FileFullEaInformation, smb1.AppendFullEAChain(nil, eas))
+	}
 	class, ok := smb1.SetClass(level)
 	if !ok {
 		t.c.log.Debug("SMB1 set information level not supported", "level", level)

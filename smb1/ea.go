@@ -15,6 +15,7 @@ const (
 	InfoQueryEASize      uint16 = 0x0002 // SMB_INFO_QUERY_EA_SIZE
 	InfoQueryEAsFromList uint16 = 0x0003 // SMB_INFO_QUERY_EAS_FROM_LIST
 	InfoQueryAllEAs      uint16 = 0x0004 // SMB_INFO_QUERY_ALL_EAS
+	InfoSetEA            uint16 = 0x0002 // SMB_INFO_SET_EA (SET_*_INFORMATION)
 )
 
 // MaxEAs bounds the entries of one EA list.
