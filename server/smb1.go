@@ -48,8 +48,10 @@ type smb1State struct {
 	fids     map[uint16]smb2.FileID // FID -> open
 	sids     map[uint16]smb2.FileID // search id -> directory open
 	searches map[uint16]*smb1Search // search id -> its state (smb1find.go)
-	seek     map[uint16]int64       // FID -> SEEK position (smb1core.go)
-	trans    []*smb1PendingTrans    // transactions waiting for secondaries
+	core     []*smb1CoreSearch      // kept core searches, oldest first (smb1search.go)
+	nextCore uint8
+	seek     map[uint16]int64    // FID -> SEEK position (smb1core.go)
+	trans    []*smb1PendingTrans // transactions waiting for secondaries
 	nextUID  uint16
 	nextFID  uint16
 	nextSID  uint16
@@ -190,6 +192,10 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComQueryInformation2: {handler: (*conn).smb1QueryInfo2, session: true, tree: true},
 	smb1.ComSetInformation2:   {handler: (*conn).smb1SetInfo2, session: true, tree: true},
 	// Transactions (smb1nttrans.go, smb1transsec.go).
+	smb1.ComSearch:         {handler: (*conn).smb1CoreSearch, session: true, tree: true},
+	smb1.ComFind:           {handler: (*conn).smb1CoreSearch, session: true, tree: true},
+	smb1.ComFindUnique:     {handler: (*conn).smb1CoreSearch, session: true, tree: true},
+	smb1.ComFindClose:      {handler: (*conn).smb1FindCloseCore, session: true, tree: true},
 	smb1.ComNTTransact:     {handler: (*conn).smb1NTTrans, session: true, tree: true},
 	smb1.ComNTTransactSec:  {handler: (*conn).smb1TransSecondary, session: true, tree: true},
 	smb1.ComTransactionSec: {handler: (*conn).smb1TransSecondary, session: true, tree: true},

@@ -110,9 +110,11 @@ func (c *conn) smb2SetInfo(r *smb1Req, id smb2.FileID, class uint8, b []byte) sm
 	return c.smb2Call(r, smb2.SetInfo, req.Append(nil)).status
 }
 
-// smb2QueryDir lists up to maxLen bytes of class entries of directory id.
-func (c *conn) smb2QueryDir(r *smb1Req, id smb2.FileID, class uint8, pattern string, maxLen uint32) ([]byte, smb2.Status) {
-	req := smb2.QueryDirectoryRequest{FileInformationClass: class, FileID: id, FileName: pattern, OutputBufferLength: maxLen}
+// smb2QueryDir lists up to maxLen bytes of class entries of directory id
+// (flags: SMB2_RESTART_SCANS and the like).
+func (c *conn) smb2QueryDir(r *smb1Req, id smb2.FileID, class uint8, pattern string, maxLen uint32, flags uint8) ([]byte, smb2.Status) {
+	req := smb2.QueryDirectoryRequest{FileInformationClass: class, FileID: id, FileName: pattern, OutputBufferLength: maxLen,
+		Flags: flags}
 	return c.smb2Output(r, smb2.QueryDirectory, req.Append(nil))
 }
 

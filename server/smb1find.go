@@ -15,7 +15,7 @@ import (
 // SMB_INFO_QUERY_EA_SIZE and SMB_INFO_QUERY_EAS_FROM_LIST. SearchCount
 // entries at most are returned (0 counts as 1), and entries with the
 // hidden, system or directory attribute only when the search attributes
-// include it (MS-CIFS 2.2.1.2.4). FIND_NEXT2 without
+// include it, and with their "must have" bits (MS-CIFS 2.2.1.2.4). FIND_NEXT2 without
 // FIND_CONTINUE_FROM_LAST resumes after the file it names when that file
 // was in the previous response (so a client that stops early, or deletes
 // what it was given, loses nothing); otherwise it continues where the
@@ -37,17 +37,14 @@ type smb1Search struct {
 	key     uint32 // resume keys handed out
 }
 
-// smb1FindAttrs are the attributes a search must ask for to see entries
-// that have them.
-const smb1FindAttrs = 0x02 | 0x04 | 0x10 // hidden, system, directory
-
 // fetch lists more of s's directory into s.pending.
 func (t *trans2) fetch(s *smb1Search) smb2.Status {
-	pattern := ""
+	pattern, flags := "", uint8(0)
 	if !s.started {
 		pattern, s.started = s.pattern, true
+		flags = smb2.QueryDirRestartScans
 	}
-	b, st := t.c.smb2QueryDir(t.r, s.id, smb2.FileIDBothDirectoryInformation, pattern, smb1FindFetch)
+	b, st := t.c.smb2QueryDir(t.r, s.id, smb2.FileIDBothDirectoryInformation, pattern, smb1FindFetch, flags)
 	if st == smb2.StatusNoMoreFiles || st == smb2.StatusNoSuchFile {
 		s.eos = true
 		return smb2.StatusSuccess
@@ -60,7 +57,7 @@ func (t *trans2) fetch(s *smb1Search) smb2.Status {
 		return smb2.StatusInternalError
 	}
 	for _, e := range entries {
-		if uint16(e.FileAttributes)&smb1FindAttrs&^s.attrs == 0 {
+		if smb1.AttrsMatch(e.FileAttributes, s.attrs) {
 			s.pending = append(s.pending, e)
 		}
 	}
@@ -228,11 +225,8 @@ func (t *trans2) findNext() ([]byte, []byte, smb2.Status) {
 		return nil, nil, smb2.StatusInvalidHandle
 	}
 	if req.Flags&smb1.FindContinueFromLast == 0 && req.Name != "" {
-		for k := range s.last {
-			if s.last[k].Name == req.Name {
-				s.pending = append(append([]smb2.DirEntry(nil), s.last[k+1:]...), s.pending...)
-				break
-			}
+		if st := t.resume(s, req.Name); st != smb2.StatusSuccess {
+			return nil, nil, st
 		}
 	}
 	data, count, last, st := t.fill(s, req.InfoLevel, req.Flags, req.SearchCount, eaNames)
@@ -244,4 +238,32 @@ func (t *trans2) findNext() ([]byte, []byte, smb2.Status) {
 		t.c.closeSID(t.r, req.SID)
 	}
 	return smb1.AppendFindNext2Params(nil, uint16(count), eos, uint16(last)), data, smb2.StatusSuccess
+}
+
+// resume positions s after the file name: in the entries the last
+// response returned, or else in a new listing from the start (where a
+// name no longer there, such as ".", leaves the search at the start).
+func (t *trans2) resume(s *smb1Search, name string) smb2.Status {
+	for k := range s.last {
+		if s.last[k].Name == name {
+			s.pending = append(append([]smb2.DirEntry(nil), s.last[k+1:]...), s.pending...)
+			return smb2.StatusSuccess
+		}
+	}
+	s.eos, s.started, s.last = false, false, nil
+	for !s.eos {
+		s.pending = nil // entries before name are not wanted
+		if st := t.fetch(s); st != smb2.StatusSuccess {
+			return st
+		}
+		for k := range s.pending {
+			if strings.EqualFold(s.pending[k].Name, name) {
+				s.pending = s.pending[k+1:]
+				return smb2.StatusSuccess
+			}
+		}
+	}
+	// Not found: start over.
+	s.pending, s.eos, s.started = nil, false, false
+	return smb2.StatusSuccess
 }

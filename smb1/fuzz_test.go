@@ -70,6 +70,9 @@ func FuzzDecodeMessage(f *testing.F) {
 			DecodeRenameRequest(msg, &b, u)
 			DecodeOpenRequest(msg, &b, u)
 			DecodeCreateRequest(msg, &b, u)
+			if r, err := DecodeSearchRequest(msg, &b, u); err == nil && r.ResumeKey != nil && len(r.ResumeKey) != ResumeKeySize {
+				t.Fatalf("resume key of %d bytes", len(r.ResumeKey))
+			}
 		}
 		fuzzCore(t, &b)
 		if l, err := DecodeLockingRequest(msg, &b); err == nil && len(l.Locks)+len(l.Unlocks) > 2*MaxLockRanges {
@@ -96,6 +99,7 @@ func fuzzCore(t *testing.T, b *Block) {
 	}
 	DecodeSeekRequest(b)
 	DecodeCloseRequest(b)
+	DecodeSetInformation2(b)
 }
 
 // fuzzTrans runs the NT_TRANSACT and secondary decoders over block b and
@@ -165,6 +169,11 @@ func fuzzTrans2(params, data []byte) {
 	}
 	if names, err := DecodeGEAList(data); err == nil {
 		AppendGetEAChain(nil, names)
+	}
+	if entries, err := DecodeIDBothDirEntries(data); err == nil {
+		for i := range entries {
+			AppendOS2FindEntry(nil, 0, FindEASize, &OS2FindEntry{DirEntry: &entries[i]}, true)
+		}
 	}
 	for _, level := range []uint16{QueryFileBasicInfo, QueryFileAllInfo, InfoAllocation, InfoVolume} {
 		ConvertQuery(level, data)
