@@ -192,10 +192,13 @@ func (c *conn) smb1Read(r *smb1Req) smb1Resp {
 	if err != nil {
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
-	rr := smb2.ReadRequest{Length: req.MaxCount, Offset: req.Offset, FileID: c.s1.fileID(r.fid(req.FID)),
-		MinimumCount: uint32(req.MinCount)}
-	if rr.MinimumCount > rr.Length {
-		rr.MinimumCount = 0
+	// MinCount is not a minimum for files (a short read near the end
+	// returns what there is, as Windows and Samba).
+	rr := smb2.ReadRequest{Length: req.MaxCount, Offset: req.Offset, FileID: c.s1.fileID(r.fid(req.FID))}
+	if r.hdr.Flags2&smb1.Flags2ReadPermitExecute == 0 && !c.smb1OpenHas(r, rr.FileID, fileReadData) {
+		// An open with FILE_EXECUTE only may be read only by a request
+		// that says it reads for execution (MS-SMB 2.2.3.1).
+		return smb1Err(smb2.StatusAccessDenied)
 	}
 	resp := c.smb2Call(r, smb2.Read, rr.Append(nil))
 	if resp.status.IsError() {

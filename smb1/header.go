@@ -65,14 +65,17 @@ const (
 
 // Header Flags2 bits.
 const (
-	Flags2LongNames     uint16 = 0x0001
-	Flags2SecuritySig   uint16 = 0x0004
-	Flags2IsLongName    uint16 = 0x0040
-	Flags2ExtendedSec   uint16 = 0x0800
-	Flags2DFS           uint16 = 0x1000
-	Flags2NTStatus      uint16 = 0x4000
-	Flags2Unicode       uint16 = 0x8000
-	Flags2ReplyDefaults        = Flags2LongNames | Flags2IsLongName | Flags2ExtendedSec | Flags2NTStatus | Flags2Unicode
+	Flags2LongNames   uint16 = 0x0001
+	Flags2SecuritySig uint16 = 0x0004
+	Flags2IsLongName  uint16 = 0x0040
+	Flags2ExtendedSec uint16 = 0x0800
+	Flags2DFS         uint16 = 0x1000
+	// Flags2ReadPermitExecute: a READ_ANDX may read a file opened for
+	// execution only (MS-SMB 2.2.3.1).
+	Flags2ReadPermitExecute uint16 = 0x2000
+	Flags2NTStatus          uint16 = 0x4000
+	Flags2Unicode           uint16 = 0x8000
+	Flags2ReplyDefaults            = Flags2LongNames | Flags2IsLongName | Flags2ExtendedSec | Flags2NTStatus | Flags2Unicode
 )
 
 // Header is the SMB1 header (MS-CIFS 2.2.3.1).
