@@ -477,6 +477,14 @@ func (c *conn) createAction(share *Share, req *smb2.CreateRequest, p string, fi 
 			return 0, smb2.StatusAccessDenied
 		}
 	}
+	if overwrite && !fi.IsDir() {
+		// MS-FSA 2.1.5.1.2.1: overwriting a hidden or system file needs
+		// the same attribute in the request.
+		const hs = smb2.FileAttributeHidden | smb2.FileAttributeSystem
+		if m := c.srv.nodes.ns.getMeta(share, p); m.hasAttrs && m.attrs&hs&^req.FileAttributes != 0 {
+			return 0, smb2.StatusAccessDenied
+		}
+	}
 	switch disp {
 	case smb2.FileSupersede:
 		return smb2.FileSuperseded, smb2.StatusSuccess

@@ -36,7 +36,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"base.lock.LOCK2":          "Samba passes; see the subtest output",
 	"base.lock.LOCK4":          "Samba passes; see the subtest output",
 	"base.lock.LOCK7":          "Samba passes; pid2 successfully read the range 130:4 (should be denied)",
-	"base.openattr":            "Samba passes; trunc open 0x2 -> 0x2 of \\openattr.file failed - should have succeeded !(NT_STATUS_ACCESS_DENIED)",
 	"raw.close":                "fails on Samba 4.17 too; the print-file close SPLCLOSE is not implemented (should be ERRSRV:ERRerror)",
 	"raw.lock.lockx":           "Samba passes; Incorrect status NT_STATUS_LOCK_NOT_GRANTED - should be NT_STATUS_FILE_LOCK_CONFLICT",
 	"raw.lock":                 "Samba: not in the reference; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_OK",
