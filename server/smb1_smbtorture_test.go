@@ -59,7 +59,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.rename.ntrename":      "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_SHARING_VIOLATION",
 	"raw.seek":                 "fails on Samba 4.17 too; FILE_POSITION_INFORMATION does not follow SEEK, reads and writes",
 	"raw.sfileinfo.base":       "fails on Samba 4.17 too; see the subtest output",
-	"raw.unlink":               "Samba: not in the reference; Incorrect status NT_STATUS_OK - should be NT_STATUS_NO_SUCH_FILE",
 }
 
 // TestSmbtortureSMB1 runs the SMB1 suites against an --smb1 server with

@@ -267,7 +267,30 @@ func (c *conn) smb1Path(r *smb1Req) (string, smb2.Status) {
 	if strings.ContainsAny(name, "*?<>\"") {
 		return "", smb2.StatusObjectNameInvalid // no wildcard deletes
 	}
-	return smb1Name(name), smb2.StatusSuccess
+	return smb1CleanPath(smb1Name(name))
+}
+
+// smb1CleanPath resolves the "." and ".." components of a share-relative
+// path of a core command, as Windows and Samba do for SMB1 paths; a path
+// that climbs above the share root is STATUS_OBJECT_PATH_SYNTAX_BAD.
+func smb1CleanPath(p string) (string, smb2.Status) {
+	if !strings.Contains(p, ".") {
+		return p, smb2.StatusSuccess
+	}
+	var out []string
+	for _, c := range strings.Split(p, `\`) {
+		switch c {
+		case ".", "":
+		case "..":
+			if len(out) == 0 {
+				return "", smb2.StatusObjectPathSyntaxBad
+			}
+			out = out[:len(out)-1]
+		default:
+			out = append(out, c)
+		}
+	}
+	return strings.Join(out, `\`), smb2.StatusSuccess
 }
 
 // smb1Remove opens name with opts and marks it delete-on-close (DELETE,
@@ -277,7 +300,10 @@ func (c *conn) smb1Path(r *smb1Req) (string, smb2.Status) {
 // sharing violation whatever that open shares), everything for
 // DELETE_DIRECTORY (a directory open elsewhere fails as not empty or
 // delete-pending, not as a sharing violation).
-func (c *conn) smb1Remove(r *smb1Req, opts, share uint32) smb1Resp {
+//
+// DELETE passes its search attributes: a hidden or system file they do
+// not include is not found (STATUS_NO_SUCH_FILE, as Windows and Samba).
+func (c *conn) smb1Remove(r *smb1Req, opts, share uint32, search int) smb1Resp {
 	name, st := c.smb1Path(r)
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
@@ -286,6 +312,10 @@ func (c *conn) smb1Remove(r *smb1Req, opts, share uint32) smb1Resp {
 		ShareAccess: share, CreateDisposition: smb2.FileOpen, CreateOptions: opts, Name: name})
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
+	}
+	if search >= 0 && !smb1.AttrsMatch(resp.FileAttributes&^fileAttrDirectory, uint16(search)) {
+		c.smb2Close(r, resp.FileID)
+		return smb1Err(smb2.StatusNoSuchFile)
 	}
 	st = c.smb2SetInfo(r, resp.FileID, fileDispositionInfo, []byte{1})
 	if cst := c.smb2Close(r, resp.FileID); st == smb2.StatusSuccess {
@@ -299,12 +329,12 @@ func (c *conn) smb1Delete(r *smb1Req) smb1Resp {
 	if len(r.blk.Words) != 2 {
 		return smb1Err(smb2.StatusInvalidParameter)
 	}
-	return c.smb1Remove(r, smb2.FileNonDirectoryFile, 0)
+	return c.smb1Remove(r, smb2.FileNonDirectoryFile, 0, int(le16get(r.blk.Words)))
 }
 
 // smb1Rmdir is DELETE_DIRECTORY.
 func (c *conn) smb1Rmdir(r *smb1Req) smb1Resp {
-	return c.smb1Remove(r, smb2.FileDirectoryFile, smb1ShareAll)
+	return c.smb1Remove(r, smb2.FileDirectoryFile, smb1ShareAll, -1)
 }
 
 // smb1Mkdir is CREATE_DIRECTORY.
@@ -460,3 +490,5 @@ func le64(b []byte, v uint64) {
 	le32(b, uint32(v))
 	le32(b[4:], uint32(v>>32))
 }
+
+func le16get(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
