@@ -192,6 +192,7 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComQueryInformation2: {handler: (*conn).smb1QueryInfo2, session: true, tree: true},
 	smb1.ComSetInformation2:   {handler: (*conn).smb1SetInfo2, session: true, tree: true},
 	// Transactions (smb1nttrans.go, smb1transsec.go).
+	smb1.ComNTRename:       {handler: (*conn).smb1NTRename, session: true, tree: true},
 	smb1.ComSearch:         {handler: (*conn).smb1CoreSearch, session: true, tree: true},
 	smb1.ComFind:           {handler: (*conn).smb1CoreSearch, session: true, tree: true},
 	smb1.ComFindUnique:     {handler: (*conn).smb1CoreSearch, session: true, tree: true},

@@ -56,7 +56,7 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.read.readx":           "Samba passes; a read of a range another SMB1 PID locked should be FILE_LOCK_CONFLICT (locks are per open, not per PID)",
 	"raw.rename.trans2rename":  "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
 	"raw.rename.nttransrename": "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
-	"raw.rename.ntrename":      "Samba passes; Incorrect status NT_STATUS_NOT_IMPLEMENTED - should be NT_STATUS_SHARING_VIOLATION",
+	"raw.rename.ntrename":      "Samba passes; NT_RENAME is implemented, but hard links do not share DOS attributes (kept per path): attrib 0x20 should be 0x4 after a hard link",
 	"raw.seek":                 "fails on Samba 4.17 too; FILE_POSITION_INFORMATION does not follow SEEK, reads and writes",
 	"raw.sfileinfo.base":       "fails on Samba 4.17 too; see the subtest output",
 }

@@ -271,3 +271,34 @@ func DecodeSetInformation2(b *Block) (SetInformation2Request, error) {
 func FromDOSDateTime(d, t uint16) time.Time {
 	return time.Date(1980+int(d>>9), time.Month(d>>5&15), int(d&31), int(t>>11), int(t>>5&63), int(t&31)*2, 0, time.UTC)
 }
+
+// NT_RENAME (MS-CIFS 2.2.4.66): rename, hard link or copy one file.
+const ComNTRename Command = 0xA5
+
+// NT_RENAME information levels.
+const (
+	NTRenameMoveClusterInfo uint16 = 0x0102
+	NTRenameSetLinkInfo     uint16 = 0x0103
+	NTRenameRenameFile      uint16 = 0x0104
+	NTRenameCopyFile        uint16 = 0x0105
+)
+
+// NTRenameRequest is an NT_RENAME request (WordCount 4).
+type NTRenameRequest struct {
+	SearchAttributes uint16
+	Level            uint16
+	ClusterCount     uint32
+	OldName, NewName string
+}
+
+// DecodeNTRenameRequest decodes the block b of msg.
+func DecodeNTRenameRequest(msg []byte, b *Block, unicode bool) (NTRenameRequest, error) {
+	var r NTRenameRequest
+	if len(b.Words) != 8 {
+		return r, ErrMalformed
+	}
+	r.SearchAttributes, r.Level, r.ClusterCount = le.Uint16(b.Words), le.Uint16(b.Words[2:]), le.Uint32(b.Words[4:])
+	var err error
+	r.OldName, r.NewName, err = DecodeRenameRequest(msg, b, unicode)
+	return r, err
+}
