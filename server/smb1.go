@@ -23,7 +23,11 @@ import (
 // smb1session.go (session setup, logoff, tree connect, echo; signing
 // starts there, smb1Signing here),
 // smb1bridge.go (calls into the SMB2 handlers), smb1file.go (create,
-// read, write, close, path commands), smb1trans2.go (TRANS2).
+// read, write, close, path commands), smb1core.go (the core OPEN, CREATE,
+// READ, WRITE, SEEK...), smb1trans2.go, smb1find.go and smb1t2ea.go
+// (TRANS2), smb1search.go (core SEARCH), smb1nttrans.go (NT_TRANSACT),
+// smb1transsec.go (secondary transaction requests), smb1ntrename.go
+// (NT_RENAME).
 
 // dialectNT1 is c.dialect on an SMB1 connection: below every SMB2 dialect,
 // so dialect-gated SMB2 features (leases, durable v2) stay off.

@@ -20,13 +20,11 @@ var smb1TortureSuites = []string{
 
 // knownSMB1TortureFailures lists the SMB1 subtests that fail today with
 // Samba's result for the same subtest and the first error smbtorture
-// reports. SMB1 support is partial (README): most of these need SMB1
-// commands not implemented yet (NT_TRANSACT, TRANS2_OPEN2, SEARCH, core
-// OPEN/CREATE/READ/WRITE/SEEK/MKNEW/CTEMP, the DOS error classes of
-// Flags2 without NT_STATUS) or SMB1-specific behaviour (per-PID locks,
-// FILE_LOCK_CONFLICT for repeated lock attempts, query info on handles
-// opened without FILE_READ_ATTRIBUTES, oplocks for SMB1 opens). A subtest
-// that starts passing must be removed (TestSmbtortureSMB1 reports it).
+// reports. SMB1 support is partial (README): most of these need
+// SMB1-specific behaviour (per-PID locks, FILE_LOCK_CONFLICT for repeated
+// lock attempts, oplocks for SMB1 opens, hard links sharing DOS
+// attributes) or fail on Samba too. A subtest that starts passing must be
+// removed (TestSmbtortureSMB1 reports it).
 var knownSMB1TortureFailures = map[string]string{
 	"base.createx_access":      "fails on Samba 4.17 too; Incorrect status NT_STATUS_PRIVILEGE_NOT_HELD - should be NT_STATUS_OK",
 	"base.delete.deltest16a":   "fails on Samba 4.17 too; Expression `expect_it == io.all_info.out.delete_pending' failed: - Expected del_on_close flag 0, qfi",
