@@ -311,6 +311,26 @@ func TestSMB1BadInput(t *testing.T) {
 			c.write(rawFrame(c.s1Msg(smb1.ComTransaction2Sec, make([]byte, 18), nil)))
 			c.expectClosed("TRANS2 secondary")
 		}},
+		{"core WRITE, SEARCH and NT_TRANSACT that lie", func(t *testing.T, c *s1Conn) {
+			// WRITE: Count 65535 with no data (smbtorture's bad-write).
+			c.expect("WRITE count", c.s1Msg(smb1.ComWrite, []byte{1, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0}, []byte{1, 0xFF, 0xFF}),
+				smb2.StatusInvalidParameter)
+			// SEARCH: a resume key of 5 bytes.
+			c.expect("SEARCH key", c.s1Msg(smb1.ComSearch, []byte{1, 0, 0, 0}, []byte{4, 0, 0, 5, 5, 0, 1, 2, 3, 4, 5}),
+				smb2.StatusInvalidParameter)
+			// NT_TRANSACT: parameters outside the frame; CREATE whose
+			// security descriptor length runs past its data.
+			w := make([]byte, 38)
+			le.PutUint32(w[3:], 60)
+			le.PutUint32(w[19:], 60)
+			le.PutUint32(w[23:], 0x7000)
+			le.PutUint16(w[36:], smb1.NTTransCreate)
+			c.expect("NT_TRANSACT params outside", c.s1Msg(smb1.ComNTTransact, w, make([]byte, 8)), smb2.StatusInvalidParameter)
+			p := make([]byte, 60)
+			le.PutUint32(p[36:], 1000) // SecurityDescriptorLength
+			le.PutUint32(w[23:], uint32(smb1.HeaderSize+1+38+2))
+			c.expect("NT_TRANSACT_CREATE SD length", c.s1Msg(smb1.ComNTTransact, w, p), smb2.StatusInvalidParameter)
+		}},
 		{"WRITE_ANDX data outside the frame", func(t *testing.T, c *s1Conn) {
 			m := c.writeMsg(1, 0, []byte("data"))
 			le.PutUint16(m[smb1.HeaderSize+1+22:], 4000)
@@ -399,6 +419,13 @@ func smb1FuzzSeeds(mode func(frames ...[]byte) []byte) [][]byte {
 			rawFrame(c.s1Msg(smb1.ComCheckDirectory, nil, path(`\d`))),
 			rawFrame(c.s1Msg(smb1.ComDeleteDirectory, nil, path(`\d`))),
 			rawFrame(c.trans2Msg(smb1.Trans2QueryFSInfo, []byte{0x03, 0x01}))),
+		// The core commands and the core SEARCH (smb1core.go, smb1search.go).
+		mode(rawFrame(c.s1Msg(smb1.ComCreateNew, []byte{0, 0, 0, 0, 0, 0}, path(`\c.txt`))),
+			rawFrame(c.s1Msg(smb1.ComWrite, []byte{1, 0, 3, 0, 0, 0, 0, 0, 0, 0}, []byte{1, 3, 0, 'a', 'b', 'c'})),
+			rawFrame(c.s1Msg(smb1.ComRead, []byte{1, 0, 10, 0, 0, 0, 0, 0, 0, 0}, nil)),
+			rawFrame(c.s1Msg(smb1.ComSeek, []byte{1, 0, 2, 0, 0, 0, 0, 0}, nil)),
+			rawFrame(c.s1Msg(smb1.ComClose, []byte{1, 0, 0, 0, 0, 0}, nil)),
+			rawFrame(c.s1Msg(smb1.ComSearch, []byte{10, 0, 0x16, 0}, append(path(`\*`), 5, 0, 0)))),
 	}
 }
 
