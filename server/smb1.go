@@ -332,9 +332,6 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 			out[4+4] = byte(resp.primary)
 		}
 		if resp.noResponse {
-			if wasSigning && r.hdr.Command != smb1.ComNTCancel {
-				c.s1.sig.next-- // no response: one sequence number (as NT_CANCEL)
-			}
 			return nil
 		}
 		blockStart := len(out) - 4

@@ -128,3 +128,27 @@ func (c *s1Signed) signed(m []byte) []byte {
 	smb1.Sign(c.key, m, c.seq)
 	return m
 }
+
+// TestSMB1SigningSecondary: with signing active a TRANS2 split over a
+// primary and two secondaries takes two sequence numbers per request
+// (MS-SMB 3.3.5.1: the first secondary, which gets no response, too);
+// the interim response is signed with the primary's number + 1 and the
+// final answer with the last secondary's.
+func TestSMB1SigningSecondary(t *testing.T) {
+	hs := startHostileWith(t, func(cfg *Config) { cfg.SMB1 = true; cfg.SigningRequired = true })
+	c := s1SignedSession(t, hs.Addr)
+	params := []byte{0x02, 0x01, 0, 0, 0, 0, 0, 0}
+	primary, secs := c.trans2Split(smb1.Trans2QueryPathInfo, params, 2, 3)
+	if r := c.call("primary", c.signed(primary)); r.hdr.Status != 0 {
+		t.Fatalf("interim response: %v", smb2.Status(r.hdr.Status))
+	}
+	c.write(rawFrame(c.signed(secs[0])))
+	c.seq += 2
+	r := c.call("last secondary", c.signed(secs[1]))
+	if r.hdr.Status != 0 || r.hdr.Command != smb1.ComTransaction2 {
+		t.Fatalf("final response: %v command %#x", smb2.Status(r.hdr.Status), r.hdr.Command)
+	}
+	if r := c.call("ECHO after", c.signedMsg(smb1.ComEcho, []byte{1, 0}, []byte("ping"))); r.hdr.Status != 0 {
+		t.Fatalf("ECHO: %v", smb2.Status(r.hdr.Status))
+	}
+}

@@ -23,8 +23,9 @@ import (
 //     connection, a bad one ends the transaction with
 //     STATUS_INVALID_PARAMETER.
 //
-// With signing active a secondary that gets no response takes one
-// sequence number (as NT_CANCEL).
+// With signing active a secondary that gets no response still takes two
+// sequence numbers (MS-SMB 3.3.5.1: only NT_CANCEL takes one), and the
+// final response is signed with the number after its own request's.
 
 // smb1MaxPendingTrans bounds the transactions waiting for secondaries on
 // one connection.
