@@ -339,11 +339,7 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 			smb1.SetAndX(out[4:], prevStart, cmd, blockStart)
 		}
 		if resp.status.IsError() && resp.status != smb2.StatusMoreProcessingRequired {
-			if class, code, dos := smb1.SplitDOSError(resp.status); dos {
-				smb1.PutDOSError(out[4:], class, code)
-			} else {
-				le32(out[4+5:], uint32(resp.status))
-			}
+			putSMB1Status(out[4:], resp.status)
 			out = smb1.AppendEmptyBlock(out)
 			break
 		}
@@ -459,6 +455,16 @@ func (c *conn) smb1SendData(frame []byte, d *readData, seq uint32) error {
 	err := c.writeFrame(b.buf)
 	putBuf(b.buf)
 	return err
+}
+
+// putSMB1Status writes st into the header of response msg: an NTSTATUS,
+// or the class and code of a DOS error (smb1.DOSError).
+func putSMB1Status(msg []byte, st smb2.Status) {
+	if class, code, dos := smb1.SplitDOSError(st); dos {
+		smb1.PutDOSError(msg, class, code)
+		return
+	}
+	le32(msg[5:], uint32(st))
 }
 
 func le16(b []byte, v uint16) { b[0], b[1] = byte(v), byte(v>>8) }
