@@ -14,6 +14,10 @@ import (
 // here never do). A request whose parameters or data do not fit its
 // primary message is reassembled from secondaries (smb1transsec.go).
 
+// smb1NTTransOverhead bounds what an NT_TRANSACT response adds to its
+// parameters and data (header, 18 words, ByteCount, alignment).
+const smb1NTTransOverhead = smb1.HeaderSize + 1 + 36 + 2 + 8
+
 // smb1NTTrans is NT_TRANSACT.
 func (c *conn) smb1NTTrans(r *smb1Req) smb1Resp {
 	req, part, err := smb1.DecodeNTTransRequest(r.msg, &r.blk)
@@ -55,7 +59,10 @@ func (c *conn) smb1NTTransRun(r *smb1Req, req *smb1.NTTransRequest) smb1Resp {
 	if st.IsError() {
 		return smb1Err(st)
 	}
-	if uint64(len(params)) > uint64(req.MaxParameterCount) || uint64(len(data)) > uint64(req.MaxDataCount) {
+	// The answer goes in one message (no multi-part responses): it must
+	// fit the counts the client allows and its buffer.
+	if uint64(len(params)) > uint64(req.MaxParameterCount) || uint64(len(data)) > uint64(req.MaxDataCount) ||
+		len(params)+len(data)+smb1NTTransOverhead > c.s1.clientMB {
 		return smb1Err(smb2.StatusBufferTooSmall)
 	}
 	b := smb1.AppendNTTransResponse(make([]byte, r.outOff, r.outOff+80+len(params)+len(data)), 0, nil, params, data)
