@@ -73,7 +73,9 @@ type Signer struct {
 	hmacKey []byte
 	cmac    *cmac
 	gmac    cipher.AEAD
-	scratch sync.Pool // of *scratch
+	gblock  cipher.Block // AES-GMAC: the key's block cipher (Stream)
+	scratch sync.Pool    // of *scratch
+	ghashState
 }
 
 // scratch is per-call working memory, pooled so that signing allocates
@@ -83,6 +85,7 @@ type scratch struct {
 	sum   [sha256.Size]byte
 	mac   [sigSize]byte
 	tmp   [sigSize]byte
+	pend  [sigSize]byte // Stream, AES-CMAC: the block not yet chained
 	nonce [12]byte
 }
 
@@ -103,8 +106,11 @@ func NewSigner(alg Algorithm, key []byte) (*Signer, error) {
 		}
 		if alg == AESCMAC {
 			s.cmac = newCMAC(withFastMAC(b, key))
-		} else if s.gmac, err = cipher.NewGCM(b); err != nil {
-			return nil, fmt.Errorf("sign: %v: %w", alg, err)
+		} else {
+			s.gblock = b
+			if s.gmac, err = cipher.NewGCM(b); err != nil {
+				return nil, fmt.Errorf("sign: %v: %w", alg, err)
+			}
 		}
 	default:
 		return nil, fmt.Errorf("sign: unknown signing algorithm %v", alg)
