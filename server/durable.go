@@ -197,6 +197,7 @@ func (t *nodeTable) purge(o *open) {
 	}
 	t.forgetDurable(o)
 	t.release(o, t.log)
+	o.smap.close()
 	if o.file != nil {
 		o.file.Close()
 	}

@@ -28,6 +28,8 @@ type frameBuilder struct {
 	zcSigned bool      // zc is signed over a file mapping (signsend_linux.go)
 	zcStamp  fileStamp // the file as it was hashed, when zcSigned
 	zcLast   byte      // zc's last byte as hashed, when zcSigned
+	zcOpen   *open     // the open zc reads, when zcSigned
+	signed   bool      // the last element was signed while its payload was read (appendSigned)
 	pending  []*asyncOp
 	cork     bool // the serve goroutine's frame: may be corked (conn.queueFrame)
 }
@@ -123,7 +125,7 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 			b.zc = d
 		} else if b.canSignedSendfile(r, d) {
 			b.zc, b.zcSigned = d, true
-		} else {
+		} else if !b.signLast || r.compound || !b.appendSigned(d) {
 			b.appendData(d)
 		}
 	}
@@ -159,6 +161,46 @@ func (b *frameBuilder) appendData(d *readData) {
 	}
 }
 
+// appendSigned is appendData for a signed lone READ response: the
+// payload is read signChunk bytes at a time and each chunk is MACed
+// (sign.Stream) right after the read put it in cache, instead of MACing
+// the whole frame afterwards, when a large payload has left the cache
+// (at 8 MiB the MAC then reads it from memory a second time). It reports
+// false, having done nothing, when the header cannot be hashed in parts.
+func (b *frameBuilder) appendSigned(d *readData) bool {
+	if (len(b.buf)-b.last)%16 != 0 {
+		return false // sign.Stream needs whole AES blocks before the payload
+	}
+	start := len(b.buf)
+	need := start + int(d.n)
+	b.reserve(int(d.n)) // first: the Stream holds the header where it lies
+	b.buf = b.buf[:need]
+	var st sign.Stream
+	if !b.lastR.sess.signer.Start(&st, b.buf[b.last:start]) {
+		b.buf = b.buf[:start]
+		return false
+	}
+	b.c.srv.data.read.Add(uint64(d.n))
+	for at := start; at < need; {
+		k := min(need-at, signChunk)
+		n, err := d.f.ReadAt(b.buf[at:at+k], d.off+int64(at-start))
+		if n < k {
+			clear(b.buf[at+n : need])
+			if err != nil && err != io.EOF {
+				b.c.log.Warn("read failed after header was built; padded", "err", err)
+			} else {
+				b.c.log.Warn("file shrank during READ; padded with zeros", "want", d.n, "got", at-start+n)
+			}
+			k = need - at
+		}
+		st.Write(b.buf[at : at+k])
+		at += k
+	}
+	st.Finish()
+	b.signed = true
+	return true
+}
+
 // closeElement pads the last element, links it to the next one and signs it.
 func (b *frameBuilder) closeElement(more bool) {
 	// Every element of a compound response is 8-byte padded, the last one
@@ -179,9 +221,10 @@ func (b *frameBuilder) closeElement(more bool) {
 		b.appendData(d)
 		msg = b.buf[b.last:]
 	}
-	if b.signLast && !b.zcSigned {
+	if b.signLast && !b.zcSigned && !b.signed {
 		b.lastR.sess.signer.Sign(msg)
 	}
+	b.signed = false
 	if b.lastR.onSent != nil {
 		b.lastR.onSent(msg)
 	}

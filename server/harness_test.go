@@ -37,6 +37,8 @@ type testOpts struct {
 	Encrypt     bool
 	// SignedSendfile sets Config.SignedSendfile (signsend_linux_test.go).
 	SignedSendfile bool
+	// SignedHash sets Config.SignedSendfileHash.
+	SignedHash SignedHash
 	// NoThrottle turns logon throttling off, for tests that fail logons
 	// on purpose and then need to log on from the same address.
 	NoThrottle bool
@@ -66,6 +68,7 @@ func startServer(t testing.TB, o testOpts) *testServer {
 		RecvfileMin:        o.RecvfileMin,
 		EncryptData:        o.Encrypt,
 		SignedSendfile:     o.SignedSendfile,
+		SignedSendfileHash: o.SignedHash,
 		Logger:             testLogger(t),
 		OplockBreakTimeout: o.BreakTimeout,
 		KernelLeases:       o.KernelLeases,

@@ -76,6 +76,10 @@ type open struct {
 	closed        bool
 	eaIndex       int // next EA to return (QUERY_INFO FileFullEaInformation)
 
+	// smap is the file mapping signed sendfile READs hash with
+	// SignedHashOpenMap (signhash_linux.go), released at close.
+	smap openMap
+
 	// dir is the directory enumeration state (QUERY_DIRECTORY,
 	// dirstream.go), nil before the first query.
 	dir *dirEnum
@@ -211,6 +215,7 @@ func (c *conn) closeOpen(o *open) error {
 	if o.node != nil {
 		c.srv.nodes.release(o, c.log)
 	}
+	o.smap.close()
 	if o.file != nil {
 		return o.file.Close()
 	}

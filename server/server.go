@@ -76,6 +76,10 @@ type Config struct {
 	// sendfile returned can alter queued bytes and the client then
 	// refuses a badly signed response (server/signsend_linux.go).
 	SignedSendfile bool
+	// SignedSendfileHash is how signed sendfile reads the payload to MAC
+	// it: pread into a small buffer (default), a mapping per READ, or a
+	// mapping per open (signhash_linux.go).
+	SignedSendfileHash SignedHash
 	// RecvfileMin is the smallest WRITE payload moved with splice; 0
 	// disables the zero-copy WRITE path.
 	RecvfileMin int

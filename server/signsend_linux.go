@@ -4,16 +4,12 @@ package server
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/zerosmb/zerosmb/internal/sign"
 	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"github.com/zerosmb/zerosmb/smb2"
 )
@@ -113,6 +109,7 @@ func (b *frameBuilder) noWriters(r *request, d *readData) bool {
 			return false
 		}
 	}
+	b.zcOpen = o
 	return true
 }
 
@@ -159,7 +156,7 @@ func (b *frameBuilder) signWithFile(msg []byte, d *readData) bool {
 		err = errors.New("file shorter than the READ")
 	}
 	if err == nil {
-		b.zcLast, err = signMapped(b.lastR.sess.signer, msg, f, d.off, d.n)
+		b.zcLast, err = b.hashForSend(msg, d)
 	}
 	if err == nil {
 		var after fileStamp
@@ -209,104 +206,6 @@ func (c *conn) sendSignedWithFile(hdr []byte, d *readData, stamp fileStamp, last
 		c.srv.data.readSendfile.Add(uint64(d.n))
 	}
 	return nil
-}
-
-var errFault = errors.New("fault while hashing mapped file (file truncated?)")
-
-// signMapped signs msg followed by n bytes of f at off, reading the file
-// through a mapping, stores the signed header back into msg and returns
-// the last payload byte as hashed.
-//
-// HMAC-SHA256 and AES-CMAC hash header and payload as two parts
-// (sign.Signer.SignWithPayload), so a plain read-only mapping of the range
-// suffices. AES-GMAC needs one contiguous message (GCM additional data):
-// the header is then placed in front of the data in address space, see
-// signContiguous.
-func signMapped(s *sign.Signer, msg []byte, f zerocopy.Source, off, n int64) (last byte, err error) {
-	pg := int64(os.Getpagesize())
-	if off < 0 || n <= 0 || int64(len(msg)) > pg || n > 1<<40 {
-		return 0, fmt.Errorf("signed sendfile: bad range off=%d n=%d hdr=%d", off, n, len(msg))
-	}
-	if s.Algorithm() == sign.AESGMAC || len(msg)%16 != 0 {
-		return signContiguous(s, msg, f, off, n)
-	}
-	delta := off % pg
-	flen := (delta + n + pg - 1) &^ (pg - 1)
-	base, err := mapFile(f, nil, off-delta, flen, false)
-	if err != nil {
-		return 0, err
-	}
-	defer unix.MunmapPtr(base, uintptr(flen))
-	data := unsafe.Slice((*byte)(base), flen)[delta : delta+n]
-	if !hashGuarded(func() { s.SignWithPayload(msg, data); last = data[n-1] }) {
-		return 0, errFault
-	}
-	return last, nil
-}
-
-// signContiguous is signMapped for algorithms that need the message in one
-// piece. An anonymous region of one page plus the page-rounded range is
-// reserved, the file is mapped over it one page in, and the header is
-// copied immediately in front of the data (copy-on-write of at most the
-// first file page; the file itself is unchanged).
-func signContiguous(s *sign.Signer, msg []byte, f zerocopy.Source, off, n int64) (last byte, err error) {
-	pg := int64(os.Getpagesize())
-	delta := off % pg
-	flen := (delta + n + pg - 1) &^ (pg - 1)
-	total := uintptr(pg + flen)
-	base, err := unix.MmapPtr(-1, 0, nil, total, unix.PROT_READ|unix.PROT_WRITE,
-		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
-	if err != nil {
-		return 0, fmt.Errorf("signed sendfile: reserve: %w", err)
-	}
-	defer unix.MunmapPtr(base, total)
-	if _, err := mapFile(f, unsafe.Add(base, pg), off-delta, flen, true); err != nil {
-		return 0, err
-	}
-	region := unsafe.Slice((*byte)(base), total)
-	start := pg + delta - int64(len(msg))
-	m := region[start : pg+delta+n]
-	if !hashGuarded(func() { copy(m, msg); s.Sign(m); last = m[len(m)-1] }) {
-		return 0, errFault
-	}
-	copy(msg, m[:len(msg)])
-	return last, nil
-}
-
-// mapFile maps flen bytes of f from the page-aligned offset aoff,
-// prefaulted and read-only. With fixed it replaces a private reservation
-// at addr and makes the first page writable (copy-on-write, private to
-// the mapping); otherwise the kernel picks the address of a shared
-// read-only mapping.
-func mapFile(f zerocopy.Source, addr unsafe.Pointer, aoff, flen int64, fixed bool) (unsafe.Pointer, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return nil, fmt.Errorf("signed sendfile: file: %w", err)
-	}
-	flags := unix.MAP_SHARED | unix.MAP_POPULATE
-	if fixed {
-		flags = unix.MAP_PRIVATE | unix.MAP_FIXED | unix.MAP_POPULATE
-	}
-	var (
-		p    unsafe.Pointer
-		merr error
-	)
-	cerr := rc.Control(func(fd uintptr) {
-		p, merr = unix.MmapPtr(int(fd), aoff, addr, uintptr(flen), unix.PROT_READ, flags)
-	})
-	if merr == nil {
-		merr = cerr
-	}
-	if merr != nil {
-		return nil, fmt.Errorf("signed sendfile: mmap: %w", merr)
-	}
-	if fixed {
-		first := unsafe.Slice((*byte)(p), os.Getpagesize())
-		if err := unix.Mprotect(first, unix.PROT_READ|unix.PROT_WRITE); err != nil {
-			return nil, fmt.Errorf("signed sendfile: mprotect: %w", err)
-		}
-	}
-	return p, nil
 }
 
 // hashGuarded runs hash, which reads a file mapping. A memory fault

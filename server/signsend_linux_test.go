@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	gosmb2 "github.com/hirochachacha/go-smb2"
 
@@ -25,6 +26,17 @@ var signedSendfileCases = []struct{ off, n int64 }{
 	{0, 1}, {0, 4095}, {0, 4096}, {0, 65537}, {0, 1<<20 + 3}, {0, 8 << 20},
 	{1, 4095}, {79, 4096}, {80, 65537}, {4095, 4098}, {12345, 1<<20 + 3},
 	{8191, 8 << 20},
+}
+
+// forEachSignedHash runs test once per signed sendfile hashing method.
+func forEachSignedHash(t *testing.T, test func(*testing.T, SignedHash)) {
+	for _, m := range []string{"pread", "mmap", "openmap"} {
+		h, err := ParseSignedHash(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(m, func(t *testing.T) { test(t, h) })
+	}
 }
 
 func ssRandomFile(t *testing.T, dir, name string, size int) []byte {
@@ -78,8 +90,10 @@ func viaSendfile(n int64) uint64 {
 	return uint64(n - (n+1<<20-1)>>20)
 }
 
-func TestSignedSendfileRoundTrip(t *testing.T) {
-	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+func TestSignedSendfileRoundTrip(t *testing.T) { forEachSignedHash(t, signedSendfileRoundTrip) }
+
+func signedSendfileRoundTrip(t *testing.T, h SignedHash) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true, SignedHash: h})
 	want := ssRandomFile(t, ts.Dir, "big.bin", 9<<20)
 	share := dialGo(t, ts)
 	f, err := share.Open("big.bin")
@@ -113,7 +127,11 @@ func TestSignedSendfileOffByDefault(t *testing.T) {
 }
 
 func TestSignedSendfileWritableOpenRefused(t *testing.T) {
-	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+	forEachSignedHash(t, signedSendfileWritableOpenRefused)
+}
+
+func signedSendfileWritableOpenRefused(t *testing.T, h SignedHash) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true, SignedHash: h})
 	want := ssRandomFile(t, ts.Dir, "f.bin", 1<<20)
 	share := dialGo(t, ts)
 	f, err := share.Open("f.bin")
@@ -138,7 +156,11 @@ func TestSignedSendfileWritableOpenRefused(t *testing.T) {
 }
 
 func TestSignedSendfileTruncatedWhileHashing(t *testing.T) {
-	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+	forEachSignedHash(t, signedSendfileTruncatedWhileHashing)
+}
+
+func signedSendfileTruncatedWhileHashing(t *testing.T, h SignedHash) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true, SignedHash: h})
 	path := filepath.Join(ts.Dir, "f.bin")
 	want := ssRandomFile(t, ts.Dir, "f.bin", 1<<20)
 	f, err := dialGo(t, ts).Open("f.bin")
@@ -179,7 +201,8 @@ func TestSignedSendfileTruncatedWhileHashing(t *testing.T) {
 	}
 }
 
-// TestSignMappedAllAlgorithms compares the mapped signature with Sign over
+// TestSignMappedAllAlgorithms compares the signature of every hashing
+// method (pread chunks, per-READ mapping, per-open mapping) with Sign over
 // a contiguous copy for every algorithm (go-smb2 only exercises CMAC).
 func TestSignMappedAllAlgorithms(t *testing.T) {
 	dir := t.TempDir()
@@ -189,6 +212,15 @@ func TestSignMappedAllAlgorithms(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	var om openMap
+	defer om.close()
+	methods := map[string]func(*sign.Signer, []byte, int64, int64) (byte, error){
+		"pread": func(s *sign.Signer, hdr []byte, off, n int64) (byte, error) { return signPread(s, hdr, f, off, n) },
+		"mmap":  func(s *sign.Signer, hdr []byte, off, n int64) (byte, error) { return signMapped(s, hdr, f, off, n) },
+		"openmap": func(s *sign.Signer, hdr []byte, off, n int64) (byte, error) {
+			return om.sign(s, hdr, f, off, n)
+		},
+	}
 	key := make([]byte, 16)
 	rand.Read(key)
 	for _, alg := range []sign.Algorithm{sign.HMACSHA256, sign.AESCMAC, sign.AESGMAC} {
@@ -196,28 +228,89 @@ func TestSignMappedAllAlgorithms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range []struct{ off, n int64 }{{0, 1}, {1, 4095}, {79, 4096}, {80, 17}, {4000, 70000}, {4096, 1 << 20}, {12345, 2<<20 + 3}} {
-			hdr := make([]byte, 80)
-			rand.Read(hdr)
-			hdr[0], hdr[1], hdr[2], hdr[3] = 0xfe, 'S', 'M', 'B'
-			full := append(append([]byte(nil), hdr...), data[c.off:c.off+c.n]...)
-			s.Sign(full)
-			last, err := signMapped(s, hdr, f, c.off, c.n)
-			if err != nil {
-				t.Fatalf("%v off=%d n=%d: %v", alg, c.off, c.n, err)
-			}
-			if last != data[c.off+c.n-1] {
-				t.Errorf("%v off=%d n=%d: last byte %#x, want %#x", alg, c.off, c.n, last, data[c.off+c.n-1])
-			}
-			if !bytes.Equal(hdr, full[:80]) {
-				t.Errorf("%v off=%d n=%d: mapped signature differs from contiguous", alg, c.off, c.n)
+		for name, signFile := range methods {
+			for _, c := range []struct{ off, n int64 }{{0, 1}, {1, 4095}, {79, 4096}, {80, 17}, {4000, 70000}, {4096, 1 << 20}, {12345, 2<<20 + 3}, {3<<20 - 5, 5}} {
+				hdr := make([]byte, 80)
+				rand.Read(hdr)
+				hdr[0], hdr[1], hdr[2], hdr[3] = 0xfe, 'S', 'M', 'B'
+				full := append(append([]byte(nil), hdr...), data[c.off:c.off+c.n]...)
+				s.Sign(full)
+				last, err := signFile(s, hdr, c.off, c.n)
+				if err != nil {
+					t.Fatalf("%v %s off=%d n=%d: %v", alg, name, c.off, c.n, err)
+				}
+				if last != data[c.off+c.n-1] {
+					t.Errorf("%v %s off=%d n=%d: last byte %#x, want %#x", alg, name, c.off, c.n, last, data[c.off+c.n-1])
+				}
+				if !bytes.Equal(hdr, full[:80]) {
+					t.Errorf("%v %s off=%d n=%d: signature differs from Sign over a contiguous copy", alg, name, c.off, c.n)
+				}
 			}
 		}
 	}
-	// Ranges past EOF fault and are reported, not crashed on.
-	s, _ := sign.NewSigner(sign.AESCMAC, key)
-	if _, err := signMapped(s, make([]byte, 80), f, 4<<20, 8192); err == nil {
-		t.Error("range past EOF: want an error")
+	// Ranges past EOF are reported (short read, or a fault on the
+	// mapping), not crashed on.
+	s, _ := sign.NewSigner(sign.AESGMAC, key)
+	for name, signFile := range methods {
+		if _, err := signFile(s, make([]byte, 80), 4<<20, 8192); err == nil {
+			t.Errorf("%s: range past EOF: want an error", name)
+		}
+	}
+}
+
+// TestOpenMapLifecycle: the per-open mapping grows with the file, a
+// replaced or closed mapping is unmapped only once no READ holds it, and a
+// closed open maps nothing more.
+func TestOpenMapLifecycle(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	data := ssRandomFile(t, dir, "f", 10000)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var om openMap
+	a, err := om.acquire(f, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.size != 12288 {
+		t.Errorf("first mapping is %d bytes, want the file rounded to pages (12288)", a.size)
+	}
+	b, err := om.acquire(f, 5000) // inside: the same mapping
+	if err != nil || b != a {
+		t.Fatalf("acquire inside the mapping: %v, same=%v", err, b == a)
+	}
+	om.release(b)
+	data = append(data, make([]byte, 20000)...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := om.acquire(f, 30000) // past it: a new, larger mapping
+	if err != nil || c == a || c.size < 30000 {
+		t.Fatalf("acquire past the mapping: %v, same=%v", err, c == a)
+	}
+	if a.base == nil {
+		t.Error("the old mapping was unmapped while a READ still held it")
+	}
+	if got := unsafe.Slice((*byte)(a.base), 10000)[9999]; got != data[9999] {
+		t.Errorf("old mapping reads %#x, want %#x", got, data[9999])
+	}
+	om.release(a)
+	if a.base != nil {
+		t.Error("the replaced mapping was not unmapped after its last READ")
+	}
+	om.close()
+	if c.base == nil {
+		t.Error("close unmapped a mapping a READ still holds")
+	}
+	om.release(c)
+	if c.base != nil {
+		t.Error("the mapping was not unmapped after close and its last READ")
+	}
+	if _, err := om.acquire(f, 100); err == nil {
+		t.Error("acquire after close: want an error")
 	}
 }
 
@@ -232,7 +325,11 @@ func isUnverified(err error) bool {
 // frame is complete; the client never sees a response that fails
 // verification, and a new connection works.
 func TestSignedSendfileChangedWhileSending(t *testing.T) {
-	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+	forEachSignedHash(t, signedSendfileChangedWhileSending)
+}
+
+func signedSendfileChangedWhileSending(t *testing.T, h SignedHash) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true, SignedHash: h})
 	path := filepath.Join(ts.Dir, "f.bin")
 	want := ssRandomFile(t, ts.Dir, "f.bin", 1<<20)
 	f, err := dialGo(t, ts).Open("f.bin")
@@ -283,8 +380,10 @@ func TestSignedSendfileChangedWhileSending(t *testing.T) {
 // (counted and logged here); this is why signed sendfile is not the
 // default for files other programs may change (docs/benchmarks.md,
 // "Signed READ: sendfile or copy").
-func TestSignedSendfileTruncateLoop(t *testing.T) {
-	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true})
+func TestSignedSendfileTruncateLoop(t *testing.T) { forEachSignedHash(t, signedSendfileTruncateLoop) }
+
+func signedSendfileTruncateLoop(t *testing.T, h SignedHash) {
+	ts := startServer(t, testOpts{Signing: true, Sendfile: true, SignedSendfile: true, SignedHash: h})
 	path := filepath.Join(ts.Dir, "f.bin")
 	want := ssRandomFile(t, ts.Dir, "f.bin", 4<<20)
 	stop := make(chan struct{})

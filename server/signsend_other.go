@@ -2,8 +2,8 @@
 
 package server
 
-// Signed sendfile (Config.SignedSendfile) needs mmap with MAP_FIXED and
-// Linux sendfile semantics; it is not available on this platform and
+// Signed sendfile (Config.SignedSendfile) needs Linux sendfile
+// semantics; it is not available on this platform and
 // signed READs always take the copy path.
 
 // canSignedSendfile reports false: signed sendfile is not available here.
@@ -19,3 +19,8 @@ type fileStamp struct{}
 func (c *conn) sendSignedWithFile(hdr []byte, d *readData, stamp fileStamp, last byte) error {
 	return errCloseConn
 }
+
+// openMap is the per-open mapping of SignedHashOpenMap (Linux only).
+type openMap struct{}
+
+func (*openMap) close() {}

@@ -22,6 +22,7 @@ type fileConfig struct {
 	Posix       *bool          `toml:"posix"`
 	Sendfile    *bool          `toml:"sendfile"`
 	SignedSF    bool           `toml:"signed_sendfile"`
+	SignedHash  string         `toml:"signed_sendfile_hash"`
 	SMB1        bool           `toml:"smb1"`
 	RecvfileMin *byteSize      `toml:"recvfile_min"`
 	MaxIO       byteSize       `toml:"max_io"`
@@ -108,7 +109,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users/time_machine/time_machine_max_size)", path, strings.Join(keys, ", "), limitKeys)
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, signed_sendfile_hash, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users/time_machine/time_machine_max_size)", path, strings.Join(keys, ", "), limitKeys)
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {

@@ -66,6 +66,7 @@ type effective struct {
 	Encrypt      string        `toml:"encrypt"`
 	Sendfile     bool          `toml:"sendfile"`
 	SignedSF     bool          `toml:"signed_sendfile"`
+	SignedHash   string        `toml:"signed_sendfile_hash"`
 	SMB1         bool          `toml:"smb1"`
 	RecvfileMin  string        `toml:"recvfile_min"`
 	MaxIO        string        `toml:"max_io"`
@@ -86,7 +87,7 @@ type effective struct {
 func effectiveConfig(fc *fileConfig) ([]byte, error) {
 	e := effective{
 		Listen: fc.Listen, Users: fc.Users, Signing: or(fc.Signing, "auto"), Encrypt: fc.Encrypt.String(),
-		Sendfile: fc.Sendfile == nil || *fc.Sendfile, SignedSF: fc.SignedSF, SMB1: fc.SMB1,
+		Sendfile: fc.Sendfile == nil || *fc.Sendfile, SignedSF: fc.SignedSF, SignedHash: or(fc.SignedHash, "pread"), SMB1: fc.SMB1,
 		RecvfileMin: "64K", MaxIO: "8M",
 		ServerName: or(fc.ServerName, "ZEROSMB"), Workgroup: or(fc.Workgroup, "WORKGROUP"),
 		LogFormat: or(fc.LogFormat, "text"), LogLevel: or(fc.LogLevel, "info"),

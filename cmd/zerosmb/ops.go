@@ -220,7 +220,7 @@ func restartOnly(a, b *fileConfig) []string {
 	}{
 		{"listen", a.Listen, b.Listen}, {"signing", a.Signing, b.Signing}, {"encrypt", a.Encrypt, b.Encrypt},
 		{"sendfile", a.Sendfile == nil || *a.Sendfile, b.Sendfile == nil || *b.Sendfile},
-		{"signed_sendfile", a.SignedSF, b.SignedSF}, {"max_io", a.MaxIO, b.MaxIO}, {"smb1", a.SMB1, b.SMB1},
+		{"signed_sendfile", a.SignedSF, b.SignedSF}, {"signed_sendfile_hash", a.SignedHash, b.SignedHash}, {"max_io", a.MaxIO, b.MaxIO}, {"smb1", a.SMB1, b.SMB1},
 		{"server_name", a.ServerName, b.ServerName}, {"workgroup", a.Workgroup, b.Workgroup},
 		{"log_format", a.LogFormat, b.LogFormat}, {"log_level", a.LogLevel, b.LogLevel},
 		{"metrics", a.Metrics, b.Metrics}, {"control_socket", a.Control, b.Control},

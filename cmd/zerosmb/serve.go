@@ -82,6 +82,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		posix      = fs.Bool("posix", true, "")
 		sendfile   = fs.Bool("sendfile", true, "")
 		signedSF   = fs.Bool("signed-sendfile", false, "")
+		signedHash = fs.String("signed-sendfile-hash", "", "")
 		smb1On     = fs.Bool("smb1", false, "")
 		recvMin    = fs.String("recvfile-min", "", "")
 		maxIO      = fs.String("max-io", "", "")
@@ -161,6 +162,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	}
 	if set["signed-sendfile"] {
 		fc.SignedSF = *signedSF
+	}
+	if set["signed-sendfile-hash"] {
+		fc.SignedHash = *signedHash
 	}
 	if set["smb1"] {
 		fc.SMB1 = *smb1On
@@ -265,6 +269,11 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	}
 	cfg.Sendfile = fc.Sendfile == nil || *fc.Sendfile
 	cfg.SignedSendfile = fc.SignedSF
+	h, err := server.ParseSignedHash(fc.SignedHash)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.SignedSendfileHash = h
 	cfg.SMB1 = fc.SMB1
 	cfg.RecvfileMin = 64 << 10
 	if fc.RecvfileMin != nil {
