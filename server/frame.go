@@ -125,7 +125,7 @@ func (b *frameBuilder) add(r *request, resp *response, grant uint16) error {
 			b.zc = d
 		} else if b.canSignedSendfile(r, d) {
 			b.zc, b.zcSigned = d, true
-		} else if !b.signLast || r.compound || !b.appendSigned(d) {
+		} else if !b.signLast || r.compound || d.n <= signChunkMin || !b.appendSigned(d) {
 			b.appendData(d)
 		}
 	}
@@ -161,11 +161,12 @@ func (b *frameBuilder) appendData(d *readData) {
 	}
 }
 
-// appendSigned is appendData for a signed lone READ response: the
-// payload is read signChunk bytes at a time and each chunk is MACed
-// (sign.Stream) right after the read put it in cache, instead of MACing
-// the whole frame afterwards, when a large payload has left the cache
-// (at 8 MiB the MAC then reads it from memory a second time). It reports
+// appendSigned is appendData for a signed lone READ response larger
+// than signChunkMin: the payload is read signChunk bytes at a time and
+// each chunk is MACed (sign.Stream) right after the read put it in cache,
+// instead of MACing the whole frame afterwards, when a large payload has
+// left the cache (at 8 MiB the MAC then reads it from memory a second
+// time). It reports
 // false, having done nothing, when the header cannot be hashed in parts.
 func (b *frameBuilder) appendSigned(d *readData) bool {
 	if (len(b.buf)-b.last)%16 != 0 {

@@ -77,8 +77,8 @@ type Config struct {
 	// refuses a badly signed response (server/signsend_linux.go).
 	SignedSendfile bool
 	// SignedSendfileHash is how signed sendfile reads the payload to MAC
-	// it: pread into a small buffer (default), a mapping per READ, or a
-	// mapping per open (signhash_linux.go).
+	// it: through a mapping kept per open (default), pread into a small
+	// buffer, or a mapping per READ (signhash_linux.go).
 	SignedSendfileHash SignedHash
 	// RecvfileMin is the smallest WRITE payload moved with splice; 0
 	// disables the zero-copy WRITE path.

@@ -6,26 +6,27 @@ import "fmt"
 // it (Config.SignedSendfileHash).
 type SignedHash uint8
 
-// The signed sendfile hashing methods (signhash_linux.go): pread chunks
-// into a pooled buffer and MAC each while it is in cache; map the range
-// for each READ; or map the file once per open until it closes.
+// The signed sendfile hashing methods (signhash_linux.go): map the file
+// once per open until it closes (default); pread chunks into a pooled
+// buffer and MAC each while it is in cache; or map the range for each
+// READ.
 const (
-	SignedHashPread SignedHash = iota
+	SignedHashOpenMap SignedHash = iota // the default: fastest on every bench row
+	SignedHashPread
 	SignedHashMmap
-	SignedHashOpenMap
 )
 
-// ParseSignedHash parses pread, mmap or openmap.
+// ParseSignedHash parses openmap (also ""), pread or mmap.
 func ParseSignedHash(s string) (SignedHash, error) {
 	switch s {
-	case "", "pread":
+	case "", "openmap":
+		return SignedHashOpenMap, nil
+	case "pread":
 		return SignedHashPread, nil
 	case "mmap":
 		return SignedHashMmap, nil
-	case "openmap":
-		return SignedHashOpenMap, nil
 	}
-	return 0, fmt.Errorf("signed sendfile hash %q: want pread, mmap or openmap", s)
+	return 0, fmt.Errorf("signed sendfile hash %q: want openmap, pread or mmap", s)
 }
 
 // signChunk is the pread chunk of SignedHashPread and of the signed copy
@@ -34,3 +35,11 @@ func ParseSignedHash(s string) (SignedHash, error) {
 // per-chunk cost (a syscall and a few GF(2^128) multiplications for GMAC)
 // is noise.
 const signChunk = 256 << 10
+
+// signChunkMin is the largest signed READ payload the copy path MACs in
+// one piece after reading it: such a frame stays in the L2 cache between
+// the pread and the MAC (2 MiB per core on the benchmark machine), and
+// chunking it measured no better. Larger ones are read and MACed chunk by
+// chunk (frameBuilder.appendSigned): 0.83x the server CPU at READ 8 MiB
+// with 8 GMAC clients (docs/benchmarks.md).
+const signChunkMin = 1 << 20

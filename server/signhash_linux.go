@@ -20,17 +20,18 @@ import (
 // (Config.SignedSendfileHash). Whatever the method, the payload then
 // leaves with sendfile and the guards of signsend_linux.go apply.
 //
-//   - SignedHashPread (default): pread signChunk bytes at a time into one
-//     pooled buffer and MAC each chunk while it is in cache (sign.Stream).
-//     One user-space copy instead of the copy path's two (pread into the
-//     frame, write to the socket), no mapping, no SIGBUS: a file that
-//     shrinks gives a short read and the copy path.
-//   - SignedHashMmap: map the range read-only for each READ (MAP_POPULATE)
-//     and MAC the page cache in place; munmap afterwards.
-//   - SignedHashOpenMap: map the whole file once per open (up to
-//     maxOpenMap bytes) and keep the mapping until the open closes, so a
-//     READ costs page faults on first touch only and no mmap, munmap or
-//     TLB shootdown.
+//   - SignedHashOpenMap (default): map the whole file once per open (up
+//     to maxOpenMap bytes) and keep the mapping until the open closes; a
+//     READ costs page faults on first touch only, no mmap, munmap or TLB
+//     shootdown, and the MAC reads the page cache in place (sign.Stream
+//     over header and mapped range): no user-space copy at all. A
+//     truncation under the mapping faults (SIGBUS), which hashGuarded
+//     turns into the copy path.
+//   - SignedHashPread: pread signChunk bytes at a time into one pooled
+//     buffer and MAC each chunk while it is in cache: one user-space copy
+//     instead of the copy path's two, no mapping and no SIGBUS.
+//   - SignedHashMmap: map the range read-only for each READ
+//     (MAP_POPULATE), MAC it in place, munmap afterwards.
 //
 // docs/benchmarks.md ("Signed READ: sendfile or copy") has the figures.
 
@@ -46,15 +47,15 @@ func (b *frameBuilder) hashForSend(msg []byte, d *readData) (byte, error) {
 	s := b.lastR.sess.signer
 	f := d.f.(zerocopy.Source)
 	switch b.c.srv.cfg.SignedSendfileHash {
-	case SignedHashOpenMap:
-		if o := b.zcOpen; o != nil {
-			return o.smap.sign(s, msg, f, d.off, d.n)
-		}
-		fallthrough
+	case SignedHashPread:
+		return signPread(s, msg, d.f, d.off, d.n)
 	case SignedHashMmap:
 		return signMapped(s, msg, f, d.off, d.n)
 	default:
-		return signPread(s, msg, d.f, d.off, d.n)
+		if o := b.zcOpen; o != nil {
+			return o.smap.sign(s, msg, f, d.off, d.n)
+		}
+		return signMapped(s, msg, f, d.off, d.n)
 	}
 }
 

@@ -87,7 +87,7 @@ type effective struct {
 func effectiveConfig(fc *fileConfig) ([]byte, error) {
 	e := effective{
 		Listen: fc.Listen, Users: fc.Users, Signing: or(fc.Signing, "auto"), Encrypt: fc.Encrypt.String(),
-		Sendfile: fc.Sendfile == nil || *fc.Sendfile, SignedSF: fc.SignedSF, SignedHash: or(fc.SignedHash, "pread"), SMB1: fc.SMB1,
+		Sendfile: fc.Sendfile == nil || *fc.Sendfile, SignedSF: fc.SignedSF, SignedHash: or(fc.SignedHash, "openmap"), SMB1: fc.SMB1,
 		RecvfileMin: "64K", MaxIO: "8M",
 		ServerName: or(fc.ServerName, "ZEROSMB"), Workgroup: or(fc.Workgroup, "WORKGROUP"),
 		LogFormat: or(fc.LogFormat, "text"), LogLevel: or(fc.LogLevel, "info"),

@@ -360,7 +360,7 @@ CONFIG FILE
         posix = true                # POSIX extensions, see --posix
         sendfile = true
         signed_sendfile = false     # experimental, see --signed-sendfile
-        signed_sendfile_hash = "pread" # or "mmap", "openmap"
+        signed_sendfile_hash = "openmap" # or "pread", "mmap"
         recvfile_min = "64K"        # 0 disables splicing
         smb1 = false                # legacy SMB1, see --smb1
         max_io = "8M"

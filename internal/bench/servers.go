@@ -35,15 +35,15 @@ const (
 	ServerZeroSMBRecv256K = "zerosmb-rf256k" // --recvfile-min 256K
 	ServerZeroSMBRecv1M   = "zerosmb-rf1m"   // --recvfile-min 1M
 	ServerZeroSMBP1       = "zerosmb-p1"     // GOMAXPROCS=1
-	ServerZeroSMBSignedSF = "zerosmb-ssf"    // --signed-sendfile (pread-hash)
+	ServerZeroSMBSignedSF = "zerosmb-ssf"    // --signed-sendfile (hash: openmap, the default)
 	ServerZeroSMBSSFMmap  = "zerosmb-ssfm"   // --signed-sendfile --signed-sendfile-hash mmap
-	ServerZeroSMBSSFOpen  = "zerosmb-ssfo"   // --signed-sendfile --signed-sendfile-hash openmap
+	ServerZeroSMBSSFPread = "zerosmb-ssfp"   // --signed-sendfile --signed-sendfile-hash pread
 	ServerFloorNetpoll    = "floor-netpoll"  // the zero-copy floor on Go's netpoller
 	ServerFloorStream     = "floor-stream"   // floor-zc asked for each client's share in one request
 )
 
 // ExtraServers lists the tuning variants, reported after AllServers.
-var ExtraServers = []string{ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF, ServerZeroSMBSSFMmap, ServerZeroSMBSSFOpen, ServerFloorNetpoll, ServerFloorStream}
+var ExtraServers = []string{ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF, ServerZeroSMBSSFMmap, ServerZeroSMBSSFPread, ServerFloorNetpoll, ServerFloorStream}
 
 // reportOrder is AllServers followed by ExtraServers.
 func reportOrder() []string {
@@ -121,7 +121,7 @@ func (e *env) start(name string, p Protection) (*target, error) {
 	var args, env []string
 	bin := e.exe
 	switch name {
-	case ServerZeroSMB, ServerZeroSMBCopy, ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF, ServerZeroSMBSSFMmap, ServerZeroSMBSSFOpen:
+	case ServerZeroSMB, ServerZeroSMBCopy, ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF, ServerZeroSMBSSFMmap, ServerZeroSMBSSFPread:
 		args = []string{"serve", "--listen", addr, "--users", filepath.Join(e.dir, "users"),
 			"--share", "share=" + e.share, "--log-level", "warn"}
 		switch name {
@@ -131,8 +131,8 @@ func (e *env) start(name string, p Protection) (*target, error) {
 			args = append(args, "--signed-sendfile")
 		case ServerZeroSMBSSFMmap:
 			args = append(args, "--signed-sendfile", "--signed-sendfile-hash", "mmap")
-		case ServerZeroSMBSSFOpen:
-			args = append(args, "--signed-sendfile", "--signed-sendfile-hash", "openmap")
+		case ServerZeroSMBSSFPread:
+			args = append(args, "--signed-sendfile", "--signed-sendfile-hash", "pread")
 		case ServerZeroSMBRecv256K:
 			args = append(args, "--recvfile-min", "256K")
 		case ServerZeroSMBRecv1M:
