@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -37,9 +38,21 @@ import (
 
 // maxOpenMap bounds the address space one open's mapping may take
 // (SignedHashOpenMap); larger files are hashed with per-READ mappings.
-const maxOpenMap = 64 << 30
+// maxOpenMapTotal bounds the address space all opens' mappings take
+// together (x86-64 user space is 128 TiB and the Go heap needs its share);
+// past it a READ maps per READ until mappings are released.
+const (
+	maxOpenMap      = 64 << 30
+	maxOpenMapTotal = 4 << 40
+)
 
-var errFault = errors.New("fault while hashing mapped file (file truncated?)")
+// openMapped is the address space held by per-open mappings, server-wide.
+var openMapped atomic.Int64
+
+var (
+	errFault       = errors.New("fault while hashing mapped file (file truncated?)")
+	errOpenMapFull = errors.New("signed sendfile: per-open mappings at their server-wide limit")
+)
 
 // hashForSend signs msg as if d's bytes followed it, by the configured
 // method, and returns the last payload byte as hashed.
@@ -170,6 +183,9 @@ func (m *openMap) sign(s *sign.Signer, msg []byte, f zerocopy.Source, off, n int
 		return signMapped(s, msg, f, off, n)
 	}
 	fm, err := m.acquire(f, off+n)
+	if err == errOpenMapFull {
+		return signMapped(s, msg, f, off, n)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -199,8 +215,13 @@ func (m *openMap) acquire(f zerocopy.Source, end int64) (*fileMapping, error) {
 	if size > maxOpenMap {
 		size = maxOpenMap
 	}
+	if openMapped.Add(size) > maxOpenMapTotal {
+		openMapped.Add(-size)
+		return nil, errOpenMapFull
+	}
 	base, err := mapFile(f, 0, size, 0)
 	if err != nil {
+		openMapped.Add(-size)
 		return nil, err
 	}
 	if old := m.cur; old != nil {
@@ -234,5 +255,6 @@ func (fm *fileMapping) unmapIfIdle() {
 	if fm.retired && fm.refs == 0 && fm.base != nil {
 		unix.MunmapPtr(fm.base, uintptr(fm.size))
 		fm.base = nil
+		openMapped.Add(-fm.size)
 	}
 }

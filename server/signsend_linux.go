@@ -17,11 +17,11 @@ import (
 // Signed sendfile (Config.SignedSendfile): a signed READ response is
 // normally built by copying the payload into the frame buffer and signing
 // the whole message. Here the signature is computed over the header, the
-// READ body and the file data read through a mapping of the file (the MAC
-// reads the page cache directly), and the payload then leaves with
-// sendfile exactly as on the unsigned zero-copy path. HMAC-SHA256 and
-// AES-CMAC hash header and mapped data as two parts; AES-GMAC needs one
-// contiguous message, which is assembled in address space (signContiguous).
+// READ body and the file data, read through a mapping of the file (the MAC
+// reads the page cache directly) or in small pread chunks
+// (Config.SignedSendfileHash, signhash_linux.go), and the payload then
+// leaves with sendfile exactly as on the unsigned zero-copy path. Every
+// algorithm hashes header and data as separate parts (sign.Stream).
 //
 // The signature is only right if the bytes sendfile sends are the bytes
 // that were hashed, so no response with a wrong signature may ever be
@@ -31,12 +31,12 @@ import (
 //     holds write or append access or write caching (a lease or oplock
 //     with W): SMB itself cannot change the range.
 //   - A local process may still write or truncate the file. The file's
-//     identity, size, mtime and ctime are taken before the mapping
-//     (fileStamp). A truncation while hashing raises SIGBUS on the
+//     identity, size, mtime and ctime are taken before hashing
+//     (fileStamp). A truncation while hashing raises SIGBUS on a
 //     mapping: it is turned into a panic (debug.SetPanicOnFault on the
 //     hashing goroutine), recovered, and the READ takes the copy path; so
-//     does any change seen right after hashing.
-//   - The last payload byte is kept from the mapping while hashing and
+//     does a short pread, and any change seen right after hashing.
+//   - The last payload byte is kept as hashed and
 //     held back: sendfile sends the header and all but that byte, the
 //     stamp is checked again, and only if nothing changed (and sendfile
 //     did not run short of file) does the byte go out and complete the

@@ -305,9 +305,13 @@ func TestOpenMapLifecycle(t *testing.T) {
 	if c.base == nil {
 		t.Error("close unmapped a mapping a READ still holds")
 	}
+	held := openMapped.Load()
 	om.release(c)
 	if c.base != nil {
 		t.Error("the mapping was not unmapped after close and its last READ")
+	}
+	if got := held - openMapped.Load(); got != c.size {
+		t.Errorf("unmapping released %d bytes of the server-wide count, want %d", got, c.size)
 	}
 	if _, err := om.acquire(f, 100); err == nil {
 		t.Error("acquire after close: want an error")

@@ -168,21 +168,31 @@ SERVE OPTIONS
     --sendfile=true|false
                         Send READ payloads with sendfile (default true).
     --signed-sendfile   Linux only, default off: signed READs also use
-                        sendfile, the signature computed over an mmap of
-                        the file. Only while no SMB handle can write the
-                        file or cache writes (lease/oplock with W). A
-                        local change seen while hashing falls back to the
-                        copy path, one seen while sending closes the
-                        connection before the frame is complete; one after
-                        sendfile returned can still alter bytes in flight
-                        (sendfile queues page references), and the client
-                        then refuses the response as badly signed. Off by
-                        default because that cannot be ruled out and the
-                        copy path was cheaper on every benchmark row
-                        (AES-GMAC and AES-CMAC, 1 and 8 MiB; see
-                        docs/benchmarks.md, "Signed READ: sendfile or
-                        copy"); use it only on shares no other program
+                        sendfile, the signature computed over the page
+                        cache (see --signed-sendfile-hash). Only while no
+                        SMB handle can write the file or cache writes
+                        (lease/oplock with W). A local change seen while
+                        hashing falls back to the copy path, one seen
+                        while sending closes the connection before the
+                        frame is complete; one after sendfile returned can
+                        still alter bytes in flight (sendfile queues page
+                        references), and the client then refuses the
+                        response as badly signed. Off by default because
+                        that cannot be ruled out and, over loopback, the
+                        copy path is cheaper with one client; with 8
+                        clients reading 8 MiB it saved ~20% server CPU
+                        (docs/benchmarks.md, "Signed READ: sendfile or
+                        copy"). Use it only on shares no other program
                         writes, after measuring with your clients.
+    --signed-sendfile-hash openmap|pread|mmap
+                        How --signed-sendfile reads the payload to MAC it
+                        (default openmap: the cheapest on every benchmark
+                        row): openmap maps the file once per open and
+                        keeps the mapping until the handle closes (files
+                        up to 64 GiB; larger ones map per READ); pread
+                        reads 256 KiB chunks into one buffer and MACs
+                        each while cached (no mapping); mmap maps the
+                        range for each READ.
     --smb1              Also speak SMB1 (NT LM 0.12), a legacy protocol,
                         deprecated and off by default: only for devices
                         that know nothing newer (old printers, media
