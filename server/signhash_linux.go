@@ -167,9 +167,10 @@ type openMap struct {
 	closed bool
 }
 
-// fileMapping is one mapping of a file from offset 0; refs counts the
-// READs hashing it, retired that it is no longer openMap.cur.
+// fileMapping is one mapping of src from offset 0; refs counts the READs
+// hashing it, retired that it is no longer openMap.cur.
 type fileMapping struct {
+	src     zerocopy.Source // the file mapped: a READ through another is remapped
 	base    unsafe.Pointer
 	size    int64
 	refs    int
@@ -195,14 +196,15 @@ func (m *openMap) sign(s *sign.Signer, msg []byte, f zerocopy.Source, off, n int
 }
 
 // acquire returns a mapping of f covering [0, end), mapping the file anew
-// (its current size, at least end) when there is none or it is too short.
+// (its current size, at least end) when there is none, it is too short,
+// or it maps another file (the open's file was replaced).
 func (m *openMap) acquire(f zerocopy.Source, end int64) (*fileMapping, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return nil, errors.New("signed sendfile: open closed")
 	}
-	if c := m.cur; c != nil && c.size >= end {
+	if c := m.cur; c != nil && c.src == f && c.size >= end {
 		c.refs++
 		return c, nil
 	}
@@ -228,7 +230,7 @@ func (m *openMap) acquire(f zerocopy.Source, end int64) (*fileMapping, error) {
 		old.retired = true
 		old.unmapIfIdle()
 	}
-	m.cur = &fileMapping{base: base, size: size, refs: 1}
+	m.cur = &fileMapping{src: f, base: base, size: size, refs: 1}
 	return m.cur, nil
 }
 

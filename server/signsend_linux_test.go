@@ -301,6 +301,32 @@ func TestOpenMapLifecycle(t *testing.T) {
 	if a.base != nil {
 		t.Error("the replaced mapping was not unmapped after its last READ")
 	}
+	// Another file (the open's file replaced): never its old mapping.
+	other := ssRandomFile(t, dir, "g", 40000)
+	g, err := os.Open(filepath.Join(dir, "g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	d, err := om.acquire(g, 100)
+	if err != nil || d == c {
+		t.Fatalf("acquire for another file: %v, same mapping=%v", err, d == c)
+	}
+	if got := unsafe.Slice((*byte)(d.base), 100)[99]; got != other[99] {
+		t.Errorf("mapping for the other file reads %#x, want %#x", got, other[99])
+	}
+	om.release(d)
+	om.release(c)
+	if c.base != nil {
+		t.Error("the mapping replaced by another file's was not unmapped after its last READ")
+	}
+	c, err = om.acquire(f, 30000) // and back: f is mapped anew
+	if err != nil || c == d {
+		t.Fatalf("acquire for the first file again: %v, same=%v", err, c == d)
+	}
+	if d.base != nil {
+		t.Error("the other file's idle mapping was not unmapped when replaced")
+	}
 	om.close()
 	if c.base == nil {
 		t.Error("close unmapped a mapping a READ still holds")
