@@ -106,17 +106,15 @@ func (c *conn) aaplDirInfo(t *tree, p string, regular bool, btime int64, parent 
 	}
 	id := t.rights()
 	a.MaxAccess = (acl.Granted(sd, id.tok) | inheritedRights(parent)) & id.maxAccess
+	if regular {
+		a.ResourceForkSize = resourceForkSize(f)
+	}
 	if x == nil {
 		return a
 	}
 	names, err := listStreams(x)
 	if err != nil {
 		return a
-	}
-	if i := slices.IndexFunc(names, isAfpResource); i >= 0 && regular {
-		if v, err := x.Getxattr(streamXattrPrefix + names[i]); err == nil {
-			a.ResourceForkSize = uint64(len(v))
-		}
 	}
 	if i := slices.IndexFunc(names, isAfpInfo); i >= 0 {
 		v, err := x.Getxattr(streamXattrPrefix + names[i])
@@ -177,20 +175,8 @@ func copyfile(src, dst *open) ioctlResult {
 	if err != nil {
 		return ioctlResult{st: statusFromError(err), out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
 	}
-	if sx, dx := eaStore(src), eaStore(dst); sx != nil && dx != nil {
-		names, err := listStreams(sx)
-		if err != nil && !xattrUnsupported(err) {
-			return ioctlResult{st: statusFromError(err), out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
-		}
-		for _, s := range names {
-			v, err := sx.Getxattr(streamXattrPrefix + s)
-			if err == nil {
-				err = dx.Setxattr(streamXattrPrefix+s, v)
-			}
-			if err != nil {
-				return ioctlResult{st: statusFromError(err), out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
-			}
-		}
+	if err := copyStreams(src.file, dst.file); err != nil {
+		return ioctlResult{st: statusFromError(err), out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
 	}
 	return ioctlResult{out: appendCopyChunkResponse(nil, 0, 0, uint32(n))}
 }

@@ -87,7 +87,7 @@ func (f *streamFile) afpWrite(b []byte, off int64) (int, error) {
 	copy(buf, b)
 	ai, ok := smb2.DecodeAfpInfo(buf)
 	if ai.EmptyFinderInfo() {
-		if err := f.remove(); err != nil {
+		if err := f.Remove(); err != nil {
 			return 0, err
 		}
 		f.data = nil

@@ -22,6 +22,9 @@ func (cfg *Config) fileLimitDefaults() error {
 	if cfg.MaxDirStreamsPerConn == 0 {
 		cfg.MaxDirStreamsPerConn = DefaultMaxDirStreamsPerConn
 	}
+	if cfg.MaxStreamSize == 0 || cfg.MaxStreamSize > maxFileSize {
+		cfg.MaxStreamSize = maxFileSize
+	}
 	if cfg.MaxZeroFill == 0 {
 		cfg.MaxZeroFill = DefaultMaxZeroFill
 	}
@@ -30,6 +33,8 @@ func (cfg *Config) fileLimitDefaults() error {
 		return fmt.Errorf("server: MaxSearchPattern %d outside [1, 32767]", cfg.MaxSearchPattern)
 	case cfg.MaxDirStreams < 0 || cfg.MaxDirStreamsPerConn < 0:
 		return fmt.Errorf("server: negative MaxDirStreams (%d) or MaxDirStreamsPerConn (%d)", cfg.MaxDirStreams, cfg.MaxDirStreamsPerConn)
+	case cfg.MaxStreamSize < 0:
+		return fmt.Errorf("server: negative MaxStreamSize %d", cfg.MaxStreamSize)
 	case cfg.MaxZeroFill < 0:
 		return fmt.Errorf("server: negative MaxZeroFill %d", cfg.MaxZeroFill)
 	}

@@ -183,8 +183,8 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 	if newlyPending && !last {
 		t.ns.deletePending(n)
 	}
-	if sf, ok := o.file.(*streamFile); ok && del {
-		if err := sf.remove(); err != nil { // a named stream: drop its attribute only
+	if o.stream != "" && del {
+		if err := removeStream(o.file); err != nil { // a named stream: drop it only
 			log.Warn("delete on close failed", "path", path, "err", err)
 		}
 	} else if del && share.FS != nil {

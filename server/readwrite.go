@@ -212,6 +212,9 @@ func (c *conn) checkWrite(o *open, req *smb2.WriteRequest) (int64, smb2.Status) 
 	if req.Length > 0 && off+uint64(req.Length) == maxFileSize {
 		return 0, smb2.StatusDiskFull
 	}
+	if o.stream != "" && c.srv != nil && off+uint64(req.Length) > uint64(c.srv.cfg.MaxStreamSize) {
+		return 0, smb2.StatusDiskFull // Config.MaxStreamSize
+	}
 	if o.node != nil && req.Length > 0 {
 		o.node.mu.Lock()
 		conflict := ioConflict(o.node.locks, o, off, uint64(req.Length), true)

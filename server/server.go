@@ -156,6 +156,12 @@ type Config struct {
 	// allocate": the size is then only remembered and reported, so one
 	// request cannot fill the disk.
 	StrictAllocate bool
+	// MaxStreamSize bounds a named stream (alternate data stream, e.g. a
+	// Mac resource fork) kept in the backend's sidecar store: a WRITE or
+	// end-of-file beyond it fails with STATUS_DISK_FULL. Default (0): as
+	// large as a file may be (16 TiB - 64 KiB). Streams kept as extended
+	// attributes stay below 64 KiB whatever this says.
+	MaxStreamSize int64
 	// AccessBasedShareEnum lists, in share enumeration (smbclient -L),
 	// only the shares the asking user may connect to; by default every
 	// share is listed, as Windows does.

@@ -242,7 +242,7 @@ func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
 	if o.isDir {
 		return smb2.StatusInvalidParameter
 	}
-	if v > 1<<62 {
+	if v > 1<<62 || o.stream != "" && v > uint64(c.srv.cfg.MaxStreamSize) {
 		return smb2.StatusDiskFull
 	}
 	size := int64(v)

@@ -15,19 +15,35 @@ import (
 	"github.com/zerosmb/zerosmb/vfs"
 )
 
-// Named streams (alternate data streams, "file:name:$DATA"): a minimal
-// implementation kept in backend extended attributes of the base file or
-// directory, one attribute streamXattrPrefix+NAME per stream. A stream
-// open reads the whole value at open time and writes it back on every
-// WRITE or truncation, so streams are small: at most maxStreamSize bytes
-// (growth beyond fails with STATUS_DISK_FULL, as does a value the file
-// system cannot hold). Only the $DATA stream type exists. Without
-// attribute support in the backend, stream names are refused with
+// Named streams (alternate data streams, "file:name:$DATA") live in one
+// of two stores (streamstore.go):
+//
+//   - the sidecar store of a backend that offers one (vfs.Streamer; osfs
+//     on Linux): each stream is a file of its own under the share's
+//     hidden metadata directory, opened as a real vfs.File with its own
+//     descriptor, so READ and WRITE are positional (sendfile and splice
+//     apply) and a stream may be as large as Config.MaxStreamSize;
+//   - extended attributes of the base file, one streamXattrPrefix+NAME
+//     attribute per stream: the only store of backends without a sidecar
+//     store (memfs) and the store of streams written before it existed,
+//     which keep working there. A stream open reads the whole value and
+//     writes it back on every WRITE or truncation, so these are small: at
+//     most maxStreamSize bytes (growth beyond fails with
+//     STATUS_DISK_FULL, as does a value the file system cannot hold).
+//
+// New streams go to the sidecar store where there is one, except
+// AFP_AfpInfo, which stays an attribute: macOS itself keeps Finder info
+// as a fixed 32-byte extended attribute (com.apple.FinderInfo) inline in
+// the inode and only arbitrarily large data (the resource fork) out of
+// line, and READDIR_ATTR listings read it for every entry, so one
+// getxattr beats opening a sidecar file. Only the $DATA stream type
+// exists. Without either store, stream names are refused with
 // STATUS_OBJECT_NAME_INVALID.
 //
 // What is not here: renaming streams, CHANGE_NOTIFY stream events,
 // byte-range locks shared with the base file, streams in directory
-// listings (FileStreamInformation lists them per file).
+// listings (FileStreamInformation lists them per file), moving old
+// attribute streams into the sidecar store.
 
 // streamXattrPrefix prefixes stream names in the backend's attribute
 // namespace; EA attributes use eaXattrPrefix, so neither sees the other.
@@ -97,23 +113,27 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 			return nil, 0, nil, st
 		}
 	}
-	sf, exists, st := openStreamFile(share.FS, p, stream)
+	l, st := findStream(share.FS, p, stream)
 	if st != smb2.StatusSuccess {
 		return nil, 0, nil, st
 	}
-	action, st := streamAction(r.tree.readOnly, disp, exists)
+	defer l.close()
+	action, st := streamAction(r.tree.readOnly, disp, l.exists)
 	var ac aclResult
 	if st == smb2.StatusSuccess {
 		ac, st = c.checkStreamACL(r, req, p) // aclcreate.go
 		access = ac.access
 	}
+	var sf vfs.File
+	if st == smb2.StatusSuccess {
+		sf, st = l.open(share.ReadOnly)
+	}
 	if st != smb2.StatusSuccess {
-		sf.Close()
 		return nil, 0, nil, st
 	}
-	o := &open{sess: r.sess, tree: r.tree, name: p, stream: sf.stream, file: sf, access: access, maxAccess: ac.maxAccess,
+	o := &open{sess: r.sess, tree: r.tree, name: p, stream: l.name, file: sf, access: access, maxAccess: ac.maxAccess,
 		shareAccess: req.ShareAccess, createOptions: req.CreateOptions, mode: req.CreateOptions & modeBits}
-	n := c.srv.nodes.acquire(share, p+":"+strings.ToUpper(sf.stream))
+	n := c.srv.nodes.acquire(share, p+":"+strings.ToUpper(l.name))
 	o.node = n
 	n.mu.Lock()
 	st = smb2.StatusSuccess
@@ -142,7 +162,7 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 		return nil, 0, nil, statusFromError(err)
 	}
 	// Delete-on-close of a resource fork is ignored, as on macOS (afpinfo.go).
-	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0 && !isAfpResource(sf.stream)
+	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0 && !isAfpResource(l.name)
 	return o, action, fi, smb2.StatusSuccess
 }
 
@@ -197,41 +217,6 @@ func streamAction(ro bool, disp uint32, exists bool) (uint32, smb2.Status) {
 		return smb2.FileOverwritten, smb2.StatusSuccess
 	}
 	return smb2.FileOpened, smb2.StatusSuccess
-}
-
-// openStreamFile opens the base p and loads stream (matched
-// case-insensitively against the existing streams).
-func openStreamFile(fsys vfs.FS, p, stream string) (*streamFile, bool, smb2.Status) {
-	bf, err := fsys.OpenFile(vfsName(p), os.O_RDONLY, 0)
-	if err != nil {
-		return nil, false, statusFromError(err)
-	}
-	x, ok := bf.(vfs.XattrFile)
-	if !ok {
-		bf.Close()
-		return nil, false, smb2.StatusObjectNameInvalid
-	}
-	names, err := listStreams(x)
-	if err != nil {
-		bf.Close()
-		if xattrUnsupported(err) {
-			return nil, false, smb2.StatusObjectNameInvalid
-		}
-		return nil, false, statusFromError(err)
-	}
-	sf := &streamFile{base: bf, x: x, stream: stream, afp: isAfpInfo(stream)}
-	i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(n, stream) })
-	if i < 0 {
-		return sf, false, smb2.StatusSuccess
-	}
-	sf.stream = names[i]
-	data, err := x.Getxattr(streamXattrPrefix + sf.stream)
-	if err != nil {
-		bf.Close()
-		return nil, false, statusFromError(err)
-	}
-	sf.data = data
-	return sf, true, smb2.StatusSuccess
 }
 
 // listStreams returns the names of the named streams of a file.
@@ -322,7 +307,7 @@ func (f *streamFile) Truncate(size int64) error {
 	}
 	if size == 0 && isAfpResource(f.stream) {
 		f.data = nil // an empty resource fork does not exist (afpinfo.go)
-		return f.remove()
+		return f.Remove()
 	}
 	if size > maxStreamSize {
 		return &fs.PathError{Op: "truncate", Path: f.Name(), Err: syscall.ENOSPC}
@@ -352,8 +337,8 @@ func (f *streamFile) store(data []byte) error {
 	return nil
 }
 
-// remove deletes the stream (delete-on-close).
-func (f *streamFile) remove() error {
+// Remove deletes the stream (delete-on-close).
+func (f *streamFile) Remove() error {
 	err := f.x.Removexattr(streamXattrPrefix + f.stream)
 	if errors.Is(err, vfs.ErrNoXattr) {
 		return nil
@@ -434,19 +419,14 @@ func (c *conn) queryStreams(o *open, info *smb2.FileInfo) ([]byte, smb2.Status) 
 		}
 		ents = append(ents, ent{Name: "::$DATA", Size: size, AllocationSize: alloc})
 	}
-	if x, ok := bf.(vfs.XattrFile); ok {
-		names, err := listStreams(x)
-		if err != nil && !xattrUnsupported(err) {
-			return nil, statusFromError(err)
-		}
-		for _, n := range names {
-			v, err := x.Getxattr(streamXattrPrefix + n)
-			if err != nil {
-				continue
-			}
-			sz := uint64(len(v))
-			ents = append(ents, ent{Name: ":" + n + ":$DATA", Size: sz, AllocationSize: (sz + 4095) &^ 4095})
-		}
+	x, _ := bf.(vfs.XattrFile)
+	sc, _ := bf.(vfs.Streamer)
+	all, err := listAllStreams(x, sc, true)
+	if err != nil && !xattrUnsupported(err) {
+		return nil, statusFromError(err)
+	}
+	for _, e := range all {
+		ents = append(ents, ent{Name: ":" + e.name + ":$DATA", Size: uint64(e.size), AllocationSize: uint64(e.alloc)})
 	}
 	out := smb2.AppendFileStreamInformation(nil, ents)
 	return out, smb2.StatusSuccess

@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 	"github.com/zerosmb/zerosmb/vfs/memfs"
 )
 
@@ -230,4 +231,19 @@ func TestStreamsGoSMB2(t *testing.T) {
 		f.Close()
 		t.Error("open of a directory's ::$DATA succeeded")
 	}
+}
+
+// openStreamFile opens stream of p in fsys, a backend whose streams are
+// attributes (memfs), as a CREATE would.
+func openStreamFile(fsys vfs.FS, p, stream string) (*streamFile, bool, smb2.Status) {
+	l, st := findStream(fsys, p, stream)
+	if st != smb2.StatusSuccess {
+		return nil, false, st
+	}
+	defer l.close()
+	f, st := l.open(false)
+	if st != smb2.StatusSuccess {
+		return nil, false, st
+	}
+	return f.(*streamFile), l.exists, st
 }

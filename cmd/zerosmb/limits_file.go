@@ -17,16 +17,17 @@ type fileLimits struct {
 	MaxDirStreams        int      `toml:"max_dir_streams"`
 	MaxDirStreamsPerConn int      `toml:"max_dir_streams_per_conn"`
 	MaxZeroFill          byteSize `toml:"max_zero_fill"`
+	MaxStreamSize        byteSize `toml:"max_stream_size"`
 	StrictAllocate       bool     `toml:"strict_allocate"`
 }
 
 // fileLimitKeys lists the keys for the unknown-key message.
-const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill, strict_allocate"
+const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill, max_stream_size, strict_allocate"
 
 // fileLimitFlags are the flags' raw values.
 type fileLimitFlags struct {
-	searchPattern, dirStreams, dirStreamsPerConn, zeroFill *string
-	strictAllocate                                         *bool
+	searchPattern, dirStreams, dirStreamsPerConn, zeroFill, streamSize *string
+	strictAllocate                                                     *bool
 }
 
 // registerFileLimitFlags adds the flags to fs.
@@ -36,6 +37,7 @@ func registerFileLimitFlags(fs *flag.FlagSet) *fileLimitFlags {
 		dirStreams:        fs.String("max-dir-streams", "", ""),
 		dirStreamsPerConn: fs.String("max-dir-streams-per-conn", "", ""),
 		zeroFill:          fs.String("max-zero-fill", "", ""),
+		streamSize:        fs.String("max-stream-size", "", ""),
 		strictAllocate:    fs.Bool("strict-allocate", false, ""),
 	}
 }
@@ -67,6 +69,13 @@ func (f *fileLimitFlags) apply(set map[string]bool, fl *fileLimits) error {
 		}
 		fl.MaxZeroFill = byteSize(n)
 	}
+	if set["max-stream-size"] {
+		n, err := parseSize(*f.streamSize)
+		if err != nil {
+			return fmt.Errorf("--max-stream-size: %w", err)
+		}
+		fl.MaxStreamSize = byteSize(n)
+	}
 	if set["strict-allocate"] {
 		fl.StrictAllocate = *f.strictAllocate
 	}
@@ -82,6 +91,7 @@ func (fl *fileLimits) toConfig(cfg *server.Config) error {
 	cfg.MaxDirStreams = fl.MaxDirStreams
 	cfg.MaxDirStreamsPerConn = fl.MaxDirStreamsPerConn
 	cfg.MaxZeroFill = int64(fl.MaxZeroFill)
+	cfg.MaxStreamSize = int64(fl.MaxStreamSize)
 	cfg.StrictAllocate = fl.StrictAllocate
 	return nil
 }

@@ -216,6 +216,11 @@ SERVE OPTIONS
                         Most bytes one FSCTL_SET_ZERO_DATA may write as
                         zeros where the file system cannot punch holes
                         (default 64M); larger ranges are refused.
+    --max-stream-size SIZE
+                        Largest named stream (alternate data stream, Mac
+                        resource fork) in the share's sidecar store
+                        (default: as large as a file, 16T - 64K); WRITEs
+                        beyond get STATUS_DISK_FULL.
     --strict-allocate   Reserve disk space for real when a client sets a
                         file's allocation size (fallocate); off by
                         default, as Samba's "strict allocate": the size is
@@ -378,6 +383,7 @@ CONFIG FILE
         max_dir_streams = 4096
         max_dir_streams_per_conn = 64
         max_zero_fill = "64M"
+        max_stream_size = "16T"     # default: as large as a file
         strict_allocate = false
         server_name = "ZEROSMB"
         workgroup = "WORKGROUP"

@@ -62,7 +62,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
 		"--posix", "--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--access-based-share-enum", "--help",
-		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--strict-allocate",
+		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--max-stream-size", "--strict-allocate",
 		"--max-connections", "--max-connections-per-addr", "--max-handshakes-per-addr", "--handshake-timeout",
 		"--idle-timeout", "--max-request-memory", "--auth-fail-delay", "--auth-lockout-addr", "--auth-lockout-user",
 		"--auth-lockout-time"} {
@@ -83,7 +83,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 			args = append(args, writeFile(t, t.TempDir(), "c.toml", "", 0o644))
 		case "--share":
 			args = append(args, "x=/x")
-		case "--recvfile-min", "--max-io", "--max-zero-fill", "--max-request-memory":
+		case "--recvfile-min", "--max-io", "--max-zero-fill", "--max-stream-size", "--max-request-memory":
 			args = append(args, "1M")
 		case "--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn":
 			args = append(args, "100")

@@ -20,9 +20,17 @@ func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ents, err := f.f.ReadDir(n)
-	for i, e := range ents {
-		ents[i] = dirEntry{DirEntry: e, fsys: f.fsys, path: path.Join(f.name, e.Name())}
+	for n > 0 && err == nil && len(ents) == 1 && f.name == "." && reserved(ents[0].Name()) {
+		ents, err = f.f.ReadDir(n) // the only entry read was the hidden one
 	}
+	kept := ents[:0]
+	for _, e := range ents {
+		if f.name == "." && reserved(e.Name()) {
+			continue // the metadata directory (sidecar.go)
+		}
+		kept = append(kept, dirEntry{DirEntry: e, fsys: f.fsys, path: path.Join(f.name, e.Name())})
+	}
+	ents = kept
 	if n <= 0 && ents == nil && err == nil {
 		ents = []fs.DirEntry{}
 	}

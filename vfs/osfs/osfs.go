@@ -11,9 +11,13 @@
 // *syscall.Stat_t, which the vfs helpers (vfs.FileIndex, vfs.Times, ...)
 // understand.
 //
+// Named streams and metadata too large for an extended attribute live in
+// the sidecar store (sidecar.go, Linux): files under the hidden
+// directory MetaDir at the share root, which no path reaches.
+//
 // Not done here: case-insensitive lookup (names are matched exactly, as
-// the local file system does), alternate data streams, extended
-// attributes, ACLs and birth times on Linux (see vfs.Times).
+// the local file system does), ACLs and birth times on Linux (see
+// vfs.Times).
 package osfs
 
 import (
@@ -67,6 +71,9 @@ func (fsys *FS) clean(op, name string, mutating bool) (string, error) {
 	p, err := vfs.CleanPath(name)
 	if err != nil {
 		return "", &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	if reserved(p) {
+		return "", &fs.PathError{Op: op, Path: name, Err: vfs.ErrReservedName}
 	}
 	if mutating && fsys.readOnly {
 		return "", &fs.PathError{Op: op, Path: name, Err: vfs.ErrReadOnly}
@@ -140,7 +147,8 @@ func (fsys *FS) Remove(name string) error {
 	if p == "." {
 		return &fs.PathError{Op: "remove", Path: name, Err: vfs.ErrShareRoot}
 	}
-	return osErr(fsys.root.Remove(p))
+	// Removing the last name also removes the file's sidecar data.
+	return fsys.sidecarCleanup(p, func() error { return osErr(fsys.root.Remove(p)) })
 }
 
 // Rename renames oldname to newname, replacing an existing file at
@@ -156,7 +164,8 @@ func (fsys *FS) Rename(oldname, newname string) error {
 		_, err := fsys.root.Lstat(op)
 		return osErr(err)
 	}
-	return osErr(fsys.root.Rename(op, np))
+	// A replaced file loses its sidecar data with its last name.
+	return fsys.sidecarCleanup(np, func() error { return osErr(fsys.root.Rename(op, np)) })
 }
 
 // cleanPair cleans the two names of a rename or link; neither may be
