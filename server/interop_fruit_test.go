@@ -13,7 +13,6 @@ import (
 // fruit streams_xattr" are in
 // /work/shared/reference/smbtorture-samba-4.17/fruit.tsv.
 var knownFruitFailures = map[string]string{
-	"resource fork IO":                                        "writes the resource fork at a 64 MiB offset: named streams are xattrs here, at most 64 KiB (less on ext4); Samba 4.17 passes it",
 	"SMB2/CREATE context AAPL":                                "expects UNIX_BASED|NFS_ACE|OSX_COPYFILE and the model \"MacSamba\" byte for byte; zerosmb answers READDIR_ATTR|OSX_COPYFILE with its own model; Samba 4.17 fails it too",
 	"OS X AppleDouble file conversion":                        "Samba converts ._ AppleDouble files into streams; zerosmb stores ._ files as written (documented); Samba 4.17 fails it too",
 	"truncate resource fork to 0 bytes":                       enableAAPL,
