@@ -97,8 +97,8 @@ func (c *conn) aaplDirInfo(t *tree, p string, regular bool, btime int64, parent 
 	defer f.Close()
 	x, _ := f.(vfs.XattrFile)
 	raw := c.srv.nodes.ns.getMeta(t.share, p).sd
-	if raw == nil && x != nil {
-		raw, _ = x.Getxattr(sdXattr)
+	if raw == nil {
+		raw = fileSD(f)
 	}
 	sd := c.decodeStoredSD(t.share, p, raw)
 	if sd == nil {

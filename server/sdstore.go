@@ -15,11 +15,17 @@ import (
 // Stored security descriptors. A file's descriptor is kept in the
 // backend extended attribute sdXattr (osfs: user.zerosmb.ntacl) as one
 // format byte followed by the self-relative descriptor, written with one
-// setxattr so it is replaced whole or not at all. Where the backend has
-// no extended attributes it is kept in memory with the path's other
-// metadata (meta.go) and lost at restart. Streams share their base
-// file's descriptor. A file with no stored descriptor (made outside the
-// server) is described by defaultSD.
+// setxattr so it is replaced whole or not at all. A descriptor larger
+// than the file system's attribute limit (ext4: about 4 KiB) goes to the
+// backend's sidecar store (vfs.Streamer: the blob sdMeta, written to a
+// temporary file and renamed into place) and the attribute holds only
+// the one byte sdFormatSidecar pointing there; the attribute decides, so
+// a crash between the two writes leaves the old descriptor or the new
+// one. Where the backend has no extended attributes the descriptor is
+// kept in memory with the path's other metadata (meta.go) and lost at
+// restart. Streams share their base file's descriptor. A file with no
+// stored descriptor (made outside the server) is described by
+// defaultSD.
 
 const (
 	sdXattr  = "ntacl"
@@ -29,6 +35,10 @@ const (
 	// inside an ext4 inode, so a new file allocates no xattr block (which
 	// would show in its allocation size).
 	sdFormatDefault = 2
+	// sdFormatSidecar is the whole attribute of a file whose descriptor
+	// is the sidecar blob sdMeta.
+	sdFormatSidecar = 3
+	sdMeta          = "ntacl"
 )
 
 // storedSD returns the descriptor stored for (share, p), or nil. A value
@@ -106,18 +116,39 @@ func (c *conn) storeSD(share *Share, p string, sd *smb2.SecurityDescriptor) smb2
 	defer f.Close()
 	if xf, ok := f.(vfs.XattrFile); ok {
 		err = xf.Setxattr(sdXattr, raw)
+		sc, _ := f.(vfs.Streamer)
 		switch {
 		case err == nil:
+			if sc != nil {
+				sc.RemoveMeta(sdMeta) // an older large one, if any
+			}
 			c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = nil })
 			return smb2.StatusSuccess
 		case errors.Is(err, vfs.ErrXattrUnsupported):
 		case errors.Is(err, syscall.E2BIG), errors.Is(err, syscall.ERANGE), errors.Is(err, syscall.ENOSPC):
-			return smb2.StatusInsufficientResources // too large for this file system's attributes
+			if sc == nil {
+				return smb2.StatusInsufficientResources // too large for this file system's attributes
+			}
+			return c.storeSidecarSD(share, p, xf, sc, raw)
 		default:
 			return statusFromError(err)
 		}
 	}
 	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = raw })
+	return smb2.StatusSuccess
+}
+
+// storeSidecarSD stores raw, too large for the attribute, as the sidecar
+// blob sdMeta and points the attribute at it.
+func (c *conn) storeSidecarSD(share *Share, p string, xf vfs.XattrFile, sc vfs.Streamer, raw []byte) smb2.Status {
+	if err := sc.WriteMeta(sdMeta, raw); err != nil {
+		c.log.Warn("storing a large security descriptor failed", "share", share.Name, "path", p, "err", err)
+		return statusFromError(err)
+	}
+	if err := xf.Setxattr(sdXattr, []byte{sdFormatSidecar}); err != nil {
+		return statusFromError(err)
+	}
+	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.sd = nil })
 	return smb2.StatusSuccess
 }
 
@@ -208,6 +239,14 @@ func xattrSD(share *Share, p string) []byte {
 		return nil
 	}
 	defer f.Close()
+	return fileSD(f)
+}
+
+// fileSD reads the raw stored descriptor of the open file f: its
+// attribute, or the sidecar blob the attribute points to; nil if none.
+// A pointer to a missing blob reads as a corrupt descriptor (only admins
+// may open the file), not as none.
+func fileSD(f vfs.File) []byte {
 	xf, ok := f.(vfs.XattrFile)
 	if !ok {
 		return nil
@@ -215,6 +254,14 @@ func xattrSD(share *Share, p string) []byte {
 	raw, err := xf.Getxattr(sdXattr)
 	if err != nil {
 		return nil
+	}
+	if len(raw) != 1 || raw[0] != sdFormatSidecar {
+		return raw
+	}
+	if sc, ok := f.(vfs.Streamer); ok {
+		if blob, err := sc.ReadMeta(sdMeta); err == nil {
+			return blob
+		}
 	}
 	return raw
 }
