@@ -24,7 +24,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/mdns"
 	"github.com/miekg/dns"
@@ -71,12 +73,20 @@ func AdiskTXT(shares []string) []string {
 // Advertiser answers mDNS queries for the server until Close.
 type Advertiser struct {
 	servers []*mdns.Server
+	zones   []*ifaceZone // the records of each server (update.go)
+	log     *slog.Logger
+
+	mu sync.Mutex // serialises SetTimeMachine and Close
+	tm []string   // the Time Machine shares advertised
+
 	// Interfaces are the names of the interfaces advertised on.
 	Interfaces []string
 }
 
 // Close stops answering.
 func (a *Advertiser) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, s := range a.servers {
 		s.Shutdown()
 	}
@@ -93,10 +103,8 @@ func Start(cfg Config) (*Advertiser, error) {
 	if cfg.Model == "" {
 		cfg.Model = DefaultModel
 	}
-	for _, s := range cfg.TimeMachine {
-		if s == "" || strings.ContainsAny(s, ",=") || len(s) > 200 {
-			return nil, fmt.Errorf("discovery: share name %q cannot go in an _adisk._tcp record", s)
-		}
+	if err := checkTimeMachine(cfg.TimeMachine); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -113,15 +121,16 @@ func Start(cfg Config) (*Advertiser, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Advertiser{}
+	a := &Advertiser{tm: slices.Clone(cfg.TimeMachine), log: cfg.Logger}
 	var errs []error
 	for _, it := range ifaces {
-		srv, err := startOn(cfg, host+".local.", it)
+		srv, z, err := startOn(cfg, host+".local.", it)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", it.iface.Name, err))
 			continue
 		}
 		a.servers = append(a.servers, srv)
+		a.zones = append(a.zones, z)
 		a.Interfaces = append(a.Interfaces, it.iface.Name)
 	}
 	if len(a.servers) == 0 {
@@ -191,37 +200,50 @@ func addressServed(listen, a net.IP) bool {
 }
 
 // startOn starts the responder for one interface.
-func startOn(cfg Config, hostFQDN string, it ifaceAddrs) (*mdns.Server, error) {
-	smb, err := mdns.NewMDNSService(cfg.Instance, "_smb._tcp", "", hostFQDN, cfg.Port, it.ips, nil)
+func startOn(cfg Config, hostFQDN string, it ifaceAddrs) (*mdns.Server, *ifaceZone, error) {
+	z := &ifaceZone{cfg: cfg, host: hostFQDN, it: it}
+	zs, adisk, err := z.build(cfg.TimeMachine)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	// _device-info._tcp carries only a TXT record; the library wants a
-	// port for its SRV, so it gets the SMB port (browsers ignore it).
-	dev, err := mdns.NewMDNSService(cfg.Instance, "_device-info._tcp", "", hostFQDN, cfg.Port, it.ips,
-		[]string{"model=" + cfg.Model})
-	if err != nil {
-		return nil, err
-	}
-	zs := zones{smb, dev}
-	if len(cfg.TimeMachine) > 0 {
-		adisk, err := mdns.NewMDNSService(cfg.Instance, "_adisk._tcp", "", hostFQDN, adiskPort, it.ips,
-			AdiskTXT(cfg.TimeMachine))
-		if err != nil {
-			return nil, err
-		}
-		zs = append(zs, adisk)
-	}
+	z.zs, z.adisk = zs, adisk
 	ifc := it.iface
-	return mdns.NewServer(&mdns.Config{
-		Zone:   zs,
+	srv, err := mdns.NewServer(&mdns.Config{
+		Zone:   z,
 		Iface:  &ifc,
 		Logger: log.New(&slogWriter{cfg.Logger}, "", 0),
 	})
+	return srv, z, err
+}
+
+// build makes an interface's services with Time Machine shares tm; adisk
+// is the _adisk._tcp service, nil without shares.
+func (z *ifaceZone) build(tm []string) (zs zones, adisk *mdns.MDNSService, err error) {
+	cfg, it := z.cfg, z.it
+	smb, err := mdns.NewMDNSService(cfg.Instance, "_smb._tcp", "", z.host, cfg.Port, it.ips, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	// _device-info._tcp carries only a TXT record; the library wants a
+	// port for its SRV, so it gets the SMB port (browsers ignore it).
+	dev, err := mdns.NewMDNSService(cfg.Instance, "_device-info._tcp", "", z.host, cfg.Port, it.ips,
+		[]string{"model=" + cfg.Model})
+	if err != nil {
+		return nil, nil, err
+	}
+	zs = zones{smb, dev}
+	if len(tm) > 0 {
+		adisk, err = mdns.NewMDNSService(cfg.Instance, "_adisk._tcp", "", z.host, adiskPort, it.ips, AdiskTXT(tm))
+		if err != nil {
+			return nil, nil, err
+		}
+		zs = append(zs, adisk)
+	}
+	return zs, adisk, nil
 }
 
 // zones answers from several services.
-type zones []mdns.Zone
+type zones []*mdns.MDNSService
 
 // Records implements mdns.Zone.
 func (z zones) Records(q dns.Question) []dns.RR {

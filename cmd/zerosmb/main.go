@@ -509,9 +509,11 @@ DISCOVERY
     unavailable) is logged as a warning and serving goes on.
     Shares with time_machine = true are also advertised in an _adisk._tcp
     record (TXT "sys=waMa=0,adVF=0x100" and "dkN=adVN=NAME,adVF=0x82"
-    per share), which makes macOS offer them as backup disks. The records
-    are built at start: a SIGHUP that adds or removes a time_machine
-    share changes the advertisement only after a restart.
+    per share), which makes macOS offer them as backup disks. A SIGHUP
+    that adds, changes or removes time_machine shares updates the record
+    at once and multicasts the change (an announcement, or a goodbye when
+    none is left), so browsers do not wait for their cache to expire.
+    Turning mdns on or off, mdns_model and server_name need a restart.
 
     With --ws-discovery, serve also runs a WS-Discovery responder (the
     protocol Windows' network view browses): it sends Hello at start and

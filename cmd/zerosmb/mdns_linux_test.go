@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -92,7 +93,16 @@ func TestServeMDNSAvahi(t *testing.T) {
 	}
 	backups := filepath.Join(dir, "backups")
 	os.Mkdir(backups, 0o755)
-	srvLog := serve("ZSMBMDNS", "4445", "--share", "Backups="+backups+",time_machine,time_machine_max_size=2G")
+	// The Time Machine share comes from a config file, so a SIGHUP can
+	// take it away and bring another (below).
+	tmConf := func(name string) string {
+		if name == "" {
+			return ""
+		}
+		return "[[share]]\nname = \"" + name + "\"\npath = \"" + backups + "\"\ntime_machine = true\ntime_machine_max_size = \"2G\"\n"
+	}
+	conf := writeFile(t, dir, "tm.toml", tmConf("Backups"), 0o644)
+	srvLog, srvCmd := n.serveCmd(t, share, users, "ZSMBMDNS", "4445", "--config", conf)
 	if !strings.Contains(srvLog.String(), "mDNS advertising") || !strings.Contains(srvLog.String(), v1) {
 		t.Fatalf("server did not advertise on %s:\n%s", v1, srvLog)
 	}
@@ -130,17 +140,20 @@ func TestServeMDNSAvahi(t *testing.T) {
 			" --no-chroot --no-drop-root --no-rlimits")
 	waitText(t, "avahi-daemon", avahiLog, "Server startup complete")
 
+	browseOnce := func(service string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns2, "avahi-browse", "--resolve", "--terminate", "--parsable", service)
+		cmd.Env = append(os.Environ(), busEnv...)
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
 	browse := func(service, want string) string {
 		t.Helper()
-		var out []byte
+		var out string
 		for try := 0; try < 5; try++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns2, "avahi-browse", "--resolve", "--terminate", "--parsable", service)
-			cmd.Env = append(os.Environ(), busEnv...)
-			out, _ = cmd.CombinedOutput()
-			cancel()
-			if strings.Contains(string(out), want) {
-				return string(out)
+			if out = browseOnce(service); strings.Contains(out, want) {
+				return out
 			}
 			time.Sleep(500 * time.Millisecond)
 		}
@@ -167,6 +180,34 @@ func TestServeMDNSAvahi(t *testing.T) {
 	}
 	if strings.Contains(adisk, "ZSMBOFF") {
 		t.Errorf("the --mdns=false server has an _adisk._tcp record:\n%s", adisk)
+	}
+
+	// SIGHUP with the Time Machine share removed: the goodbye drops it
+	// from avahi's cache; with another one added: it is announced.
+	hup := func(name, logged string) {
+		t.Helper()
+		writeFile(t, dir, "tm.toml", tmConf(name), 0o644)
+		if err := srvCmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		waitText(t, "zerosmb", srvLog, logged)
+	}
+	hup("", `re-advertised" time_machine=[]`)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		out := browseOnce("_adisk._tcp")
+		if !strings.Contains(out, ";ZSMBMDNS;") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("_adisk._tcp still shows the removed Time Machine share:\n%s\nserver log:\n%s", out, srvLog)
+		}
+	}
+	if smb := browse("_smb._tcp", ";ZSMBMDNS;"); !strings.Contains(smb, ";"+ip1+";4445;") {
+		t.Errorf("_smb._tcp lost by the reload:\n%s", smb)
+	}
+	hup("Vault", `re-advertised" time_machine=[Vault]`)
+	if adisk := browse("_adisk._tcp", `"dk0=adVN=Vault,adVF=0x82"`); strings.Contains(adisk, "adVN=Backups") {
+		t.Errorf("_adisk._tcp after adding Vault:\n%s", adisk)
 	}
 }
 
@@ -202,12 +243,20 @@ func newVethPair(t *testing.T, salt int) vethPair {
 // serveIn runs zerosmb serve in n.ns1 on ip1:port and waits until it listens.
 func (n vethPair) serveIn(t *testing.T, share, users, name, port string, extra ...string) *syncBuffer {
 	t.Helper()
+	log, _ := n.serveCmd(t, share, users, name, port, extra...)
+	return log
+}
+
+// serveCmd is serveIn that also returns the server's process (ip netns
+// exec runs zerosmb in its own place, so signals reach the server).
+func (n vethPair) serveCmd(t *testing.T, share, users, name, port string, extra ...string) (*syncBuffer, *exec.Cmd) {
+	t.Helper()
 	log := &syncBuffer{}
 	args := append([]string{"netns", "exec", n.ns1, binPath, "serve", "--listen", n.ip1 + ":" + port, "--users", users,
 		"--server-name", name, "--control-socket", "none"}, extra...)
-	bg(t, log, nil, "ip", append(args, share)...)
+	cmd := bg(t, log, nil, "ip", append(args, share)...)
 	waitText(t, "zerosmb", log, "zerosmb listening")
-	return log
+	return log, cmd
 }
 
 // TestServeWSDiscovery runs the server with --ws-discovery in one network

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,7 +152,8 @@ func listenUnix0600(path string) (net.Listener, error) {
 // socket (unless control_socket is "none"). A control socket that cannot
 // be set up is logged, not fatal; a metrics address that cannot be bound
 // is an error.
-func startOps(fc *fileConfig, srv *server.Server, addr net.Addr, log *slog.Logger) (stop func(), err error) {
+// The returned adv is the mDNS advertiser, nil when mDNS is off or failed.
+func startOps(fc *fileConfig, srv *server.Server, addr net.Addr, log *slog.Logger) (stop func(), adv *discovery.Advertiser, err error) {
 	var stops []func()
 	stop = func() {
 		for _, f := range stops {
@@ -161,12 +163,12 @@ func startOps(fc *fileConfig, srv *server.Server, addr net.Addr, log *slog.Logge
 	if fc.Metrics != "" {
 		f, err := startMetrics(fc.Metrics, srv, log)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		stops = append(stops, f)
 	}
-	if f := startMDNS(fc, addr, log); f != nil {
-		stops = append(stops, f)
+	if adv = startMDNS(fc, addr, log); adv != nil {
+		stops = append(stops, func() { adv.Close() })
 	}
 	if f := startWSD(fc, addr, log); f != nil {
 		stops = append(stops, f)
@@ -182,15 +184,16 @@ func startOps(fc *fileConfig, srv *server.Server, addr net.Addr, log *slog.Logge
 			stops = append(stops, f)
 		}
 	}
-	return stop, nil
+	return stop, adv, nil
 }
 
 // reload re-reads the configuration (serve's arguments again, so the
 // config file and the users file are read anew and command-line flags
 // still win) and applies the shares and users. Anything wrong leaves the
 // running configuration as it is. Settings that only apply at start are
-// reported when they changed.
-func reload(srv *server.Server, running *fileConfig, args []string, log *slog.Logger) {
+// reported when they changed. With adv set, the Time Machine shares of
+// the new configuration are advertised in its place.
+func reload(srv *server.Server, adv *discovery.Advertiser, running *fileConfig, args []string, log *slog.Logger) {
 	log.Info("SIGHUP: reloading configuration")
 	fc, _, err := parseServeArgs(args)
 	if err == nil {
@@ -200,6 +203,7 @@ func reload(srv *server.Server, running *fileConfig, args []string, log *slog.Lo
 			if added, removed, err = srv.Reconfigure(cfg.Shares, cfg.Users); err == nil {
 				log.Info("configuration reloaded", "shares_added", added, "shares_removed", removed,
 					"users", userCount(cfg.Users))
+				readvertise(adv, fc, log)
 				if changed := restartOnly(running, fc); len(changed) > 0 {
 					log.Warn("changed settings take effect only after a restart", "keys", changed)
 				}
@@ -247,8 +251,9 @@ func userCount(db *auth.UserDB) int {
 }
 
 // startMDNS advertises the server with mDNS/DNS-SD unless mdns is false
-// or the server listens on loopback only. Failing to is logged, not fatal.
-func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
+// or the server listens on loopback only. Failing to is logged, not fatal
+// (nil).
+func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) *discovery.Advertiser {
 	ta, ok := addr.(*net.TCPAddr)
 	if !ok || (fc.MDNS != nil && !*fc.MDNS) {
 		return nil
@@ -258,12 +263,7 @@ func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
 		return nil
 	}
 	ip := advertisedIP(ta.IP)
-	var tm []string
-	for _, sc := range fc.Shares {
-		if sc.TimeMachine {
-			tm = append(tm, sc.Name)
-		}
-	}
+	tm := timeMachineShares(fc)
 	adv, err := discovery.Start(discovery.Config{Instance: fc.ServerName, Port: ta.Port, IP: ip, Model: fc.MDNSModel,
 		TimeMachine: tm, Logger: log})
 	if err != nil {
@@ -275,7 +275,35 @@ func startMDNS(fc *fileConfig, addr net.Addr, log *slog.Logger) (stop func()) {
 		services += ",_adisk._tcp"
 	}
 	log.Info("mDNS advertising", "services", services, "port", ta.Port, "interfaces", adv.Interfaces, "time_machine", tm)
-	return func() { adv.Close() }
+	return adv
+}
+
+// timeMachineShares names the shares of fc with time_machine = true.
+func timeMachineShares(fc *fileConfig) []string {
+	var tm []string
+	for _, sc := range fc.Shares {
+		if sc.TimeMachine {
+			tm = append(tm, sc.Name)
+		}
+	}
+	return tm
+}
+
+// readvertise puts the Time Machine shares of a reloaded fc into the
+// _adisk._tcp record of adv (nil: mDNS is off, nothing to do).
+func readvertise(adv *discovery.Advertiser, fc *fileConfig, log *slog.Logger) {
+	if adv == nil {
+		return
+	}
+	tm := timeMachineShares(fc)
+	if slices.Equal(tm, adv.TimeMachine()) {
+		return
+	}
+	if err := adv.SetTimeMachine(tm); err != nil {
+		log.Error("mDNS: Time Machine shares not re-advertised", "err", err)
+		return
+	}
+	log.Info("mDNS re-advertised", "time_machine", tm)
 }
 
 // advertisedIP is the address discovery announces for a listener on ip:

@@ -404,7 +404,7 @@ func serve(fc *fileConfig, args []string) int {
 	}
 	// Metrics, control socket and discovery come up first, so the
 	// listening line means everything is ready.
-	stopOps, err := startOps(fc, srv, ln.Addr(), log)
+	stopOps, adv, err := startOps(fc, srv, ln.Addr(), log)
 	if err != nil {
 		ln.Close()
 		fmt.Fprintf(os.Stderr, "zerosmb serve: %v\n", err)
@@ -423,7 +423,7 @@ wait:
 		case <-usr:
 			logDataStats(log, "data path", srv.DataStats())
 		case <-hup:
-			reload(srv, fc, args, log)
+			reload(srv, adv, fc, args, log)
 		case <-ctx.Done():
 			break wait
 		}
