@@ -11,7 +11,8 @@ import (
 // descriptors (vfs.Streamer, implemented on Linux in sidecar_linux.go).
 //
 // Layout, under the share root (directories 0700, files 0600, owned by
-// the server's own identity):
+// the server's own identity even when the caller's thread runs with a
+// user's fsuid: see asServer):
 //
 //	.zerosmb/files/ID[:2]/ID/streams/NAME   one file per named stream
 //	.zerosmb/files/ID[:2]/ID/meta/NAME      metadata blobs ("ntacl")

@@ -75,9 +75,34 @@ func (f *File) sidecarPath(sub string, create bool) (string, error) {
 	return dir, nil
 }
 
+// asServer runs fn in a goroutine of its own and waits for it. Sidecar
+// files belong to the server, whatever identity the caller's thread has:
+// with Unix identities a request may run on an OS thread locked to a
+// user's fsuid (setfsuid is per thread), which a new goroutine never
+// shares (the Go runtime starts threads for it from a clean template
+// thread when the creating one is locked), so fn runs with the process's
+// own credentials. It costs one goroutine per sidecar operation.
+func asServer[T any](fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		ch <- result{v, err}
+	}()
+	r := <-ch
+	return r.v, r.err
+}
+
 // OpenStream opens (with os.O_CREATE, creates) the named stream of f
 // (vfs.Streamer).
 func (f *File) OpenStream(name string, flag int) (vfs.File, error) {
+	return asServer(func() (vfs.File, error) { return f.openStream(name, flag) })
+}
+
+func (f *File) openStream(name string, flag int) (vfs.File, error) {
 	acc := flag & (os.O_RDONLY | os.O_WRONLY | os.O_RDWR)
 	if err := f.streamName("openstream", name); err != nil {
 		return nil, err
@@ -143,7 +168,9 @@ func (f *File) dup() (*File, error) {
 }
 
 // Streams lists f's sidecar streams (vfs.Streamer).
-func (f *File) Streams() ([]vfs.StreamInfo, error) {
+func (f *File) Streams() ([]vfs.StreamInfo, error) { return asServer(f.streams) }
+
+func (f *File) streams() ([]vfs.StreamInfo, error) {
 	dir, err := f.sidecarPath("streams", false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -180,6 +207,11 @@ func (f *File) Streams() ([]vfs.StreamInfo, error) {
 
 // RemoveStream deletes the named stream (vfs.Streamer).
 func (f *File) RemoveStream(name string) error {
+	_, err := asServer(func() (struct{}, error) { return struct{}{}, f.removeStream(name) })
+	return err
+}
+
+func (f *File) removeStream(name string) error {
 	if err := f.streamName("removestream", name); err != nil {
 		return err
 	}

@@ -8,8 +8,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/zerosmb/zerosmb/vfs"
 )
@@ -148,6 +151,29 @@ func TestSidecarLinksRenameDelete(t *testing.T) {
 	if n := sidecars(); n != 0 {
 		t.Fatalf("%d sidecar directories after the file's last name went, want 0", n)
 	}
+	// A directory's streams go with the directory.
+	if err := fsys.Mkdir("d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d, err := fsys.OpenFile("d", os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := d.(vfs.Streamer).OpenStream("ds", os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.Close()
+	d.Close()
+	if n := sidecars(); n != 1 {
+		t.Fatalf("%d sidecar directories for the directory's stream", n)
+	}
+	if err := fsys.Remove("d"); err != nil {
+		t.Fatal(err)
+	}
+	if n := sidecars(); n != 0 {
+		t.Errorf("%d sidecar directories after rmdir, want 0", n)
+	}
 }
 
 // TestSidecarInodeReuse deletes a file with streams behind the server's
@@ -276,5 +302,50 @@ func TestSidecarMeta(t *testing.T) {
 		t.Errorf("read-only stream open on a read-only share: %v", err)
 	} else {
 		s.Close()
+	}
+}
+
+// TestSidecarAsServer calls the store from an OS thread whose fsuid is
+// an unprivileged user's (as Unix identities run requests): the sidecar
+// files are still made, and owned by the server (root), in a directory
+// that user could not write.
+func TestSidecarAsServer(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch the fsuid")
+	}
+	fsys, dir := newSidecarFS(t)
+	base := mkfile(t, fsys, "f")
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		unix.Setfsuid(65534)
+		defer unix.Setfsuid(0)
+		if _, err := os.Create(filepath.Join(dir, "probe")); err == nil {
+			errc <- errors.New("the fsuid switch did not take")
+			return
+		}
+		s, err := base.OpenStream("x", os.O_RDWR|os.O_CREATE)
+		if err == nil {
+			s.Close()
+			err = base.WriteMeta("ntacl", []byte("sd"))
+		}
+		errc <- err
+	}()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, MetaDir, "files", "*", "*", "*", "*"))
+	if len(m) != 2 {
+		t.Fatalf("sidecar files %v, want the stream and the blob", m)
+	}
+	for _, p := range m {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid, _, _ := vfs.Owner(fi); uid != 0 {
+			t.Errorf("%s owned by %d, want the server (0)", p, uid)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"syscall"
 
@@ -20,6 +21,10 @@ const maxMetaSize = 1 << 20
 
 // ReadMeta returns f's metadata blob name (vfs.Streamer).
 func (f *File) ReadMeta(name string) ([]byte, error) {
+	return asServer(func() ([]byte, error) { return f.readMeta(name) })
+}
+
+func (f *File) readMeta(name string) ([]byte, error) {
 	if err := f.streamName("readmeta", name); err != nil {
 		return nil, err
 	}
@@ -47,6 +52,11 @@ func (f *File) ReadMeta(name string) ([]byte, error) {
 // blob, and the directory is synced, so a crash leaves the old blob or
 // the new one.
 func (f *File) WriteMeta(name string, data []byte) error {
+	_, err := asServer(func() (struct{}, error) { return struct{}{}, f.writeMeta(name, data) })
+	return err
+}
+
+func (f *File) writeMeta(name string, data []byte) error {
 	if err := f.streamName("writemeta", name); err != nil {
 		return err
 	}
@@ -83,6 +93,11 @@ func (f *File) WriteMeta(name string, data []byte) error {
 
 // RemoveMeta deletes f's metadata blob name (vfs.Streamer).
 func (f *File) RemoveMeta(name string) error {
+	_, err := asServer(func() (struct{}, error) { return struct{}{}, f.removeMeta(name) })
+	return err
+}
+
+func (f *File) removeMeta(name string) error {
 	if err := f.streamName("removemeta", name); err != nil {
 		return err
 	}
@@ -110,29 +125,45 @@ func (fsys *FS) syncDir(dir string) error {
 // the clean path p (Remove; Rename onto p), and then removes that file's
 // sidecar directory if it has one and op left it without a name. The
 // file is held open across op, so its link count afterwards is exact
-// even if another name was added meanwhile.
+// even if another name was added meanwhile. op runs as the caller (the
+// kernel checks the unlink as the caller's identity); the sidecar work
+// runs as the server (asServer).
 func (fsys *FS) sidecarCleanup(p string, op func() error) error {
-	fi, err := fsys.root.Lstat(p)
-	if err != nil || !fi.Mode().IsRegular() && !fi.IsDir() {
-		return op()
-	}
-	of, err := fsys.root.OpenFile(p, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-	if err != nil {
+	of, _ := asServer(func() (*os.File, error) { return fsys.sidecarHolder(p), nil })
+	if of == nil {
 		return op()
 	}
 	defer of.Close()
-	bf := &File{f: of, name: p, fsys: fsys}
-	id, idErr := bf.sidecarID(false)
 	if err := op(); err != nil {
 		return err
 	}
-	if idErr != nil {
+	asServer(func() (struct{}, error) {
+		var st unix.Stat_t
+		if err := control(of, func(fd int) error { return unix.Fstat(fd, &st) }); err != nil || st.Nlink != 0 {
+			return struct{}{}, nil // still named: its data stays
+		}
+		id, err := (&File{f: of, name: p, fsys: fsys}).sidecarID(false)
+		if err == nil {
+			fsys.root.RemoveAll(sidecarDir(id)) // failing leaves an orphan, not a wrong answer
+		}
+		return struct{}{}, nil
+	})
+	return nil
+}
+
+// sidecarHolder opens the file at p if it has a sidecar ID, else nil.
+func (fsys *FS) sidecarHolder(p string) *os.File {
+	fi, err := fsys.root.Lstat(p)
+	if err != nil || !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil
+	}
+	of, err := fsys.root.OpenFile(p, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	if _, err := (&File{f: of, name: p, fsys: fsys}).sidecarID(false); err != nil {
+		of.Close()
 		return nil // no sidecar data (or none readable)
 	}
-	var st unix.Stat_t
-	if err := control(of, func(fd int) error { return unix.Fstat(fd, &st) }); err != nil || st.Nlink != 0 {
-		return nil // still named: its data stays
-	}
-	fsys.root.RemoveAll(sidecarDir(id)) // failing leaves an orphan, not a wrong answer
-	return nil
+	return of
 }
