@@ -26,10 +26,12 @@ import (
 //   - setting the end of file beyond 60 is STATUS_ALLOTTED_SPACE_EXCEEDED,
 //     anything else succeeds and changes nothing.
 //
-// AFP_Resource (the resource fork) is a plain named stream (an xattr, at
+// AFP_Resource (the resource fork) is a plain named stream (a sidecar
+// file of any size where the backend has the store, else an xattr at
 // most the file system's attribute size) except that delete-on-close is
-// ignored on it and truncating it to 0 removes it, as on macOS; every
-// other stream is a plain named stream. AppleDouble "._" files are
+// ignored on it and an empty one does not exist, as on macOS (truncating
+// an attribute one to 0 removes it; an empty sidecar one is not listed
+// or found); every other stream is a plain named stream. AppleDouble "._" files are
 // stored as the client writes them: zerosmb neither converts them into
 // streams nor hides them.
 
