@@ -356,10 +356,11 @@ IDENTITIES AND ACLS
     create (or made before it kept ACLs) are owned by Administrators and
     give Everyone full control, as before, until an ACL is set on them.
     Descriptors are stored in the extended attribute user.zerosmb.ntacl
-    (at most 64 KiB, less where the file system's xattrs are smaller,
-    e.g. about 4 KiB on ext4: a larger one is refused with
-    STATUS_INSUFFICIENT_RESOURCES and nothing changes) and survive
-    restarts; where xattrs are missing they are kept in memory only.
+    (at most 64 KiB); one larger than the file system's xattrs hold
+    (about 4 KiB on ext4) goes to the share's hidden .zerosmb directory
+    (Linux; elsewhere it is refused with STATUS_INSUFFICIENT_RESOURCES
+    and nothing changes). They survive restarts; where xattrs are
+    missing they are kept in memory only.
     Edit them with smbcacls or Explorer's Security tab: SID names are
     answered over \pipe\lsarpc.
 
@@ -532,12 +533,18 @@ APPLE CLIENTS
     ACEs, and reports names as case-insensitive, which they are.
     Finder metadata lives in the AFP_AfpInfo stream (60 bytes, checked as
     macOS checks it; a write of all-zero Finder info removes it) and
-    the resource fork in AFP_Resource; both are named streams, stored in
-    extended attributes of the file (user.zerosmb.stream.*), so a
-    resource fork is limited to the file system's attribute size (at
-    most 64 KiB; about 4 KiB on ext4, 16 KiB on btrfs): larger writes
-    fail with STATUS_DISK_FULL. AppleDouble "._" files (what macOS writes where
-    streams fail) are stored as ordinary files, as the client wrote them.
+    the resource fork in AFP_Resource; both are named streams. AFP_AfpInfo
+    is an extended attribute of the file (user.zerosmb.stream.*); the
+    resource fork and every other new stream is a file of its own in the
+    share's hidden .zerosmb directory (Linux), as large as
+    --max-stream-size allows, read and written with sendfile and splice
+    like any file. Elsewhere (and for streams written by versions before
+    it) streams are extended attributes, limited to the file system's
+    attribute size (at most 64 KiB; about 4 KiB on ext4): larger writes
+    fail with STATUS_DISK_FULL. .zerosmb at the share root is not listed
+    and no client path reaches it; back it up with the share. AppleDouble
+    "._" files (what macOS writes where streams fail) are stored as
+    ordinary files, as the client wrote them.
 
     A share with time_machine = true is a Time Machine destination: it
     must be writable (read_only is refused), is advertised in _adisk._tcp
