@@ -89,8 +89,8 @@ func (f *File) fill() error {
 }
 
 // record decodes the linux_dirent64 at d.pos and moves past it; it
-// returns nil for "." and "..", for deleted slots and for the metadata
-// directory at the share root.
+// returns nil for "." and "..", for deleted slots and for entries named
+// as the metadata directory (sidecar.go).
 func (f *File) record() (*dirEntry, error) {
 	d := &f.dir
 	rec := d.buf[d.pos:d.end]
@@ -110,7 +110,7 @@ func (f *File) record() (*dirEntry, error) {
 			break
 		}
 	}
-	if ne.Uint64(rec) == 0 || string(name) == "." || string(name) == ".." || f.name == "." && reserved(string(name)) {
+	if ne.Uint64(rec) == 0 || string(name) == "." || string(name) == ".." || reserved(string(name)) {
 		return nil, nil
 	}
 	e := &dirEntry{name: string(name), off: int64(ne.Uint64(rec[8:])), fsys: f.fsys}

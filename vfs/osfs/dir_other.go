@@ -20,12 +20,12 @@ func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ents, err := f.f.ReadDir(n)
-	for n > 0 && err == nil && len(ents) == 1 && f.name == "." && reserved(ents[0].Name()) {
+	for n > 0 && err == nil && len(ents) == 1 && reserved(ents[0].Name()) {
 		ents, err = f.f.ReadDir(n) // the only entry read was the hidden one
 	}
 	kept := ents[:0]
 	for _, e := range ents {
-		if f.name == "." && reserved(e.Name()) {
+		if reserved(e.Name()) {
 			continue // the metadata directory (sidecar.go)
 		}
 		kept = append(kept, dirEntry{DirEntry: e, fsys: f.fsys, path: path.Join(f.name, e.Name())})

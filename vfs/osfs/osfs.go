@@ -216,11 +216,15 @@ func (fsys *FS) Readlink(name string) (string, error) {
 }
 
 // Symlink creates name as a symlink to target (vfs.Symlinker); the
-// target is stored as given and never followed here.
+// target is stored as given and never followed here. A target with a
+// component naming the metadata directory is refused.
 func (fsys *FS) Symlink(target, name string) error {
 	p, err := fsys.clean("symlink", name, true)
 	if err != nil {
 		return err
+	}
+	if reservedTarget(target) { // a way into the metadata directory (sidecar.go)
+		return &fs.PathError{Op: "symlink", Path: name, Err: vfs.ErrReservedName}
 	}
 	return osErr(fsys.root.Symlink(target, p))
 }

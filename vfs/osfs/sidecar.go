@@ -36,18 +36,35 @@ import (
 // name through the FS (Remove, or a Rename that replaces it) removes its
 // sidecar directory.
 //
-// MetaDir is hidden from the share root's listing and every path whose
-// first component equals it, ignoring case, fails with
-// vfs.ErrReservedName: no CREATE, rename, link or delete of a client
-// reaches it.
+// No client path reaches MetaDir: every path with a component equal to
+// it, ignoring case and at any depth, fails with vfs.ErrReservedName
+// (so no CREATE, rename, link or delete names it), such entries are left
+// out of listings, and Symlink refuses a target with such a component.
+// A path can then only resolve into the metadata directory through a
+// symlink made outside the server (the share's local users are trusted
+// not to plant one): a lookup of the directory's name needs that name
+// in the path or in a link's target.
 
 // MetaDir is the name of the hidden metadata directory at the share root.
 const MetaDir = ".zerosmb"
 
-// reserved reports whether the clean path p is in the metadata directory.
+// reserved reports whether the clean path p has a component naming the
+// metadata directory.
 func reserved(p string) bool {
-	first, _, _ := strings.Cut(p, "/")
-	return strings.EqualFold(first, MetaDir)
+	for p != "" {
+		var c string
+		c, p, _ = strings.Cut(p, "/")
+		if strings.EqualFold(c, MetaDir) {
+			return true
+		}
+	}
+	return false
+}
+
+// reservedTarget reports whether the symlink target t (slash-separated,
+// relative or absolute) has a component naming the metadata directory.
+func reservedTarget(t string) bool {
+	return reserved(strings.ReplaceAll(t, "\\", "/"))
 }
 
 // escapeStream is the on-disk file name of stream name.

@@ -245,11 +245,23 @@ func TestSidecarHidden(t *testing.T) {
 			t.Errorf("stat %s: %v", name, err)
 		}
 	}
-	if err := fsys.Mkdir("sub", 0o755); err != nil {
+	// Nor through a symlink: none may name it, and a path through a
+	// link to the root names it itself.
+	for _, target := range []string{MetaDir, "./.ZEROSMB/files", "sub/../" + MetaDir, "/x/" + MetaDir, `..\` + MetaDir} {
+		if err := fsys.Symlink(target, "lnk"); !errors.Is(err, vfs.ErrReservedName) {
+			t.Errorf("symlink to %s: %v", target, err)
+		}
+	}
+	if err := fsys.Symlink(".", "up"); err != nil {
 		t.Fatal(err)
 	}
-	if err := fsys.Mkdir("sub/"+MetaDir, 0o755); err != nil {
-		t.Errorf("a %s below the root is an ordinary name: %v", MetaDir, err)
+	for _, name := range []string{"up/" + MetaDir, "up/" + MetaDir + "/files", "sub/" + MetaDir} {
+		if _, err := fsys.OpenFile(name, os.O_RDONLY, 0); !errors.Is(err, vfs.ErrReservedName) {
+			t.Errorf("open %s: %v", name, err)
+		}
+		if err := fsys.Mkdir(name, 0o755); !errors.Is(err, vfs.ErrReservedName) {
+			t.Errorf("mkdir %s: %v", name, err)
+		}
 	}
 }
 
