@@ -167,8 +167,15 @@ func (f *File) dup() (*File, error) {
 	return &File{f: os.NewFile(uintptr(nfd), f.f.Name()), name: f.name, fsys: f.fsys}, nil
 }
 
-// Streams lists f's sidecar streams (vfs.Streamer).
-func (f *File) Streams() ([]vfs.StreamInfo, error) { return asServer(f.streams) }
+// Streams lists f's sidecar streams (vfs.Streamer). A file without a
+// sidecar ID (ENODATA, whoever asks) has none: the common case, answered
+// on the caller's thread without a goroutine.
+func (f *File) Streams() ([]vfs.StreamInfo, error) {
+	if _, err := f.Getxattr(sidecarXattr); errors.Is(err, vfs.ErrNoXattr) {
+		return nil, nil
+	}
+	return asServer(f.streams)
+}
 
 func (f *File) streams() ([]vfs.StreamInfo, error) {
 	dir, err := f.sidecarPath("streams", false)
