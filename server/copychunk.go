@@ -156,7 +156,7 @@ func copyChunkLocks(src, dst *open, ch copyChunk) smb2.Status {
 			continue
 		}
 		side.o.node.mu.Lock()
-		conflict := ioConflict(side.o.node.locks, side.o, uint64(side.off), uint64(ch.n), side.write)
+		conflict := ioConflict(side.o.node.locks, side.o, 0, uint64(side.off), uint64(ch.n), side.write)
 		side.o.node.mu.Unlock()
 		if conflict {
 			return smb2.StatusFileLockConflict

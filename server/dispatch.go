@@ -26,6 +26,9 @@ type request struct {
 	rule *cmdRule
 	// split is set for a WRITE whose payload is still in the socket.
 	split *splitPayload
+	// lockPID is the SMB1 process id of a bridged READ/WRITE (byte-range
+	// locks are owned per open and PID); 0 for SMB2.
+	lockPID uint16
 	// onSent, when set, sees the final response message bytes (after
 	// signing); NEGOTIATE and SESSION_SETUP use it for the preauth hash.
 	onSent func(msg []byte)

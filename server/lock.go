@@ -18,16 +18,19 @@ import (
 //   - Ranges overlap as MS-FSA 2.1.4.10 defines it: a zero-length range
 //     overlaps a range that strictly contains its offset, never another
 //     zero-length range, and the {0,0} range overlaps nothing.
+//   - A lock is owned by its open and, for SMB1, the process id (PID) of
+//     its LOCKING_ANDX element (SMB2 locks have PID 0); READ and WRITE by
+//     SMB1 carry the header's PID (PIDHigh is not used, as on Samba).
 //   - A new exclusive lock conflicts with any overlapping lock, including
-//     the same open's. A new shared lock conflicts only with overlapping
-//     exclusive locks of other opens (it may stack on the same open's
+//     the same owner's. A new shared lock conflicts only with overlapping
+//     exclusive locks of other owners (it may stack on the same owner's
 //     exclusive lock).
-//   - READ conflicts with other opens' exclusive locks; WRITE conflicts with
-//     other opens' exclusive locks and with every shared lock, the writer's
-//     own included.
-//   - A failed lock is always STATUS_LOCK_NOT_GRANTED (the SMB2 rule;
-//     Windows' FILE_LOCK_CONFLICT heuristic for repeated SMB1 lock attempts
-//     is not reproduced). READ/WRITE conflicts are STATUS_FILE_LOCK_CONFLICT.
+//   - READ conflicts with other owners' exclusive locks; WRITE conflicts
+//     with other owners' exclusive locks and with every shared lock, the
+//     writer's own included.
+//   - A failed SMB2 lock is always STATUS_LOCK_NOT_GRANTED. SMB1's
+//     FILE_LOCK_CONFLICT rule for repeated attempts is in smb1lock.go.
+//     READ/WRITE conflicts are STATUS_FILE_LOCK_CONFLICT.
 //   - Unlock elements carry exactly SMB2_LOCKFLAG_UNLOCK (with
 //     FAIL_IMMEDIATELY too they are STATUS_INVALID_PARAMETER, as on Windows
 //     since 2008 R2) and need a lock of the same open with exactly the same
@@ -55,23 +58,24 @@ func rangesOverlap(aOff, aLen, bOff, bLen uint64) bool {
 	return aOff <= bLast && aLast >= bOff
 }
 
-// lockConflict reports whether owner may not take a lock on [off, off+n).
-func lockConflict(locks []byteLock, owner *open, off, n uint64, exclusive bool) bool {
+// lockConflict reports whether owner (an open and, for SMB1, the process
+// id of the lock element) may not take a lock on [off, off+n).
+func lockConflict(locks []byteLock, owner *open, pid uint16, off, n uint64, exclusive bool) bool {
 	for i := range locks {
 		l := &locks[i]
 		if !rangesOverlap(off, n, l.off, l.len) {
 			continue
 		}
-		if exclusive || (l.exclusive && l.owner != owner) {
+		if exclusive || (l.exclusive && !l.ownedBy(owner, pid)) {
 			return true
 		}
 	}
 	return false
 }
 
-// ioConflict reports whether a READ (write=false) or WRITE by owner of
-// [off, off+n) conflicts with a byte-range lock.
-func ioConflict(locks []byteLock, owner *open, off, n uint64, write bool) bool {
+// ioConflict reports whether a READ (write=false) or WRITE by owner (and
+// SMB1 process id pid) of [off, off+n) conflicts with a byte-range lock.
+func ioConflict(locks []byteLock, owner *open, pid uint16, off, n uint64, write bool) bool {
 	if n == 0 {
 		return false
 	}
@@ -80,7 +84,7 @@ func ioConflict(locks []byteLock, owner *open, off, n uint64, write bool) bool {
 		if !rangesOverlap(off, n, l.off, l.len) {
 			continue
 		}
-		if l.owner != owner && l.exclusive {
+		if l.exclusive && !l.ownedBy(owner, pid) {
 			return true
 		}
 		if write && !l.exclusive {
@@ -118,7 +122,7 @@ func applyLocks(locks []byteLock, owner *open, elems []smb2.LockElement) ([]byte
 	orig := len(locks)
 	for i, e := range elems {
 		excl := e.Flags&smb2.LockFlagExclusiveLock != 0
-		if lockConflict(locks, owner, e.Offset, e.Length, excl) {
+		if lockConflict(locks, owner, 0, e.Offset, e.Length, excl) {
 			clear(locks[orig:])
 			return locks[:orig], i, smb2.StatusLockNotGranted
 		}
@@ -130,7 +134,7 @@ func applyLocks(locks []byteLock, owner *open, elems []smb2.LockElement) ([]byte
 // applyUnlocks releases elems of owner in order. It returns the new table,
 // how many locks were released, and the status of the first failing
 // element (earlier releases stay done).
-func applyUnlocks(locks []byteLock, owner *open, elems []smb2.LockElement) ([]byteLock, int, smb2.Status) {
+func applyUnlocks(locks []byteLock, owner *open, pid uint16, elems []smb2.LockElement) ([]byteLock, int, smb2.Status) {
 	removed := 0
 	for _, e := range elems {
 		if e.Flags != smb2.LockFlagUnlock {
@@ -139,7 +143,7 @@ func applyUnlocks(locks []byteLock, owner *open, elems []smb2.LockElement) ([]by
 		idx := -1
 		for i := range locks {
 			l := &locks[i]
-			if l.owner == owner && l.off == e.Offset && l.len == e.Length {
+			if l.ownedBy(owner, pid) && l.off == e.Offset && l.len == e.Length {
 				if idx < 0 || (l.exclusive && !locks[idx].exclusive) {
 					idx = i
 				}
@@ -207,7 +211,7 @@ func (c *conn) lock(r *request, o *open, req *smb2.LockRequest) response {
 	if req.Locks[0].Flags&smb2.LockFlagUnlock != 0 {
 		n.mu.Lock()
 		var removed int
-		n.locks, removed, st = applyUnlocks(n.locks, o, req.Locks)
+		n.locks, removed, st = applyUnlocks(n.locks, o, 0, req.Locks)
 		var waiters []func()
 		if removed > 0 {
 			waiters = n.lockWaiters

@@ -67,20 +67,20 @@ func TestLockConflict(t *testing.T) {
 		want      bool
 	}{
 		{"empty table", nil, a, 0, 10, true, false},
-		{"shared on shared other", []byteLock{{b, 0, 10, false}}, a, 5, 10, false, false},
-		{"exclusive on shared other", []byteLock{{b, 0, 10, false}}, a, 5, 10, true, true},
-		{"shared on exclusive other", []byteLock{{b, 0, 10, true}}, a, 5, 10, false, true},
-		{"shared on own exclusive stacks", []byteLock{{a, 0, 10, true}}, a, 0, 10, false, false},
-		{"exclusive on own exclusive", []byteLock{{a, 0, 10, true}}, a, 0, 10, true, true},
-		{"exclusive on own shared", []byteLock{{a, 0, 10, false}}, a, 0, 10, true, true},
-		{"no overlap", []byteLock{{b, 0, 10, true}}, a, 10, 10, true, false},
-		{"zero length inside exclusive", []byteLock{{b, 0, 10, true}}, a, 5, 0, true, true},
-		{"zero length at start", []byteLock{{b, 5, 10, true}}, a, 5, 0, true, false},
-		{"zero length on zero length", []byteLock{{b, 5, 0, true}}, a, 5, 0, true, false},
-		{"range over zero-length lock", []byteLock{{b, 5, 0, true}}, a, 0, 10, true, true},
+		{"shared on shared other", []byteLock{{b, 0, 10, false, 0}}, a, 5, 10, false, false},
+		{"exclusive on shared other", []byteLock{{b, 0, 10, false, 0}}, a, 5, 10, true, true},
+		{"shared on exclusive other", []byteLock{{b, 0, 10, true, 0}}, a, 5, 10, false, true},
+		{"shared on own exclusive stacks", []byteLock{{a, 0, 10, true, 0}}, a, 0, 10, false, false},
+		{"exclusive on own exclusive", []byteLock{{a, 0, 10, true, 0}}, a, 0, 10, true, true},
+		{"exclusive on own shared", []byteLock{{a, 0, 10, false, 0}}, a, 0, 10, true, true},
+		{"no overlap", []byteLock{{b, 0, 10, true, 0}}, a, 10, 10, true, false},
+		{"zero length inside exclusive", []byteLock{{b, 0, 10, true, 0}}, a, 5, 0, true, true},
+		{"zero length at start", []byteLock{{b, 5, 10, true, 0}}, a, 5, 0, true, false},
+		{"zero length on zero length", []byteLock{{b, 5, 0, true, 0}}, a, 5, 0, true, false},
+		{"range over zero-length lock", []byteLock{{b, 5, 0, true, 0}}, a, 0, 10, true, true},
 	}
 	for _, tt := range tests {
-		if got := lockConflict(tt.held, tt.owner, tt.off, tt.n, tt.exclusive); got != tt.want {
+		if got := lockConflict(tt.held, tt.owner, 0, tt.off, tt.n, tt.exclusive); got != tt.want {
 			t.Errorf("%s: lockConflict = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -96,17 +96,17 @@ func TestIOConflict(t *testing.T) {
 		write  bool
 		want   bool
 	}{
-		{"read under other's exclusive", []byteLock{{b, 0, 10, true}}, a, 5, 1, false, true},
-		{"read under own exclusive", []byteLock{{a, 0, 10, true}}, a, 5, 1, false, false},
-		{"read under other's shared", []byteLock{{b, 0, 10, false}}, a, 5, 1, false, false},
-		{"write under other's shared", []byteLock{{b, 0, 10, false}}, a, 5, 1, true, true},
-		{"write under own shared", []byteLock{{a, 0, 10, false}}, a, 5, 1, true, true},
-		{"write under own exclusive", []byteLock{{a, 0, 10, true}}, a, 5, 1, true, false},
-		{"write beside other's exclusive", []byteLock{{b, 0, 10, true}}, a, 10, 5, true, false},
-		{"zero-length I/O never conflicts", []byteLock{{b, 0, 10, true}}, a, 5, 0, true, false},
+		{"read under other's exclusive", []byteLock{{b, 0, 10, true, 0}}, a, 5, 1, false, true},
+		{"read under own exclusive", []byteLock{{a, 0, 10, true, 0}}, a, 5, 1, false, false},
+		{"read under other's shared", []byteLock{{b, 0, 10, false, 0}}, a, 5, 1, false, false},
+		{"write under other's shared", []byteLock{{b, 0, 10, false, 0}}, a, 5, 1, true, true},
+		{"write under own shared", []byteLock{{a, 0, 10, false, 0}}, a, 5, 1, true, true},
+		{"write under own exclusive", []byteLock{{a, 0, 10, true, 0}}, a, 5, 1, true, false},
+		{"write beside other's exclusive", []byteLock{{b, 0, 10, true, 0}}, a, 10, 5, true, false},
+		{"zero-length I/O never conflicts", []byteLock{{b, 0, 10, true, 0}}, a, 5, 0, true, false},
 	}
 	for _, tt := range tests {
-		if got := ioConflict(tt.held, tt.owner, tt.off, tt.n, tt.write); got != tt.want {
+		if got := ioConflict(tt.held, tt.owner, 0, tt.off, tt.n, tt.write); got != tt.want {
 			t.Errorf("%s: ioConflict = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -149,7 +149,7 @@ func TestCheckLockFlags(t *testing.T) {
 
 func TestApplyLocksRollback(t *testing.T) {
 	a, b := &open{}, &open{}
-	held := []byteLock{{b, 100, 10, true}}
+	held := []byteLock{{b, 100, 10, true, 0}}
 	elems := []smb2.LockElement{
 		{Offset: 0, Length: 10, Flags: smb2.LockFlagExclusiveLock | smb2.LockFlagFailImmediately},
 		{Offset: 20, Length: 10, Flags: smb2.LockFlagSharedLock | smb2.LockFlagFailImmediately},
@@ -172,7 +172,7 @@ func TestApplyUnlocks(t *testing.T) {
 	a, b := &open{}, &open{}
 	un := smb2.LockFlagUnlock
 	held := func() []byteLock {
-		return []byteLock{{a, 0, 10, false}, {a, 0, 10, true}, {b, 20, 5, true}, {a, 30, 0, true}}
+		return []byteLock{{a, 0, 10, false, 0}, {a, 0, 10, true, 0}, {b, 20, 5, true, 0}, {a, 30, 0, true, 0}}
 	}
 	tests := []struct {
 		name    string
@@ -192,12 +192,12 @@ func TestApplyUnlocks(t *testing.T) {
 		{"unlock with fail-immediately", []smb2.LockElement{le3(0, 10, un|smb2.LockFlagFailImmediately)}, smb2.StatusInvalidParameter, 0, 4},
 	}
 	for _, tt := range tests {
-		got, removed, st := applyUnlocks(held(), a, tt.elems)
+		got, removed, st := applyUnlocks(held(), a, 0, tt.elems)
 		if st != tt.st || removed != tt.removed || len(got) != tt.left {
 			t.Errorf("%s: status %v removed %d left %d; want %v %d %d", tt.name, st, removed, len(got), tt.st, tt.removed, tt.left)
 		}
 	}
-	got, _, _ := applyUnlocks(held(), a, []smb2.LockElement{le3(0, 10, un)})
+	got, _, _ := applyUnlocks(held(), a, 0, []smb2.LockElement{le3(0, 10, un)})
 	for _, l := range got {
 		if l.owner == a && l.off == 0 && l.exclusive {
 			t.Errorf("exclusive lock still held after one unlock: %+v", got)
@@ -276,9 +276,9 @@ func TestLockHandlerSync(t *testing.T) {
 	} {
 		var st smb2.Status
 		if tt.write {
-			_, st = u.c.checkWrite(tt.o, &smb2.WriteRequest{Offset: tt.off, Length: 1})
+			_, st = u.c.checkWrite(tt.o, 0, &smb2.WriteRequest{Offset: tt.off, Length: 1})
 		} else {
-			_, st = checkRead(tt.o, &smb2.ReadRequest{Offset: tt.off, Length: 1}, u.c.maxIO)
+			_, st = checkRead(tt.o, 0, &smb2.ReadRequest{Offset: tt.off, Length: 1}, u.c.maxIO)
 		}
 		if st != tt.want {
 			t.Errorf("io at %d write=%v: %v, want %v", tt.off, tt.write, st, tt.want)

@@ -35,7 +35,11 @@ type byteLock struct {
 	owner     *open
 	off, len  uint64
 	exclusive bool
+	pid       uint16 // SMB1 process id of the lock element; 0 for SMB2
 }
+
+// ownedBy reports whether the lock belongs to open o and SMB1 process pid.
+func (l *byteLock) ownedBy(o *open, pid uint16) bool { return l.owner == o && l.pid == pid }
 
 // nodeTable maps paths to nodes; a node lives while it has opens.
 type nodeTable struct {

@@ -34,7 +34,7 @@ func (c *conn) handleRead(r *request) response {
 	if o.pipe != nil {
 		return c.readPipe(r, o, &req)
 	}
-	n, st := checkRead(o, &req, c.maxIO)
+	n, st := checkRead(o, r.lockPID, &req, c.maxIO)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
@@ -49,8 +49,9 @@ func (c *conn) handleRead(r *request) response {
 	return response{body: body, data: &r.rd}
 }
 
-// checkRead validates a READ on a file and returns how many bytes to send.
-func checkRead(o *open, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status) {
+// checkRead validates a READ by SMB1 process pid (0 for SMB2) on a file
+// and returns how many bytes to send.
+func checkRead(o *open, pid uint16, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status) {
 	if o.isDir || o.file == nil || isLinkOpen(o) {
 		return 0, smb2.StatusInvalidDeviceRequest
 	}
@@ -71,7 +72,7 @@ func checkRead(o *open, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status
 	}
 	if o.node != nil {
 		o.node.mu.Lock()
-		conflict := ioConflict(o.node.locks, o, req.Offset, uint64(req.Length), false)
+		conflict := ioConflict(o.node.locks, o, pid, req.Offset, uint64(req.Length), false)
 		o.node.mu.Unlock()
 		if conflict {
 			return 0, smb2.StatusFileLockConflict
@@ -138,7 +139,7 @@ func (c *conn) handleWrite(r *request) response {
 		}
 		return c.writePipe(o, data)
 	}
-	off, st := c.checkWrite(o, &req)
+	off, st := c.checkWrite(o, r.lockPID, &req)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
@@ -183,7 +184,7 @@ func (c *conn) handleWrite(r *request) response {
 
 // checkWrite validates a WRITE on a file and returns the file offset to
 // write at.
-func (c *conn) checkWrite(o *open, req *smb2.WriteRequest) (int64, smb2.Status) {
+func (c *conn) checkWrite(o *open, pid uint16, req *smb2.WriteRequest) (int64, smb2.Status) {
 	if o.isDir || o.file == nil || isLinkOpen(o) {
 		return 0, smb2.StatusInvalidDeviceRequest
 	}
@@ -217,7 +218,7 @@ func (c *conn) checkWrite(o *open, req *smb2.WriteRequest) (int64, smb2.Status) 
 	}
 	if o.node != nil && req.Length > 0 {
 		o.node.mu.Lock()
-		conflict := ioConflict(o.node.locks, o, off, uint64(req.Length), true)
+		conflict := ioConflict(o.node.locks, o, pid, off, uint64(req.Length), true)
 		o.node.mu.Unlock()
 		if conflict {
 			return 0, smb2.StatusFileLockConflict

@@ -362,13 +362,13 @@ func TestCheckRead(t *testing.T) {
 		{"no read access", wo, smb2.ReadRequest{Length: 1}, 0, smb2.StatusAccessDenied},
 	}
 	for _, tt := range tests {
-		n, st := checkRead(tt.o, &tt.req, u.c.maxIO)
+		n, st := checkRead(tt.o, 0, &tt.req, u.c.maxIO)
 		if n != tt.n || st != tt.st {
 			t.Errorf("%s: %d, %v; want %d, %v", tt.name, n, st, tt.n, tt.st)
 		}
 	}
 	dir := &open{isDir: true, access: fileReadData}
-	if _, st := checkRead(dir, &smb2.ReadRequest{Length: 1}, u.c.maxIO); st != smb2.StatusInvalidDeviceRequest {
+	if _, st := checkRead(dir, 0, &smb2.ReadRequest{Length: 1}, u.c.maxIO); st != smb2.StatusInvalidDeviceRequest {
 		t.Errorf("read on directory: %v", st)
 	}
 }
@@ -396,13 +396,13 @@ func TestCheckWrite(t *testing.T) {
 		{"no write access", ro, smb2.WriteRequest{Length: 1}, 0, smb2.StatusAccessDenied},
 	}
 	for _, tt := range tests {
-		off, st := u.c.checkWrite(tt.o, &tt.req)
+		off, st := u.c.checkWrite(tt.o, 0, &tt.req)
 		if st != tt.st || (st == smb2.StatusSuccess && off != tt.off) {
 			t.Errorf("%s: %d, %v; want %d, %v", tt.name, off, st, tt.off, tt.st)
 		}
 	}
 	u.tree.readOnly = true // a read-only share, or a user on its read list
-	if _, st := u.c.checkWrite(o, &smb2.WriteRequest{Length: 1}); st != smb2.StatusAccessDenied {
+	if _, st := u.c.checkWrite(o, 0, &smb2.WriteRequest{Length: 1}); st != smb2.StatusAccessDenied {
 		t.Errorf("write on read-only tree: %v", st)
 	}
 }

@@ -61,6 +61,8 @@ type smb1State struct {
 	nextSID  uint16
 	clientMB int // client's MaxBufferSize
 	sig      smb1Signing
+	locks    smb1LockState     // waiting LOCKING_ANDX requests (smb1lock.go)
+	fidPIDs  map[uint16]uint16 // FID -> PID of the process that opened it
 }
 
 // smb1Signing is an SMB1 connection's MD5 signing state (MS-CIFS 3.1.4.1):
@@ -128,6 +130,7 @@ type smb1Req struct {
 	outOff int
 	lone   bool // the only command of its message
 	chain  *smb1Chain
+	seq    uint32 // signing sequence number of the response
 }
 
 // smb1Resp is a command's answer: the block to append, or an error status.
@@ -183,6 +186,8 @@ var smb1Commands = map[smb1.Command]smb1Rule{
 	smb1.ComTransaction2Sec:  {handler: (*conn).smb1TransSecondary, session: true, tree: true},
 	smb1.ComFindClose2:       {handler: (*conn).smb1FindClose, session: true, tree: true},
 	smb1.ComLockingAndX:      {handler: (*conn).smb1Locking, session: true, tree: true, andx: true},
+	smb1.ComLockByteRange:    {handler: (*conn).smb1LockByteRange, session: true, tree: true},
+	smb1.ComUnlockByteRange:  {handler: (*conn).smb1UnlockByteRange, session: true, tree: true},
 	smb1.ComNTCancel:         {handler: (*conn).smb1Cancel},
 	// Core commands (smb1core.go).
 	smb1.ComOpen:              {handler: (*conn).smb1CoreOpen, session: true, tree: true},
@@ -318,7 +323,7 @@ func (c *conn) serveSMB1(msg []byte, split *splitPayload) error {
 			c.log.Warn("SMB1 AndX chain too long; closing")
 			return errCloseConn
 		}
-		r := &smb1Req{hdr: &hdr, msg: msg, split: split, lone: n == 0, msgLen: msgLen, outOff: len(out) - 4, chain: chain}
+		r := &smb1Req{hdr: &hdr, msg: msg, split: split, lone: n == 0, msgLen: msgLen, outOff: len(out) - 4, chain: chain, seq: seq}
 		resp, rule, next := c.smb1Link(r, cmd, off, n == 0)
 		if split != nil && split.remaining > 0 {
 			if err := split.discard(c); err != nil { // refused: drain the payload

@@ -16,7 +16,8 @@ import (
 
 // smb2Req builds the SMB2 request for cmd with body on r's session/tree.
 func (c *conn) smb2Req(r *smb1Req, cmd smb2.Command, body []byte) *request {
-	rq := &request{hdr: smb2.Header{Command: cmd}, sess: r.sess, tree: r.tree, chain: &compoundState{}, rule: &commands[cmd]}
+	rq := &request{hdr: smb2.Header{Command: cmd}, sess: r.sess, tree: r.tree, chain: &compoundState{}, rule: &commands[cmd],
+		lockPID: r.hdr.PIDLow}
 	if r.sess != nil {
 		rq.hdr.SessionID = r.sess.id
 	}
@@ -79,6 +80,7 @@ func (c *conn) smb1Open(r *smb1Req, cr *smb2.CreateRequest) (smb2.CreateResponse
 		c.smb2Close(r, resp.FileID)
 		return resp, 0, smb2.StatusTooManyOpenedFiles
 	}
+	c.s1.notePID(fid, r.hdr.PIDLow)
 	return resp, fid, smb2.StatusSuccess
 }
 

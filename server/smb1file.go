@@ -482,10 +482,6 @@ func (c *conn) smb1SetInformation(r *smb1Req) smb1Resp {
 	return smb1Resp{status: st}
 }
 
-// smb1ProcessExit is PROCESS_EXIT. Opens are not tracked per SMB1 process
-// id, so nothing is closed; it succeeds.
-func (c *conn) smb1ProcessExit(r *smb1Req) smb1Resp { return smb1Resp{} }
-
 func le64(b []byte, v uint64) {
 	le32(b, uint32(v))
 	le32(b[4:], uint32(v>>32))

@@ -128,7 +128,7 @@ func (c *conn) setZeroData(o *open, in []byte) ioctlResult {
 	}
 	if o.node != nil {
 		o.node.mu.Lock()
-		conflict := ioConflict(o.node.locks, o, uint64(r.Offset), uint64(r.Length), true)
+		conflict := ioConflict(o.node.locks, o, 0, uint64(r.Offset), uint64(r.Length), true)
 		o.node.mu.Unlock()
 		if conflict {
 			return ioctlErr(smb2.StatusFileLockConflict)

@@ -28,6 +28,12 @@ const (
 	StatusSrvBadUID = smb2.Status(0xF1000000 | uint32(ErrClassSrv)<<16 | 91)
 	// StatusSrvError is ERRSRV:ERRerror, a non-specific server error.
 	StatusSrvError = smb2.Status(0xF1000000 | uint32(ErrClassSrv)<<16 | 1)
+	// StatusDOSCancelViolation is ERRDOS:ERRcancelviolation, a LOCKING_ANDX
+	// CANCEL_LOCK that found no waiting lock.
+	StatusDOSCancelViolation = smb2.Status(0xF1000000 | uint32(ErrClassDOS)<<16 | 0xAD)
+	// StatusDOSNoAtomicLocks is ERRDOS:ERRnoatomiclocks, LOCKING_ANDX
+	// CHANGE_LOCKTYPE (not supported, as on Samba).
+	StatusDOSNoAtomicLocks = smb2.Status(0xF1000000 | uint32(ErrClassDOS)<<16 | 0xAE)
 )
 
 // DOSError returns the status that carries DOS error class:code.
