@@ -253,6 +253,9 @@ func (o *open) grantedOplock() uint8 {
 func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, isDir, exists, overwrite bool) *cacheRequest {
 	q := &cacheRequest{access: access, shareAccess: req.ShareAccess, overwrite: overwrite, exists: exists,
 		first: !r.breakRetry, isDir: isDir, client: c.clientGUID}
+	if c.s1 != nil {
+		q.smb1Conn = c // see cacheRequest.smb1Conn
+	}
 	switch req.RequestedOplockLevel {
 	case smb2.OplockLevelII, smb2.OplockLevelExclusive, smb2.OplockLevelBatch:
 		q.oplock = req.RequestedOplockLevel

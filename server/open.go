@@ -38,6 +38,10 @@ type open struct {
 	obreakTo  uint8
 	obreakGen uint64
 	otimer    *time.Timer
+	// smb1FID is an SMB1 open's FID once its CREATE is answered, and
+	// smb1Break a break (level+1) waiting for it (smb1oplock.go).
+	smb1FID   uint16
+	smb1Break uint8
 
 	// Durability (durable.go): version granted (0 none, 1, 2), timeout,
 	// CreateGuid and the user that may reclaim it; disconnected (under

@@ -179,7 +179,7 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 			to &^= cacheH | cacheR
 		}
 		if et&^to == 0 {
-			if breaking {
+			if breaking && !q.ackOnOwnSMB1Conn(e) {
 				s.delay = true
 			}
 			continue
@@ -195,7 +195,7 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 			}
 			continue
 		}
-		if et&delayMask != 0 || breaking && !q.first {
+		if (et&delayMask != 0 || breaking && !q.first) && !q.ackOnOwnSMB1Conn(e) {
 			s.delay = true
 		}
 		t.breakTo(n, e, to)
@@ -262,9 +262,8 @@ func (t *nodeTable) breakTo(n *node, e *open, to uint32) {
 	if to&cacheR != 0 {
 		level = smb2.OplockLevelII
 	}
-	m := smb2.OplockBreakMessage{OplockLevel: level, FileID: e.id}
 	if e.sess != nil && e.sess.c != nil {
-		e.sess.c.queueNotification(smb2.AppendNotification(nil, e.sess.id, m.Append(nil)))
+		e.sess.c.notifyOplockBreak(e, level)
 	}
 	if from == cacheR {
 		e.oplock = smb2.OplockLevelNone // level II to none: no acknowledgment

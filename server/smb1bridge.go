@@ -81,6 +81,7 @@ func (c *conn) smb1Open(r *smb1Req, cr *smb2.CreateRequest) (smb2.CreateResponse
 		return resp, 0, smb2.StatusTooManyOpenedFiles
 	}
 	c.s1.notePID(fid, r.hdr.PIDLow)
+	c.smb1NoteFID(resp.FileID, fid)
 	return resp, fid, smb2.StatusSuccess
 }
 

@@ -64,7 +64,7 @@ func (s *smb1State) fileID(fid uint16) smb2.FileID {
 }
 
 // smb1NTCreate is NT_CREATE_ANDX: SMB2 CREATE with the same access, share,
-// disposition and option fields. No oplocks are granted to SMB1 opens.
+// disposition, option fields and oplock request (smb1oplock.go).
 func (c *conn) smb1NTCreate(r *smb1Req) smb1Resp {
 	req, err := smb1.DecodeNTCreateRequest(r.msg, &r.blk, r.hdr.Unicode())
 	if err != nil {
@@ -116,6 +116,8 @@ func (c *conn) smb1NTCreateOpen(r *smb1Req, req *smb1.NTCreateRequest, ctxs []sm
 		CreateOptions:      req.CreateOptions &^ smb1CreateOptionsIgnored,
 		Name:               name,
 		CreateContexts:     ctxs,
+
+		RequestedOplockLevel: smb1WantOplock(req.Flags),
 	}
 	resp, fid, st := c.smb1Open(r, &cr)
 	if st != smb2.StatusSuccess {
@@ -128,6 +130,7 @@ func (c *conn) smb1NTCreateOpen(r *smb1Req, req *smb1.NTCreateRequest, ctxs []sm
 		LastWriteTime: resp.LastWriteTime, ChangeTime: resp.ChangeTime,
 		ExtFileAttributes: resp.FileAttributes, AllocationSize: resp.AllocationSize,
 		EndOfFile: resp.EndOfFile, Directory: resp.FileAttributes&fileAttrDirectory != 0,
+		OplockLevel: smb1GrantedOplock(resp.OplockLevel),
 	}
 	if r.tree.ipc {
 		// A message-mode named pipe, one instance (MS-CIFS 2.2.4.64.2).
@@ -402,6 +405,7 @@ func (c *conn) smb1OpenAndX(r *smb1Req) smb1Resp {
 		return smb1Err(smb1.StatusDOSBadAccess)
 	}
 	cr.FileAttributes = uint32(req.FileAttrs) & 0x27
+	cr.RequestedOplockLevel = smb1OpenAndXOplock(req.Flags)
 	resp, fid, st := c.smb1Open(r, &cr)
 	if st != smb2.StatusSuccess {
 		return smb1Err(st)
@@ -424,6 +428,9 @@ func (c *conn) smb1OpenAndX(r *smb1Req) smb1Resp {
 		Extended: req.Flags&smb1.OpenAndXExtendedResponse != 0, MaximalAccess: 0x001F0000}
 	if t := utime(req.Time); t != 0 && (resp.CreateAction == 2 || resp.CreateAction == 3) {
 		out.LastWriteTime = req.Time
+	}
+	if resp.OplockLevel == smb2.OplockLevelExclusive || resp.OplockLevel == smb2.OplockLevelBatch {
+		out.OpenResults |= smb1.OpenAndXOplockGranted
 	}
 	return smb1Resp{block: out.Append(nil)}
 }

@@ -502,13 +502,3 @@ func (c *conn) smb1Cancel(r *smb1Req) smb1Resp {
 	c.s1.locks.cancelMID(r.hdr)
 	return smb1Resp{noResponse: true}
 }
-
-// smb1OplockRelease handles an oplock break acknowledgement (for now
-// there are no SMB1 oplocks): a pure release gets no response; one with
-// ranges, FILE_LOCK_CONFLICT (Samba).
-func (c *conn) smb1OplockRelease(o *open, req *smb1.LockingRequest) (smb1Resp, bool) {
-	if len(req.Locks) == 0 && len(req.Unlocks) == 0 {
-		return smb1Resp{noResponse: true}, true
-	}
-	return smb1Err(smb2.StatusFileLockConflict), true
-}

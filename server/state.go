@@ -54,6 +54,10 @@ type stateStore interface {
 	admit(n *node, o *open, q *cacheRequest) (wait <-chan struct{}, st smb2.Status)
 	// ackOplock handles an oplock break acknowledgment for o.
 	ackOplock(o *open, level uint8) (uint8, smb2.Status)
+	// releaseOplock is SMB1's OPLOCK_RELEASE for o: the acknowledgment of
+	// a break, or a release unasked, to level (none or II). It reports
+	// whether o held an oplock.
+	releaseOplock(o *open, level uint8) bool
 	// ackLease handles a lease break acknowledgment from client.
 	ackLease(client, key [16]byte, state uint32) (uint32, smb2.Status)
 	// contend breaks the read caching (level II oplocks, R leases) other
@@ -112,4 +116,11 @@ type cacheRequest struct {
 	oplock              uint8              // RequestedOplockLevel (no lease)
 	lease               *smb2.LeaseRequest // non-nil: a lease is requested
 	client              [16]byte           // ClientGuid of the connection
+	// smb1Conn is set for a CREATE of an SMB1 connection. It waits in
+	// place (smb1bridge.go) and so does not wait for a break whose
+	// acknowledgment must come over that same connection, whose read loop
+	// it blocks: the break is sent and the CREATE proceeds (an SMB1 client
+	// acknowledges a break of one of its opens over the connection its
+	// next open waits on). Breaks acknowledged elsewhere are waited for.
+	smb1Conn *conn
 }

@@ -288,12 +288,13 @@ type LockRange struct {
 
 // LockingRequest is a LOCKING_ANDX request (MS-CIFS 2.2.4.32.1).
 type LockingRequest struct {
-	AndX    AndX
-	FID     uint16
-	Type    uint8
-	Timeout uint32
-	Unlocks []LockRange
-	Locks   []LockRange
+	AndX        AndX
+	FID         uint16
+	Type        uint8
+	OplockLevel uint8 // NewOPLockLevel of an OPLOCK_RELEASE: 0 none, 1 level II
+	Timeout     uint32
+	Unlocks     []LockRange
+	Locks       []LockRange
 }
 
 // MaxLockRanges bounds the ranges of one LOCKING_ANDX.
@@ -310,6 +311,7 @@ func DecodeLockingRequest(msg []byte, b *Block) (LockingRequest, error) {
 	r.AndX = a
 	r.FID = le.Uint16(w[4:])
 	r.Type = w[6]
+	r.OplockLevel = w[7]
 	r.Timeout = le.Uint32(w[8:])
 	nu, nl := int(le.Uint16(w[12:])), int(le.Uint16(w[14:]))
 	size := 10
