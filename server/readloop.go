@@ -187,7 +187,7 @@ func (b *frameBatch) acceptFrames(p []byte) int {
 		if !ok || n < smb2.HeaderSize || n > c.maxFrame() || off+4+n > len(p) {
 			break
 		}
-		if splice && n >= splitHeaderSize+m {
+		if splice && n >= minSplitHeader+m {
 			// It might be a WRITE to splice (negotiation may finish
 			// earlier in this batch, so do not look at c.negotiated).
 			break

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/zerosmb/zerosmb/internal/zerocopy"
+	"github.com/zerosmb/zerosmb/smb1"
 	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs"
 )
@@ -14,46 +15,64 @@ import (
 const splitHeaderSize = smb2.SplitWriteHeaderSize
 
 // recvfileCandidate reports whether a frame of length n might be a WRITE
-// whose payload can be spliced into a file.
+// (an SMB1 WRITE_ANDX on an SMB1 connection) whose payload can be spliced
+// into a file.
 func (c *conn) recvfileCandidate(n int) bool {
 	m := c.srv.cfg.RecvfileMin
-	return m > 0 && c.negotiated && c.sc != nil && zerocopy.RecvAvailable() && n >= splitHeaderSize+m
+	head := splitHeaderSize
+	if c.s1 != nil {
+		head = smb1.WriteAndXFixedSize
+	}
+	return m > 0 && c.negotiated && c.sc != nil && zerocopy.RecvAvailable() && n >= head+m
 }
+
+// minSplitHeader is the smallest header a header-split frame has (SMB1's
+// WRITE_ANDX is shorter than SMB2's WRITE).
+const minSplitHeader = min(splitHeaderSize, smb1.WriteAndXFixedSize)
 
 // readSplitWrite reads only the header of a large frame of length n whose
 // first bytes, pre (the 4-byte frame header included, at most the frame
 // header plus splitHeaderSize bytes), were already taken from the socket.
 // If it is an eligible WRITE the payload stays in the socket for the
 // handler to splice; otherwise the rest of the frame is read and handled
-// normally.
+// normally. The header goes into a small buffer: a frame-sized one is
+// taken only on the copy path.
 func (c *conn) readSplitWrite(n int, pre []byte) error {
 	if c.s1 != nil {
 		return c.smb1ReadSplitWrite(n, pre) // an SMB1 WRITE_ANDX (smb1split.go)
 	}
-	buf := getBuf(4 + n)
-	defer putBuf(buf)
-	copy(buf, pre)
-	if _, err := io.ReadFull(c.nc, buf[len(pre):4+splitHeaderSize]); err != nil {
+	head := getBuf(4 + splitHeaderSize)
+	defer putBuf(head)
+	copy(head, pre)
+	if _, err := io.ReadFull(c.nc, head[len(pre):]); err != nil {
 		return err
 	}
-	body := buf[4 : 4+n]
-	if c.splitEligible(body[:splitHeaderSize], n) {
+	if c.splitEligible(head[4:], n) {
 		if c.recv == nil {
 			c.recv = zerocopy.NewReceiver()
 		}
-		err := c.handleFrame(body[:splitHeaderSize], &splitPayload{remaining: int64(n - splitHeaderSize)})
+		err := c.handleFrame(head[4:], &splitPayload{remaining: int64(n - splitHeaderSize)})
 		c.batch.afterSplit = err == nil
 		return err
 	}
-	// Not spliced: the whole frame comes into memory after all.
+	return c.readRestAndHandle(head, n)
+}
+
+// readRestAndHandle reads the rest of a frame of length n whose first
+// bytes (frame header included) are in head and handles it whole: a frame
+// taken for header splitting that is not spliced after all.
+func (c *conn) readRestAndHandle(head []byte, n int) error {
 	if err := c.acquireFrame(n); err != nil {
 		return err
 	}
 	defer c.releaseFrame(n)
-	if _, err := io.ReadFull(c.nc, body[splitHeaderSize:]); err != nil {
+	buf := getBuf(4 + n)
+	defer putBuf(buf)
+	copy(buf, head)
+	if _, err := io.ReadFull(c.nc, buf[len(head):4+n]); err != nil {
 		return err
 	}
-	return c.handleFrame(body, nil)
+	return c.handleFrame(buf[4:4+n], nil)
 }
 
 // readAfterSplit runs after a header-split WRITE, when the next frame is

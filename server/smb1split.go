@@ -23,7 +23,7 @@ const smb1MaxSplitPad = 8
 // read whole and handled normally.
 func (c *conn) smb1ReadSplitWrite(n int, pre []byte) error {
 	head := 4 + smb1.WriteAndXFixedSize
-	buf := getBuf(4 + n)
+	buf := getBuf(head + smb1MaxSplitPad) // the frame-sized buffer only on the copy path
 	defer putBuf(buf)
 	copy(buf, pre)
 	if _, err := io.ReadFull(c.nc, buf[len(pre):head]); err != nil {
@@ -39,14 +39,7 @@ func (c *conn) smb1ReadSplitWrite(n int, pre []byte) error {
 		}
 		return c.serveSMB1(buf[4:end], &splitPayload{remaining: int64(w.DataLength)})
 	}
-	if err := c.acquireFrame(n); err != nil {
-		return err
-	}
-	defer c.releaseFrame(n)
-	if _, err := io.ReadFull(c.nc, buf[head:4+n]); err != nil {
-		return err
-	}
-	return c.handleFrame(buf[4:4+n], nil)
+	return c.readRestAndHandle(buf[:head], n)
 }
 
 // smb1SplitEligible checks what can be checked before the payload moves: a
