@@ -67,8 +67,8 @@ func TestMedianAndNiceCeil(t *testing.T) {
 
 func TestCases(t *testing.T) {
 	all, quick := AllCases(false), AllCases(true)
-	if len(all) != 48 { // 24 unsigned/CMAC + 3 protections x 2 sizes x 2 directions x 2 client counts
-		t.Errorf("full matrix has %d cases, want 48", len(all))
+	if len(all) != 56 { // 24 unsigned/CMAC + 4 protections (3.1.1 x3, nt1) x 2 sizes x 2 directions x 2 client counts
+		t.Errorf("full matrix has %d cases, want 56", len(all))
 	}
 	names := map[string]bool{}
 	for _, c := range quick {
@@ -76,12 +76,13 @@ func TestCases(t *testing.T) {
 	}
 	for _, n := range []string{"read-1m-unsigned-c1", "read-8m-unsigned-c8", "write-1m-unsigned-c1",
 		"write-64k-unsigned-c8", "read-64k-unsigned-c1", "read-1m-signed-c8",
-		"read-1m-gmac-c1", "write-1m-gcm128-c8", "write-1m-gcm256-c1"} {
+		"read-1m-gmac-c1", "write-1m-gcm128-c8", "write-1m-gcm256-c1",
+		"read-64k-nt1-c1", "read-1m-nt1-c1", "write-64k-nt1-c1", "write-1m-nt1-c1"} {
 		if !names[n] {
 			t.Errorf("quick set lacks %s", n)
 		}
 	}
-	for _, n := range []string{"write-8m-signed-c1", "read-8m-gmac-c1"} {
+	for _, n := range []string{"write-8m-signed-c1", "read-8m-gmac-c1", "read-1m-nt1-c8"} {
 		if names[n] {
 			t.Errorf("quick set has the non-key case %s", n)
 		}
@@ -89,6 +90,9 @@ func TestCases(t *testing.T) {
 	for _, c := range all {
 		if c.Prot.Dialect311() && c.IO < 1<<20 {
 			t.Errorf("3.1.1 case below 1 MiB: %s", c.Name())
+		}
+		if c.Prot == SMB1NT1 && c.IO > 1<<20 {
+			t.Errorf("SMB1 case above 1 MiB: %s", c.Name())
 		}
 	}
 }

@@ -25,12 +25,13 @@ const (
 	SignGMAC                      // "gmac": SMB 3.1.1, AES-128-GMAC signing
 	SealGCM128                    // "gcm128": SMB 3.1.1, AES-128-GCM encryption
 	SealGCM256                    // "gcm256": SMB 3.1.1, AES-256-GCM encryption
+	SMB1NT1                       // "nt1": SMB1 (NT LM 0.12), unsigned; READ_ANDX/WRITE_ANDX
 )
 
 // Protections lists every Protection in report order.
-var Protections = []Protection{Unprotected, SignCMAC, SignGMAC, SealGCM128, SealGCM256}
+var Protections = []Protection{Unprotected, SignCMAC, SignGMAC, SealGCM128, SealGCM256, SMB1NT1}
 
-var protNames = []string{"unsigned", "signed", "gmac", "gcm128", "gcm256"}
+var protNames = []string{"unsigned", "signed", "gmac", "gcm128", "gcm256", "nt1"}
 
 // String returns the name used in case names ("unsigned", "signed",
 // "gmac", "gcm128", "gcm256").
@@ -44,6 +45,8 @@ func (p Protection) String() string {
 // Describe returns a human description, e.g. "SMB 3.1.1, AES-128-GCM sealed".
 func (p Protection) Describe() string {
 	switch p {
+	case SMB1NT1:
+		return "SMB1 (NT LM 0.12), unsigned"
 	case SignCMAC:
 		return "SMB 3.0.2, AES-128-CMAC signed"
 	case SignGMAC:
@@ -63,7 +66,7 @@ func ParseProtection(s string) (Protection, error) {
 }
 
 // Dialect311 reports whether the protection runs on SMB 3.1.1.
-func (p Protection) Dialect311() bool { return p >= SignGMAC }
+func (p Protection) Dialect311() bool { return p >= SignGMAC && p <= SealGCM256 }
 
 // Signed reports whether messages are signed (CMAC or GMAC).
 func (p Protection) Signed() bool { return p == SignCMAC || p == SignGMAC }

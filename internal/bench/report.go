@@ -22,6 +22,10 @@ type Stat struct {
 	Rate, RateMin, RateMax float64
 	// Client is the load client's CPU seconds per GiB (median).
 	Client float64
+	// ZeroCopy is the share of the server's payload bytes (over all
+	// repetitions) that went by sendfile (READ) or splice (WRITE), from
+	// its DataStats counters; -1 when the server has none.
+	ZeroCopy float64
 }
 
 func median(v []float64) float64 {
@@ -61,15 +65,23 @@ func Summarize(rs []Result) []Stat {
 				continue
 			}
 			var cpu, rate, cl []float64
+			var zc, payload int64
+			counted := true
 			for _, r := range g {
 				cpu = append(cpu, perGiB(r.ServerCPU, r.Bytes))
 				rate = append(rate, gibPerSec(r))
 				cl = append(cl, perGiB(r.ClientCPU, r.Bytes))
+				counted = counted && r.Payload >= 0
+				zc, payload = zc+r.ZeroCopy, payload+r.Payload
+			}
+			share := -1.0
+			if counted && payload > 0 {
+				share = float64(zc) / float64(payload)
 			}
 			out = append(out, Stat{Case: c, Server: s, N: len(g),
 				CPU: median(cpu), CPUMin: slices.Min(cpu), CPUMax: slices.Max(cpu),
 				Rate: median(rate), RateMin: slices.Min(rate), RateMax: slices.Max(rate),
-				Client: median(cl)})
+				Client: median(cl), ZeroCopy: share})
 		}
 	}
 	return out
@@ -108,9 +120,10 @@ func WriteMarkdown(w io.Writer, st []Stat) error {
 	var b strings.Builder
 	b.WriteString("Server CPU = utime+stime of the server's process tree during the data phase, per GiB moved; " +
 		"median (min–max) over the repetitions. Ratios compare medians: `/samba-sf` to Samba with sendfile/recvfile, " +
-		"`/floor` to the sendfile (READ) or splice (WRITE) floor. Client = the load client's own CPU per GiB.\n\n")
-	b.WriteString("| case | server | n | server CPU s/GiB | /samba-sf | /floor | GiB/s | client CPU s/GiB |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|\n")
+		"`/floor` to the sendfile (READ) or splice (WRITE) floor. Client = the load client's own CPU per GiB. " +
+		"Zero-copy = the share of zerosmb's payload bytes its DataStats counters saw go by sendfile (READ) or splice (WRITE).\n\n")
+	b.WriteString("| case | server | n | server CPU s/GiB | /samba-sf | /floor | GiB/s | client CPU s/GiB | zero-copy |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	var last Case
 	for i, s := range st {
 		name := ""
@@ -120,9 +133,13 @@ func WriteMarkdown(w io.Writer, st []Stat) error {
 		last = s.Case
 		ref, _ := find(st, s.Case, ServerSambaSendfile)
 		fl, _ := floorFor(st, s.Case)
-		fmt.Fprintf(&b, "| %s | %s | %d | %.3f (%.3f–%.3f) | %s | %s | %.2f (%.2f–%.2f) | %.3f |\n",
+		zc := "–"
+		if s.ZeroCopy >= 0 {
+			zc = fmt.Sprintf("%.0f %%", 100*s.ZeroCopy)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %d | %.3f (%.3f–%.3f) | %s | %s | %.2f (%.2f–%.2f) | %.3f | %s |\n",
 			name, s.Server, s.N, s.CPU, s.CPUMin, s.CPUMax, ratio(s.CPU, ref.CPU), ratio(s.CPU, fl.CPU),
-			s.Rate, s.RateMin, s.RateMax, s.Client)
+			s.Rate, s.RateMin, s.RateMax, s.Client, zc)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

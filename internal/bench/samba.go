@@ -99,6 +99,8 @@ func sambaProtection(p Protection) string {
 	case SealGCM128, SealGCM256:
 		return "\tserver smb encrypt = required\n" +
 			"\tserver smb3 encryption algorithms = " + p.Cipher().String() + "\n"
+	case SMB1NT1:
+		return "\tserver min protocol = NT1\n" // the later line wins
 	}
 	return ""
 }

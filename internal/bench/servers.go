@@ -72,10 +72,11 @@ const (
 
 // target is one running server.
 type target struct {
-	name string
-	addr string
-	cmd  *exec.Cmd
-	out  *os.File
+	name    string
+	addr    string
+	metrics string // zerosmb: its --metrics address (payload counters)
+	cmd     *exec.Cmd
+	out     *os.File
 }
 
 func (t *target) pid() int { return t.cmd.Process.Pid }
@@ -119,11 +120,17 @@ func (e *env) start(name string, p Protection) (*target, error) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	var args, env []string
+	var metrics string
 	bin := e.exe
 	switch name {
 	case ServerZeroSMB, ServerZeroSMBCopy, ServerZeroSMBRecv256K, ServerZeroSMBRecv1M, ServerZeroSMBP1, ServerZeroSMBSignedSF, ServerZeroSMBSSFMmap, ServerZeroSMBSSFPread:
+		mport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		metrics = "127.0.0.1:" + strconv.Itoa(mport)
 		args = []string{"serve", "--listen", addr, "--users", filepath.Join(e.dir, "users"),
-			"--share", "share=" + e.share, "--log-level", "warn"}
+			"--share", "share=" + e.share, "--log-level", "warn", "--metrics", metrics}
 		switch name {
 		case ServerZeroSMBCopy:
 			args = append(args, "--sendfile=false", "--recvfile-min", "0")
@@ -145,6 +152,8 @@ func (e *env) start(name string, p Protection) (*target, error) {
 			args = append(args, "--signing=required")
 		case p.Sealed():
 			args = append(args, "--encrypt=required") // the client offers only the case's cipher
+		case p == SMB1NT1:
+			args = append(args, "--smb1")
 		}
 	case ServerSambaSendfile, ServerSamba:
 		conf, err := e.sambaConf(name, p, port)
@@ -178,7 +187,7 @@ func (e *env) start(name string, p Protection) (*target, error) {
 		out.Close()
 		return nil, fmt.Errorf("bench: start %s: %w", name, err)
 	}
-	t := &target{name: name, addr: addr, cmd: cmd, out: out}
+	t := &target{name: name, addr: addr, metrics: metrics, cmd: cmd, out: out}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
