@@ -16,6 +16,12 @@ import (
 
 // smb2Req builds the SMB2 request for cmd with body on r's session/tree.
 func (c *conn) smb2Req(r *smb1Req, cmd smb2.Command, body []byte) *request {
+	return c.smb2ReqIn(r, cmd, make([]byte, 0, smb2.HeaderSize+len(body)), body, nil)
+}
+
+// smb2ReqIn is smb2Req with the message (header, body, then data) built
+// in dst.
+func (c *conn) smb2ReqIn(r *smb1Req, cmd smb2.Command, dst, body, data []byte) *request {
 	rq := &request{hdr: smb2.Header{Command: cmd}, sess: r.sess, tree: r.tree, chain: &compoundState{}, rule: &commands[cmd],
 		lockPID: r.hdr.PIDLow}
 	if r.sess != nil {
@@ -24,14 +30,18 @@ func (c *conn) smb2Req(r *smb1Req, cmd smb2.Command, body []byte) *request {
 	if r.tree != nil {
 		rq.hdr.TreeID = r.tree.id
 	}
-	rq.msg = smb2.AppendBody(make([]byte, 0, smb2.HeaderSize+len(body)), &rq.hdr, body)
+	rq.msg = append(smb2.AppendBody(dst[:0], &rq.hdr, body), data...)
 	return rq
 }
 
 // smb2Call runs cmd with body through its SMB2 handler.
 func (c *conn) smb2Call(r *smb1Req, cmd smb2.Command, body []byte) response {
-	rq := c.smb2Req(r, cmd, body)
-	if st := c.checkLimits(cmd); st != smb2.StatusSuccess {
+	return c.smb2Run(c.smb2Req(r, cmd, body))
+}
+
+// smb2Run runs a request built by smb2Req or smb2ReqIn.
+func (c *conn) smb2Run(rq *request) response {
+	if st := c.checkLimits(rq.hdr.Command); st != smb2.StatusSuccess {
 		return errResp(st)
 	}
 	resp := rq.rule.handler(c, rq)

@@ -239,14 +239,17 @@ func (c *conn) smb1Write(r *smb1Req) smb1Resp {
 	if req.WriteMode&smb1.WriteThrough != 0 {
 		w.Flags = smb2.WriteFlagWriteThrough
 	}
-	body := w.AppendFixed(make([]byte, 0, smb2.WriteRequestFixedSize+len(data)))
+	body := w.AppendFixed(make([]byte, 0, smb2.WriteRequestFixedSize))
 	var resp response
 	if r.split != nil {
 		rq := c.smb2Req(r, smb2.Write, body)
 		rq.split = r.split
 		resp = rq.rule.handler(c, rq)
 	} else {
-		resp = c.smb2Call(r, smb2.Write, append(body, data...))
+		// The payload is copied once, into a pooled SMB2 message.
+		buf := getBuf(smb2.HeaderSize + len(body) + len(data))
+		resp = c.smb2Run(c.smb2ReqIn(r, smb2.Write, buf, body, data))
+		putBuf(buf)
 	}
 	if resp.disconnect {
 		return smb1Resp{disconnect: true}
