@@ -401,7 +401,10 @@ func (p *smb1PendingLock) retry() {
 	}
 	ls.mu.Unlock()
 	n.mu.Unlock()
-	p.answer(st)
+	// retry runs on whichever goroutine changed the locks (another
+	// connection's, maybe): the response goes out from one of its own so
+	// that a slow client cannot hold that one up.
+	go p.answer(st)
 	p.wakeOthers()
 }
 
