@@ -20,10 +20,10 @@ var smb1TortureSuites = []string{
 
 // knownSMB1TortureFailures lists the SMB1 subtests that fail today with
 // Samba's result for the same subtest and the first error smbtorture
-// reports. SMB1 support is partial (README): most of these need
-// SMB1-specific behaviour (per-PID locks, FILE_LOCK_CONFLICT for repeated
-// lock attempts, oplocks for SMB1 opens, hard links sharing DOS
-// attributes) or fail on Samba too. A subtest that starts passing must be
+// reports. SMB1 support is partial (README): most of these fail on Samba
+// too; the three Samba passes need the ALL_INFO name after a handle
+// rename, NT_TRANSACT RENAME's target and hard links sharing DOS
+// attributes. A subtest that starts passing must be
 // removed (TestSmbtortureSMB1 reports it).
 var knownSMB1TortureFailures = map[string]string{
 	"base.createx_access":      "fails on Samba 4.17 too; Incorrect status NT_STATUS_PRIVILEGE_NOT_HELD - should be NT_STATUS_OK",
@@ -33,10 +33,8 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.close":                "fails on Samba 4.17 too; the print-file close SPLCLOSE is not implemented (should be ERRSRV:ERRerror)",
 	"raw.qfileinfo":            "fails on Samba 4.17 too; see the subtest output",
 	"raw.qfsinfo":              "fails on Samba 4.17 too; ERROR: level DSKATTR failed - NT_STATUS_NOT_IMPLEMENTED",
-	"raw.read":                 "Samba passes (raw.read.read); a read of a range another SMB1 PID locked should be FILE_LOCK_CONFLICT (locks are per open, not per PID)",
-	"raw.read.readx":           "Samba passes; a read of a range another SMB1 PID locked should be FILE_LOCK_CONFLICT (locks are per open, not per PID)",
-	"raw.rename.trans2rename":  "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
-	"raw.rename.nttransrename": "Samba passes; wrong value for io.ntcreatex.out.oplock_level got 0x0 - should be 0x1",
+	"raw.rename.trans2rename":  "Samba passes; (oplock.c:2935) wrong value for qfi.all_info.out.fname.s got 'NULL' (ALL_INFO after a SET_FILE_INFORMATION rename; the oplock_level check passes)",
+	"raw.rename.nttransrename": "Samba passes; (oplock.c:3023) Incorrect status NT_STATUS_OBJECT_NAME_NOT_FOUND - should be NT_STATUS_OK (after NT_TRANSACT RENAME; the oplock_level check passes)",
 	"raw.rename.ntrename":      "Samba passes; NT_RENAME is implemented, but hard links do not share DOS attributes (kept per path): attrib 0x20 should be 0x4 after a hard link",
 	"raw.seek":                 "fails on Samba 4.17 too; FILE_POSITION_INFORMATION does not follow SEEK, reads and writes",
 	"raw.sfileinfo.base":       "fails on Samba 4.17 too; see the subtest output",
