@@ -135,7 +135,7 @@ func (t *trans2) queryInfo(id smb2.FileID, level uint16) ([]byte, smb2.Status) {
 		return nil, smb2.StatusInvalidLevel
 	}
 	maxLen := t.budget
-	if level == smb1.QueryFileAllInfo {
+	if level == smb1.QueryFileAllInfo || level == smb1.QueryPassthroughAllInfo {
 		maxLen += 32 // the SMB1 level is 32 bytes shorter than FileAllInformation
 	}
 	b, st := t.c.smb2QueryInfo(t.r, id, smb2.InfoFile, class, uint32(maxLen))

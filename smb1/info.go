@@ -29,6 +29,11 @@ const (
 	QueryFileAltNameInfo     uint16 = 0x0108
 	QueryFileStreamInfo      uint16 = 0x0109
 	QueryFileCompressionInfo uint16 = 0x010B
+	// QueryPassthroughAllInfo is the pass-through FileAllInformation
+	// level. Over SMB1 Windows and Samba answer it in the SMB1
+	// QueryFileAllInfo layout, not FSCC's (smbtorture's client parses
+	// it so), so it is converted like QueryFileAllInfo.
+	QueryPassthroughAllInfo uint16 = InfoPassthrough + classAll
 
 	// SET_PATH_INFORMATION / SET_FILE_INFORMATION.
 	SetFileBasicInfo       uint16 = 0x0101
@@ -138,7 +143,7 @@ func ConvertQuery(level uint16, b []byte) ([]byte, error) {
 			return nil, ErrMalformed
 		}
 		return b[:36], nil // no trailing Reserved
-	case QueryFileAllInfo:
+	case QueryFileAllInfo, QueryPassthroughAllInfo:
 		// FileAllInformation: Basic(40) Standard(24) Internal(8) EA(4)
 		// Access(4) Position(8) Mode(4) Alignment(4) Name(4+n). The SMB1
 		// level keeps Basic, Standard, EA and Name.

@@ -290,6 +290,9 @@ func TestInfoConversions(t *testing.T) {
 	if err != nil || len(out) != 64+4+4+6 || out[64] != 72 || out[68] != 96 {
 		t.Fatalf("all info % x, %v", out, err)
 	}
+	if out2, err := ConvertQuery(QueryPassthroughAllInfo, all); err != nil || !bytes.Equal(out, out2) {
+		t.Errorf("pass-through FileAllInformation not in the SMB1 layout: % x, %v", out2, err)
+	}
 	if c, ok := QueryClass(1004); !ok || c != 4 {
 		t.Errorf("passthrough level 1004 -> %d %v", c, ok)
 	}
