@@ -153,7 +153,7 @@ type admitScan struct {
 // scan sends the breaks a new open requires and notes what limits its grant.
 func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, violation bool) {
 	delayMask := cacheW
-	if violation {
+	if violation || q.renameOnly {
 		delayMask = cacheH
 	}
 	for _, e := range n.opens {

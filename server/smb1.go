@@ -60,6 +60,10 @@ type smb1State struct {
 	nextFID  uint16
 	nextSID  uint16
 	clientMB int // client's MaxBufferSize
+	// pathRename is set while SET_PATH_INFORMATION opens a file to
+	// rename it (smb1trans2.go setPath): that open breaks only handle
+	// caching (cacheRequest.renameOnly).
+	pathRename bool
 	sig      smb1Signing
 	locks    smb1LockState     // waiting LOCKING_ANDX requests (smb1lock.go)
 	fidPIDs  map[uint16]uint16 // FID -> PID of the process that opened it

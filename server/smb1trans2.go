@@ -214,10 +214,14 @@ func (t *trans2) setPath() ([]byte, smb2.Status) {
 		return nil, smb1Status(err)
 	}
 	access := uint32(maximumAllowed)
-	if class, ok := smb1.SetClass(req.InfoLevel); ok && class == smb2.FileBasicInformation {
+	class, ok := smb1.SetClass(req.InfoLevel)
+	if ok && class == smb2.FileBasicInformation {
 		access = fileWriteAttributes // enough, and works on read-only files
 	}
+	rename := ok && class == smb2.FileRenameInformation
+	t.c.s1.pathRename = rename
 	id, st := t.openPath(req.Name, access, 0)
+	t.c.s1.pathRename = false
 	if st != smb2.StatusSuccess {
 		return nil, st
 	}

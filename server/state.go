@@ -123,4 +123,9 @@ type cacheRequest struct {
 	// acknowledges a break of one of its opens over the connection its
 	// next open waits on). Breaks acknowledged elsewhere are waited for.
 	smb1Conn *conn
+	// renameOnly marks the server's own open of a file that an SMB1
+	// SET_PATH_INFORMATION renames: like the rename itself (MS-FSA
+	// 2.1.4.12) it breaks only handle caching (batch oplocks, H leases),
+	// not exclusive oplocks or read/write caching.
+	renameOnly bool
 }
