@@ -88,6 +88,9 @@ func (t *nodeTable) admit(n *node, o *open, q *cacheRequest) (<-chan struct{}, s
 	if q.overwrite {
 		q.access |= fileWriteData // truncation writes: it breaks like a writer
 	}
+	if q.isDir {
+		t.dirCacheRequest(q) // dirlease.go
+	}
 	wait, st, purge := t.admitOnce(n, o, q)
 	if len(purge) == 0 {
 		return wait, st
@@ -117,6 +120,9 @@ func (t *nodeTable) admitOnce(n *node, o *open, q *cacheRequest) (<-chan struct{
 			return nil, st, nil
 		}
 		own = l
+		if q.noLease {
+			q.lease, own = nil, nil // dirlease.go
+		}
 	}
 	var s admitScan
 	if !isStatOpen(q.access, oplockStatBits) {
@@ -213,7 +219,10 @@ func (s *admitScan) grant(n *node, q *cacheRequest) uint32 {
 		return 0 // stat opens of existing files get no oplock (they may get leases)
 	}
 	if q.isDir {
-		return 0 // no directory leases or oplocks
+		if q.lease == nil {
+			return 0 // directories get no oplocks
+		}
+		return dirGrant(req) // dirlease.go
 	}
 	if q.lease != nil && (g&(cacheR|cacheW) == 0 || g == cacheW || g == cacheW|cacheH) {
 		g = 0

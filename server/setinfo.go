@@ -222,6 +222,7 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 		posixReadonly(o, bi.FileAttributes&smb2.FileAttributeReadonly != 0) // posix.go
 	}
 	if bi.FileAttributes != 0 || aok || mok || bok || cok {
+		c.entryChanged(o) // dirlease.go
 		c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified,
 			smb2.FileNotifyChangeAttributes|smb2.FileNotifyChangeLastWrite|smb2.FileNotifyChangeCreation)
 	}
@@ -274,6 +275,7 @@ func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
 		const cluster = 4096
 		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.alloc = (size + cluster - 1) / cluster * cluster })
 	}
+	c.entryChanged(o) // dirlease.go
 	c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified, smb2.FileNotifyChangeSize)
 	return smb2.StatusSuccess
 }
