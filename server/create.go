@@ -256,7 +256,7 @@ func (o *open) grantedOplock() uint8 {
 func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, isDir, exists, overwrite bool) *cacheRequest {
 	q := &cacheRequest{access: access, shareAccess: req.ShareAccess, overwrite: overwrite, exists: exists,
 		first: !r.breakRetry, isDir: isDir, client: c.clientGUID,
-		smb3: c.dialect >= smb2.Dialect300}
+		deleteOnClose: exists && req.CreateOptions&smb2.FileDeleteOnClose != 0, smb3: c.dialect >= smb2.Dialect300}
 	if c.s1 != nil {
 		q.smb1Conn = c // see cacheRequest.smb1Conn
 	}

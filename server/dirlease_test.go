@@ -7,7 +7,8 @@ import (
 	"github.com/zerosmb/zerosmb/smb2"
 )
 
-// Raw-frame tests of directory leases (dirlease.go).
+// Raw-frame tests of directory leases (dirlease.go) and of the unlink
+// handle-caching break.
 
 // rawClient3Caps is rawClient3 on SMB 3.0 that also reports the
 // server's NEGOTIATE capabilities.
@@ -237,4 +238,48 @@ func TestDirLeaseRenameDelete(t *testing.T) {
 	a.expectSilence("open with delete on close (nothing deleted yet)", 200*time.Millisecond)
 	b.expectStatus("close deletes", smb2.Close, rawClose(r.id), nil, smb2.StatusSuccess)
 	brk("delete")
+}
+
+// TestUnlinkBreaksHandleCaching: an unlink (delete on close, or a delete
+// disposition) of a file another client holds with H breaks H and waits
+// for the acknowledgment, as a rename does (smb2.lease.unlink).
+func TestUnlinkBreaksHandleCaching(t *testing.T) {
+	ts := startServer(t, testOpts{Guest: true})
+	a, b := rawClient(t, ts.Addr, 1), rawClient(t, ts.Addr, 2)
+	for _, viaSetInfo := range []bool{false, true} {
+		ra, l, _ := openLeased(t, a, "f", 0, leaseCtx(7, cacheR|cacheH))
+		if l.LeaseState != cacheR|cacheH {
+			t.Fatalf("lease %+v", l)
+		}
+		var id smb2.FileID
+		if viaSetInfo {
+			r := decodeCreated(t, b.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "f", disposition: rawDispOpen, share: shareAll}), nil))
+			id = r.id
+			m := b.msg(smb2.SetInfo, rawSetInfo(id, smb2.InfoFile, smb2.FileDispositionInformation, []byte{1}), nil)
+			b.write(rawFrame(m))
+		} else {
+			b.write(rawFrame(b.msg(smb2.Create, rawCreateCtx(rawCreateReq{name: "f", disposition: rawDispOpen, share: shareAll,
+				options: smb2.FileDeleteOnClose}), nil)))
+		}
+		b.expectMsg("interim", isPending)
+		n := decodeLeaseBreak(t, a.expectMsg("H break", isBreak))
+		if n.CurrentLeaseState != cacheR|cacheH || n.NewLeaseState != cacheR || n.Flags&smb2.LeaseBreakFlagAckRequired == 0 {
+			t.Fatalf("break %+v, want RH -> R with ack", n)
+		}
+		b.expectSilence("unlink before the ack", 200*time.Millisecond)
+		a.expectStatus("ack", smb2.OplockBreak, leaseAck(7, cacheR), nil, smb2.StatusSuccess)
+		r := b.expectMsg("unlink after the ack", func(r rawResp) bool { return !isPending(r) })
+		if r.hdr.Status != smb2.StatusSuccess {
+			t.Fatalf("unlink: %v", r.hdr.Status)
+		}
+		if !viaSetInfo {
+			id = decodeCreated(t, r).id
+		}
+		b.expectStatus("close", smb2.Close, rawClose(id), nil, smb2.StatusSuccess)
+		// A still has the file open (delete pending); closing it removes it.
+		a.expectStatus("close A", smb2.Close, rawClose(ra.id), nil, smb2.StatusSuccess)
+		if _, st := b.create("f", rawDispOpen); st != smb2.StatusObjectNameNotFound {
+			t.Fatalf("open after the unlink: %v", st)
+		}
+	}
 }

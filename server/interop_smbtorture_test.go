@@ -75,8 +75,6 @@ var knownTortureFailures = map[string]string{
 
 	"smb2.oplock.batch22b": "fails on Samba 4.17 too: expects the second break timeout to be skipped for a client that ignored the first (Windows-only behaviour)",
 
-	"smb2.lease.unlink": "fails on Samba 4.17 too: an unlink of a file with an H lease should break H and wait; we break on rename only",
-
 	"smb2.replay.dhv2-pending1n-vs-violation-lease-close-windows": replayWindows,
 	"smb2.replay.dhv2-pending1n-vs-violation-lease-ack-windows":   replayWindows,
 	"smb2.replay.dhv2-pending1n-vs-oplock-windows":                replayWindows,

@@ -161,6 +161,8 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 	delayMask := cacheW
 	if violation {
 		delayMask = cacheH
+	} else if q.deleteOnClose {
+		delayMask |= cacheH // an unlink breaks H and waits, as a rename (smb2.lease.unlink)
 	}
 	for _, e := range n.opens {
 		if e.lease != nil && e.lease == own {

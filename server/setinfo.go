@@ -27,7 +27,7 @@ func (c *conn) handleSetInfo(r *request) response {
 	if o.pipe != nil {
 		return errResp(smb2.StatusNotSupported)
 	}
-	if isRename(&req) && !o.tree.share.ReadOnly && o.stream == "" {
+	if (isRename(&req) || isDelete(&req)) && !o.tree.share.ReadOnly && o.stream == "" {
 		if wait := c.srv.state.breakHandles(o); wait != nil {
 			return c.renameAfterBreak(r, o, req, wait)
 		}
@@ -54,8 +54,23 @@ func isRename(req *smb2.SetInfoRequest) bool {
 		(req.FileInfoClass == smb2.FileRenameInformation || req.FileInfoClass == smb2.FileRenameInformationEx)
 }
 
-// renameAfterBreak makes a rename wait (async) until the handle caching
-// other leases hold on the file is broken: acknowledged or timed out.
+// isDelete reports whether req sets delete-pending on its file (an
+// unlink): other leases' handle caching is broken first, as for a rename.
+func isDelete(req *smb2.SetInfoRequest) bool {
+	if req.InfoType != smb2.InfoFile || len(req.Buffer) == 0 {
+		return false
+	}
+	switch req.FileInfoClass {
+	case smb2.FileDispositionInformation, smb2.FileDispositionInformationEx:
+		flags, err := smb2.DecodeFileDispositionInfo(req.Buffer, req.FileInfoClass)
+		return err == nil && flags&smb2.FileDispositionDelete != 0
+	}
+	return false
+}
+
+// renameAfterBreak makes a rename (or an unlink) wait (async) until the
+// handle caching other leases hold on the file is broken: acknowledged or
+// timed out.
 func (c *conn) renameAfterBreak(r *request, o *open, req smb2.SetInfoRequest, wait <-chan struct{}) response {
 	req.Buffer = append([]byte(nil), req.Buffer...)
 	cancelled := make(chan struct{})

@@ -34,9 +34,10 @@ import (
 //     for those acknowledgments, but the break is queued before the
 //     change is answered. dirChanged takes the directory's node mutex
 //     only, never while a caller holds another node's.
-//   - A rename breaks the handle caching of the other leases on the node
-//     and waits for their acknowledgments. A named stream is a node of its
-//     own: its share modes and caching are apart from its file's.
+//   - A rename or an unlink (FILE_DELETE_ON_CLOSE, a delete disposition)
+//     breaks the handle caching of the other leases on the node and waits
+//     for their acknowledgments. A named stream is a node of its own: its
+//     share modes and caching are apart from its file's.
 //   - A break is a message queued on the holder's connection (breakSink),
 //     never a call into that connection's goroutine. A break that needs an
 //     acknowledgment starts a timer (Config.OplockBreakTimeout, 35 s by
@@ -139,6 +140,10 @@ type cacheRequest struct {
 	// acknowledges a break of one of its opens over the connection its
 	// next open waits on). Breaks acknowledged elsewhere are waited for.
 	smb1Conn *conn
+	// deleteOnClose: FILE_DELETE_ON_CLOSE of an existing file (an
+	// unlink): other leases' handle caching is broken and waited for, as
+	// for a rename (smb2.lease.unlink).
+	deleteOnClose bool
 	// smb3: the connection's dialect is 3.x (directory leases).
 	smb3 bool
 	// noLease: the lease asked is not granted (a directory without
