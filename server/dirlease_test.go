@@ -182,7 +182,39 @@ func TestDirLeaseParentKey(t *testing.T) {
 		t.Fatalf("create d/y: %v", st)
 	}
 	a.expectSilence("changes while the break is in progress", 200*time.Millisecond)
+	// Nor does an open of the directory wait for that break.
+	r := decodeCreated(t, b.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "d", disposition: rawDispOpen, access: dirReadAccess,
+		share: shareAll, options: smb2.FileDirectoryFile}), nil))
+	if r.status != smb2.StatusSuccess {
+		t.Fatalf("open of the directory during the break: %v (an interim response means it waited)", r.status)
+	}
 	a.expectStatus("ack", smb2.OplockBreak, leaseAck(1, 0), nil, smb2.StatusSuccess)
+}
+
+// TestDirLeaseOwnRename: renaming a leased directory (another key's open)
+// breaks its H and waits for the acknowledgment, as for a file.
+func TestDirLeaseOwnRename(t *testing.T) {
+	ts := startServer(t, testOpts{Guest: true})
+	a := rawClient3(t, ts.Addr, 1)
+	b := rawClient3(t, ts.Addr, 2)
+	openLeased(t, a, "d", smb2.FileDirectoryFile, leaseV2Ctx(1, cacheR|cacheH, 0))
+	r := decodeCreated(t, b.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "d", disposition: rawDispOpen,
+		access: accessDelete | synchronize, share: shareAll, options: smb2.FileDirectoryFile}), nil))
+	if r.status != smb2.StatusSuccess {
+		t.Fatalf("open d for DELETE: %v", r.status)
+	}
+	a.expectSilence("an open of the directory", 200*time.Millisecond)
+	b.write(rawFrame(b.msg(smb2.SetInfo, rawSetInfo(r.id, smb2.InfoFile, smb2.FileRenameInformation, renameInfo("d2", false)), nil)))
+	b.expectMsg("interim", isPending)
+	n := decodeLeaseBreak(t, a.expectMsg("H break", isBreak))
+	if n.CurrentLeaseState != cacheR|cacheH || n.NewLeaseState != cacheR || n.Flags&smb2.LeaseBreakFlagAckRequired == 0 {
+		t.Fatalf("break %+v, want RH -> R with ack", n)
+	}
+	b.expectSilence("rename before the ack", 200*time.Millisecond)
+	a.expectStatus("ack", smb2.OplockBreak, leaseAck(1, cacheR), nil, smb2.StatusSuccess)
+	if done := b.expectMsg("rename after the ack", func(r rawResp) bool { return !isPending(r) }); done.hdr.Status != smb2.StatusSuccess {
+		t.Fatalf("rename: %v", done.hdr.Status)
+	}
 }
 
 // TestDirLeaseRenameDelete checks that renames into and out of a leased

@@ -187,8 +187,8 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 			to &^= cacheH | cacheR
 		}
 		if et&^to == 0 {
-			if breaking && !q.ackOnOwnSMB1Conn(e) {
-				s.delay = true
+			if breaking && !q.isDir && !q.ackOnOwnSMB1Conn(e) {
+				s.delay = true // a directory open needing no break does not wait for one in progress
 			}
 			continue
 		}
