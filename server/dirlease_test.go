@@ -315,3 +315,53 @@ func TestUnlinkBreaksHandleCaching(t *testing.T) {
 		}
 	}
 }
+
+// TestServerSideWritesBreakReadCaching: COPYCHUNK and SET_ZERO_DATA change
+// a file's data as a WRITE does, so they break other clients' R leases
+// on it, and the handle's close breaks its directory's leases.
+func TestServerSideWritesBreakReadCaching(t *testing.T) {
+	ts := startServer(t, testOpts{Guest: true})
+	a := rawClient3(t, ts.Addr, 1)
+	b := rawClient3(t, ts.Addr, 2)
+	src, st := b.create("src", rawDispOverwriteIf)
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	b.expectStatus("write src", smb2.Write, rawWrite(src, 0, []byte("hello, world")), nil, smb2.StatusSuccess)
+	dst, st := b.create("d/dst", rawDispOverwriteIf)
+	if st == smb2.StatusObjectPathNotFound {
+		r := decodeCreated(t, b.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "d", disposition: rawDispOpenIf, access: dirReadAccess,
+			share: shareAll, options: smb2.FileDirectoryFile}), nil))
+		b.expectStatus("close d", smb2.Close, rawClose(r.id), nil, smb2.StatusSuccess)
+		dst, st = b.create("d/dst", rawDispOverwriteIf)
+	}
+	if st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	r := b.expectStatus("resume key", smb2.Ioctl, ioctlBody(smb2.FsctlSrvRequestResumeKey, src, nil, 32), nil, smb2.StatusSuccess)
+	key := ioctlOut(t, r.body)[:24]
+	chunk := append(append([]byte(nil), key...), 1, 0, 0, 0, 0, 0, 0, 0)
+	chunk = le.AppendUint64(le.AppendUint64(chunk, 0), 0)
+	chunk = le.AppendUint32(le.AppendUint32(chunk, 12), 0)
+	zero := le.AppendUint64(le.AppendUint64(nil, 0), 4) // FileOffset 0, BeyondFinalZero 4
+	for _, op := range []struct {
+		what string
+		body []byte
+	}{{"COPYCHUNK", ioctlBody(smb2.FsctlSrvCopychunkWrite, dst, chunk, 12)}, {"SET_ZERO_DATA", ioctlBody(smb2.FsctlSetZeroData, dst, zero, 0)}} {
+		ra, l, _ := openLeased(t, a, "d/dst", 0, leaseV2Ctx(7, cacheR, 0))
+		if l.LeaseState != cacheR {
+			t.Fatalf("%s: lease %+v", op.what, l)
+		}
+		b.expectStatus(op.what, smb2.Ioctl, op.body, nil, smb2.StatusSuccess)
+		if n := decodeLeaseBreak(t, a.expectMsg(op.what+": R break", isBreak)); n.LeaseKey != leaseKey(7) || n.NewLeaseState != 0 {
+			t.Fatalf("%s: break %+v, want R -> none", op.what, n)
+		}
+		a.expectStatus("close", smb2.Close, rawClose(ra.id), nil, smb2.StatusSuccess)
+	}
+	// The writing handle's close breaks the directory's lease.
+	openLeased(t, a, "d", smb2.FileDirectoryFile, leaseV2Ctx(1, cacheR|cacheH, 0))
+	b.expectStatus("close dst", smb2.Close, rawClose(dst), nil, smb2.StatusSuccess)
+	if n := decodeLeaseBreak(t, a.expectMsg("directory lease break at close", isBreak)); n.LeaseKey != leaseKey(1) || n.NewLeaseState != 0 {
+		t.Fatalf("break %+v, want the directory's RH -> none", n)
+	}
+}
