@@ -103,11 +103,15 @@ func (c *conn) copyChunk(o *open, req *smb2.IoctlRequest) ioctlResult {
 		return ioctlErr(smb2.StatusAccessDenied)
 	}
 	if len(chunks) == 0 && c.aaplCopyfile.Load() && src.stream == "" && o.stream == "" {
+		c.serverSideWrite(o)
 		return copyfile(src, o) // Apple's copyfile (aapl.go)
 	}
 	if st := checkCopyChunks(chunks); st != smb2.StatusSuccess {
 		// The limits go back in the response body (3.3.5.15.6).
 		return ioctlResult{st: st, out: appendCopyChunkResponse(nil, copyChunkMaxChunks, copyChunkMaxSize, copyChunkMaxTotal)}
+	}
+	if len(chunks) > 0 {
+		c.serverSideWrite(o)
 	}
 	var total uint32
 	for i, ch := range chunks {
@@ -187,4 +191,15 @@ func copyRange(dst vfs.File, dstOff int64, src vfs.File, srcOff, n int64) (int64
 		}
 	}
 	return done, nil
+}
+
+// serverSideWrite is what a WRITE does before data changes, for writes
+// the server makes on o's behalf (COPYCHUNK, SET_ZERO_DATA): other opens'
+// read caching is broken, and o's close reports the change (and breaks
+// its directory's leases).
+func (c *conn) serverSideWrite(o *open) {
+	c.srv.state.contend(o)
+	o.mu.Lock()
+	o.wrote = true
+	o.mu.Unlock()
 }

@@ -235,6 +235,9 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 	if action == smb2.FileCreated && !isStream {
 		c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, o.isDir)
 	}
+	if action != smb2.FileOpened && !isStream {
+		c.srv.state.dirChanged(share, p, o) // created or truncated: the directory's leases break
+	}
 	return response{body: resp.Append(nil)}
 }
 
@@ -252,7 +255,8 @@ func (o *open) grantedOplock() uint8 {
 // or a lease (RqLs context, SMB 2.1 and later; version 2 on 3.x only).
 func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, isDir, exists, overwrite bool) *cacheRequest {
 	q := &cacheRequest{access: access, shareAccess: req.ShareAccess, overwrite: overwrite, exists: exists,
-		first: !r.breakRetry, isDir: isDir, client: c.clientGUID}
+		first: !r.breakRetry, isDir: isDir, client: c.clientGUID,
+		deleteOnClose: exists && req.CreateOptions&smb2.FileDeleteOnClose != 0, smb3: c.dialect >= smb2.Dialect300}
 	if c.s1 != nil {
 		q.smb1Conn = c // see cacheRequest.smb1Conn
 		q.renameOnly = c.s1.pathRename
@@ -359,6 +363,7 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 	o.node = n
 	overwrite := exists && (action == smb2.FileOverwritten || action == smb2.FileSuperseded)
 	q := c.cacheRequest(r, req, access, isDir, exists, overwrite)
+	o.setParentKey(q) // dirlease.go
 	if exists && !isDir && vfs.Links(fi) > 1 || link != nil {
 		// Caching state is per name (stateStore): a hard-linked file gets
 		// none, or a write through one name would leave another name's

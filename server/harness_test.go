@@ -48,6 +48,8 @@ type testOpts struct {
 	BreakTimeout time.Duration
 	// SMB1 sets Config.SMB1 (smb1*_test.go).
 	SMB1 bool
+	// NoDirectoryLeases sets Config.NoDirectoryLeases (dirlease_test.go).
+	NoDirectoryLeases bool
 }
 
 // startServer runs a server sharing a fresh temp dir as "share".
@@ -73,6 +75,7 @@ func startServer(t testing.TB, o testOpts) *testServer {
 		OplockBreakTimeout: o.BreakTimeout,
 		KernelLeases:       o.KernelLeases,
 		SMB1:               o.SMB1,
+		NoDirectoryLeases:  o.NoDirectoryLeases,
 	}
 	if o.NoThrottle {
 		cfg.Throttle = AuthThrottle{FailDelay: -1, AddrFailures: -1, UserFailures: -1}

@@ -74,11 +74,6 @@ var knownTortureFailures = map[string]string{
 	"smb2.ioctl.bug14769":           "uses FSCTL_SMBTORTURE_IOCTL_RESPONSE_BODY_PADDING8, a Samba-private test FSCTL (fails on Samba 4.17's default configuration too)",
 
 	"smb2.oplock.batch22b": "fails on Samba 4.17 too: expects the second break timeout to be skipped for a client that ignored the first (Windows-only behaviour)",
-	"smb2.oplock.batch26":  "fails on Samba 4.17 too: batch oplock on a stream open after a base-file open (oplocks on streams are not granted independently of the base file)",
-	"smb2.oplock.stream1":  "fails on Samba 4.17 (default config) too: oplocks on named streams are not granted independently of the base file",
-
-	"smb2.lease.request": "fails on Samba 4.17 too: expects directory leases (RH on directories), not implemented",
-	"smb2.lease.unlink":  "fails on Samba 4.17 too: an unlink of a file with an H lease should break H and wait; we break on rename only",
 
 	"smb2.replay.dhv2-pending1n-vs-violation-lease-close-windows": replayWindows,
 	"smb2.replay.dhv2-pending1n-vs-violation-lease-ack-windows":   replayWindows,

@@ -56,6 +56,7 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		}
 		c.srv.state.uncache(o) // the file now has two names
 		c.srv.nodes.ns.notify(share, newp, smb2.FileActionAdded, false)
+		c.srv.state.dirChanged(share, newp, o) // dirlease.go
 		return smb2.StatusSuccess
 	}
 	sfi, serr := share.FS.Stat(oldp)
@@ -84,5 +85,6 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 	c.srv.nodes.ns.resetMeta(share, newp, 0, false)
 	c.srv.state.uncache(o) // the file now has two names
 	c.srv.nodes.ns.notify(share, newp, smb2.FileActionModified, false)
+	c.srv.state.dirChanged(share, newp, o) // dirlease.go
 	return smb2.StatusSuccess
 }

@@ -72,6 +72,9 @@ func (c *conn) negotiateResponse(dialect uint16) *smb2.NegotiateResponse {
 		c.maxIO = c.srv.cfg.MaxIOSize
 		c.serverCaps = smb2.CapLargeMTU | smb2.CapLeasing
 	}
+	if dialect >= smb2.Dialect300 && c.srv.nodes.dirLeases {
+		c.serverCaps |= smb2.CapDirectoryLeasing // 3.x only (MS-SMB2 3.3.5.4)
+	}
 	if (dialect == smb2.Dialect300 || dialect == smb2.Dialect302) && c.clientCaps&smb2.CapEncryption != 0 && encryptionSupported {
 		c.serverCaps |= smb2.CapEncryption
 		c.cipher = sign.AES128CCM

@@ -52,6 +52,8 @@ type nodeTable struct {
 	// lmu guards leases (lease.go); it is taken after a node's mutex.
 	lmu    sync.Mutex
 	leases map[leaseID]*lease
+	// dirLeases: directory leases are granted (Config.NoDirectoryLeases).
+	dirLeases bool
 	// breakTimeout is Config.OplockBreakTimeout.
 	breakTimeout time.Duration
 	// clientConn finds the connection lease breaks for a ClientGuid go to.
@@ -187,6 +189,9 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 	if newlyPending && !last {
 		t.ns.deletePending(n)
 	}
+	o.mu.Lock()
+	changed := o.wrote && o.stream == "" // the last-write time is settled at close
+	o.mu.Unlock()
 	if o.stream != "" && del {
 		if err := removeStream(o.file); err != nil { // a named stream: drop it only
 			log.Warn("delete on close failed", "path", path, "err", err)
@@ -196,7 +201,11 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 			log.Warn("delete on close failed", "path", path, "err", err)
 		} else {
 			t.ns.updateMeta(share, path, func(m *pathMeta) { *m = pathMeta{} }) // forgotten, so it cannot pile up
+			changed = true
 		}
+	}
+	if changed && share != nil {
+		t.dirChanged(share, path, o) // dirlease.go; no node mutex is held here
 	}
 	for _, w := range waiters {
 		w()

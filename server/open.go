@@ -42,6 +42,12 @@ type open struct {
 	// smb1Break a break (level+1) waiting for it (smb1oplock.go).
 	smb1FID   uint16
 	smb1Break uint8
+	// parentKey is the ParentLeaseKey of o's v2 lease request, when the
+	// request set SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET (hasParent): o's
+	// changes to its directory do not break that key's directory lease
+	// (dirlease.go). Set before o is published, then read-only.
+	parentKey [16]byte
+	hasParent bool
 
 	// Durability (durable.go): version granted (0 none, 1, 2), timeout,
 	// CreateGuid and the user that may reclaim it; disconnected (under
@@ -75,7 +81,7 @@ type open struct {
 	mu            sync.Mutex
 	deleteOnClose bool
 	position      int64 // FilePositionInformation
-	wrote         bool  // a WRITE went through it: its CLOSE reports a last-write change
+	wrote         bool  // a WRITE went through it: its CLOSE reports a last-write change and breaks its directory's leases
 	mode          uint32
 	closed        bool
 	eaIndex       int // next EA to return (QUERY_INFO FileFullEaInformation)

@@ -88,6 +88,9 @@ func (t *nodeTable) admit(n *node, o *open, q *cacheRequest) (<-chan struct{}, s
 	if q.overwrite {
 		q.access |= fileWriteData // truncation writes: it breaks like a writer
 	}
+	if q.isDir {
+		t.dirCacheRequest(q) // dirlease.go
+	}
 	wait, st, purge := t.admitOnce(n, o, q)
 	if len(purge) == 0 {
 		return wait, st
@@ -117,6 +120,9 @@ func (t *nodeTable) admitOnce(n *node, o *open, q *cacheRequest) (<-chan struct{
 			return nil, st, nil
 		}
 		own = l
+		if q.noLease {
+			q.lease, own = nil, nil // dirlease.go
+		}
 	}
 	var s admitScan
 	if !isStatOpen(q.access, oplockStatBits) {
@@ -155,6 +161,8 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 	delayMask := cacheW
 	if violation || q.renameOnly {
 		delayMask = cacheH
+	} else if q.deleteOnClose {
+		delayMask |= cacheH // an unlink breaks H and waits, as a rename (smb2.lease.unlink)
 	}
 	for _, e := range n.opens {
 		if e.lease != nil && e.lease == own {
@@ -179,8 +187,8 @@ func (s *admitScan) scan(t *nodeTable, n *node, q *cacheRequest, own *lease, vio
 			to &^= cacheH | cacheR
 		}
 		if et&^to == 0 {
-			if breaking && !q.ackOnOwnSMB1Conn(e) {
-				s.delay = true
+			if breaking && !q.isDir && !q.ackOnOwnSMB1Conn(e) {
+				s.delay = true // a directory open needing no break does not wait for one in progress
 			}
 			continue
 		}
@@ -213,7 +221,10 @@ func (s *admitScan) grant(n *node, q *cacheRequest) uint32 {
 		return 0 // stat opens of existing files get no oplock (they may get leases)
 	}
 	if q.isDir {
-		return 0 // no directory leases or oplocks
+		if q.lease == nil {
+			return 0 // directories get no oplocks
+		}
+		return dirGrant(req) // dirlease.go
 	}
 	if q.lease != nil && (g&(cacheR|cacheW) == 0 || g == cacheW || g == cacheW|cacheH) {
 		g = 0

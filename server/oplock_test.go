@@ -41,6 +41,7 @@ type rawCreateReq struct {
 	access      uint32
 	share       uint32
 	oplock      uint8
+	options     uint32 // CreateOptions
 	ctxs        []smb2.CreateContext
 }
 
@@ -54,6 +55,7 @@ func rawCreateCtx(q rawCreateReq) []byte {
 	b[3] = q.oplock
 	le.PutUint32(b[24:], q.access)
 	le.PutUint32(b[32:], q.share)
+	le.PutUint32(b[40:], q.options)
 	if len(q.ctxs) == 0 {
 		return b
 	}

@@ -72,10 +72,14 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 		return statusFromError(err)
 	}
 	c.srv.nodes.renamed(o.node, newp)
-	c.srv.nodes.ns.moveMeta(share, oldp, newp)
-	c.srv.nodes.ns.renameWatchers(share, oldp, newp)
 	oldDir, _ := parentPath(oldp)
 	newDir, _ := parentPath(newp)
+	c.srv.state.dirChanged(share, oldp, o) // out of one directory, into another (dirlease.go)
+	if newDir != oldDir {
+		c.srv.state.dirChanged(share, newp, o)
+	}
+	c.srv.nodes.ns.moveMeta(share, oldp, newp)
+	c.srv.nodes.ns.renameWatchers(share, oldp, newp)
 	if oldDir == newDir {
 		c.srv.nodes.ns.notify(share, oldp, smb2.FileActionRenamedOldName, o.isDir)
 		c.srv.nodes.ns.notify(share, newp, smb2.FileActionRenamedNewName, o.isDir)

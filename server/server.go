@@ -194,6 +194,11 @@ type Config struct {
 	// opens whose lease cannot be taken get no caching (kernlease.go).
 	// New fails elsewhere.
 	KernelLeases bool
+	// NoDirectoryLeases turns SMB 3.x directory leases off: NEGOTIATE no
+	// longer advertises SMB2_GLOBAL_CAP_DIRECTORY_LEASING and directory
+	// opens get no lease (dirlease.go). They are also off under
+	// KernelLeases, whose kernel leases cannot be taken on directories.
+	NoDirectoryLeases bool
 
 	// AppleModel is the model string of the answer to Apple's AAPL
 	// server query (aapl.go); default DefaultAppleModel.
@@ -309,6 +314,7 @@ func New(cfg Config) (*Server, error) {
 	s.nodes.maxDurable = cfg.MaxDurableOpens
 	s.nodes.maxDurablePerSess = cfg.MaxDurableOpensPerSession
 	s.nodes.maxResiliency = cfg.MaxResiliencyTimeout
+	s.nodes.dirLeases = !cfg.NoDirectoryLeases && !cfg.KernelLeases
 	s.nodes.log = cfg.Logger
 	s.nodes.init()
 	if cfg.KernelLeases {

@@ -27,7 +27,7 @@ func (c *conn) handleSetInfo(r *request) response {
 	if o.pipe != nil {
 		return errResp(smb2.StatusNotSupported)
 	}
-	if isRename(&req) && !o.tree.share.ReadOnly && o.stream == "" {
+	if (isRename(&req) || isDelete(&req)) && !o.tree.share.ReadOnly && o.stream == "" {
 		if wait := c.srv.state.breakHandles(o); wait != nil {
 			return c.renameAfterBreak(r, o, req, wait)
 		}
@@ -54,8 +54,23 @@ func isRename(req *smb2.SetInfoRequest) bool {
 		(req.FileInfoClass == smb2.FileRenameInformation || req.FileInfoClass == smb2.FileRenameInformationEx)
 }
 
-// renameAfterBreak makes a rename wait (async) until the handle caching
-// other leases hold on the file is broken: acknowledged or timed out.
+// isDelete reports whether req sets delete-pending on its file (an
+// unlink): other leases' handle caching is broken first, as for a rename.
+func isDelete(req *smb2.SetInfoRequest) bool {
+	if req.InfoType != smb2.InfoFile || len(req.Buffer) == 0 {
+		return false
+	}
+	switch req.FileInfoClass {
+	case smb2.FileDispositionInformation, smb2.FileDispositionInformationEx:
+		flags, err := smb2.DecodeFileDispositionInfo(req.Buffer, req.FileInfoClass)
+		return err == nil && flags&smb2.FileDispositionDelete != 0
+	}
+	return false
+}
+
+// renameAfterBreak makes a rename (or an unlink) wait (async) until the
+// handle caching other leases hold on the file is broken: acknowledged or
+// timed out.
 func (c *conn) renameAfterBreak(r *request, o *open, req smb2.SetInfoRequest, wait <-chan struct{}) response {
 	req.Buffer = append([]byte(nil), req.Buffer...)
 	cancelled := make(chan struct{})
@@ -222,6 +237,7 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 		posixReadonly(o, bi.FileAttributes&smb2.FileAttributeReadonly != 0) // posix.go
 	}
 	if bi.FileAttributes != 0 || aok || mok || bok || cok {
+		c.entryChanged(o) // dirlease.go
 		c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified,
 			smb2.FileNotifyChangeAttributes|smb2.FileNotifyChangeLastWrite|smb2.FileNotifyChangeCreation)
 	}
@@ -274,6 +290,7 @@ func (c *conn) setSize(o *open, b []byte, class uint8) smb2.Status {
 		const cluster = 4096
 		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.alloc = (size + cluster - 1) / cluster * cluster })
 	}
+	c.entryChanged(o) // dirlease.go
 	c.srv.nodes.ns.notifyFiltered(share, p, smb2.FileActionModified, smb2.FileNotifyChangeSize)
 	return smb2.StatusSuccess
 }

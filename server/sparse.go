@@ -142,6 +142,7 @@ func (c *conn) setZeroData(o *open, in []byte) ioctlResult {
 	if end <= r.Offset {
 		return ioctlResult{}
 	}
+	c.serverSideWrite(o)
 	st := c.zeroRange(o, fi, r.Offset, end)
 	if st == smb2.StatusSuccess {
 		c.srv.nodes.ns.notifyFiltered(o.tree.share, o.path(), smb2.FileActionModified, smb2.FileNotifyChangeLastWrite)

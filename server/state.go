@@ -17,7 +17,8 @@ import (
 // (ClientGuid, LeaseKey), as these methods already do on the wire, and
 // deliver breaks through the breakSink of the holder's node.
 //
-// Invariants (each operation keeps them; tests in oplock_test.go):
+// Invariants (each operation keeps them; tests in oplock_test.go and
+// dirlease_test.go):
 //   - An open is attached to exactly one node from admit until release;
 //     share modes are checked against every attached open, connected or not.
 //   - A lease (ClientGuid, LeaseKey) is bound to one node: a CREATE naming
@@ -26,6 +27,17 @@ import (
 //   - Caching grants never conflict: a W (exclusive/batch) grant exists only
 //     while no other open of the node (stat opens aside, opens of the same
 //     lease aside) exists; an H grant for a lease excludes oplocks with H.
+//   - Directory leases (dirlease.go) exist on SMB 3.x only, hold R or RH,
+//     never W, and directories get no oplocks. A change of an entry in a
+//     directory breaks every directory lease on it to none except the
+//     one keyed by the changer's ParentLeaseKey; the change never waits
+//     for those acknowledgments, but the break is queued before the
+//     change is answered. dirChanged takes the directory's node mutex
+//     only, never while a caller holds another node's.
+//   - A rename or an unlink (FILE_DELETE_ON_CLOSE, a delete disposition)
+//     breaks the handle caching of the other leases on the node and waits
+//     for their acknowledgments. A named stream is a node of its own: its
+//     share modes and caching are apart from its file's.
 //   - A break is a message queued on the holder's connection (breakSink),
 //     never a call into that connection's goroutine. A break that needs an
 //     acknowledgment starts a timer (Config.OplockBreakTimeout, 35 s by
@@ -67,6 +79,11 @@ type stateStore interface {
 	// and reports a channel to wait on when acknowledgments are due: o is
 	// renamed or deleted.
 	breakHandles(o *open) <-chan struct{}
+	// dirChanged breaks the directory leases of share path p's parent
+	// to none, without waiting for acknowledgments, except the lease
+	// whose key is by's ParentLeaseKey (by may be nil): p was created,
+	// deleted, renamed, or its attributes, size or times changed (by by).
+	dirChanged(share *Share, p string, by *open)
 	// uncache breaks every open's caching on o's node to none, o's own
 	// lease included: o's file gained a second name (a hard link), and
 	// caching state is kept per name.
@@ -128,4 +145,13 @@ type cacheRequest struct {
 	// 2.1.4.12) it breaks only handle caching (batch oplocks, H leases),
 	// not exclusive oplocks or read/write caching.
 	renameOnly bool
+	// deleteOnClose: FILE_DELETE_ON_CLOSE of an existing file (an
+	// unlink): other leases' handle caching is broken and waited for, as
+	// for a rename (smb2.lease.unlink).
+	deleteOnClose bool
+	// smb3: the connection's dialect is 3.x (directory leases).
+	smb3 bool
+	// noLease: the lease asked is not granted (a directory without
+	// directory leasing), but its key is checked like any other.
+	noLease bool
 }

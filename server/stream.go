@@ -135,21 +135,20 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 		shareAccess: req.ShareAccess, createOptions: req.CreateOptions, mode: req.CreateOptions & modeBits}
 	n := c.srv.nodes.acquire(share, p+":"+strings.ToUpper(l.name))
 	o.node = n
-	n.mu.Lock()
-	st = smb2.StatusSuccess
-	if n.deletePending {
-		st = smb2.StatusDeletePending
-	} else {
-		st = n.checkShareModes(access, req.ShareAccess)
+	// A stream has its own node: share modes, oplocks and leases apart
+	// from the base file's, as on Windows (smb2.lease.request,
+	// smb2.oplock.stream1).
+	q := c.cacheRequest(r, req, access, false, l.exists, l.exists && action != smb2.FileOpened)
+	if c.srv.nodes.kernel != nil {
+		q.oplock, q.lease = smb2.OplockLevelNone, nil // no kernel lease is taken for a stream
 	}
-	if st != smb2.StatusSuccess {
-		n.mu.Unlock()
+	wait, st := c.srv.state.admit(n, o, q)
+	if wait != nil || st != smb2.StatusSuccess {
 		c.srv.nodes.put(n)
 		sf.Close()
+		r.breakWait = wait
 		return nil, 0, nil, st
 	}
-	n.opens = append(n.opens, o)
-	n.mu.Unlock()
 	if action != smb2.FileOpened {
 		if err := sf.Truncate(0); err != nil {
 			c.closeOpen(o)

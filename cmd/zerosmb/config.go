@@ -43,6 +43,8 @@ type fileConfig struct {
 	AccessBasedShareEnum bool `toml:"access_based_share_enum"`
 	// KernelLeases backs client read caching with Linux file leases.
 	KernelLeases bool `toml:"kernel_leases"`
+	// NoDirectoryLeases turns SMB 3.x directory leases off.
+	NoDirectoryLeases bool `toml:"no_directory_leases"`
 	// Groups adds groups (or members to groups of the users file).
 	Groups map[string][]string `toml:"groups"`
 }

@@ -142,6 +142,11 @@ SERVE OPTIONS
                         lease the kernel refuses (file open for writing
                         elsewhere; server neither owner nor CAP_LEASE).
                         Local renames and deletes are not seen.
+                        Directory leases are off under it.
+    --no-directory-leases
+                        Grant no SMB 3.x directory leases (RH caching of
+                        directory listings, broken by any change inside
+                        the directory) and do not advertise them.
     --users FILE        Users file (default: see ENVIRONMENT and FILES).
     --signing auto|required
                         auto (default): sign responses when the client
@@ -407,6 +412,7 @@ CONFIG FILE
         auth_lockout_time = "1m"
         access_based_share_enum = false
         kernel_leases = false           # Linux: see --kernel-leases
+        no_directory_leases = false     # see --no-directory-leases
 
         [groups]                    # added to the users file's groups
         staff = ["carol", "dave"]

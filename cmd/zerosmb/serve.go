@@ -97,6 +97,7 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		wsd        = fs.Bool("ws-discovery", false, "")
 		abe        = fs.Bool("access-based-share-enum", false, "")
 		kleases    = fs.Bool("kernel-leases", false, "")
+		noDirLease = fs.Bool("no-directory-leases", false, "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -156,6 +157,9 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	}
 	if set["kernel-leases"] {
 		fc.KernelLeases = *kleases
+	}
+	if set["no-directory-leases"] {
+		fc.NoDirectoryLeases = *noDirLease
 	}
 	if set["sendfile"] || fc.Sendfile == nil {
 		fc.Sendfile = sendfile
@@ -256,7 +260,7 @@ func defaultUsersPath() string {
 func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	cfg := server.Config{Logger: log, ServerName: fc.ServerName, Domain: fc.Workgroup, Encrypt: fc.Encrypt.mode(),
 		NoPosixExtensions: fc.Posix != nil && !*fc.Posix, AccessBasedShareEnum: fc.AccessBasedShareEnum,
-		KernelLeases: fc.KernelLeases, AppleModel: fc.MDNSModel}
+		KernelLeases: fc.KernelLeases, NoDirectoryLeases: fc.NoDirectoryLeases, AppleModel: fc.MDNSModel}
 	if err := fc.limitsConfig.apply(&cfg); err != nil {
 		return cfg, err
 	}

@@ -14,12 +14,15 @@ import (
 	gosmb2 "github.com/hirochachacha/go-smb2"
 )
 
-// rewriteWhenReady is the host half of the guest's coherence check: it
+// rewriteWhenReady is the host half of the guest's coherence checks: it
 // watches the share for <variant>/coherence/coh.ready and then, as a
 // second SMB client (go-smb2, its own connection and session), rewrites
 // coh while the guest holds it cached, and creates coh.done. The server
 // must break the guest's lease so that the guest reads the new bytes.
-// The returned function stops the watcher and waits for it.
+// Likewise for <variant>/dircoherence/dcoh.ready: it creates dcoh/new in
+// the directory the guest has listed (and caches under its directory
+// lease), then dcoh.done. The returned function stops the watcher and
+// waits for it.
 func rewriteWhenReady(t *testing.T, addr, shareDir string) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -36,6 +39,8 @@ func rewriteWhenReady(t *testing.T, addr, shareDir string) (stop func()) {
 			case <-tick.C:
 			}
 			ready, _ := filepath.Glob(filepath.Join(shareDir, "*", "coherence", "coh.ready"))
+			dready, _ := filepath.Glob(filepath.Join(shareDir, "*", "dircoherence", "dcoh.ready"))
+			ready = append(ready, dready...)
 			for _, r := range ready {
 				if seen[r] {
 					continue
@@ -46,7 +51,11 @@ func rewriteWhenReady(t *testing.T, addr, shareDir string) (stop func()) {
 					t.Errorf("coherence: %v", err)
 					continue
 				}
-				if err := rewrite(addr, filepath.ToSlash(rel)); err != nil {
+				do := rewrite
+				if filepath.Base(r) == "dcoh.ready" {
+					do = createInDir
+				}
+				if err := do(addr, filepath.ToSlash(rel)); err != nil {
 					t.Errorf("coherence: host write to %s: %v", rel, err)
 				}
 			}
@@ -65,6 +74,37 @@ func rewriteWhenReady(t *testing.T, addr, shareDir string) (stop func()) {
 // rewrite overwrites dir/coh with B's through go-smb2 and creates
 // dir/coh.done.
 func rewrite(addr, dir string) error {
+	return withShare(addr, func(fs *gosmb2.Share) error {
+		// Same length as the guest's A's: only a coherent read sees B's.
+		f, err := fs.OpenFile(dir+"/coh", os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteAt(bytes.Repeat([]byte("B"), 8192), 0); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		return fs.WriteFile(dir+"/coh.done", nil, 0o644)
+	})
+}
+
+// createInDir creates dir/dcoh/new and then dir/dcoh.done through
+// go-smb2.
+func createInDir(addr, dir string) error {
+	return withShare(addr, func(fs *gosmb2.Share) error {
+		if err := fs.WriteFile(dir+"/dcoh/new", []byte("host"), 0o644); err != nil {
+			return err
+		}
+		return fs.WriteFile(dir+"/dcoh.done", nil, 0o644)
+	})
+}
+
+// withShare runs f on the test share mounted through go-smb2 on a
+// connection and session of its own.
+func withShare(addr string, f func(fs *gosmb2.Share) error) error {
 	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		return err
@@ -81,17 +121,5 @@ func rewrite(addr, dir string) error {
 		return err
 	}
 	defer fs.Umount()
-	// Same length as the guest's A's: only a coherent read sees B's.
-	f, err := fs.OpenFile(dir+"/coh", os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteAt(bytes.Repeat([]byte("B"), 8192), 0); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return fs.WriteFile(dir+"/coh.done", nil, 0o644)
+	return f(fs)
 }

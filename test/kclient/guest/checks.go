@@ -63,7 +63,8 @@ func checks(cfg *Config, v Variant) []check {
 		{"sync", m, checkSync},
 	}
 	if v.Coherence {
-		cs = append(cs, check{"coherence", m, func(d string) error { return checkCoherence(d, !cfg.NoQuiesce) }})
+		cs = append(cs, check{"coherence", m, func(d string) error { return checkCoherence(d, !cfg.NoQuiesce) }},
+			check{"dircoherence", m, func(d string) error { return checkDirCoherence(d, !cfg.NoQuiesce) }})
 	}
 	return cs
 }

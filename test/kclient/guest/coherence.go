@@ -69,3 +69,61 @@ func checkCoherence(dir string, quiesce bool) error {
 	}
 	return nil
 }
+
+// checkDirCoherence lists a directory twice (the 6.1 client caches the
+// handle and, under the directory lease the server grants, the entries:
+// cached_dir), has the host create a file in it through a connection of
+// its own (the host side watches for dcoh.ready, creates dcoh/new, then
+// dcoh.done, both outside the listed directory's own entries but
+// dcoh/new), and lists it again: the server's directory lease break must
+// make the client see the new entry.
+func checkDirCoherence(dir string, quiesce bool) error {
+	d := filepath.Join(dir, "dcoh")
+	if err := os.Mkdir(d, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(d, "old"), []byte("x"), 0o644); err != nil {
+		return err
+	}
+	list := func() ([]string, error) {
+		es, err := os.ReadDir(d)
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Name())
+		}
+		return names, err
+	}
+	for i := 0; i < 2; i++ {
+		names, err := list()
+		if err != nil {
+			return err
+		}
+		if len(names) != 1 || names[0] != "old" {
+			return fmt.Errorf("listing %d before the host's create: %q", i, names)
+		}
+	}
+	if err := os.WriteFile(d+".ready", nil, 0o644); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		if _, err := os.Stat(d + ".done"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the host never created its file")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	names, err := list()
+	if err != nil {
+		return err
+	}
+	if quiesce {
+		defer time.Sleep(2 * closeTimeout) // as in checkCoherence
+	}
+	if len(names) != 2 || names[0] != "new" || names[1] != "old" {
+		return fmt.Errorf("listing after the host's create: %q, want [new old]", names)
+	}
+	return nil
+}
