@@ -64,9 +64,9 @@ type smb1State struct {
 	// rename it (smb1trans2.go setPath): that open breaks only handle
 	// caching (cacheRequest.renameOnly).
 	pathRename bool
-	sig      smb1Signing
-	locks    smb1LockState     // waiting LOCKING_ANDX requests (smb1lock.go)
-	fidPIDs  map[uint16]uint16 // FID -> PID of the process that opened it
+	sig        smb1Signing
+	locks      smb1LockState     // waiting LOCKING_ANDX requests (smb1lock.go)
+	fidPIDs    map[uint16]uint16 // FID -> PID of the process that opened it
 }
 
 // smb1Signing is an SMB1 connection's MD5 signing state (MS-CIFS 3.1.4.1):
