@@ -194,6 +194,14 @@ type Config struct {
 	// opens whose lease cannot be taken get no caching (kernlease.go).
 	// New fails elsewhere.
 	KernelLeases bool
+	// UnixUsers (Linux, server running as root) makes every file call of
+	// a session run as a Unix identity: the user of the same name, one
+	// configured in UnixUsers.IDs, or UnixUsers.Guest for guests; the
+	// kernel checks permissions as that identity and new files belong to
+	// it (unixusers.go). A user without one is refused at TREE_CONNECT
+	// with STATUS_ACCESS_DENIED. nil (default): the server's identity is
+	// used and ACLs are the only check. New fails where it cannot work.
+	UnixUsers *UnixUsers
 
 	// AppleModel is the model string of the answer to Apple's AAPL
 	// server query (aapl.go); default DefaultAppleModel.
@@ -287,6 +295,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := cfg.fileLimitDefaults(); err != nil {
+		return nil, err
+	}
+	if err := checkUnixUsers(cfg.UnixUsers); err != nil {
 		return nil, err
 	}
 	s := &Server{
