@@ -73,6 +73,9 @@ func checkUnixUsers(u *UnixUsers) error {
 		if id.UID == 1<<32-1 || id.GID == 1<<32-1 {
 			return fmt.Errorf("server: UnixUsers: user %s: uid/gid 4294967295 is reserved", name)
 		}
+		if id.UID == 0 {
+			return fmt.Errorf("server: UnixUsers: user %s: uid 0 would run its file access as root", name)
+		}
 		if len(id.Groups) > unixid.MaxGroups {
 			return fmt.Errorf("server: UnixUsers: user %s: more than %d groups", name, unixid.MaxGroups)
 		}
@@ -80,7 +83,9 @@ func checkUnixUsers(u *UnixUsers) error {
 	return nil
 }
 
-// unixCred returns the Unix identity of sess's user.
+// unixCred returns the Unix identity of sess's user. A user that maps
+// to uid 0 (an SMB user "root") is refused: nothing runs as root for a
+// client.
 func (s *Server) unixCred(sess *session) (*unixid.Cred, error) {
 	u := s.cfg.UnixUsers
 	name := sess.user
@@ -96,7 +101,11 @@ func (s *Server) unixCred(sess *session) (*unixid.Cred, error) {
 			return c.Normalize(), nil
 		}
 	}
-	return unixid.Lookup(name)
+	c, err := unixid.Lookup(name)
+	if err == nil && c.UID == 0 {
+		return nil, fmt.Errorf("unix user %q is root: refused", name)
+	}
+	return c, err
 }
 
 // unixView returns the view of sh's backend that tree connects of sess

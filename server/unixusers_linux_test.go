@@ -281,4 +281,28 @@ func TestUnixUsersConfigChecks(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reserved") {
 		t.Fatalf("uid 4294967295: %v", err)
 	}
+	_, err = New(Config{UnixUsers: &UnixUsers{IDs: map[string]UnixID{"x": {UID: 0, GID: 5}}}})
+	if err == nil || !strings.Contains(err.Error(), "root") {
+		t.Fatalf("uid 0: %v", err)
+	}
+}
+
+// TestUnixUsersRootRefused: an SMB user called root maps to uid 0 and
+// is refused at TREE_CONNECT rather than run as root.
+func TestUnixUsersRootRefused(t *testing.T) {
+	ts := startUnixUsers(t)
+	ts.Srv.cfg.Users.Add("root", "Root-pw-1")
+	nc, err := net.Dial("tcp", ts.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &gosmb2.Dialer{Initiator: &gosmb2.NTLMInitiator{User: "root", Password: "Root-pw-1"}}
+	s, err := d.Dial(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Logoff()
+	if _, err := s.Mount("share"); !isAccessDenied(err) {
+		t.Fatalf("root mounting share: %v, want ACCESS_DENIED", err)
+	}
 }

@@ -45,6 +45,12 @@ type fileConfig struct {
 	KernelLeases bool `toml:"kernel_leases"`
 	// Groups adds groups (or members to groups of the users file).
 	Groups map[string][]string `toml:"groups"`
+	// UnixUsers runs each user's file access as a Unix identity
+	// (unixusers.go): the passwd user of the same name or its
+	// [unix_ids] entry; guests as UnixGuest (default nobody).
+	UnixUsers bool                    `toml:"unix_users"`
+	UnixGuest string                  `toml:"unix_guest"`
+	UnixIDs   map[string]unixIDConfig `toml:"unix_ids"`
 }
 
 // byteSize is a size in the config file: an integer byte count or a
@@ -109,7 +115,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, signed_sendfile_hash, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users/time_machine/time_machine_max_size)", path, strings.Join(keys, ", "), limitKeys)
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, signed_sendfile_hash, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, unix_users, unix_guest, "+fileLimitKeys+", %s, [groups], [unix_ids] uid/gid/groups, [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users/time_machine/time_machine_max_size)", path, strings.Join(keys, ", "), limitKeys)
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {
@@ -123,6 +129,9 @@ func loadConfig(path string) (*fileConfig, error) {
 		}
 	}
 	if err := checkEnums(&fc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := checkUnixIDs(fc.UnixIDs); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return &fc, nil

@@ -97,6 +97,8 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		wsd        = fs.Bool("ws-discovery", false, "")
 		abe        = fs.Bool("access-based-share-enum", false, "")
 		kleases    = fs.Bool("kernel-leases", false, "")
+		unixUsers  = fs.Bool("unix-users", false, "")
+		unixGuest  = fs.String("unix-guest", "", "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -157,6 +159,10 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	if set["kernel-leases"] {
 		fc.KernelLeases = *kleases
 	}
+	if set["unix-users"] {
+		fc.UnixUsers = *unixUsers
+	}
+	override("unix-guest", &fc.UnixGuest, *unixGuest)
 	if set["sendfile"] || fc.Sendfile == nil {
 		fc.Sendfile = sendfile
 	}
@@ -260,6 +266,11 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	if err := fc.limitsConfig.apply(&cfg); err != nil {
 		return cfg, err
 	}
+	uu, err := unixUsersConfig(fc)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.UnixUsers = uu
 	switch fc.Signing {
 	case "", "auto":
 	case "required", "mandatory":
