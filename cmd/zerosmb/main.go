@@ -369,7 +369,8 @@ IDENTITIES AND ACLS
     and nothing changes). They survive restarts; where xattrs are
     missing they are kept in memory only.
     Edit them with smbcacls or Explorer's Security tab: SID names are
-    answered over \pipe\lsarpc.
+    answered over \pipe\lsarpc, and the users and groups can be browsed
+    (read-only) over \pipe\samr, e.g. rpcclient -c enumdomusers.
 
 UNIX IDENTITIES
     With unix_users = true (--unix-users; Linux, the server running as

@@ -7,7 +7,7 @@ import (
 )
 
 // samr (MS-SAMR): the read-only subset an ACL editor or rpcclient uses
-// to browse a standalone server's accounts: SamrConnect/2/4/5,
+// to browse a standalone server's accounts: SamrConnect/2/3/4/5,
 // SamrCloseHandle, SamrLookupDomainInSamServer,
 // SamrEnumerateDomainsInSamServer, SamrOpenDomain,
 // SamrEnumerateUsersInDomain, SamrEnumerateGroupsInDomain,
@@ -49,6 +49,7 @@ const (
 	opSamrQueryUserInfo   = 36
 	opSamrQueryUserInfo2  = 47
 	opSamrConnect2        = 57
+	opSamrConnect3        = 61
 	opSamrConnect4        = 62
 	opSamrConnect5        = 64
 	samrBuiltinSID        = "S-1-5-32"
@@ -84,10 +85,56 @@ const (
 
 // samrHandle is the object behind an open SAMR handle.
 type samrHandle struct {
-	kind   samrKind
-	domain string // domain SID (domain and user handles)
-	rid    uint32 // user handles
+	kind    samrKind
+	domain  string // domain SID (domain and user handles)
+	rid     uint32 // user handles
+	granted uint32 // access granted at open (samrGrant)
 }
+
+// Access rights (MS-SAMR 2.2.1.3-2.2.1.7) the calls here check.
+const (
+	samServerEnumDomains = 0x10
+	samServerLookup      = 0x20
+	domainListAccounts   = 0x100
+	domainLookup         = 0x200
+	userReadGeneral      = 0x1
+	userReadPreferences  = 0x2
+	userReadLogon        = 0x8
+	userReadAccount      = 0x10
+	maximumAllowedAccess = 0x02000000
+)
+
+// samrAccess is, per handle kind, the whole access mask of the object
+// (its *_ALL_ACCESS) and the rights GENERIC_READ, GENERIC_WRITE,
+// GENERIC_EXECUTE and GENERIC_ALL map to (MS-SAMR 2.2.1.3-2.2.1.7).
+var samrAccess = map[samrKind][5]uint32{
+	samrServer: {0x000F003F, 0x00020010, 0x0002000E, 0x00020021, 0x000F003F},
+	samrDomain: {0x000F07FF, 0x00020084, 0x0002047A, 0x00020301, 0x000F07FF},
+	samrUser:   {0x000F07FF, 0x0002031A, 0x00020044, 0x00020041, 0x000F07FF},
+}
+
+// samrGrant maps the generic bits of desired for kind and returns the
+// access granted: everything asked for when it is within the object's
+// rights (with MAXIMUM_ALLOWED, all of them), else ok is false
+// (STATUS_ACCESS_DENIED). Every authenticated user gets the full mask,
+// as a share admin would: no call here changes anything, so the write
+// rights it includes open nothing.
+func samrGrant(kind samrKind, desired uint32) (granted uint32, ok bool) {
+	m := samrAccess[kind]
+	for i, g := range []uint32{0x80000000, 0x40000000, 0x20000000, 0x10000000} {
+		if desired&g != 0 {
+			desired = desired&^g | m[i+1]
+		}
+	}
+	if desired&maximumAllowedAccess != 0 {
+		return m[0], true
+	}
+	return desired, desired&^(m[0]|accessSystemSecurity) == 0
+}
+
+// accessSystemSecurity (ACCESS_SYSTEM_SECURITY) may be asked for as
+// Windows allows; nothing here reads a SACL.
+const accessSystemSecurity = 0x01000000
 
 // samrHandlePrefix starts every SAMR handle; the last four bytes count.
 var samrHandlePrefix = [16]byte{0, 0, 0, 0, 'z', 'e', 'r', 'o', 's', 'm', 'b', '-', 's', 'a', 'm', 'r'}
@@ -117,7 +164,7 @@ func (p *Pipe) newSamrHandle(e *ndrEncoder, h samrHandle) bool {
 
 func samrCall(p *Pipe, opnum uint16, stub []byte) ([]byte, uint32) {
 	switch opnum {
-	case opSamrConnect, opSamrConnect2, opSamrConnect4, opSamrConnect5:
+	case opSamrConnect, opSamrConnect2, opSamrConnect3, opSamrConnect4, opSamrConnect5:
 		return p.samrConnect(opnum, stub)
 	}
 	if len(stub) < 20 {
@@ -136,13 +183,27 @@ func samrCall(p *Pipe, opnum uint16, stub []byte) ([]byte, uint32) {
 		e.u32(statusOK)
 		return e.b, 0
 	case opSamrLookupDomain, opSamrEnumDomains, opSamrOpenDomain:
-		if h.kind != samrServer {
+		need := uint32(samServerLookup)
+		if opnum == opSamrEnumDomains {
+			need = samServerEnumDomains
+		}
+		switch {
+		case h.kind != samrServer:
 			return statusOnly(statusInvalidHandle, opnum), 0
+		case h.granted&need == 0:
+			return statusOnly(statusAccessDenied, opnum), 0
 		}
 		return p.samrServerCall(opnum, &d)
 	case opSamrEnumUsers, opSamrEnumGroups, opSamrLookupNames, opSamrLookupIds, opSamrOpenUser:
-		if h.kind != samrDomain {
+		need := uint32(domainLookup)
+		if opnum == opSamrEnumUsers || opnum == opSamrEnumGroups {
+			need = domainListAccounts
+		}
+		switch {
+		case h.kind != samrDomain:
 			return statusOnly(statusInvalidHandle, opnum), 0
+		case h.granted&need == 0:
+			return statusOnly(statusAccessDenied, opnum), 0
 		}
 		return p.samrDomainCall(opnum, h, &d)
 	case opSamrQueryUserInfo, opSamrQueryUserInfo2:
@@ -158,6 +219,9 @@ func samrCall(p *Pipe, opnum uint16, stub []byte) ([]byte, uint32) {
 		case level != userAllLevel:
 			e.ptr(false)
 			e.u32(statusInvalidInfoCls)
+		case h.granted&(userReadGeneral|userReadPreferences|userReadLogon|userReadAccount) == 0:
+			e.ptr(false)
+			e.u32(statusAccessDenied)
 		default:
 			p.srv.samrUserAll(&e, h)
 		}
@@ -189,8 +253,8 @@ func statusOnly(status uint32, opnum uint16) []byte {
 	return e.b
 }
 
-// samrConnect answers SamrConnect (0), SamrConnect2 (57), SamrConnect4
-// (62) and SamrConnect5 (64): a server handle.
+// samrConnect answers SamrConnect (0), SamrConnect2 (57), SamrConnect3
+// (61), SamrConnect4 (62) and SamrConnect5 (64): a server handle.
 func (p *Pipe) samrConnect(opnum uint16, stub []byte) ([]byte, uint32) {
 	d := ndrDecoder{b: stub}
 	if opnum == opSamrConnect {
@@ -200,10 +264,10 @@ func (p *Pipe) samrConnect(opnum uint16, stub []byte) ([]byte, uint32) {
 	} else {
 		d.uniqueStr()
 	}
-	d.u32() // DesiredAccess (ClientRevision for Connect4 first)
-	if opnum == opSamrConnect4 {
-		d.u32()
+	if opnum == opSamrConnect3 || opnum == opSamrConnect4 {
+		d.u32() // Unknown / ClientRevision
 	}
+	desired := d.u32()
 	if opnum == opSamrConnect5 {
 		if d.u32() != 1 || d.u32() != 1 { // InVersion, union discriminant
 			d.fail()
@@ -222,14 +286,32 @@ func (p *Pipe) samrConnect(opnum uint16, stub []byte) ([]byte, uint32) {
 		e.u32(0) // SupportedFeatures
 	}
 	status := uint32(statusOK)
-	if p.anon || p.srv.Names == nil {
+	granted, ok := samrGrant(samrServer, desired)
+	if p.anon || p.srv.Names == nil || !ok {
 		e.b = append(e.b, make([]byte, 20)...)
 		status = statusAccessDenied
-	} else if !p.newSamrHandle(&e, samrHandle{kind: samrServer}) {
+	} else if !p.newSamrHandle(&e, samrHandle{kind: samrServer, granted: granted}) {
 		status = statusInsufficientResources
 	}
 	e.u32(status)
 	return e.b, 0
+}
+
+// samrOpen stores a handle of kind for a caller that asked for desired
+// access and writes it with the status, ACCESS_DENIED when desired is
+// more than the object allows.
+func (p *Pipe) samrOpen(e *ndrEncoder, h samrHandle, desired uint32) {
+	granted, ok := samrGrant(h.kind, desired)
+	h.granted = granted
+	switch {
+	case !ok:
+		e.b = append(e.b, make([]byte, 20)...)
+		e.u32(statusAccessDenied)
+	case !p.newSamrHandle(e, h):
+		e.u32(statusInsufficientResources)
+	default:
+		e.u32(statusOK)
+	}
 }
 
 // statusInsufficientResources: the pipe holds maxSamrHandles handles.
@@ -249,12 +331,16 @@ func (p *Pipe) samrServerCall(opnum uint16, d *ndrDecoder) ([]byte, uint32) {
 	case opSamrLookupDomain:
 		d.u16()
 		d.u16()
+		present := d.u32() != 0
 		name := ""
-		if d.u32() != 0 {
+		if present {
 			name = d.lsaStringBody()
 		}
 		if d.err != nil {
 			return nil, faultNDR
+		}
+		if !present {
+			return statusOnly(statusInvalidParameter, opnum), 0
 		}
 		for i := range names {
 			if strings.EqualFold(name, names[i]) {
@@ -282,18 +368,14 @@ func (p *Pipe) samrServerCall(opnum uint16, d *ndrDecoder) ([]byte, uint32) {
 		return e.b, 0
 	}
 	// SamrOpenDomain
-	d.u32() // DesiredAccess
+	desired := d.u32()
 	sid := d.sid()
 	if d.err != nil {
 		return nil, faultNDR
 	}
 	for i := range sids {
 		if sids[i] == sid {
-			status := uint32(statusOK)
-			if !p.newSamrHandle(&e, samrHandle{kind: samrDomain, domain: sid}) {
-				status = statusInsufficientResources
-			}
-			e.u32(status)
+			p.samrOpen(&e, samrHandle{kind: samrDomain, domain: sid}, desired)
 			return e.b, 0
 		}
 	}

@@ -88,7 +88,7 @@ func (p *Pipe) samrDomainCall(opnum uint16, h samrHandle, d *ndrDecoder) ([]byte
 		return e.b, 0
 	}
 	// SamrOpenUser
-	d.u32() // DesiredAccess
+	desired := d.u32()
 	rid := d.u32()
 	if d.err != nil {
 		return nil, faultNDR
@@ -97,11 +97,7 @@ func (p *Pipe) samrDomainCall(opnum uint16, h samrHandle, d *ndrDecoder) ([]byte
 	if !ok || kind != SidTypeUser {
 		return statusOnly(statusNoSuchUser, opnum), 0
 	}
-	status := uint32(statusOK)
-	if !p.newSamrHandle(&e, samrHandle{kind: samrUser, domain: h.domain, rid: rid}) {
-		status = statusInsufficientResources
-	}
-	e.u32(status)
+	p.samrOpen(&e, samrHandle{kind: samrUser, domain: h.domain, rid: rid}, desired)
 	return e.b, 0
 }
 
