@@ -256,3 +256,38 @@ func TestMayRemoveMatchesKernel(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDo is the cost of one switch and back around a no-op
+// (LockOSThread, setgroups, setfsgid and setfsuid with their checks,
+// twice).
+func BenchmarkDo(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	c := (&Cred{UID: 2001, GID: 2001, Groups: []uint32{3000, 3001}}).Normalize()
+	for b.Loop() {
+		c.Do(func() error { return nil })
+	}
+}
+
+// BenchmarkStat compares an Lstat through a view with a direct one.
+func BenchmarkStat(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	dir := b.TempDir()
+	os.WriteFile(filepath.Join(dir, "f"), nil, 0o644)
+	back, _ := osfs.New(dir, false)
+	defer back.Close()
+	view := Wrap(back, (&Cred{UID: 2001, GID: 2001}).Normalize())
+	b.Run("root", func(b *testing.B) {
+		for b.Loop() {
+			back.Lstat("f")
+		}
+	})
+	b.Run("user", func(b *testing.B) {
+		for b.Loop() {
+			view.Lstat("f")
+		}
+	})
+}
