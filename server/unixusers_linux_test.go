@@ -16,6 +16,7 @@ import (
 
 	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/internal/zerocopy"
+	"github.com/zerosmb/zerosmb/smb2"
 	"github.com/zerosmb/zerosmb/vfs/osfs"
 )
 
@@ -304,5 +305,50 @@ func TestUnixUsersRootRefused(t *testing.T) {
 	defer s.Logoff()
 	if _, err := s.Mount("share"); !isAccessDenied(err) {
 		t.Fatalf("root mounting share: %v, want ACCESS_DENIED", err)
+	}
+}
+
+// TestUnixUsersReauth: a re-authentication gives the session's trees
+// the new user's Unix identity; one as a user without any leaves the
+// tree unable to open or create anything (never the server's identity),
+// and re-authenticating as a mapped user restores it.
+func TestUnixUsersReauth(t *testing.T) {
+	ts := startUnixUsers(t)
+	c := dialRaw(t, ts.Addr)
+	c.negotiate(rawNegotiate(smb2.Dialect210))
+	if st := c.userLogon(testUser, testPass); st != smb2.StatusSuccess {
+		t.Fatalf("logon: %v", st)
+	}
+	c.treeConnect("share")
+	reauth := func(user, pass string) {
+		t.Helper()
+		if st := c.logonLegs(c.sid, func(ch []byte) []byte { return rawAuthenticate(ch, user, pass) }); st != smb2.StatusSuccess {
+			t.Fatalf("re-authentication as %s: %v", user, st)
+		}
+	}
+	mk := func(name string, want smb2.Status) {
+		t.Helper()
+		id, st := c.create(name, rawDispCreate)
+		if st != want {
+			t.Fatalf("CREATE %s: %v, want %v", name, st, want)
+		}
+		if st == smb2.StatusSuccess {
+			c.expectStatus("close "+name, smb2.Close, rawClose(id), nil, smb2.StatusSuccess)
+		}
+	}
+	mk("a.txt", smb2.StatusSuccess)
+	reauth(bobUser, bobPass)
+	mk("b.txt", smb2.StatusSuccess)
+	reauth(carolUser, carolPass)
+	mk("c.txt", smb2.StatusAccessDenied)
+	reauth(testUser, testPass)
+	mk("d.txt", smb2.StatusSuccess)
+	for name, uid := range map[string]uint32{"a.txt": aliceUID, "b.txt": bobUID, "d.txt": aliceUID} {
+		if got, _ := diskOwner(t, filepath.Join(ts.Dir, name)); got != uid {
+			t.Errorf("%s owned by %d, want %d", name, got, uid)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(ts.Dir, "c.txt")); !os.IsNotExist(err) {
+		t.Errorf("c.txt made for the unmapped user: %v", err)
 	}
 }
