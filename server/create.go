@@ -509,7 +509,7 @@ func (c *conn) openBackend(o *open, req *smb2.CreateRequest, action uint32) smb2
 	name := vfsName(o.name)
 	if o.isDir {
 		if action == smb2.FileCreated {
-			if err := fsys.Mkdir(name, 0o777); err != nil {
+			if err := fsys.Mkdir(name, masked(0o777, o.tree.share.DirectoryMask)); err != nil {
 				return statusFromError(err)
 			}
 		}
@@ -533,12 +533,20 @@ func (c *conn) openBackend(o *open, req *smb2.CreateRequest, action uint32) smb2
 	case smb2.FileOverwritten, smb2.FileSuperseded:
 		flag = os.O_RDWR | os.O_TRUNC
 	}
-	f, err := fsys.OpenFile(name, flag, 0o666)
+	f, err := fsys.OpenFile(name, flag, masked(0o666, o.tree.share.CreateMask))
 	if err != nil {
 		return statusFromError(err)
 	}
 	o.file = f
 	return smb2.StatusSuccess
+}
+
+// masked is perm limited by a share's create or directory mask (0: none).
+func masked(perm, mask fs.FileMode) fs.FileMode {
+	if mask == 0 {
+		return perm
+	}
+	return perm & mask & fs.ModePerm
 }
 
 // createPipe opens a named pipe on IPC$.

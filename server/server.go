@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"sync"
@@ -54,6 +55,14 @@ type Share struct {
 	TimeMachineMaxSize int64
 	// tmUsage caches the bytes of the share's sparse bundles.
 	tmUsage tmUsage
+
+	// CreateMask and DirectoryMask bound the permission bits of files
+	// and directories a CREATE makes: 0666 & CreateMask and 0777 &
+	// DirectoryMask, less the process umask (a POSIX client's explicit
+	// mode is applied as asked). 0 means no mask. With Unix identities
+	// (Config.UnixUsers) they decide what other users may do with a new
+	// file, e.g. 0640 for group-readable, private-to-others files.
+	CreateMask, DirectoryMask fs.FileMode
 }
 
 // Config configures a Server. The zero value of each field is a sane default.

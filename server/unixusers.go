@@ -28,10 +28,11 @@ import (
 // root (the ACLs, not the mode bits, decide who may change them); so
 // are the stats for directory listings and notifications.
 //
-// New files get mode 0666 and directories 0777, less the server
-// process's umask (the POSIX create context's mode when a Linux client
-// sends one); run the server with the umask the shares should have
-// (systemd UMask=).
+// New files get mode 0666 & Share.CreateMask and directories 0777 &
+// Share.DirectoryMask (no mask when 0), less the server process's
+// umask; the POSIX create context's mode when a Linux client sends
+// one. Run the server with the umask the shares should have (systemd
+// UMask=).
 //
 // A user that cannot be mapped (no configured ids and no Unix user of
 // that name) is refused at TREE_CONNECT of a disk share with

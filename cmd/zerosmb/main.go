@@ -129,6 +129,9 @@ SERVE OPTIONS
                         time_machine: a Time Machine destination (see
                         APPLE CLIENTS); time_machine_max_size=SIZE: the
                         volume size it reports, e.g. 2T.
+                        create_mask=MODE, directory_mask=MODE: octal
+                        permission masks of new files and directories
+                        (CONFIG FILE).
     --access-based-share-enum
                         Share enumeration (smbclient -L, Explorer) lists
                         only the shares the asking user may connect to;
@@ -393,9 +396,10 @@ UNIX IDENTITIES
     descriptor opened as the user, so sendfile and splice are
     unchanged. The server's own metadata (security descriptors, EAs and
     streams in xattrs) is still written as root: ACLs decide who may
-    change it. New files get mode 0666 and directories 0777 minus the
-    server's umask (set it with systemd's UMask=, e.g. 0027), or the
-    mode a Linux POSIX client creates them with.
+    change it. New files get mode 0666 & create_mask and directories
+    0777 & directory_mask (per share; no mask by default), minus the
+    server's umask (systemd's UMask=, e.g. 0027), or the mode a Linux
+    POSIX client creates them with.
 
     A user without a Unix identity (no [unix_ids] entry and no Unix user
     of that name), or one that maps to uid 0, logs on (the password is
@@ -477,6 +481,8 @@ CONFIG FILE
         admin_users = ["alice"]
         time_machine = false        # Time Machine destination (APPLE CLIENTS)
         time_machine_max_size = 0   # e.g. "2T": the size Time Machine sees
+        create_mask = 0o640         # new files: 0666 & mask, less umask
+        directory_mask = 0o750      # new directories: 0777 & mask
 
 LIMITS
     A connection is "pending" from connect until its first successful

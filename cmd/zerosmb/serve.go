@@ -320,7 +320,8 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 		abs, _ := filepath.Abs(sc.Path)
 		cfg.Shares = append(cfg.Shares, &server.Share{Name: sc.Name, FS: fsys, ReadOnly: sc.ReadOnly, Guest: sc.Guest, Comment: sc.Comment, Path: abs,
 			ValidUsers: sc.Users, ReadUsers: sc.ReadUsers, WriteUsers: sc.WriteUsers, AdminUsers: sc.AdminUsers,
-			TimeMachine: sc.TimeMachine, TimeMachineMaxSize: int64(sc.TimeMachineMaxSize)})
+			TimeMachine: sc.TimeMachine, TimeMachineMaxSize: int64(sc.TimeMachineMaxSize),
+			CreateMask: os.FileMode(sc.CreateMask), DirectoryMask: os.FileMode(sc.DirectoryMask)})
 		guest = guest || sc.Guest
 	}
 	usersPath := fc.Users

@@ -108,3 +108,31 @@ func TestServeUnixUsers(t *testing.T) {
 		t.Errorf("refusal not logged:\n%s", s.log)
 	}
 }
+
+func TestShareMasksConfig(t *testing.T) {
+	dir := t.TempDir()
+	fc, err := loadConfig(writeFile(t, dir, "c.toml", "[[share]]\nname = \"a\"\npath = \"/a\"\ncreate_mask = 0o640\ndirectory_mask = \"0750\"\n", 0o644))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.Shares[0].CreateMask != 0o640 || fc.Shares[0].DirectoryMask != 0o750 {
+		t.Errorf("masks %o %o", fc.Shares[0].CreateMask, fc.Shares[0].DirectoryMask)
+	}
+	for _, bad := range []string{"create_mask = 0o1777", "create_mask = \"9\"", "directory_mask = -1", "create_mask = true"} {
+		if _, err := loadConfig(writeFile(t, t.TempDir(), "b.toml", "[[share]]\nname = \"a\"\npath = \"/a\"\n"+bad+"\n", 0o644)); err == nil || !strings.Contains(err.Error(), "mask") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	sc, err := parseShareFlag("x=/x,create_mask=0600,directory_mask=0700")
+	if err != nil || sc.CreateMask != 0o600 || sc.DirectoryMask != 0o700 {
+		t.Errorf("--share masks: %+v %v", sc, err)
+	}
+	if _, err := parseShareFlag("x=/x,create_mask=0888"); err == nil {
+		t.Error("--share create_mask=0888 accepted")
+	}
+	os.Mkdir(filepath.Join(dir, "s"), 0o755)
+	cfg, err := buildConfig(&fileConfig{Users: usersFile(t, dir, 0o600), Shares: []shareConfig{{Name: "s", Path: filepath.Join(dir, "s"), CreateMask: 0o640}}}, discard)
+	if err != nil || cfg.Shares[0].CreateMask != 0o640 || cfg.Shares[0].DirectoryMask != 0 {
+		t.Errorf("buildConfig masks: %v %v", cfg.Shares, err)
+	}
+}
