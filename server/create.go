@@ -160,7 +160,7 @@ func (c *conn) create(r *request, msg []byte) response {
 	}
 	posixMode, posixOpen := c.posixCreate(&req)
 	if !posixOpen {
-		p = resolveCase(r.tree.share.FS, p) // POSIX opens are case-sensitive
+		p = resolveCase(r.tree.fs(), p) // POSIX opens are case-sensitive
 	}
 	if stream == "" && base != req.Name {
 		// "dir::$DATA": directories have no data stream.
@@ -196,9 +196,8 @@ func (c *conn) create(r *request, msg []byte) response {
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
-	share := r.tree.share
 	if posixOpen && action == smb2.FileCreated && stream == "" {
-		applyPosixMode(share, p, posixMode)
+		applyPosixMode(r.tree, p, posixMode)
 		if nfi, err := o.file.Stat(); err == nil {
 			fi = nfi
 		}
@@ -329,9 +328,10 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 	if st != smb2.StatusSuccess {
 		return nil, 0, nil, st
 	}
-	stat := share.FS.Stat
+	fsys := r.tree.fs() // the user's view: the kernel checks the path as the user
+	stat := fsys.Stat
 	if link != nil {
-		stat = share.FS.Lstat // the link itself
+		stat = fsys.Lstat // the link itself
 	}
 	fi, err := stat(vfsName(p))
 	exists := err == nil
@@ -341,7 +341,7 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 			return nil, 0, nil, st
 		}
 		if dir, _ := parentPath(p); dir != "" {
-			if dfi, err := share.FS.Stat(dir); err != nil || !dfi.IsDir() {
+			if dfi, err := fsys.Stat(dir); err != nil || !dfi.IsDir() {
 				return nil, 0, nil, smb2.StatusObjectPathNotFound
 			}
 		}
@@ -415,6 +415,12 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 		}
 	}
 	o.deleteOnClose = req.CreateOptions&smb2.FileDeleteOnClose != 0
+	if o.deleteOnClose {
+		if st := r.tree.mayRemove(p); st != smb2.StatusSuccess { // unixusers.go
+			c.closeOpen(o)
+			return nil, 0, nil, st
+		}
+	}
 	return o, action, fi, smb2.StatusSuccess
 }
 
@@ -505,11 +511,11 @@ func (c *conn) createAction(share *Share, req *smb2.CreateRequest, p string, fi 
 
 // openBackend creates and/or opens the vfs file for o.
 func (c *conn) openBackend(o *open, req *smb2.CreateRequest, action uint32) smb2.Status {
-	fsys := o.tree.share.FS
+	fsys := o.tree.fs() // created and opened as the user (unixusers.go)
 	name := vfsName(o.name)
 	if o.isDir {
 		if action == smb2.FileCreated {
-			if err := fsys.Mkdir(name, 0o777); err != nil {
+			if err := fsys.Mkdir(name, masked(0o777, o.tree.share.DirectoryMask)); err != nil {
 				return statusFromError(err)
 			}
 		}
@@ -533,12 +539,20 @@ func (c *conn) openBackend(o *open, req *smb2.CreateRequest, action uint32) smb2
 	case smb2.FileOverwritten, smb2.FileSuperseded:
 		flag = os.O_RDWR | os.O_TRUNC
 	}
-	f, err := fsys.OpenFile(name, flag, 0o666)
+	f, err := fsys.OpenFile(name, flag, masked(0o666, o.tree.share.CreateMask))
 	if err != nil {
 		return statusFromError(err)
 	}
 	o.file = f
 	return smb2.StatusSuccess
+}
+
+// masked is perm limited by a share's create or directory mask (0: none).
+func masked(perm, mask fs.FileMode) fs.FileMode {
+	if mask == 0 {
+		return perm
+	}
+	return perm & mask & fs.ModePerm
 }
 
 // createPipe opens a named pipe on IPC$.

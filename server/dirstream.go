@@ -95,7 +95,7 @@ func (c *conn) openListing(o *open, d *dirEnum) smb2.Status {
 	if d.stream != nil || d.eof {
 		return smb2.StatusSuccess
 	}
-	f, err := o.tree.share.FS.OpenFile(vfsName(o.name), os.O_RDONLY, 0)
+	f, err := o.tree.fs().OpenFile(vfsName(o.name), os.O_RDONLY, 0) // listed as the user
 	if err != nil {
 		return statusFromError(err)
 	}

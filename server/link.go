@@ -30,10 +30,11 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		return smb2.StatusFileIsADirectory
 	}
 	share := o.tree.share
-	linker, ok := share.FS.(vfs.Linker)
-	if !ok {
+	if _, ok := share.FS.(vfs.Linker); !ok {
 		return smb2.StatusNotSupported
 	}
+	fsys := o.tree.fs()
+	linker := fsys.(vfs.Linker) // the backend's, or a unixid.FS (every one is a Linker)
 	newp, st := sharePath(li.FileName)
 	if st != smb2.StatusSuccess {
 		return st
@@ -41,15 +42,15 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 	if newp == "" {
 		return smb2.StatusObjectNameInvalid
 	}
-	newp = resolveCase(share.FS, newp)
+	newp = resolveCase(fsys, newp)
 	oldp := o.path()
 	dir, _ := parentPath(newp)
 	if dir != "" {
-		if fi, err := share.FS.Stat(dir); err != nil || !fi.IsDir() {
+		if fi, err := fsys.Stat(dir); err != nil || !fi.IsDir() {
 			return smb2.StatusObjectPathNotFound
 		}
 	}
-	tfi, err := share.FS.Lstat(newp)
+	tfi, err := fsys.Lstat(newp)
 	if err != nil {
 		if err := linker.Link(oldp, newp); err != nil {
 			return statusFromError(err)
@@ -59,7 +60,7 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		c.srv.state.dirChanged(share, newp, o) // dirlease.go
 		return smb2.StatusSuccess
 	}
-	sfi, serr := share.FS.Stat(oldp)
+	sfi, serr := fsys.Stat(oldp)
 	same := strings.EqualFold(newp, oldp) ||
 		serr == nil && !tfi.IsDir() && vfs.FileIndex(sfi) == vfs.FileIndex(tfi)
 	switch {
@@ -78,8 +79,8 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 	if err := linker.Link(oldp, tmp); err != nil {
 		return statusFromError(err)
 	}
-	if err := share.FS.Rename(tmp, newp); err != nil {
-		share.FS.Remove(tmp)
+	if err := fsys.Rename(tmp, newp); err != nil {
+		fsys.Remove(tmp)
 		return statusFromError(err)
 	}
 	c.srv.nodes.ns.resetMeta(share, newp, 0, false)

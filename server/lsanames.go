@@ -1,6 +1,9 @@
 package server
 
 import (
+	"cmp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/zerosmb/zerosmb/auth"
@@ -89,4 +92,31 @@ func sidType(kind auth.SIDKind) uint16 {
 		return rpc.SidTypeGroup
 	}
 	return rpc.SidTypeUser
+}
+
+// Accounts lists the users (or groups) of the users database with their
+// RIDs, for SAMR enumeration (rpc.Accounts), sorted by RID.
+func (n lsaNames) Accounts(groups bool) []rpc.Account {
+	db := n.s.users()
+	dom := db.DomainSID() + "-"
+	var names []string
+	if groups {
+		names = db.GroupNames()
+	} else {
+		names = db.Names()
+	}
+	var out []rpc.Account
+	for _, name := range names {
+		sid, kind, ok := db.LookupName(name)
+		if !ok || (kind == auth.KindGroup) != groups {
+			continue
+		}
+		rid, err := strconv.ParseUint(strings.TrimPrefix(sid, dom), 10, 32)
+		if err != nil {
+			continue
+		}
+		out = append(out, rpc.Account{Name: name, RID: uint32(rid)})
+	}
+	slices.SortFunc(out, func(a, b rpc.Account) int { return cmp.Compare(a.RID, b.RID) })
+	return out
 }

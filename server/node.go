@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 // node is the server-wide state of one path in one share, shared by every
@@ -16,7 +18,10 @@ type node struct {
 	// deletePending is set by SET_INFO Disposition or a delete-on-close
 	// open; the path is removed when the last open closes.
 	deletePending bool
-	locks         []byteLock
+	// delFS is the backend view (tree.fs, unixusers.go) of the open that
+	// made the node delete-pending: the path is removed as that user.
+	delFS vfs.FS
+	locks []byteLock
 	// lockWaiters are blocked LOCK requests to retry when locks change.
 	lockWaiters []func()
 	refs        int
@@ -176,14 +181,18 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 	n.lockWaiters = nil
 	newlyPending := o.deleteOnClose && !n.deletePending
 	if o.deleteOnClose {
+		if !n.deletePending {
+			n.delFS = o.tree.fs()
+		}
 		n.deletePending = true
 	}
 	last := len(n.opens) == 0
 	del := last && n.deletePending
 	path := n.key.path
 	share := n.key.share
+	delFS := n.delFS
 	if del {
-		n.deletePending = false
+		n.deletePending, n.delFS = false, nil
 	}
 	n.mu.Unlock()
 	if newlyPending && !last {
@@ -197,7 +206,10 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 			log.Warn("delete on close failed", "path", path, "err", err)
 		}
 	} else if del && share.FS != nil {
-		if err := share.FS.Remove(path); err != nil {
+		if delFS == nil {
+			delFS = share.FS
+		}
+		if err := delFS.Remove(path); err != nil {
 			log.Warn("delete on close failed", "path", path, "err", err)
 		} else {
 			t.ns.updateMeta(share, path, func(m *pathMeta) { *m = pathMeta{} }) // forgotten, so it cannot pile up

@@ -44,9 +44,11 @@ func (c *conn) posixCreate(req *smb2.CreateRequest) (mode uint32, ok bool) {
 }
 
 // applyPosixMode gives a file a POSIX CREATE made the mode it asked for.
-func applyPosixMode(share *Share, p string, mode uint32) {
-	if ch, ok := share.FS.(vfs.Chmoder); ok && p != "" {
-		ch.Chmod(p, fs.FileMode(mode&0o777)|setBits(mode))
+// It runs as the tree's user (unixusers.go): the kernel then drops a
+// setgid bit for a group the user is not in.
+func applyPosixMode(t *tree, p string, mode uint32) {
+	if _, ok := t.share.FS.(vfs.Chmoder); ok && p != "" {
+		t.fs().(vfs.Chmoder).Chmod(p, fs.FileMode(mode&0o777)|setBits(mode))
 	}
 }
 
@@ -74,10 +76,10 @@ func setBits(mode uint32) fs.FileMode {
 // their mode. Best effort: a backend without vfs.Chmoder keeps only the
 // attribute.
 func posixReadonly(o *open, readonly bool) {
-	ch, ok := o.tree.share.FS.(vfs.Chmoder)
-	if !ok || o.isDir || o.file == nil || isLinkOpen(o) {
+	if _, ok := o.tree.share.FS.(vfs.Chmoder); !ok || o.isDir || o.file == nil || isLinkOpen(o) {
 		return
 	}
+	ch := o.tree.fs().(vfs.Chmoder) // as the user: only the owner may chmod
 	fi, err := o.file.Stat()
 	if err != nil {
 		return

@@ -74,7 +74,8 @@ func sameShare(a, b *Share) bool {
 	sameFS := a.FS == b.FS || (a.Path != "" && a.Path == b.Path)
 	return sameFS && strings.EqualFold(a.Name, b.Name) && a.ReadOnly == b.ReadOnly &&
 		a.Guest == b.Guest && a.Comment == b.Comment && sameAccessLists(a, b) &&
-		a.TimeMachine == b.TimeMachine && a.TimeMachineMaxSize == b.TimeMachineMaxSize
+		a.TimeMachine == b.TimeMachine && a.TimeMachineMaxSize == b.TimeMachineMaxSize &&
+		a.CreateMask == b.CreateMask && a.DirectoryMask == b.DirectoryMask
 }
 
 // sameAccessLists reports whether two shares have the same access lists

@@ -27,11 +27,12 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 	}
 	oldp := o.path()
 	share := o.tree.share
+	fsys := o.tree.fs()
 	if !strings.EqualFold(newp, oldp) {
-		newp = resolveCase(share.FS, newp)
+		newp = resolveCase(fsys, newp)
 	} else if dir, base := parentPath(newp); dir != "" {
 		// A case-only rename keeps the new spelling of the last component.
-		newp = resolveCase(share.FS, dir) + "/" + base
+		newp = resolveCase(fsys, dir) + "/" + base
 	}
 	switch {
 	case oldp == "" || newp == "":
@@ -42,11 +43,11 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 		return smb2.StatusInvalidParameter
 	}
 	if dir, _ := parentPath(newp); dir != "" {
-		if fi, err := share.FS.Stat(dir); err != nil || !fi.IsDir() {
+		if fi, err := fsys.Stat(dir); err != nil || !fi.IsDir() {
 			return smb2.StatusObjectPathNotFound
 		}
 	}
-	if tfi, err := share.FS.Lstat(newp); err == nil {
+	if tfi, err := fsys.Lstat(newp); err == nil {
 		switch {
 		case !ri.ReplaceIfExists:
 			return smb2.StatusObjectNameCollision
@@ -58,7 +59,7 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 			return smb2.StatusAccessDenied
 		}
 	}
-	_, lerr := share.FS.Lstat(newp)
+	_, lerr := fsys.Lstat(newp)
 	if st := c.checkRenameACL(o, newp, lerr == nil); st != smb2.StatusSuccess { // aclcreate.go
 		return st
 	}
@@ -68,7 +69,7 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 	if o.isDir && c.srv.nodes.hasOpens(share, oldp, true) {
 		return smb2.StatusAccessDenied
 	}
-	if err := share.FS.Rename(oldp, newp); err != nil {
+	if err := fsys.Rename(oldp, newp); err != nil {
 		return statusFromError(err)
 	}
 	c.srv.nodes.renamed(o.node, newp)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"sync"
@@ -54,6 +55,14 @@ type Share struct {
 	TimeMachineMaxSize int64
 	// tmUsage caches the bytes of the share's sparse bundles.
 	tmUsage tmUsage
+
+	// CreateMask and DirectoryMask bound the permission bits of files
+	// and directories a CREATE makes: 0666 & CreateMask and 0777 &
+	// DirectoryMask, less the process umask (a POSIX client's explicit
+	// mode is applied as asked). 0 means no mask. With Unix identities
+	// (Config.UnixUsers) they decide what other users may do with a new
+	// file, e.g. 0640 for group-readable, private-to-others files.
+	CreateMask, DirectoryMask fs.FileMode
 }
 
 // Config configures a Server. The zero value of each field is a sane default.
@@ -199,6 +208,14 @@ type Config struct {
 	// opens get no lease (dirlease.go). They are also off under
 	// KernelLeases, whose kernel leases cannot be taken on directories.
 	NoDirectoryLeases bool
+	// UnixUsers (Linux, server running as root) makes every file call of
+	// a session run as a Unix identity: the user of the same name, one
+	// configured in UnixUsers.IDs, or UnixUsers.Guest for guests; the
+	// kernel checks permissions as that identity and new files belong to
+	// it (unixusers.go). A user without one is refused at TREE_CONNECT
+	// with STATUS_ACCESS_DENIED. nil (default): the server's identity is
+	// used and ACLs are the only check. New fails where it cannot work.
+	UnixUsers *UnixUsers
 
 	// AppleModel is the model string of the answer to Apple's AAPL
 	// server query (aapl.go); default DefaultAppleModel.
@@ -292,6 +309,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := cfg.fileLimitDefaults(); err != nil {
+		return nil, err
+	}
+	if err := checkUnixUsers(cfg.UnixUsers); err != nil {
 		return nil, err
 	}
 	s := &Server{

@@ -12,6 +12,7 @@ import (
 	"github.com/zerosmb/zerosmb/internal/acl"
 	"github.com/zerosmb/zerosmb/internal/sign"
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 func randRead(b []byte) { rand.Read(b) }
@@ -83,6 +84,9 @@ type tree struct {
 type treeIdent struct {
 	tok       *acl.Token
 	maxAccess uint32
+	// fsys is the share's backend as the user's Unix identity
+	// (unixusers.go); nil without Config.UnixUsers.
+	fsys vfs.FS
 }
 
 // rights returns the tree's current identity.

@@ -205,7 +205,7 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 	at, aok := settime(bi.LastAccessTime)
 	mt, mok := settime(bi.LastWriteTime)
 	if aok || mok {
-		if err := share.FS.Chtimes(vfsName(p), at, mt); err != nil {
+		if err := o.tree.fs().Chtimes(vfsName(p), at, mt); err != nil {
 			return statusFromError(err)
 		}
 	}
@@ -325,6 +325,9 @@ func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
 				return st
 			}
 		}
+		if st := o.tree.mayRemove(p); st != smb2.StatusSuccess { // unixusers.go
+			return st
+		}
 	}
 	if class == smb2.FileDispositionInformationEx && flags&smb2.FileDispositionOnClose != 0 {
 		o.mu.Lock()
@@ -334,7 +337,10 @@ func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
 	}
 	n := o.node
 	n.mu.Lock()
-	n.deletePending = del
+	n.deletePending, n.delFS = del, nil
+	if del {
+		n.delFS = o.tree.fs() // removed as this user at the last close
+	}
 	n.mu.Unlock()
 	if del && o.isDir {
 		c.srv.nodes.ns.deletePending(n)
@@ -344,7 +350,7 @@ func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
 
 // dirEmpty reports STATUS_DIRECTORY_NOT_EMPTY for a directory with entries.
 func dirEmpty(o *open) smb2.Status {
-	d, err := o.tree.share.FS.OpenFile(vfsName(o.path()), os.O_RDONLY, 0)
+	d, err := o.tree.fs().OpenFile(vfsName(o.path()), os.O_RDONLY, 0)
 	if err != nil {
 		return statusFromError(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/internal/acl"
 	"github.com/zerosmb/zerosmb/internal/rpc"
+	"github.com/zerosmb/zerosmb/internal/unixid"
 	"github.com/zerosmb/zerosmb/smb2"
 )
 
@@ -71,7 +72,14 @@ func (s *Server) treeAccess(t *tree) smb2.Status {
 		return smb2.StatusAccessDenied
 	}
 	t.readOnly = ro
-	t.ident.Store(s.treeIdent(t.sess, admin, ro))
+	id := s.treeIdent(t.sess, admin, ro)
+	fsys, err := s.unixView(t.sess, t.share)
+	if err != nil {
+		s.log.Warn("tree connect refused: no Unix identity for the user", "share", t.share.Name, "user", t.sess.user, "err", err)
+		return smb2.StatusAccessDenied
+	}
+	id.fsys = fsys
+	t.ident.Store(id)
 	return smb2.StatusSuccess
 }
 
@@ -103,6 +111,12 @@ func (s *Server) reauthTrees(sess *session) {
 	for _, t := range sess.trees {
 		allowed, ro, admin := s.shareRights(sess, t.share)
 		id := s.treeIdent(sess, admin, ro || t.readOnly)
+		fsys, err := s.unixView(sess, t.share)
+		if err != nil { // nothing new, and no path call, for this tree
+			s.log.Warn("re-authenticated user has no Unix identity", "share", t.share.Name, "user", sess.user, "err", err)
+			allowed, fsys = false, unixid.Wrap(t.share.FS, nil)
+		}
+		id.fsys = fsys
 		if !allowed {
 			id.maxAccess = 0
 		}

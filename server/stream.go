@@ -109,7 +109,7 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 	}
 	disp := req.CreateDisposition
 	if _, err := share.FS.Stat(vfsName(p)); err != nil {
-		if st := c.createStreamBase(share, r.tree.readOnly, p, disp, err); st != smb2.StatusSuccess {
+		if st := c.createStreamBase(r.tree, p, disp, err); st != smb2.StatusSuccess {
 			return nil, 0, nil, st
 		}
 	}
@@ -167,7 +167,9 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 
 // createStreamBase creates the missing base file of a stream for the
 // dispositions that create; statErr is why the base could not be found.
-func (c *conn) createStreamBase(share *Share, ro bool, p string, disp uint32, statErr error) smb2.Status {
+// The base file is created as the tree's user (unixusers.go).
+func (c *conn) createStreamBase(t *tree, p string, disp uint32, statErr error) smb2.Status {
+	share, ro := t.share, t.readOnly
 	if st := statusFromError(statErr); st != smb2.StatusObjectNameNotFound {
 		return st
 	}
@@ -182,7 +184,7 @@ func (c *conn) createStreamBase(share *Share, ro bool, p string, disp uint32, st
 	case ro:
 		return smb2.StatusAccessDenied
 	}
-	f, err := share.FS.OpenFile(vfsName(p), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	f, err := t.fs().OpenFile(vfsName(p), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return statusFromError(err)
 	}

@@ -141,7 +141,7 @@ func getReparsePoint(o *open) ioctlResult {
 // of the share are refused; so are directory opens (mklink /D: not done).
 func (c *conn) setReparsePoint(o *open, in []byte) ioctlResult {
 	share := o.tree.share
-	sl, ok := share.FS.(vfs.Symlinker)
+	_, ok := share.FS.(vfs.Symlinker)
 	if !ok || o.file == nil || o.stream != "" || o.isDir {
 		return ioctlErr(smb2.StatusNotSupported) // directory links (mklink /D) not done
 	}
@@ -175,10 +175,11 @@ func (c *conn) setReparsePoint(o *open, in []byte) ioctlResult {
 	if fi.Size() != 0 {
 		return ioctlErr(smb2.StatusIOReparseDataInvalid) // only an empty file becomes a link
 	}
-	if err := share.FS.Remove(vfsName(p)); err != nil {
+	fsys := o.tree.fs() // the link is made as the user
+	if err := fsys.Remove(vfsName(p)); err != nil {
 		return ioctlErr(statusFromError(err))
 	}
-	if err := sl.Symlink(target, vfsName(p)); err != nil {
+	if err := fsys.(vfs.Symlinker).Symlink(target, vfsName(p)); err != nil {
 		return ioctlErr(statusFromError(err))
 	}
 	// The old descriptor stays open until the handle closes: a READ

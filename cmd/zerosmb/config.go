@@ -47,6 +47,12 @@ type fileConfig struct {
 	NoDirectoryLeases bool `toml:"no_directory_leases"`
 	// Groups adds groups (or members to groups of the users file).
 	Groups map[string][]string `toml:"groups"`
+	// UnixUsers runs each user's file access as a Unix identity
+	// (unixusers.go): the passwd user of the same name or its
+	// [unix_ids] entry; guests as UnixGuest (default nobody).
+	UnixUsers bool                    `toml:"unix_users"`
+	UnixGuest string                  `toml:"unix_guest"`
+	UnixIDs   map[string]unixIDConfig `toml:"unix_ids"`
 }
 
 // byteSize is a size in the config file: an integer byte count or a
@@ -85,7 +91,38 @@ type shareConfig struct {
 	// limit is reported as the volume size.
 	TimeMachine        bool     `toml:"time_machine"`
 	TimeMachineMaxSize byteSize `toml:"time_machine_max_size"`
+	// Permission bits of new files and directories (before the umask).
+	CreateMask    fileMask `toml:"create_mask"`
+	DirectoryMask fileMask `toml:"directory_mask"`
 }
+
+// fileMask is a permission mask: a TOML integer (0o640) or an octal
+// string ("0640"); 0 means none.
+type fileMask uint32
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (m *fileMask) UnmarshalTOML(v any) error {
+	var n int64
+	switch v := v.(type) {
+	case int64:
+		n = v
+	case string:
+		var err error
+		if n, err = strconv.ParseInt(strings.TrimPrefix(v, "0o"), 8, 32); err != nil {
+			return fmt.Errorf("mask %q: want octal digits like \"0640\"", v)
+		}
+	default:
+		return fmt.Errorf("mask must be an integer like 0o640 or a string like \"0640\", not %T", v)
+	}
+	if n < 0 || n > 0o777 {
+		return fmt.Errorf("mask %#o: want permission bits within 0777", n)
+	}
+	*m = fileMask(n)
+	return nil
+}
+
+// MarshalText writes the mask as an octal string (config check).
+func (m fileMask) MarshalText() ([]byte, error) { return []byte(fmt.Sprintf("%04o", uint32(m))), nil }
 
 // loadConfig reads and validates a TOML config file. Errors name the file,
 // the line and the key.
@@ -111,7 +148,7 @@ func loadConfig(path string) (*fileConfig, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, signed_sendfile_hash, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, "+fileLimitKeys+", %s, [groups], [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users/time_machine/time_machine_max_size)", path, strings.Join(keys, ", "), limitKeys)
+		return nil, fmt.Errorf("config %s: unknown key %s (known: listen, users, signing, encrypt, posix, sendfile, signed_sendfile, signed_sendfile_hash, recvfile_min, smb1, max_io, server_name, workgroup, log_format, log_level, metrics, control_socket, mdns, mdns_model, ws_discovery, access_based_share_enum, kernel_leases, unix_users, unix_guest, "+fileLimitKeys+", %s, [groups], [unix_ids] uid/gid/groups, [[share]] name/path/read_only/guest/comment/users/read_users/write_users/admin_users/time_machine/time_machine_max_size/create_mask/directory_mask)", path, strings.Join(keys, ", "), limitKeys)
 	}
 	for i, s := range fc.Shares {
 		if s.Name == "" || s.Path == "" {
@@ -125,6 +162,9 @@ func loadConfig(path string) (*fileConfig, error) {
 		}
 	}
 	if err := checkEnums(&fc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := checkUnixIDs(fc.UnixIDs); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return &fc, nil
@@ -203,6 +243,17 @@ func parseShareFlag(v string) (shareConfig, error) {
 			sc.WriteUsers = splitNames(strings.TrimPrefix(p, "write="))
 		case strings.HasPrefix(p, "admin="):
 			sc.AdminUsers = splitNames(strings.TrimPrefix(p, "admin="))
+		case strings.HasPrefix(p, "create_mask="), strings.HasPrefix(p, "directory_mask="):
+			key, val, _ := strings.Cut(p, "=")
+			var m fileMask
+			if err := m.UnmarshalTOML(val); err != nil {
+				return shareConfig{}, fmt.Errorf("--share %q: %s: %w", v, key, err)
+			}
+			if key == "create_mask" {
+				sc.CreateMask = m
+			} else {
+				sc.DirectoryMask = m
+			}
 		case p == "time_machine":
 			sc.TimeMachine = true
 		case strings.HasPrefix(p, "time_machine_max_size="):
@@ -212,7 +263,7 @@ func parseShareFlag(v string) (shareConfig, error) {
 			}
 			sc.TimeMachineMaxSize = byteSize(n)
 		default:
-			return shareConfig{}, fmt.Errorf("--share %q: unknown option %q (want ro, guest, comment=TEXT, users=, read=, write=, admin=, time_machine, time_machine_max_size=)", v, p)
+			return shareConfig{}, fmt.Errorf("--share %q: unknown option %q (want ro, guest, comment=TEXT, users=, read=, write=, admin=, time_machine, time_machine_max_size=, create_mask=, directory_mask=)", v, p)
 		}
 	}
 	if err := checkAccessLists(sc); err != nil {

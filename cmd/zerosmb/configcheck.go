@@ -60,28 +60,31 @@ func cmdConfig(args []string) int {
 
 // effective is the configuration with every default spelled out.
 type effective struct {
-	Listen       string        `toml:"listen"`
-	Users        string        `toml:"users"`
-	Signing      string        `toml:"signing"`
-	Encrypt      string        `toml:"encrypt"`
-	Sendfile     bool          `toml:"sendfile"`
-	SignedSF     bool          `toml:"signed_sendfile"`
-	SignedHash   string        `toml:"signed_sendfile_hash"`
-	SMB1         bool          `toml:"smb1"`
-	RecvfileMin  string        `toml:"recvfile_min"`
-	MaxIO        string        `toml:"max_io"`
-	ServerName   string        `toml:"server_name"`
-	Workgroup    string        `toml:"workgroup"`
-	LogFormat    string        `toml:"log_format"`
-	LogLevel     string        `toml:"log_level"`
-	Metrics      string        `toml:"metrics"`
-	Control      string        `toml:"control_socket"`
-	MDNS         bool          `toml:"mdns"`
-	MDNSModel    string        `toml:"mdns_model"`
-	WSD          bool          `toml:"ws_discovery"`
-	fileLimits                 // 0: the server's built-in default
-	limitsConfig               // absent: the server's built-in default
-	Shares       []shareConfig `toml:"share"`
+	Listen       string                  `toml:"listen"`
+	Users        string                  `toml:"users"`
+	Signing      string                  `toml:"signing"`
+	Encrypt      string                  `toml:"encrypt"`
+	Sendfile     bool                    `toml:"sendfile"`
+	SignedSF     bool                    `toml:"signed_sendfile"`
+	SignedHash   string                  `toml:"signed_sendfile_hash"`
+	SMB1         bool                    `toml:"smb1"`
+	RecvfileMin  string                  `toml:"recvfile_min"`
+	MaxIO        string                  `toml:"max_io"`
+	ServerName   string                  `toml:"server_name"`
+	Workgroup    string                  `toml:"workgroup"`
+	LogFormat    string                  `toml:"log_format"`
+	LogLevel     string                  `toml:"log_level"`
+	Metrics      string                  `toml:"metrics"`
+	Control      string                  `toml:"control_socket"`
+	MDNS         bool                    `toml:"mdns"`
+	MDNSModel    string                  `toml:"mdns_model"`
+	WSD          bool                    `toml:"ws_discovery"`
+	UnixUsers    bool                    `toml:"unix_users"`
+	UnixGuest    string                  `toml:"unix_guest,omitempty"` // with unix_users
+	UnixIDs      map[string]unixIDConfig `toml:"unix_ids,omitempty"`
+	fileLimits                           // 0: the server's built-in default
+	limitsConfig                         // absent: the server's built-in default
+	Shares       []shareConfig           `toml:"share"`
 }
 
 func effectiveConfig(fc *fileConfig) ([]byte, error) {
@@ -94,6 +97,10 @@ func effectiveConfig(fc *fileConfig) ([]byte, error) {
 		Metrics: fc.Metrics, Control: or(fc.Control, defaultControlPath()),
 		MDNS: fc.MDNS == nil || *fc.MDNS, MDNSModel: or(fc.MDNSModel, discovery.DefaultModel), WSD: fc.WSD, fileLimits: fc.fileLimits,
 		limitsConfig: fc.limitsConfig,
+		UnixUsers:    fc.UnixUsers, UnixIDs: fc.UnixIDs,
+	}
+	if fc.UnixUsers {
+		e.UnixGuest = or(fc.UnixGuest, "nobody")
 	}
 	if fc.MDNS == nil {
 		// The default: on unless the listening address is loopback.

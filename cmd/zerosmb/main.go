@@ -129,6 +129,9 @@ SERVE OPTIONS
                         time_machine: a Time Machine destination (see
                         APPLE CLIENTS); time_machine_max_size=SIZE: the
                         volume size it reports, e.g. 2T.
+                        create_mask=MODE, directory_mask=MODE: octal
+                        permission masks of new files and directories
+                        (CONFIG FILE).
     --access-based-share-enum
                         Share enumeration (smbclient -L, Explorer) lists
                         only the shares the asking user may connect to;
@@ -147,6 +150,12 @@ SERVE OPTIONS
                         Grant no SMB 3.x directory leases (RH caching of
                         directory listings, broken by any change inside
                         the directory) and do not advertise them.
+    --unix-users        (Linux, root) Do each user's file access as a Unix
+                        identity: the kernel checks permissions as that
+                        user and new files belong to it (see UNIX
+                        IDENTITIES). Config key unix_users.
+    --unix-guest NAME   Unix user that guest and anonymous sessions map to
+                        with --unix-users (default nobody).
     --users FILE        Users file (default: see ENVIRONMENT and FILES).
     --signing auto|required
                         auto (default): sign responses when the client
@@ -333,9 +342,10 @@ SHARE ACCESS
     Guests reach guest shares whatever the lists say, read-only if the
     share is. A user removed from the users file while logged on keeps
     the shares already connected, but connects to no further one.
-    Access lists and ACLs are checked by the server only: files are
-    created with the server's own Unix identity (unix_users is not
-    implemented).
+    Access lists and ACLs are checked by the server; by default files
+    are created with the server's own Unix identity and the ACLs are the
+    only check. With unix_users (UNIX IDENTITIES) the kernel also checks
+    every file access as the user's Unix identity.
 
 IDENTITIES AND ACLS
     Each user and group of the users file has a SID: the file's domain
@@ -367,7 +377,50 @@ IDENTITIES AND ACLS
     and nothing changes). They survive restarts; where xattrs are
     missing they are kept in memory only.
     Edit them with smbcacls or Explorer's Security tab: SID names are
-    answered over \pipe\lsarpc.
+    answered over \pipe\lsarpc, and the users and groups can be browsed
+    (read-only) over \pipe\samr, e.g. rpcclient -c enumdomusers.
+
+UNIX IDENTITIES
+    With unix_users = true (--unix-users; Linux, the server running as
+    root) every SMB user is also a Unix identity: its [unix_ids] entry
+    (uid, gid, supplementary groups; no passwd entry needed), else the
+    Unix user of the same name (passwd and group databases: uid, primary
+    gid, every group it is in). Guest and anonymous sessions are
+    unix_guest (default nobody, also looked up in [unix_ids] first).
+
+    Every path operation a session makes (open, create, mkdir, rename,
+    hard and symbolic links, delete, setting times and POSIX modes,
+    listing a directory) runs on an OS thread whose file system uid,
+    gid and groups are the user's (setfsuid, setfsgid, setgroups on
+    that thread only), restored before the thread runs anything else.
+    So new files and directories belong to the user, and the kernel
+    refuses what the user's modes do not allow with
+    STATUS_ACCESS_DENIED, even where the ACL would allow it: both
+    checks apply. Delete-on-close is checked up front against the
+    directory's mode bits and sticky bit. Reads and writes use the
+    descriptor opened as the user, so sendfile and splice are
+    unchanged. The server's own metadata (security descriptors, EAs and
+    streams in xattrs) is still written as root: ACLs decide who may
+    change it. New files get mode 0666 & create_mask and directories
+    0777 & directory_mask (per share; no mask by default), minus the
+    server's umask (systemd's UMask=, e.g. 0027), or the mode a Linux
+    POSIX client creates them with.
+
+    A user without a Unix identity (no [unix_ids] entry and no Unix user
+    of that name), or one that maps to uid 0, logs on (the password is
+    right, and share lists and SID lookups on IPC$ need no Unix
+    identity) but gets STATUS_ACCESS_DENIED at TREE_CONNECT of every
+    disk share, logged with the reason; nothing ever runs as root for a
+    client. The lookup happens at each TREE_CONNECT, so passwd changes
+    apply to the next connect; unix_users, unix_guest and [unix_ids]
+    need a restart. Elsewhere than Linux, or not as root, serve refuses
+    to start with unix_users.
+
+        unix_users = true
+        unix_guest = "nobody"
+        [unix_ids]
+        alice = { uid = 2001, gid = 2001, groups = [3000] }
+        bob = { uid = 2002, gid = 2002 }
 
 CONFIG FILE
     TOML; every key is optional and unknown keys are errors, reported
@@ -413,9 +466,14 @@ CONFIG FILE
         access_based_share_enum = false
         kernel_leases = false           # Linux: see --kernel-leases
         no_directory_leases = false     # see --no-directory-leases
+        unix_users = false              # Linux, root: UNIX IDENTITIES
+        unix_guest = "nobody"
 
         [groups]                    # added to the users file's groups
         staff = ["carol", "dave"]
+
+        [unix_ids]                  # with unix_users: user = Unix ids
+        alice = { uid = 2001, gid = 2001, groups = [3000] }
 
         [[share]]                   # repeatable; name and path required
         name = "share"
@@ -429,6 +487,8 @@ CONFIG FILE
         admin_users = ["alice"]
         time_machine = false        # Time Machine destination (APPLE CLIENTS)
         time_machine_max_size = 0   # e.g. "2T": the size Time Machine sees
+        create_mask = 0o640         # new files: 0666 & mask, less umask
+        directory_mask = 0o750      # new directories: 0777 & mask
 
 LIMITS
     A connection is "pending" from connect until its first successful

@@ -48,6 +48,8 @@ func TestManualConfigExample(t *testing.T) {
 				key = "[[share]]"
 			case "groups":
 				key = "[groups]"
+			case "unix_ids":
+				key = "[unix_ids]"
 			}
 			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `( |$)`).MatchString(example) {
 				t.Errorf("config key %q missing from the manual's example", key)
@@ -61,7 +63,7 @@ func TestManualConfigExample(t *testing.T) {
 func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
-		"--posix", "--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--access-based-share-enum", "--help",
+		"--posix", "--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--access-based-share-enum", "--unix-users", "--unix-guest", "--help",
 		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--max-stream-size", "--strict-allocate",
 		"--max-connections", "--max-connections-per-addr", "--max-handshakes-per-addr", "--handshake-timeout",
 		"--idle-timeout", "--max-request-memory", "--auth-fail-delay", "--auth-lockout-addr", "--auth-lockout-user",
@@ -72,7 +74,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 		// Every documented flag must be accepted.
 		args := []string{flag}
 		switch flag {
-		case "--encrypt", "--help", "--strict-allocate", "--ws-discovery":
+		case "--encrypt", "--help", "--strict-allocate", "--ws-discovery", "--unix-users":
 		case "--sendfile":
 			args = []string{"--sendfile=false"}
 		case "--mdns":

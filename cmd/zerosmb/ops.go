@@ -230,6 +230,8 @@ func restartOnly(a, b *fileConfig) []string {
 		{"metrics", a.Metrics, b.Metrics}, {"control_socket", a.Control, b.Control},
 		{"mdns", a.MDNS == nil || *a.MDNS, b.MDNS == nil || *b.MDNS}, {"mdns_model", a.MDNSModel, b.MDNSModel},
 		{"ws_discovery", a.WSD, b.WSD},
+		{"unix_users", a.UnixUsers, b.UnixUsers}, {"unix_guest", a.UnixGuest, b.UnixGuest},
+		{"[unix_ids]", unixIDsString(a.UnixIDs), unixIDsString(b.UnixIDs)},
 		{fileLimitKeys, a.fileLimits, b.fileLimits},
 		{limitKeys, a.limitsConfig.values(), b.limitsConfig.values()},
 	} {

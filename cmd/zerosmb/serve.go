@@ -98,6 +98,8 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 		abe        = fs.Bool("access-based-share-enum", false, "")
 		kleases    = fs.Bool("kernel-leases", false, "")
 		noDirLease = fs.Bool("no-directory-leases", false, "")
+		unixUsers  = fs.Bool("unix-users", false, "")
+		unixGuest  = fs.String("unix-guest", "", "")
 		shares     multiFlag
 	)
 	fs.BoolVar(&help, "help", false, "")
@@ -161,6 +163,10 @@ func parseServeArgs(args []string) (fc *fileConfig, help bool, err error) {
 	if set["no-directory-leases"] {
 		fc.NoDirectoryLeases = *noDirLease
 	}
+	if set["unix-users"] {
+		fc.UnixUsers = *unixUsers
+	}
+	override("unix-guest", &fc.UnixGuest, *unixGuest)
 	if set["sendfile"] || fc.Sendfile == nil {
 		fc.Sendfile = sendfile
 	}
@@ -264,6 +270,11 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 	if err := fc.limitsConfig.apply(&cfg); err != nil {
 		return cfg, err
 	}
+	uu, err := unixUsersConfig(fc)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.UnixUsers = uu
 	switch fc.Signing {
 	case "", "auto":
 	case "required", "mandatory":
@@ -313,7 +324,8 @@ func buildConfig(fc *fileConfig, log *slog.Logger) (server.Config, error) {
 		abs, _ := filepath.Abs(sc.Path)
 		cfg.Shares = append(cfg.Shares, &server.Share{Name: sc.Name, FS: fsys, ReadOnly: sc.ReadOnly, Guest: sc.Guest, Comment: sc.Comment, Path: abs,
 			ValidUsers: sc.Users, ReadUsers: sc.ReadUsers, WriteUsers: sc.WriteUsers, AdminUsers: sc.AdminUsers,
-			TimeMachine: sc.TimeMachine, TimeMachineMaxSize: int64(sc.TimeMachineMaxSize)})
+			TimeMachine: sc.TimeMachine, TimeMachineMaxSize: int64(sc.TimeMachineMaxSize),
+			CreateMask: os.FileMode(sc.CreateMask), DirectoryMask: os.FileMode(sc.DirectoryMask)})
 		guest = guest || sc.Guest
 	}
 	usersPath := fc.Users

@@ -62,13 +62,13 @@ type iface struct {
 	callPipe func(p *Pipe, opnum uint16, stub []byte) ([]byte, uint32)
 }
 
-var ifaces = []*iface{srvsvcIface, wkssvcIface, lsaIface}
+var ifaces = []*iface{srvsvcIface, wkssvcIface, lsaIface, samrIface}
 
 // assocGroups hands out association group ids; any non-zero value will
 // do since groups are never shared between pipes here.
 var assocGroups atomic.Uint32
 
-// OpenPipe returns a pipe for the given pipe name (case-insensitive "srvsvc", "wkssvc", "lsarpc", with or without leading "\\PIPE\\"); ok=false for unknown names (server answers STATUS_OBJECT_NAME_NOT_FOUND).
+// OpenPipe returns a pipe for the given pipe name (case-insensitive "srvsvc", "wkssvc", "lsarpc", "samr", with or without leading "\\PIPE\\"); ok=false for unknown names (server answers STATUS_OBJECT_NAME_NOT_FOUND).
 func (s *Server) OpenPipe(name string) (p *Pipe, ok bool) {
 	n := strings.ToLower(strings.TrimLeft(name, `\/`))
 	if rest, found := strings.CutPrefix(n, `pipe\`); found {
@@ -98,6 +98,8 @@ type Pipe struct {
 	anon     bool // opened by an anonymous session; see SetAnonymous
 	// lsaHandles are the open lsarpc policy handles (lsa.go).
 	lsaHandles map[[20]byte]struct{}
+	// samrHandles are the open SAMR handles (samr.go).
+	samrHandles map[[20]byte]samrHandle
 
 	// request reassembly
 	reqActive bool
