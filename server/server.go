@@ -351,7 +351,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.live.Store(set)
-	s.rpc = &rpc.Server{ServerName: cfg.ServerName, Comment: "zerosmb", Shares: s.shareInfos, Names: lsaNames{s}}
+	s.rpc = &rpc.Server{ServerName: cfg.ServerName, Comment: "zerosmb", Workgroup: cfg.Domain, Shares: s.shareInfos, Names: lsaNames{s}}
 	return s, nil
 }
 

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"testing"
+
+	"github.com/zerosmb/zerosmb/vfs/memfs"
 )
 
 // TestDataStats moves data through a guest session (unsigned: sendfile
@@ -49,5 +51,17 @@ func TestDataStats(t *testing.T) {
 	}
 	if d := s2.WriteBytes - s0.WriteBytes; d != 2*size {
 		t.Errorf("WriteBytes grew by %d, want %d", d, 2*size)
+	}
+}
+
+// TestWorkgroupReachesWkssvc: Config.Domain is the workgroup the RPC
+// services report (NetrWkstaGetInfo), not the built-in default.
+func TestWorkgroupReachesWkssvc(t *testing.T) {
+	srv, err := New(Config{Shares: []*Share{{Name: "s", FS: memfs.New()}}, Domain: "LABNET", Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.rpc.Workgroup != "LABNET" {
+		t.Errorf("rpc workgroup %q, want LABNET", srv.rpc.Workgroup)
 	}
 }
