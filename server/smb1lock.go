@@ -467,36 +467,38 @@ func (p *smb1PendingLock) answer(st smb2.Status) {
 // smb1LockByteRange is the core LOCK_BYTE_RANGE: one exclusive 32-bit
 // range of the header's PID, with LOCKING_ANDX's rules and Timeout 0.
 func (c *conn) smb1LockByteRange(r *smb1Req) smb1Resp {
-	fid, l, err := smb1.DecodeLockByteRange(&r.blk)
-	if err != nil {
-		return smb1Err(smb2.StatusInvalidParameter)
-	}
-	o := c.smb1FIDOpen(r, fid)
+	o, l, resp := c.smb1ByteRange(r)
 	if o == nil {
-		return smb1Err(smb2.StatusInvalidHandle)
+		return resp
 	}
-	if o.pipe != nil || o.file == nil || o.node == nil || o.isDir {
-		return smb1Err(smb2.StatusInvalidDeviceRequest)
-	}
-	l.PID = r.hdr.PIDLow
 	return c.smb1LockOrWait(r, &smb1PendingLock{c: c, o: o, locks: []smb1.LockRange{l}, core: true}, 0)
 }
 
 // smb1UnlockByteRange is the core UNLOCK_BYTE_RANGE.
 func (c *conn) smb1UnlockByteRange(r *smb1Req) smb1Resp {
+	o, l, resp := c.smb1ByteRange(r)
+	if o == nil {
+		return resp
+	}
+	return smb1Resp{status: c.smb1Unlock(o, []smb1.LockRange{l})}
+}
+
+// smb1ByteRange decodes a core LOCK/UNLOCK_BYTE_RANGE request: the open
+// and the range of the header's PID, or nil and the error response.
+func (c *conn) smb1ByteRange(r *smb1Req) (*open, smb1.LockRange, smb1Resp) {
 	fid, l, err := smb1.DecodeLockByteRange(&r.blk)
 	if err != nil {
-		return smb1Err(smb2.StatusInvalidParameter)
+		return nil, l, smb1Err(smb2.StatusInvalidParameter)
 	}
 	o := c.smb1FIDOpen(r, fid)
 	if o == nil {
-		return smb1Err(smb2.StatusInvalidHandle)
+		return nil, l, smb1Err(smb2.StatusInvalidHandle)
 	}
 	if o.pipe != nil || o.file == nil || o.node == nil || o.isDir {
-		return smb1Err(smb2.StatusInvalidDeviceRequest)
+		return nil, l, smb1Err(smb2.StatusInvalidDeviceRequest)
 	}
 	l.PID = r.hdr.PIDLow
-	return smb1Resp{status: c.smb1Unlock(o, []smb1.LockRange{l})}
+	return o, l, smb1Resp{}
 }
 
 // smb1Cancel is NT_CANCEL: it ends a waiting LOCKING_ANDX of the same

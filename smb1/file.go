@@ -81,6 +81,15 @@ func (r *NTCreateResponse) Append(dst []byte) []byte {
 	dst = append(dst, r.OplockLevel)
 	dst = le.AppendUint16(dst, r.FID)
 	dst = le.AppendUint32(dst, r.CreateAction)
+	dst = r.appendInfo(dst)
+	dst, bc := EndWords(dst, start)
+	EndBlock(dst, bc)
+	return dst
+}
+
+// appendInfo appends the fields from CreationTime to Directory, the same
+// in NT_CREATE_ANDX and NT_TRANSACT_CREATE responses.
+func (r *NTCreateResponse) appendInfo(dst []byte) []byte {
 	dst = le.AppendUint64(dst, r.CreationTime)
 	dst = le.AppendUint64(dst, r.LastAccessTime)
 	dst = le.AppendUint64(dst, r.LastWriteTime)
@@ -94,10 +103,7 @@ func (r *NTCreateResponse) Append(dst []byte) []byte {
 	if r.Directory {
 		dir = 1
 	}
-	dst = append(dst, dir)
-	dst, bc := EndWords(dst, start)
-	EndBlock(dst, bc)
-	return dst
+	return append(dst, dir)
 }
 
 // DecodeFIDRequest returns the FID that starts the words of CLOSE (3

@@ -225,20 +225,7 @@ func AppendNTTransCreateParams(dst []byte, r *NTCreateResponse) []byte {
 	dst = le.AppendUint16(dst, r.FID)
 	dst = le.AppendUint32(dst, r.CreateAction)
 	dst = le.AppendUint32(dst, 0) // EAErrorOffset
-	dst = le.AppendUint64(dst, r.CreationTime)
-	dst = le.AppendUint64(dst, r.LastAccessTime)
-	dst = le.AppendUint64(dst, r.LastWriteTime)
-	dst = le.AppendUint64(dst, r.ChangeTime)
-	dst = le.AppendUint32(dst, r.ExtFileAttributes)
-	dst = le.AppendUint64(dst, r.AllocationSize)
-	dst = le.AppendUint64(dst, r.EndOfFile)
-	dst = le.AppendUint16(dst, r.ResourceType)
-	dst = le.AppendUint16(dst, r.NMPipeStatus)
-	dir := byte(0)
-	if r.Directory {
-		dir = 1
-	}
-	return append(dst, dir)
+	return r.appendInfo(dst)
 }
 
 // NTTransIoctlSetup is the setup of NT_TRANSACT_IOCTL (4 words).
