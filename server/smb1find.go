@@ -146,10 +146,7 @@ func (t *trans2) findFirst() ([]byte, []byte, smb2.Status) {
 	if err != nil {
 		return nil, nil, smb1Status(err)
 	}
-	if _, ok := smb1.FindClass(req.InfoLevel); !ok && (req.InfoLevel < smb1.FindInfoStandard || req.InfoLevel > smb1.FindEAList) {
-		return nil, nil, smb2.StatusInvalidLevel
-	}
-	eaNames, st := t.findEANames(req.InfoLevel)
+	eaNames, st := t.findLevel(req.InfoLevel)
 	if st != smb2.StatusSuccess {
 		return nil, nil, st
 	}
@@ -207,16 +204,22 @@ func (t *trans2) findEANames(level uint16) ([]string, smb2.Status) {
 	return names, smb2.StatusSuccess
 }
 
+// findLevel checks a FIND_FIRST2/FIND_NEXT2 information level and returns
+// the EA names an EA-list level asks for.
+func (t *trans2) findLevel(level uint16) ([]string, smb2.Status) {
+	if _, ok := smb1.FindClass(level); !ok && (level < smb1.FindInfoStandard || level > smb1.FindEAList) {
+		return nil, smb2.StatusInvalidLevel
+	}
+	return t.findEANames(level)
+}
+
 // findNext is TRANS2_FIND_NEXT2.
 func (t *trans2) findNext() ([]byte, []byte, smb2.Status) {
 	req, err := smb1.DecodeFindNext2(t.req.Params, t.unicode)
 	if err != nil {
 		return nil, nil, smb1Status(err)
 	}
-	if _, ok := smb1.FindClass(req.InfoLevel); !ok && (req.InfoLevel < smb1.FindInfoStandard || req.InfoLevel > smb1.FindEAList) {
-		return nil, nil, smb2.StatusInvalidLevel
-	}
-	eaNames, st := t.findEANames(req.InfoLevel)
+	eaNames, st := t.findLevel(req.InfoLevel)
 	if st != smb2.StatusSuccess {
 		return nil, nil, st
 	}
