@@ -139,17 +139,7 @@ func AppendNTTransResponse(dst []byte, base int, setup []uint16, params, data []
 	for _, s := range setup {
 		dst = le.AppendUint16(dst, s)
 	}
-	dst, bc := EndWords(dst, start)
-	for len(dst)-base < po {
-		dst = append(dst, 0)
-	}
-	dst = append(dst, params...)
-	for len(dst)-base < do {
-		dst = append(dst, 0)
-	}
-	dst = append(dst, data...)
-	EndBlock(dst, bc)
-	return dst
+	return endTransResponse(dst, start, base, po, do, params, data)
 }
 
 // NTTransCreateRequest is the parameter block of NT_TRANSACT_CREATE

@@ -95,6 +95,13 @@ func AppendTrans2Response(dst []byte, base int, params, data []byte) []byte {
 	dst = le.AppendUint16(dst, uint16(do))
 	dst = le.AppendUint16(dst, 0)
 	dst = append(dst, 0, 0) // SetupCount, Reserved
+	return endTransResponse(dst, start, base, po, do, params, data)
+}
+
+// endTransResponse ends the words of a TRANS2 or NT_TRANSACT response
+// begun at start and appends its bytes: params at offset po and data at
+// offset do from base (the message start), zero-padded up to each.
+func endTransResponse(dst []byte, start, base, po, do int, params, data []byte) []byte {
 	dst, bc := EndWords(dst, start)
 	for len(dst)-base < po {
 		dst = append(dst, 0)
