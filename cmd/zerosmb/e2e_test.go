@@ -297,8 +297,16 @@ func freeAddr(t *testing.T) string {
 // still running.
 func startServer(t *testing.T, env []string, args ...string) *serverProc {
 	t.Helper()
+	return startServerUnder(t, nil, env, args...)
+}
+
+// startServerUnder is startServer with the server run under the command
+// wrap (for example strace and its options); nil runs it directly.
+func startServerUnder(t *testing.T, wrap, env []string, args ...string) *serverProc {
+	t.Helper()
 	s := &serverProc{t: t, addr: freeAddr(t), log: &syncBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(binPath, append([]string{"serve", "--listen", s.addr}, args...)...)
+	argv := append(append(append([]string(nil), wrap...), binPath, "serve", "--listen", s.addr), args...)
+	s.cmd = exec.Command(argv[0], argv[1:]...)
 	// Each server gets its own control socket unless the test names one.
 	s.ctl = filepath.Join(t.TempDir(), "control.sock")
 	s.cmd.Env = append(append(cleanEnv(), "ZEROSMB_CONTROL_SOCKET="+s.ctl), env...)

@@ -80,23 +80,8 @@ func TestServeSMB1StraceZeroCopy(t *testing.T) {
 	}
 	users := newUsers(t, dir)
 	trace := filepath.Join(dir, "strace.log")
-	s := &serverProc{t: t, addr: freeAddr(t), log: &syncBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(straceBin, "-f", "-qq", "-s", "0", "-e", "trace=sendfile,splice,pread64,read", "-o", trace,
-		binPath, "serve", "--listen", s.addr, "--smb1", "--users", users, "--recvfile-min", "16K", share)
-	s.cmd.Env = append(cleanEnv(), "ZEROSMB_CONTROL_SOCKET="+filepath.Join(dir, "control.sock"))
-	s.cmd.Stderr = s.log
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.err = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-	})
+	s := startServerUnder(t, []string{straceBin, "-f", "-qq", "-s", "0", "-e", "trace=sendfile,splice,pread64,read", "-o", trace},
+		nil, "--smb1", "--users", users, "--recvfile-min", "16K", share)
 	line := waitLogLine(t, s, "zerosmb listening")
 	m := regexp.MustCompile(` pid=(\d+)`).FindStringSubmatch(line)
 	if m == nil {
