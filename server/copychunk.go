@@ -115,7 +115,7 @@ func (c *conn) copyChunk(o *open, req *smb2.IoctlRequest) ioctlResult {
 	}
 	var total uint32
 	for i, ch := range chunks {
-		if st := copyChunkLocks(src, o, ch); st != smb2.StatusSuccess {
+		if st := copyChunkLocks(c.srv.state, src, o, ch); st != smb2.StatusSuccess {
 			return ioctlResult{st: st, out: appendCopyChunkResponse(nil, uint32(i), 0, total)}
 		}
 		n, err := copyRange(o.file, ch.dst, src.file, ch.src, int64(ch.n))
@@ -150,19 +150,13 @@ func checkCopyChunks(chunks []copyChunk) smb2.Status {
 }
 
 // copyChunkLocks checks the byte-range locks of both ends of a chunk.
-func copyChunkLocks(src, dst *open, ch copyChunk) smb2.Status {
+func copyChunkLocks(state stateStore, src, dst *open, ch copyChunk) smb2.Status {
 	for _, side := range []struct {
 		o     *open
 		off   int64
 		write bool
 	}{{src, ch.src, false}, {dst, ch.dst, true}} {
-		if side.o.node == nil {
-			continue
-		}
-		side.o.node.mu.Lock()
-		conflict := ioConflict(side.o.node.locks, side.o, 0, uint64(side.off), uint64(ch.n), side.write)
-		side.o.node.mu.Unlock()
-		if conflict {
+		if state.ioConflicts(side.o, 0, uint64(side.off), uint64(ch.n), side.write) {
 			return smb2.StatusFileLockConflict
 		}
 	}

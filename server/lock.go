@@ -3,16 +3,17 @@ package server
 import (
 	"math"
 	"slices"
-	"sync/atomic"
 
 	"github.com/zerosmb/zerosmb/smb2"
 )
 
 // Byte-range locks (MS-SMB2 3.3.5.14, MS-FSA 2.1.5.8/2.1.5.9).
 //
-// The lock table is node.locks, shared by every open of a path on every
-// connection. The functions over []byteLock below are pure so they can be
-// table-tested; the handler only adds node.mu, async waiting and wake-ups.
+// The lock table of a path is shared by every open of it on every
+// connection and lives in the state store (stateStore.lock, unlock,
+// ioConflicts; locktable.go). The functions over []byteLock below are
+// pure so they can be table-tested; the store adds its mutex and the
+// queue of waiting requests, the handler async waiting.
 //
 // Rules implemented:
 //   - Ranges overlap as MS-FSA 2.1.4.10 defines it: a zero-length range
@@ -114,36 +115,72 @@ func checkLockFlags(elems []smb2.LockElement) smb2.Status {
 	return smb2.StatusSuccess
 }
 
-// applyLocks grants elems to owner in order. On success it returns the
-// extended table. On a conflict it returns the table unchanged (earlier
-// elements rolled back), the index of the failing element and
-// STATUS_LOCK_NOT_GRANTED. Flags must have passed checkLockFlags.
-func applyLocks(locks []byteLock, owner *open, elems []smb2.LockElement) ([]byteLock, int, smb2.Status) {
-	orig := len(locks)
+// lockRange is one range of a lock request: an SMB2 LOCK element, or a
+// LOCKING_ANDX range with the PID that owns it.
+type lockRange struct {
+	off, len  uint64
+	pid       uint16 // SMB1 process id; 0 for SMB2
+	exclusive bool
+}
+
+// lockRanges converts SMB2 LOCK elements (flags checked) to ranges.
+func lockRanges(elems []smb2.LockElement) []lockRange {
+	rs := make([]lockRange, len(elems))
 	for i, e := range elems {
-		excl := e.Flags&smb2.LockFlagExclusiveLock != 0
-		if lockConflict(locks, owner, 0, e.Offset, e.Length, excl) {
-			clear(locks[orig:])
-			return locks[:orig], i, smb2.StatusLockNotGranted
+		rs[i] = lockRange{off: e.Offset, len: e.Length, exclusive: e.Flags&smb2.LockFlagExclusiveLock != 0}
+	}
+	return rs
+}
+
+// unlockRanges converts the elements of an SMB2 unlock request up to the
+// first one whose flags are not exactly SMB2_LOCKFLAG_UNLOCK; st is
+// STATUS_INVALID_PARAMETER when there is such an element (the ranges
+// before it are still released, in order).
+func unlockRanges(elems []smb2.LockElement) (rs []lockRange, st smb2.Status) {
+	for _, e := range elems {
+		if e.Flags != smb2.LockFlagUnlock {
+			return rs, smb2.StatusInvalidParameter
 		}
-		locks = append(locks, byteLock{owner: owner, off: e.Offset, len: e.Length, exclusive: excl})
+		rs = append(rs, lockRange{off: e.Offset, len: e.Length})
+	}
+	return rs, smb2.StatusSuccess
+}
+
+// applyLocks grants rs to owner, all or none. On success it returns the
+// extended table. Otherwise it returns the table unchanged (earlier ranges
+// rolled back), the index of the failing range and
+// STATUS_INVALID_LOCK_RANGE or STATUS_LOCK_NOT_GRANTED.
+func applyLocks(locks []byteLock, owner *open, rs []lockRange) ([]byteLock, int, smb2.Status) {
+	orig := len(locks)
+	for i, r := range rs {
+		st := smb2.StatusSuccess
+		switch {
+		case !lockRangeValid(r.off, r.len):
+			st = smb2.StatusInvalidLockRange
+		case lockConflict(locks, owner, r.pid, r.off, r.len, r.exclusive):
+			st = smb2.StatusLockNotGranted
+		}
+		if st != smb2.StatusSuccess {
+			clear(locks[orig:])
+			return locks[:orig], i, st
+		}
+		locks = append(locks, byteLock{owner: owner, off: r.off, len: r.len, exclusive: r.exclusive, pid: r.pid})
 	}
 	return locks, -1, smb2.StatusSuccess
 }
 
-// applyUnlocks releases elems of owner in order. It returns the new table,
-// how many locks were released, and the status of the first failing
-// element (earlier releases stay done).
-func applyUnlocks(locks []byteLock, owner *open, pid uint16, elems []smb2.LockElement) ([]byteLock, int, smb2.Status) {
+// applyUnlocks releases rs of owner in order: each needs a lock of the
+// same owner and PID with exactly its offset and length (an exclusive one
+// is released before a shared one). It returns the new table, how many
+// locks were released, and STATUS_RANGE_NOT_LOCKED for the first range
+// without a lock (earlier releases stay done).
+func applyUnlocks(locks []byteLock, owner *open, rs []lockRange) ([]byteLock, int, smb2.Status) {
 	removed := 0
-	for _, e := range elems {
-		if e.Flags != smb2.LockFlagUnlock {
-			return locks, removed, smb2.StatusInvalidParameter
-		}
+	for _, r := range rs {
 		idx := -1
 		for i := range locks {
 			l := &locks[i]
-			if l.ownedBy(owner, pid) && l.off == e.Offset && l.len == e.Length {
+			if l.ownedBy(owner, r.pid) && l.off == r.off && l.len == r.len {
 				if idx < 0 || (l.exclusive && !locks[idx].exclusive) {
 					idx = i
 				}
@@ -200,29 +237,19 @@ const lockSeqValid = 0x80
 
 // lock applies a LOCK request to o.
 func (c *conn) lock(r *request, o *open, req *smb2.LockRequest) response {
-	var st smb2.Status
 	if o.pipe != nil || o.file == nil || o.node == nil {
 		return errResp(smb2.StatusInvalidDeviceRequest)
 	}
 	if o.isDir {
 		return errResp(smb2.StatusInvalidParameter)
 	}
-	n := o.node
 	if req.Locks[0].Flags&smb2.LockFlagUnlock != 0 {
-		n.mu.Lock()
-		var removed int
-		n.locks, removed, st = applyUnlocks(n.locks, o, 0, req.Locks)
-		var waiters []func()
-		if removed > 0 {
-			waiters = n.lockWaiters
-			n.lockWaiters = nil
-		}
-		n.mu.Unlock()
-		for _, w := range waiters {
-			w()
-		}
-		if st != smb2.StatusSuccess {
+		rs, bad := unlockRanges(req.Locks)
+		if st := c.srv.state.unlock(o, rs); st != smb2.StatusSuccess {
 			return errResp(st)
+		}
+		if bad != smb2.StatusSuccess {
+			return errResp(bad)
 		}
 		return response{body: smb2.AppendLockResponse(nil)}
 	}
@@ -231,89 +258,80 @@ func (c *conn) lock(r *request, o *open, req *smb2.LockRequest) response {
 	}
 	blocking := len(req.Locks) == 1 && req.Locks[0].Flags&smb2.LockFlagFailImmediately == 0
 	c.srv.state.contend(o) // a byte-range lock breaks read caching (as Windows)
-	n.mu.Lock()
-	n.locks, _, st = applyLocks(n.locks, o, req.Locks)
-	if st == smb2.StatusSuccess || !blocking {
-		n.mu.Unlock()
-		if st != smb2.StatusSuccess {
-			return errResp(st)
-		}
-		return response{body: smb2.AppendLockResponse(nil)}
+	q := &lockRequest{o: o, ranges: lockRanges(req.Locks)}
+	_, st := c.srv.state.lock(q)
+	if st == smb2.StatusLockNotGranted && blocking {
+		return c.waitLock(r, q)
 	}
-	// A blocking lock that conflicts: wait (n.mu still held so no wake-up
-	// is lost between the failed attempt and the registration).
-	return c.waitLock(r, o, req.Locks[0])
+	if st != smb2.StatusSuccess {
+		return errResp(st)
+	}
+	return response{body: smb2.AppendLockResponse(nil)}
 }
 
-// lockWait is a blocked LOCK request waiting for its range.
+// lockWait is a blocked LOCK request waiting for its range. Whether it
+// was granted or ended otherwise is decided by the state store (lock,
+// cancelLock), so exactly one response goes out.
 type lockWait struct {
-	c    *conn
-	o    *open
-	e    smb2.LockElement
-	op   *asyncOp
-	done atomic.Bool
-	// closeKey is the handle-close hook to drop once the wait is over.
+	c  *conn
+	q  *lockRequest
+	op *asyncOp
+	// closeKey is the handle-close hook to drop once the wait is over;
+	// set before the request is queued.
 	closeKey uint64
 }
 
-// finish completes the wait with resp unless it already completed. The
-// response is sent from a new goroutine: complete waits for the interim
-// response, which the serve goroutine (possibly our caller) has yet to send.
-func (w *lockWait) finish(resp response) {
-	if w.done.CompareAndSwap(false, true) {
-		go func() {
-			w.o.dropClose(w.closeKey)
-			w.op.complete(resp)
-		}()
+// complete sends resp from a new goroutine: asyncOp.complete waits for
+// the interim response, which the serve goroutine (possibly our caller)
+// has yet to send.
+func (w *lockWait) complete(resp response) {
+	go func() {
+		w.q.o.dropClose(w.closeKey)
+		w.op.complete(resp)
+	}()
+}
+
+// cancel ends the wait with resp unless the lock was granted first.
+func (w *lockWait) cancel(resp response) {
+	if w.c.srv.state.cancelLock(w.q) {
+		w.complete(resp)
 	}
 }
 
-// waitLock parks a blocking lock. It is called with o.node.mu held and
-// releases it.
-func (c *conn) waitLock(r *request, o *open, e smb2.LockElement) response {
-	n := o.node
-	w := &lockWait{c: c, o: o, e: e}
+// waitLock parks a blocking lock that conflicts and queues it in the
+// state store, which calls retry at each change of the file's locks.
+func (c *conn) waitLock(r *request, q *lockRequest) response {
+	o := q.o
+	w := &lockWait{c: c, q: q}
 	sess := r.sess
 	w.op = c.goAsync(r, func() {
 		if c.lookupSession(sess.id) != sess {
 			// LOGOFF or teardown: the handle is going away.
-			w.finish(errResp(smb2.StatusRangeNotLocked))
+			w.cancel(errResp(smb2.StatusRangeNotLocked))
 			return
 		}
-		w.finish(errResp(smb2.StatusCancelled))
+		w.cancel(errResp(smb2.StatusCancelled))
 	})
-	n.lockWaiters = append(n.lockWaiters, w.retry)
-	n.mu.Unlock()
 	// Opens are closed only by this connection's serve goroutine, which is
-	// running this handler, so o is still open here. A retry that already
-	// granted the lock makes the close hook a no-op.
+	// running this handler, so o is still open here.
 	o.mu.Lock()
-	w.closeKey = o.atClose(func() { w.finish(errResp(smb2.StatusRangeNotLocked)) })
+	w.closeKey = o.atClose(func() { w.cancel(errResp(smb2.StatusRangeNotLocked)) })
 	o.mu.Unlock()
+	q.wake = w.retry
+	w.retry() // queues q, or grants it if the range came free meanwhile
 	return response{pending: w.op}
 }
 
-// retry runs when the node's locks changed: take the lock if the range is
-// free now, else wait for the next change.
+// retry tries the waiting lock again: granted, it is answered; refused,
+// it stays queued for the next change.
 func (w *lockWait) retry() {
-	if w.done.Load() {
-		return
+	_, st := w.c.srv.state.lock(w.q)
+	switch st {
+	case smb2.StatusLockNotGranted, smb2.StatusCancelled:
+		// Still waiting, or ended (and answered) elsewhere.
+	case smb2.StatusSuccess:
+		w.complete(response{body: smb2.AppendLockResponse(nil)})
+	default:
+		w.complete(errResp(st))
 	}
-	n := w.o.node
-	n.mu.Lock()
-	var st smb2.Status
-	n.locks, _, st = applyLocks(n.locks, w.o, []smb2.LockElement{w.e})
-	if st != smb2.StatusSuccess {
-		n.lockWaiters = append(n.lockWaiters, w.retry)
-		n.mu.Unlock()
-		return
-	}
-	if !w.done.CompareAndSwap(false, true) {
-		// Cancelled or closed meanwhile: give the range back.
-		n.locks = n.locks[:len(n.locks)-1]
-		n.mu.Unlock()
-		return
-	}
-	n.mu.Unlock()
-	go w.op.complete(response{body: smb2.AppendLockResponse(nil)})
 }

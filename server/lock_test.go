@@ -155,14 +155,14 @@ func TestApplyLocksRollback(t *testing.T) {
 		{Offset: 20, Length: 10, Flags: smb2.LockFlagSharedLock | smb2.LockFlagFailImmediately},
 		{Offset: 105, Length: 1, Flags: smb2.LockFlagSharedLock | smb2.LockFlagFailImmediately},
 	}
-	got, idx, st := applyLocks(held, a, elems)
+	got, idx, st := applyLocks(held, a, lockRanges(elems))
 	if st != smb2.StatusLockNotGranted || idx != 2 {
 		t.Fatalf("applyLocks = idx %d, %v; want idx 2, LOCK_NOT_GRANTED", idx, st)
 	}
 	if len(got) != 1 || got[0].owner != b {
 		t.Fatalf("after rollback table = %+v, want only b's lock", got)
 	}
-	got, idx, st = applyLocks(got, a, elems[:2])
+	got, idx, st = applyLocks(got, a, lockRanges(elems[:2]))
 	if st != smb2.StatusSuccess || idx != -1 || len(got) != 3 {
 		t.Fatalf("applyLocks = %d locks, idx %d, %v; want 3 locks", len(got), idx, st)
 	}
@@ -192,17 +192,28 @@ func TestApplyUnlocks(t *testing.T) {
 		{"unlock with fail-immediately", []smb2.LockElement{le3(0, 10, un|smb2.LockFlagFailImmediately)}, smb2.StatusInvalidParameter, 0, 4},
 	}
 	for _, tt := range tests {
-		got, removed, st := applyUnlocks(held(), a, 0, tt.elems)
+		got, removed, st := unlockElems(held(), a, tt.elems)
 		if st != tt.st || removed != tt.removed || len(got) != tt.left {
 			t.Errorf("%s: status %v removed %d left %d; want %v %d %d", tt.name, st, removed, len(got), tt.st, tt.removed, tt.left)
 		}
 	}
-	got, _, _ := applyUnlocks(held(), a, 0, []smb2.LockElement{le3(0, 10, un)})
+	got, _, _ := unlockElems(held(), a, []smb2.LockElement{le3(0, 10, un)})
 	for _, l := range got {
 		if l.owner == a && l.off == 0 && l.exclusive {
 			t.Errorf("exclusive lock still held after one unlock: %+v", got)
 		}
 	}
+}
+
+// unlockElems applies an SMB2 unlock request as the LOCK handler does:
+// the elements before the first with wrong flags are released in order.
+func unlockElems(locks []byteLock, o *open, elems []smb2.LockElement) ([]byteLock, int, smb2.Status) {
+	rs, bad := unlockRanges(elems)
+	locks, removed, st := applyUnlocks(locks, o, rs)
+	if st == smb2.StatusSuccess {
+		st = bad
+	}
+	return locks, removed, st
 }
 
 func le3(off, n uint64, flags uint32) smb2.LockElement {
@@ -278,7 +289,7 @@ func TestLockHandlerSync(t *testing.T) {
 		if tt.write {
 			_, st = u.c.checkWrite(tt.o, 0, &smb2.WriteRequest{Offset: tt.off, Length: 1})
 		} else {
-			_, st = checkRead(tt.o, 0, &smb2.ReadRequest{Offset: tt.off, Length: 1}, u.c.maxIO)
+			_, st = u.c.checkRead(tt.o, 0, &smb2.ReadRequest{Offset: tt.off, Length: 1}, u.c.maxIO)
 		}
 		if st != tt.want {
 			t.Errorf("io at %d write=%v: %v, want %v", tt.off, tt.write, st, tt.want)

@@ -206,7 +206,7 @@ func (s *Server) Metrics() Metrics {
 			ss.mu.Unlock()
 		}
 	}
-	m.Locks = s.nodes.lockCount()
+	m.Locks = s.state.lockCount()
 	return m
 }
 

@@ -21,10 +21,11 @@ type node struct {
 	// delFS is the backend view (tree.fs, unixusers.go) of the open that
 	// made the node delete-pending: the path is removed as that user.
 	delFS vfs.FS
-	locks []byteLock
-	// lockWaiters are blocked LOCK requests to retry when locks change.
-	lockWaiters []func()
-	refs        int
+	// locks are the granted byte-range locks and lockQueue the requests
+	// waiting for theirs, in arrival order (locktable.go).
+	locks     []byteLock
+	lockQueue []*lockRequest
+	refs      int
 	// changed is closed when the caching state of the node changes
 	// (oplock.go): CREATEs waiting for a break retry then.
 	changed chan struct{}
@@ -164,21 +165,13 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 			break
 		}
 	}
-	kept := n.locks[:0]
-	for _, l := range n.locks {
-		if l.owner != o {
-			kept = append(kept, l)
-		}
-	}
-	n.locks = kept
+	waiters := n.releaseLocks(o)
 	t.dropCaching(n, o)
 	t.forgetDurable(o)
 	t.replayUsed(o)
 	if t.kernel != nil {
 		t.kernel.forget(o)
 	}
-	waiters := n.lockWaiters
-	n.lockWaiters = nil
 	newlyPending := o.deleteOnClose && !n.deletePending
 	if o.deleteOnClose {
 		if !n.deletePending {

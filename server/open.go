@@ -32,8 +32,11 @@ type open struct {
 	// Caching (oplock.go, lease.go), guarded by node.mu: the granted
 	// oplock level (OplockLevelLease with lease set), and an oplock break
 	// awaiting its acknowledgment.
-	oplock    uint8
-	lease     *lease
+	oplock uint8
+	lease  *lease
+	// released is set under node.mu when o leaves its node (release): no
+	// lock is granted to it any more.
+	released  bool
 	obreaking bool
 	obreakTo  uint8
 	obreakGen uint64

@@ -34,7 +34,7 @@ func (c *conn) handleRead(r *request) response {
 	if o.pipe != nil {
 		return c.readPipe(r, o, &req)
 	}
-	n, st := checkRead(o, r.lockPID, &req, c.maxIO)
+	n, st := c.checkRead(o, r.lockPID, &req, c.maxIO)
 	if st != smb2.StatusSuccess {
 		return errResp(st)
 	}
@@ -51,7 +51,7 @@ func (c *conn) handleRead(r *request) response {
 
 // checkRead validates a READ by SMB1 process pid (0 for SMB2) on a file
 // and returns how many bytes to send.
-func checkRead(o *open, pid uint16, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status) {
+func (c *conn) checkRead(o *open, pid uint16, req *smb2.ReadRequest, maxIO uint32) (int64, smb2.Status) {
 	if o.isDir || o.file == nil || isLinkOpen(o) {
 		return 0, smb2.StatusInvalidDeviceRequest
 	}
@@ -70,13 +70,8 @@ func checkRead(o *open, pid uint16, req *smb2.ReadRequest, maxIO uint32) (int64,
 		}
 		return 0, smb2.StatusSuccess
 	}
-	if o.node != nil {
-		o.node.mu.Lock()
-		conflict := ioConflict(o.node.locks, o, pid, req.Offset, uint64(req.Length), false)
-		o.node.mu.Unlock()
-		if conflict {
-			return 0, smb2.StatusFileLockConflict
-		}
+	if c.srv.state.ioConflicts(o, pid, req.Offset, uint64(req.Length), false) {
+		return 0, smb2.StatusFileLockConflict
 	}
 	fi, err := o.file.Stat()
 	if err != nil {
@@ -216,13 +211,8 @@ func (c *conn) checkWrite(o *open, pid uint16, req *smb2.WriteRequest) (int64, s
 	if o.stream != "" && c.srv != nil && off+uint64(req.Length) > uint64(c.srv.cfg.MaxStreamSize) {
 		return 0, smb2.StatusDiskFull // Config.MaxStreamSize
 	}
-	if o.node != nil && req.Length > 0 {
-		o.node.mu.Lock()
-		conflict := ioConflict(o.node.locks, o, pid, off, uint64(req.Length), true)
-		o.node.mu.Unlock()
-		if conflict {
-			return 0, smb2.StatusFileLockConflict
-		}
+	if c.srv.state.ioConflicts(o, pid, off, uint64(req.Length), true) {
+		return 0, smb2.StatusFileLockConflict
 	}
 	return int64(off), smb2.StatusSuccess
 }

@@ -362,13 +362,13 @@ func TestCheckRead(t *testing.T) {
 		{"no read access", wo, smb2.ReadRequest{Length: 1}, 0, smb2.StatusAccessDenied},
 	}
 	for _, tt := range tests {
-		n, st := checkRead(tt.o, 0, &tt.req, u.c.maxIO)
+		n, st := u.c.checkRead(tt.o, 0, &tt.req, u.c.maxIO)
 		if n != tt.n || st != tt.st {
 			t.Errorf("%s: %d, %v; want %d, %v", tt.name, n, st, tt.n, tt.st)
 		}
 	}
 	dir := &open{isDir: true, access: fileReadData}
-	if _, st := checkRead(dir, 0, &smb2.ReadRequest{Length: 1}, u.c.maxIO); st != smb2.StatusInvalidDeviceRequest {
+	if _, st := u.c.checkRead(dir, 0, &smb2.ReadRequest{Length: 1}, u.c.maxIO); st != smb2.StatusInvalidDeviceRequest {
 		t.Errorf("read on directory: %v", st)
 	}
 }

@@ -10,9 +10,10 @@ import (
 
 // SMB1 LOCKING_ANDX (MS-CIFS 2.2.4.32), as Samba 4.17 answers it.
 //
-// The ranges live in the same node.locks table SMB2 LOCK uses, so SMB1
-// and SMB2 opens conflict with each other; an SMB1 range is owned by its
-// open and the PID of its element (lock.go).
+// The ranges live in the same lock table of the state store SMB2 LOCK
+// uses (stateStore.lock), so SMB1 and SMB2 opens conflict with each
+// other; an SMB1 range is owned by its open and the PID of its element
+// (lock.go). A waiting request is queued there as an ordered request.
 //
 // What SMB1 adds:
 //   - Blocking locks: a request whose Timeout is not 0 waits (at least
@@ -45,7 +46,8 @@ const smb1LockSpin = 200 * time.Millisecond
 const smb1MaxPendingLocks = 50
 
 // smb1LockState is an SMB1 connection's waiting lock requests and the
-// offsets of each open's last refused lock. Lock order: node.mu before mu.
+// offsets of each open's last refused lock. Lock order: the state
+// store's mutexes are never held when mu is taken, or the other way.
 type smb1LockState struct {
 	mu      sync.Mutex
 	pending []*smb1PendingLock // arrival order
@@ -62,6 +64,8 @@ type smb1PendingLock struct {
 	large   bool
 	core    bool // LOCK_BYTE_RANGE: the response has no AndX words
 	blocker int  // index of the range that was refused last
+	// q is the request in the state store's lock table.
+	q lockRequest
 	// Set when the request waits.
 	hdr      smb1.Header // the request's header, for the response
 	seq      uint32      // signing sequence number of the response
@@ -134,56 +138,48 @@ func (c *conn) smb1FIDOpen(r *smb1Req, fid uint16) *open {
 }
 
 // smb1Unlock releases ranges of o in order (earlier releases stay done
-// when one fails) and wakes the requests waiting on the file.
+// when one fails); the state store wakes the requests waiting on the file.
 func (c *conn) smb1Unlock(o *open, ranges []smb1.LockRange) smb2.Status {
-	n := o.node
-	n.mu.Lock()
-	st, removed := smb2.StatusSuccess, 0
+	rs := make([]lockRange, 0, len(ranges))
+	bad := smb2.StatusSuccess
 	for _, u := range ranges {
 		if !lockRangeValid(u.Offset, u.Length) {
-			st = smb2.StatusInvalidLockRange
+			bad = smb2.StatusInvalidLockRange
 			break
 		}
-		var k int
-		n.locks, k, st = applyUnlocks(n.locks, o, u.PID, []smb2.LockElement{{Offset: u.Offset, Length: u.Length, Flags: smb2.LockFlagUnlock}})
-		removed += k
-		if st != smb2.StatusSuccess {
-			break
-		}
+		rs = append(rs, lockRange{off: u.Offset, len: u.Length, pid: u.PID})
 	}
-	var waiters []func()
-	if removed > 0 {
-		waiters, n.lockWaiters = n.lockWaiters, nil
+	if st := c.srv.state.unlock(o, rs); st != smb2.StatusSuccess {
+		return st
 	}
-	n.mu.Unlock()
-	for _, w := range waiters {
-		w()
-	}
-	return st
+	return bad
 }
 
 // smb1LockOrWait takes p's locks or, when refused and the request may
 // wait, parks it (the response is sent later, by smb1PendingLock.answer).
 func (c *conn) smb1LockOrWait(r *smb1Req, p *smb1PendingLock, timeout uint32) smb1Resp {
 	c.srv.state.contend(p.o) // a byte-range lock breaks read caching (as Windows)
-	n := p.o.node
+	p.q = lockRequest{o: p.o, ordered: true, ranges: make([]lockRange, len(p.locks))}
+	for i, l := range p.locks {
+		p.q.ranges[i] = lockRange{off: l.Offset, len: l.Length, pid: l.PID, exclusive: !p.shared}
+	}
 	ls := &c.s1.locks
-	n.mu.Lock()
-	ls.mu.Lock()
-	st := ls.try(p)
+	idx, st := c.srv.state.lock(&p.q)
 	if st != smb2.StatusLockNotGranted {
 		if st != smb2.StatusSuccess {
+			ls.mu.Lock()
+			p.blocker = idx
 			ls.refused(p)
+			ls.mu.Unlock()
 		}
-		ls.mu.Unlock()
-		n.mu.Unlock()
 		return p.resp(st)
 	}
+	ls.mu.Lock()
+	p.blocker = idx
 	wait := ls.waitFor(p, timeout)
 	if wait == 0 || !r.lone || len(ls.pending) >= smb1MaxPendingLocks {
 		ls.refused(p)
 		ls.mu.Unlock()
-		n.mu.Unlock()
 		if wait != 0 {
 			return smb1Err(smb2.StatusFileLockConflict)
 		}
@@ -194,12 +190,10 @@ func (c *conn) smb1LockOrWait(r *smb1Req, p *smb1PendingLock, timeout uint32) sm
 		p.signKey = c.s1.sig.key
 	}
 	ls.pending = append(ls.pending, p)
-	n.lockWaiters = append(n.lockWaiters, p.retry)
 	if wait > 0 {
 		p.timer = time.AfterFunc(wait, func() { p.finish(smb2.StatusFileLockConflict) })
 	}
 	ls.mu.Unlock()
-	n.mu.Unlock()
 	o := p.o
 	o.mu.Lock()
 	closed := o.closed
@@ -220,7 +214,13 @@ func (c *conn) smb1LockOrWait(r *smb1Req, p *smb1PendingLock, timeout uint32) sm
 	ls.mu.Unlock()
 	if answered {
 		o.dropClose(key)
+		return smb1Resp{noResponse: true}
 	}
+	// Queue the request (or take the ranges, free by now). This
+	// connection's serve goroutine is the only one queueing its requests,
+	// so they are queued in arrival order.
+	p.q.wake = p.retry
+	p.retry()
 	return smb1Resp{noResponse: true}
 }
 
@@ -230,46 +230,6 @@ func (p *smb1PendingLock) resp(st smb2.Status) smb1Resp {
 		return smb1Resp{block: smb1.AppendAndXOnly(nil)}
 	}
 	return smb1Err(st)
-}
-
-// try takes all of p's ranges or none; called with node.mu and ls.mu
-// held. A range overlapping a range of an earlier waiting request on the
-// same open is refused as if it were locked (arrival order wins).
-func (ls *smb1LockState) try(p *smb1PendingLock) smb2.Status {
-	for _, q := range ls.pending {
-		if q == p {
-			break
-		}
-		if q.o != p.o || (q.shared && p.shared) {
-			continue
-		}
-		for i, l := range p.locks {
-			for _, b := range q.locks {
-				if rangesOverlap(l.Offset, l.Length, b.Offset, b.Length) {
-					p.blocker = i
-					return smb2.StatusLockNotGranted
-				}
-			}
-		}
-	}
-	n := p.o.node
-	orig := len(n.locks)
-	for i, l := range p.locks {
-		if !lockRangeValid(l.Offset, l.Length) {
-			clear(n.locks[orig:])
-			n.locks = n.locks[:orig]
-			p.blocker = i
-			return smb2.StatusInvalidLockRange
-		}
-		if lockConflict(n.locks, p.o, l.PID, l.Offset, l.Length, !p.shared) {
-			clear(n.locks[orig:])
-			n.locks = n.locks[:orig]
-			p.blocker = i
-			return smb2.StatusLockNotGranted
-		}
-		n.locks = append(n.locks, byteLock{owner: p.o, off: l.Offset, len: l.Length, exclusive: !p.shared, pid: l.PID})
-	}
-	return smb2.StatusSuccess
 }
 
 // waitFor is how long a refused request waits: 0 not at all, -1 forever.
@@ -376,41 +336,34 @@ func (ls *smb1LockState) unpend(p *smb1PendingLock) bool {
 	return true
 }
 
-// retry runs when the file's locks changed: take the ranges if free now,
-// else wait for the next change.
+// retry tries p's ranges again: granted (or refused for good), p is
+// answered; refused, it stays queued in the state store for the next
+// change.
 func (p *smb1PendingLock) retry() {
+	idx, st := p.c.srv.state.lock(&p.q)
+	if st == smb2.StatusLockNotGranted || st == smb2.StatusCancelled {
+		return // still waiting, or ended (and answered) by finish
+	}
 	ls := &p.c.s1.locks
-	n := p.o.node
-	n.mu.Lock()
 	ls.mu.Lock()
-	if p.done {
-		ls.mu.Unlock()
-		n.mu.Unlock()
-		return
-	}
-	st := ls.try(p)
-	if st == smb2.StatusLockNotGranted {
-		n.lockWaiters = append(n.lockWaiters, p.retry)
-		ls.mu.Unlock()
-		n.mu.Unlock()
-		return
-	}
 	ls.unpend(p)
 	if st != smb2.StatusSuccess {
+		p.blocker = idx
 		ls.refused(p)
 	}
 	ls.mu.Unlock()
-	n.mu.Unlock()
 	// retry runs on whichever goroutine changed the locks (another
 	// connection's, maybe): the response goes out from one of its own so
 	// that a slow client cannot hold that one up.
 	go p.answer(st)
-	p.wakeOthers()
 }
 
 // finish answers a waiting p with st (an error, or success when an unlock
-// of its range cancelled it) unless it was answered already.
+// of its range cancelled it) unless it was granted or answered already.
 func (p *smb1PendingLock) finish(st smb2.Status) {
+	if !p.c.srv.state.cancelLock(&p.q) {
+		return
+	}
 	ls := &p.c.s1.locks
 	ls.mu.Lock()
 	if !ls.unpend(p) {
@@ -422,20 +375,6 @@ func (p *smb1PendingLock) finish(st smb2.Status) {
 	}
 	ls.mu.Unlock()
 	p.answer(st)
-	p.wakeOthers()
-}
-
-// wakeOthers retries the requests waiting on p's file: p no longer takes
-// precedence over them.
-func (p *smb1PendingLock) wakeOthers() {
-	n := p.o.node
-	n.mu.Lock()
-	waiters := n.lockWaiters
-	n.lockWaiters = nil
-	n.mu.Unlock()
-	for _, w := range waiters {
-		w()
-	}
 }
 
 // answer sends the response of a request that waited.

@@ -126,13 +126,8 @@ func (c *conn) setZeroData(o *open, in []byte) ioctlResult {
 	if err != nil {
 		return ioctlErr(asStatus(err))
 	}
-	if o.node != nil {
-		o.node.mu.Lock()
-		conflict := ioConflict(o.node.locks, o, 0, uint64(r.Offset), uint64(r.Length), true)
-		o.node.mu.Unlock()
-		if conflict {
-			return ioctlErr(smb2.StatusFileLockConflict)
-		}
+	if c.srv.state.ioConflicts(o, 0, uint64(r.Offset), uint64(r.Length), true) {
+		return ioctlErr(smb2.StatusFileLockConflict)
 	}
 	fi, err := o.file.Stat()
 	if err != nil {

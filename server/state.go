@@ -56,6 +56,15 @@ import (
 //   - Opens made for an AppInstanceId are listed by it from their answer
 //     until release; a takeover closes them before the new open is
 //     admitted, so they never hold it up (appinstance.go).
+//   - Byte-range locks belong to an open and, for SMB1, a PID; a
+//     request's ranges are granted all or none, in the order requests
+//     arrive, and never to a released open. A waiting request is queued
+//     on its node until it is granted or cancelLock ends it; exactly one
+//     of the two ends it, so it is answered once. Every change that may
+//     let a queued request through (an unlock, a release, a queued
+//     ordered request leaving) calls the wake of every queued request,
+//     outside the node's mutex. Releasing an open drops its locks and
+//     its queued requests (its close hooks answer those).
 //   - A (ClientGuid, CreateGuid) names at most one running CREATE or one
 //     replayable open; an open stops being replayable when another
 //     command uses it or it is released (replay.go).
@@ -90,6 +99,22 @@ type stateStore interface {
 	uncache(o *open)
 	// release detaches o: locks, share mode, caching, delete-on-close.
 	release(o *open, log *slog.Logger)
+
+	// lock tries the byte-range lock request q (all its ranges or none)
+	// and queues it when refused and q.wake is set (locktable.go).
+	lock(q *lockRequest) (failed int, st smb2.Status)
+	// cancelLock ends q unless it was granted or ended before, and
+	// reports whether it did (the caller then answers q).
+	cancelLock(q *lockRequest) bool
+	// unlock releases o's ranges rs in order.
+	unlock(o *open, rs []lockRange) smb2.Status
+	// ioConflicts reports whether a READ or WRITE (write) of o and SMB1
+	// process pid conflicts with a byte-range lock.
+	ioConflicts(o *open, pid uint16, off, size uint64, write bool) bool
+	// describe reports o's caching and its granted locks; lockCount
+	// counts every granted lock (Status, metrics).
+	describe(o *open) openState
+	lockCount() int
 
 	// grantDurable makes o durable if d asks and o holds handle caching.
 	grantDurable(o *open, d *durableRequest) []smb2.CreateContext

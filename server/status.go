@@ -161,7 +161,7 @@ func (c *conn) status() ConnectionStatus {
 			ts := TreeStatus{ID: t.id, Share: t.share.Name}
 			for _, o := range opens {
 				if o.tree == t {
-					ts.Opens = append(ts.Opens, o.status())
+					ts.Opens = append(ts.Opens, o.status(c.srv.state))
 				}
 			}
 			ss.Trees = append(ss.Trees, ts)
@@ -171,23 +171,20 @@ func (c *conn) status() ConnectionStatus {
 	return cs
 }
 
-func (o *open) status() OpenStatus {
+func (o *open) status(state stateStore) OpenStatus {
 	o.mu.Lock()
 	os := OpenStatus{FileID: o.id.Volatile, Path: o.name, Stream: o.stream, Directory: o.isDir,
 		Access: o.access, ShareMode: shareModeString(o.shareAccess), Oplock: "none", Lease: "none"}
 	o.mu.Unlock()
-	if n := o.node; n != nil {
-		n.mu.Lock()
-		os.Oplock = oplockName(o.oplock) // caching state is guarded by the node
-		if o.lease != nil {
-			os.Lease = cacheLetters(o.lease.state)
+	if o.node != nil {
+		st := state.describe(o)
+		os.Oplock = oplockName(st.oplock)
+		if st.hasLease {
+			os.Lease = cacheLetters(st.lease)
 		}
-		for _, l := range n.locks {
-			if l.owner == o {
-				os.Locks = append(os.Locks, Lock{Offset: l.off, Length: l.len, Exclusive: l.exclusive})
-			}
+		for _, l := range st.locks {
+			os.Locks = append(os.Locks, Lock{Offset: l.off, Length: l.len, Exclusive: l.exclusive})
 		}
-		n.mu.Unlock()
 	}
 	return os
 }
