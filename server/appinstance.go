@@ -68,12 +68,7 @@ func (c *conn) takeOverAppInstance(a *appInstanceRequest, share *Share, path, st
 // closeElsewhere closes o, which may belong to another connection or to
 // none (a disconnected durable or resilient open).
 func (s *Server) closeElsewhere(o *open) {
-	n := o.node
-	n.mu.Lock()
-	disconnected := o.disconnected
-	n.mu.Unlock()
-	if disconnected {
-		s.nodes.purge(o)
+	if s.state.purgeDisconnected(o) {
 		return
 	}
 	o.mu.Lock()

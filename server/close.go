@@ -68,10 +68,7 @@ func (c *conn) mayDeleteOnClose(o *open) bool {
 	o.mu.Lock()
 	doc := o.deleteOnClose
 	o.mu.Unlock()
-	n := o.node
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return (doc || n.deletePending) && len(n.opens) == 1
+	return c.srv.state.lastCloseDeletes(o, doc)
 }
 
 // path returns the open's current share path (renames change it).

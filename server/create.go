@@ -218,13 +218,13 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 	r.created, o.createAction = o, action
 	o.channelSeq.Store(uint32(uint16(r.hdr.Status))) // the CREATE's ChannelSequence (3.x)
 	info := c.fileInfo(share, p, fi)
-	resp := openedResponse(o, action, id, info)
+	resp := c.openedResponse(o, action, id, info)
 	resp.CreateContexts = createContextResponses(req, o.maxAccess, share, info.IndexNumber)
 	if posixOpen {
 		resp.CreateContexts = append(resp.CreateContexts, posixCreateResponse(fi))
 	}
-	if o.lease != nil {
-		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(o))
+	if st := c.srv.state.describe(o); st.hasLease {
+		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(st))
 	}
 	if q, _ := c.aaplQuery(req); q != nil {
 		resp.CreateContexts = append(resp.CreateContexts, c.aaplReply(share, q))
@@ -241,13 +241,11 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 }
 
 // grantedOplock is the OplockLevel of o's CREATE response.
-func (o *open) grantedOplock() uint8 {
+func (c *conn) grantedOplock(o *open) uint8 {
 	if o.node == nil {
 		return smb2.OplockLevelNone
 	}
-	o.node.mu.Lock()
-	defer o.node.mu.Unlock()
-	return o.oplock
+	return c.srv.state.describe(o).oplock
 }
 
 // cacheRequest describes the caching a CREATE asks for: an oplock level,
@@ -359,7 +357,7 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 	o := &open{sess: r.sess, tree: r.tree, name: p, isDir: isDir, access: access,
 		shareAccess: req.ShareAccess, createOptions: req.CreateOptions,
 		mode: req.CreateOptions & modeBits, maxAccess: ac.maxAccess}
-	n := c.srv.nodes.acquire(share, p)
+	n := c.srv.state.acquire(share, p)
 	o.node = n
 	overwrite := exists && (action == smb2.FileOverwritten || action == smb2.FileSuperseded)
 	q := c.cacheRequest(r, req, access, isDir, exists, overwrite)
@@ -372,7 +370,7 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 	}
 	wait, st := c.srv.state.admit(n, o, q)
 	if wait != nil || st != smb2.StatusSuccess {
-		c.srv.nodes.put(n)
+		c.srv.state.put(n)
 		r.breakWait = wait
 		return nil, 0, nil, st
 	}
@@ -387,7 +385,7 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 	}
 	if st != smb2.StatusSuccess {
 		c.dropPendingSD(share, p, ac.newSD)
-		c.srv.nodes.release(o, c.log)
+		c.srv.state.release(o, c.log)
 		return nil, 0, nil, st
 	}
 	fi, err = o.file.Stat()
@@ -578,9 +576,9 @@ func (c *conn) createPipe(r *request, req *smb2.CreateRequest) response {
 // openedResponse is the CREATE response for o granted with action and
 // FileID id, its times, sizes and attributes from info (a new open and a
 // durable reconnect answer alike); create contexts are the caller's.
-func openedResponse(o *open, action uint32, id smb2.FileID, info smb2.FileInfo) smb2.CreateResponse {
+func (c *conn) openedResponse(o *open, action uint32, id smb2.FileID, info smb2.FileInfo) smb2.CreateResponse {
 	return smb2.CreateResponse{
-		OplockLevel:    o.grantedOplock(),
+		OplockLevel:    c.grantedOplock(o),
 		CreateAction:   action,
 		CreationTime:   info.CreationTime,
 		LastAccessTime: info.LastAccessTime,

@@ -174,6 +174,19 @@ func (t *nodeTable) disconnect(o *open) bool {
 	return true
 }
 
+// purgeDisconnected purges o if it is disconnected and reports whether
+// it was.
+func (t *nodeTable) purgeDisconnected(o *open) bool {
+	n := o.node
+	n.mu.Lock()
+	disconnected := o.disconnected
+	n.mu.Unlock()
+	if disconnected {
+		t.purge(o)
+	}
+	return disconnected
+}
+
 // purge closes a disconnected durable open for good: its timeout passed,
 // or another open needs a break it can no longer acknowledge.
 func (t *nodeTable) purge(o *open) {
@@ -304,9 +317,9 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 		return errResp(statusFromError(err))
 	}
 	info := c.fileInfo(o.tree.share, o.path(), fi)
-	resp := openedResponse(o, smb2.FileOpened, o.id, info)
-	if o.lease != nil {
-		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(o))
+	resp := c.openedResponse(o, smb2.FileOpened, o.id, info)
+	if st := c.srv.state.describe(o); st.hasLease {
+		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(st))
 	}
 	if d.version == 1 {
 		resp.CreateContexts = append(resp.CreateContexts,

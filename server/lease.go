@@ -243,10 +243,13 @@ func (c *conn) handleLeaseBreakAck(r *request) response {
 
 // leaseResponse builds the RqLs create context response for o. n.mu is
 // taken here.
-func leaseResponse(o *open) smb2.CreateContext {
-	n := o.node
-	n.mu.Lock()
-	l := o.lease
+func leaseResponse(st openState) smb2.CreateContext {
+	return smb2.CreateContext{Name: smb2.CreateContextRequestLease, Data: st.lease.AppendLease(nil)}
+}
+
+// leaseState is lease l as a create response shows it. Called with the
+// node's mutex held.
+func leaseState(l *lease) smb2.LeaseRequest {
 	r := smb2.LeaseRequest{LeaseKey: l.id.key, LeaseState: l.state, V2: l.v2}
 	if l.breaking {
 		r.LeaseFlags |= smb2.LeaseFlagBreakInProgress
@@ -256,6 +259,5 @@ func leaseResponse(o *open) smb2.CreateContext {
 		r.LeaseFlags |= l.flags
 		r.ParentLeaseKey = l.parent
 	}
-	n.mu.Unlock()
-	return smb2.CreateContext{Name: smb2.CreateContextRequestLease, Data: r.AppendLease(nil)}
+	return r
 }

@@ -68,7 +68,7 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		return smb2.StatusObjectNameCollision
 	case same:
 		return smb2.StatusSuccess
-	case tfi.IsDir(), c.srv.nodes.hasOpens(share, newp, false):
+	case tfi.IsDir(), c.srv.state.hasOpens(share, newp, false):
 		return smb2.StatusAccessDenied
 	case c.isReadOnlyFile(share, newp, tfi) && li.Flags&smb2.FileLinkIgnoreReadonlyAttribute == 0:
 		return smb2.StatusAccessDenied

@@ -214,7 +214,7 @@ func (t *nodeTable) describe(o *open) openState {
 	defer n.mu.Unlock()
 	s.oplock = o.oplock
 	if o.lease != nil {
-		s.lease, s.hasLease = o.lease.state, true
+		s.lease, s.hasLease = leaseState(o.lease), true
 	}
 	for _, l := range n.locks {
 		if l.owner == o {
@@ -226,8 +226,8 @@ func (t *nodeTable) describe(o *open) openState {
 
 // openState is what describe reports of an open.
 type openState struct {
-	oplock   uint8
-	lease    uint32
+	oplock   uint8             // granted OplockLevel (OplockLevelLease with a lease)
+	lease    smb2.LeaseRequest // the lease as a create response shows it, when hasLease
 	hasLease bool
-	locks    []byteLock
+	locks    []byteLock // granted byte-range locks
 }

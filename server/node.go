@@ -217,3 +217,47 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 	}
 	t.put(n)
 }
+
+// deletePending reports whether o's file is delete-pending.
+func (t *nodeTable) deletePending(o *open) bool {
+	n := o.node
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.deletePending
+}
+
+// setDeletePending sets or clears the delete-pending state of o's file
+// (SET_INFO disposition); the file is then removed as o's user.
+func (t *nodeTable) setDeletePending(o *open, del bool) {
+	n := o.node
+	n.mu.Lock()
+	n.deletePending, n.delFS = del, nil
+	if del {
+		n.delFS = o.tree.fs()
+	}
+	n.mu.Unlock()
+}
+
+// lastCloseDeletes reports whether closing o (with delete-on-close doc)
+// removes its file: it is the last open of a delete-pending file.
+func (t *nodeTable) lastCloseDeletes(o *open, doc bool) bool {
+	n := o.node
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return (doc || n.deletePending) && len(n.opens) == 1
+}
+
+// mayWrite reports whether an open of o's node, o included, holds any
+// of the access rights in mask or write caching.
+func (t *nodeTable) mayWrite(o *open, mask uint32) bool {
+	n := o.node
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, x := range n.opens {
+		if x.access&mask != 0 || oplockToCache(x.oplock)&cacheW != 0 ||
+			(x.lease != nil && x.lease.state&cacheW != 0) {
+			return true
+		}
+	}
+	return false
+}

@@ -65,11 +65,8 @@ func (c *conn) handleChangeNotify(r *request) response {
 	if !o.has(fileReadData) {
 		return errResp(smb2.StatusAccessDenied)
 	}
-	if n := o.node; n != nil {
-		n.mu.Lock()
-		pending := n.deletePending
-		n.mu.Unlock()
-		if pending {
+	if o.node != nil {
+		if c.srv.state.deletePending(o) {
 			return errResp(smb2.StatusDeletePending) // the directory is going away
 		}
 	}
@@ -119,14 +116,11 @@ func (c *conn) handleChangeNotify(r *request) response {
 		go op.complete(errResp(smb2.StatusCancelled))
 	})
 	w.pending = append(w.pending, notifyWaiter{op: op, maxOut: req.OutputBufferLength})
-	if n := o.node; n != nil {
+	if o.node != nil {
 		// Delete-pending may have been set since the check above; its
 		// deletePending call then ran before op was pending (lock order:
 		// ns.mu, then node.mu).
-		n.mu.Lock()
-		gone := n.deletePending
-		n.mu.Unlock()
-		if gone {
+		if c.srv.state.deletePending(o) {
 			w.removeWaiter(op)
 			ns.mu.Unlock()
 			go op.complete(errResp(smb2.StatusDeletePending))

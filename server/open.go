@@ -226,7 +226,7 @@ func (c *conn) closeOpen(o *open) error {
 		f()
 	}
 	if o.node != nil {
-		c.srv.nodes.release(o, c.log)
+		c.srv.state.release(o, c.log)
 	}
 	o.smap.close()
 	if o.file != nil {

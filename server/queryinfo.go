@@ -91,10 +91,8 @@ func (c *conn) queryFileInfo(o *open, req *smb2.QueryInfoRequest) ([]byte, smb2.
 	info.Mode = o.mode
 	o.mu.Unlock()
 	info.AccessFlags = o.access
-	if n := o.node; n != nil {
-		n.mu.Lock()
-		info.DeletePending = n.deletePending
-		n.mu.Unlock()
+	if o.node != nil {
+		info.DeletePending = c.srv.state.deletePending(o)
 	}
 	if info.DeletePending && info.NumberOfLinks > 0 {
 		info.NumberOfLinks--

@@ -53,7 +53,7 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 			return smb2.StatusObjectNameCollision
 		case tfi.IsDir():
 			return smb2.StatusAccessDenied
-		case c.srv.nodes.hasOpens(share, newp, false):
+		case c.srv.state.hasOpens(share, newp, false):
 			return smb2.StatusAccessDenied
 		case c.isReadOnlyFile(share, newp, tfi) && ri.Flags&smb2.FileRenameIgnoreReadonlyAttribute == 0:
 			return smb2.StatusAccessDenied
@@ -63,16 +63,16 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 	if st := c.checkRenameACL(o, newp, lerr == nil); st != smb2.StatusSuccess { // aclcreate.go
 		return st
 	}
-	if dir, _ := parentPath(newp); c.srv.nodes.parentBlocksRename(share, dir, o) {
+	if dir, _ := parentPath(newp); c.srv.state.parentBlocksRename(share, dir, o) {
 		return smb2.StatusSharingViolation
 	}
-	if o.isDir && c.srv.nodes.hasOpens(share, oldp, true) {
+	if o.isDir && c.srv.state.hasOpens(share, oldp, true) {
 		return smb2.StatusAccessDenied
 	}
 	if err := fsys.Rename(oldp, newp); err != nil {
 		return statusFromError(err)
 	}
-	c.srv.nodes.renamed(o.node, newp)
+	c.srv.state.renamed(o.node, newp)
 	oldDir, _ := parentPath(oldp)
 	newDir, _ := parentPath(newp)
 	c.srv.state.dirChanged(share, oldp, o) // out of one directory, into another (dirlease.go)

@@ -154,7 +154,7 @@ func (c *conn) replayResponse(r *request, req *smb2.CreateRequest, o *open) resp
 			level = smb2.OplockLevelNone
 		case err != nil:
 			return errResp(smb2.StatusInvalidParameter)
-		case !o.hasLeaseKey(lr.LeaseKey):
+		case !c.hasLeaseKey(o, lr.LeaseKey):
 			return errResp(smb2.StatusAccessDenied)
 		}
 	}
@@ -164,11 +164,11 @@ func (c *conn) replayResponse(r *request, req *smb2.CreateRequest, o *open) resp
 	}
 	r.setFileID(o.id)
 	info := c.fileInfo(o.tree.share, o.path(), fi)
-	resp := openedResponse(o, o.createAction, o.id, info)
+	resp := c.openedResponse(o, o.createAction, o.id, info)
 	resp.OplockLevel = level
 	resp.CreateContexts = createContextResponses(req, o.maxAccess, o.tree.share, info.IndexNumber)
 	if level == smb2.OplockLevelLease {
-		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(o))
+		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(c.srv.state.describe(o)))
 	}
 	if o.durable == 2 && (level == smb2.OplockLevelBatch || level == smb2.OplockLevelLease) {
 		resp.CreateContexts = append(resp.CreateContexts, smb2.CreateContext{Name: smb2.CreateContextDurableRequestV2,
@@ -179,13 +179,9 @@ func (c *conn) replayResponse(r *request, req *smb2.CreateRequest, o *open) resp
 }
 
 // hasLeaseKey reports whether o holds a lease with key.
-func (o *open) hasLeaseKey(key [16]byte) bool {
-	if o.node == nil {
-		return false
-	}
-	o.node.mu.Lock()
-	defer o.node.mu.Unlock()
-	return o.lease != nil && o.lease.id.key == key
+func (c *conn) hasLeaseKey(o *open, key [16]byte) bool {
+	st := c.srv.state.describe(o)
+	return st.hasLease && st.lease.LeaseKey == key
 }
 
 // checkChannelSequence verifies the ChannelSequence csn of a request on

@@ -335,15 +335,9 @@ func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
 		o.mu.Unlock()
 		return smb2.StatusSuccess
 	}
-	n := o.node
-	n.mu.Lock()
-	n.deletePending, n.delFS = del, nil
-	if del {
-		n.delFS = o.tree.fs() // removed as this user at the last close
-	}
-	n.mu.Unlock()
+	c.srv.state.setDeletePending(o, del)
 	if del && o.isDir {
-		c.srv.nodes.ns.deletePending(n)
+		c.srv.nodes.ns.deletePending(o.node)
 	}
 	return smb2.StatusSuccess
 }

@@ -100,14 +100,8 @@ func (b *frameBuilder) noWriters(r *request, d *readData) bool {
 	if o == nil || o.file != d.f || o.node == nil {
 		return false
 	}
-	n := o.node
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for _, x := range n.opens {
-		if x.access&writeAccess != 0 || oplockToCache(x.oplock)&cacheW != 0 ||
-			(x.lease != nil && x.lease.state&cacheW != 0) {
-			return false
-		}
+	if b.c.srv.state.mayWrite(o, writeAccess) {
+		return false
 	}
 	b.zcOpen = o
 	return true

@@ -84,19 +84,23 @@ func (c *conn) smb1NoteFID(id smb2.FileID, fid uint16) {
 	if o == nil || o.node == nil {
 		return
 	}
+	if msg := c.srv.state.noteSMB1FID(o, fid); msg != nil {
+		c.queueNotification(msg)
+	}
+}
+
+// noteSMB1FID implements stateStore.noteSMB1FID.
+func (t *nodeTable) noteSMB1FID(o *open, fid uint16) []byte {
 	n := o.node
 	n.mu.Lock()
+	defer n.mu.Unlock()
 	o.smb1FID = fid
 	pending := o.smb1Break
 	o.smb1Break = 0
-	var msg []byte
 	if pending != 0 {
-		msg = smb1Break(o, pending-1)
+		return smb1Break(o, pending-1)
 	}
-	n.mu.Unlock()
-	if msg != nil {
-		c.queueNotification(msg)
-	}
+	return nil
 }
 
 // releaseOplock implements stateStore.releaseOplock.

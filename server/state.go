@@ -9,8 +9,9 @@ import (
 
 // stateStore is the server-wide state of SMB opens that handlers may not
 // keep on their own connection: share modes, delete-pending, byte-range
-// locks, oplocks, leases and (later) disconnected durable opens. Handlers
-// reach it only through these operations; the in-process implementation is
+// locks, oplocks, leases and disconnected durable opens. Handlers reach
+// it only through these operations (they read no node field and take no
+// node mutex); the in-process implementation is
 // nodeTable (node.go, oplock.go, lease.go). A distributed implementation
 // (several zerosmb nodes over one cluster file system) would key nodes by
 // (share, path), opens by their persistent FileId and leases by
@@ -69,6 +70,36 @@ import (
 //     replayable open; an open stops being replayable when another
 //     command uses it or it is released (replay.go).
 type stateStore interface {
+	// Nodes, share modes and delete-pending (node.go, rename.go).
+
+	// acquire returns the node of (share, path) with a reference held;
+	// the caller admits an open to it or calls put.
+	acquire(share *Share, path string) *node
+	// put drops a reference acquire took.
+	put(n *node)
+	// release detaches o: locks, share mode, caching, delete-on-close.
+	release(o *open, log *slog.Logger)
+	// hasOpens reports whether (share, p), or with below any path under
+	// p, has an open.
+	hasOpens(share *Share, p string, below bool) bool
+	// renamed moves n to newp and renames its opens (a rename).
+	renamed(n *node, newp string)
+	// parentBlocksRename reports whether an open of directory dir other
+	// than self forbids a rename adding an entry to it.
+	parentBlocksRename(share *Share, dir string, self *open) bool
+	// deletePending reports whether o's file is delete-pending;
+	// setDeletePending sets or clears it (SET_INFO disposition).
+	deletePending(o *open) bool
+	setDeletePending(o *open, del bool)
+	// lastCloseDeletes reports whether closing o (delete-on-close doc)
+	// removes its file: o is the last open and the file delete-pending.
+	lastCloseDeletes(o *open, doc bool) bool
+	// mayWrite reports whether an open of o's node, o included, holds
+	// access in mask or write caching.
+	mayWrite(o *open, mask uint32) bool
+
+	// Caching: oplocks and leases (oplock.go, lease.go, dirlease.go).
+
 	// admit decides the open o of node n described by q: share modes,
 	// delete-pending and breaks of other opens' caching. On success o is
 	// attached to n with its oplock or lease granted (o.oplock, o.lease).
@@ -79,6 +110,9 @@ type stateStore interface {
 	// a break, or a release unasked, to level (none or II). It reports
 	// whether o held an oplock.
 	releaseOplock(o *open, level uint8) bool
+	// noteSMB1FID records the FID of o's answered SMB1 CREATE and returns
+	// the break message held back until then, if any (smb1oplock.go).
+	noteSMB1FID(o *open, fid uint16) []byte
 	// ackLease handles a lease break acknowledgment from client.
 	ackLease(client, key [16]byte, state uint32) (uint32, smb2.Status)
 	// contend breaks the read caching (level II oplocks, R leases) other
@@ -97,8 +131,8 @@ type stateStore interface {
 	// lease included: o's file gained a second name (a hard link), and
 	// caching state is kept per name.
 	uncache(o *open)
-	// release detaches o: locks, share mode, caching, delete-on-close.
-	release(o *open, log *slog.Logger)
+
+	// Byte-range locks (locktable.go).
 
 	// lock tries the byte-range lock request q (all its ranges or none)
 	// and queues it when refused and q.wake is set (locktable.go).
@@ -116,6 +150,8 @@ type stateStore interface {
 	describe(o *open) openState
 	lockCount() int
 
+	// Durable and resilient opens (durable.go, resilient.go).
+
 	// grantDurable makes o durable if d asks and o holds handle caching.
 	grantDurable(o *open, d *durableRequest) []smb2.CreateContext
 	// disconnect keeps durable o after its connection is lost (false: the
@@ -126,6 +162,11 @@ type stateStore interface {
 	makeResilient(o *open, timeout time.Duration) smb2.Status
 	// reclaim hands a disconnected durable or resilient open to session s and tree tr.
 	reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
+	// purgeDisconnected closes o for good if it is disconnected, and
+	// reports whether it was.
+	purgeDisconnected(o *open) bool
+
+	// Application instances and create replay (appinstance.go, replay.go).
 
 	// appInstanceOpens returns the opens of a's application instance on
 	// (share, path, stream) held by clients other than client, which a

@@ -180,7 +180,7 @@ func (o *open) status(state stateStore) OpenStatus {
 		st := state.describe(o)
 		os.Oplock = oplockName(st.oplock)
 		if st.hasLease {
-			os.Lease = cacheLetters(st.lease)
+			os.Lease = cacheLetters(st.lease.LeaseState)
 		}
 		for _, l := range st.locks {
 			os.Locks = append(os.Locks, Lock{Offset: l.off, Length: l.len, Exclusive: l.exclusive})

@@ -133,7 +133,7 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 	}
 	o := &open{sess: r.sess, tree: r.tree, name: p, stream: l.name, file: sf, access: access, maxAccess: ac.maxAccess,
 		shareAccess: req.ShareAccess, createOptions: req.CreateOptions, mode: req.CreateOptions & modeBits}
-	n := c.srv.nodes.acquire(share, p+":"+strings.ToUpper(l.name))
+	n := c.srv.state.acquire(share, p+":"+strings.ToUpper(l.name))
 	o.node = n
 	// A stream has its own node: share modes, oplocks and leases apart
 	// from the base file's, as on Windows (smb2.lease.request,
@@ -144,7 +144,7 @@ func (c *conn) openStream(r *request, req *smb2.CreateRequest, p, stream string,
 	}
 	wait, st := c.srv.state.admit(n, o, q)
 	if wait != nil || st != smb2.StatusSuccess {
-		c.srv.nodes.put(n)
+		c.srv.state.put(n)
 		sf.Close()
 		r.breakWait = wait
 		return nil, 0, nil, st
