@@ -257,6 +257,7 @@ func (c *conn) cacheRequest(r *request, req *smb2.CreateRequest, access uint32, 
 	if c.s1 != nil {
 		q.smb1Conn = c // see cacheRequest.smb1Conn
 		q.renameOnly = c.s1.pathRename
+		q.noLevelII = !c.s1.levelII
 	}
 	switch req.RequestedOplockLevel {
 	case smb2.OplockLevelII, smb2.OplockLevelExclusive, smb2.OplockLevelBatch:

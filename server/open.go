@@ -45,6 +45,9 @@ type open struct {
 	// smb1Break a break (level+1) waiting for it (smb1oplock.go).
 	smb1FID   uint16
 	smb1Break uint8
+	// noLevelII: o's SMB1 client cannot hold level II oplocks
+	// (cacheRequest.noLevelII); set before o is published.
+	noLevelII bool
 	// parentKey is the ParentLeaseKey of o's v2 lease request, when the
 	// request set SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET (hasParent): o's
 	// changes to its directory do not break that key's directory lease

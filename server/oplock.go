@@ -138,6 +138,7 @@ func (t *nodeTable) admitOnce(n *node, o *open, q *cacheRequest) (<-chan struct{
 		return nil, smb2.StatusSharingViolation, nil
 	}
 	granted := s.grant(n, q)
+	o.noLevelII = q.noLevelII
 	n.opens = append(n.opens, o)
 	if q.lease != nil {
 		t.grantLease(n, o, own, q, granted)
@@ -244,7 +245,11 @@ func (s *admitScan) grant(n *node, q *cacheRequest) uint32 {
 	if s.gotHandle {
 		return 0
 	}
-	return oplockToCache(cacheToOplock(g))
+	g = oplockToCache(cacheToOplock(g))
+	if g == cacheR && q.noLevelII {
+		return 0 // an SMB1 client without CAP_LEVEL_II_OPLOCKS
+	}
+	return g
 }
 
 // breakTo lowers holder e's caching to "to", sending the notification and,
@@ -266,6 +271,9 @@ func (t *nodeTable) breakTo(n *node, e *open, to uint32) {
 	}
 	from := oplockToCache(e.oplock)
 	to &= cacheR
+	if e.noLevelII {
+		to = 0 // it cannot hold level II: break to none
+	}
 	if from == 0 || from == to {
 		return
 	}

@@ -60,6 +60,9 @@ type smb1State struct {
 	nextFID  uint16
 	nextSID  uint16
 	clientMB int // client's MaxBufferSize
+	// levelII: the client announced CAP_LEVEL_II_OPLOCKS in its last
+	// SESSION_SETUP_ANDX (level II oplocks may be granted to it).
+	levelII bool
 	// pathRename is set while SET_PATH_INFORMATION opens a file to
 	// rename it (smb1trans2.go setPath): that open breaks only handle
 	// caching (cacheRequest.renameOnly).

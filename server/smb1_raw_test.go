@@ -20,6 +20,9 @@ import (
 type s1Conn struct {
 	*rawConn
 	uid, tid, mid uint16
+	// noLevelII: login leaves CAP_LEVEL_II_OPLOCKS out of its
+	// SESSION_SETUP_ANDX capabilities.
+	noLevelII bool
 }
 
 // s1Msg builds a request: header, then one block of words and data.
@@ -86,7 +89,7 @@ func sessionWords(n int) []byte {
 	le.PutUint16(w[4:], 16644)
 	le.PutUint16(w[6:], 2)
 	le.PutUint16(w[14:], uint16(n))
-	le.PutUint32(w[20:], smb1.CapExtendedSecurity|smb1.CapUnicode|smb1.CapNTStatus)
+	le.PutUint32(w[20:], smb1.CapExtendedSecurity|smb1.CapUnicode|smb1.CapNTStatus|smb1.CapLevelIIOplocks)
 	return w
 }
 
@@ -123,14 +126,21 @@ func (c *s1Conn) login() {
 	}
 	neg := rawNTLM(1, 32)
 	le.PutUint32(neg[12:], 0x00000001|0x00000200|0x00000800)
-	r = c.s1Call(c.s1Msg(smb1.ComSessionSetupX, sessionWords(len(neg)), neg))
+	sw := func(n int) []byte {
+		w := sessionWords(n)
+		if c.noLevelII {
+			le.PutUint32(w[20:], le.Uint32(w[20:])&^smb1.CapLevelIIOplocks)
+		}
+		return w
+	}
+	r = c.s1Call(c.s1Msg(smb1.ComSessionSetupX, sw(len(neg)), neg))
 	if smb2.Status(r.hdr.Status) != smb2.StatusMoreProcessingRequired || r.hdr.UID == 0 {
 		t.Fatalf("SESSION_SETUP 1: %v uid %d", smb2.Status(r.hdr.Status), r.hdr.UID)
 	}
 	c.uid = r.hdr.UID
 	am := rawNTLM(3, 88)
 	le.PutUint32(am[60:], 0x00000001|0x00000200|0x00000800)
-	r = c.s1Call(c.s1Msg(smb1.ComSessionSetupX, sessionWords(len(am)), am))
+	r = c.s1Call(c.s1Msg(smb1.ComSessionSetupX, sw(len(am)), am))
 	if r.hdr.Status != 0 {
 		t.Fatalf("SESSION_SETUP 2: %v", smb2.Status(r.hdr.Status))
 	}

@@ -12,8 +12,9 @@ import (
 // break an SMB1 holder gets is a LOCKING_ANDX request from the server
 // (smb1.AppendOplockBreak, unsigned, as Samba sends it) and its
 // acknowledgment a LOCKING_ANDX with OPLOCK_RELEASE (smb1Locking).
-// Level II is granted whether or not the client announced
-// CAP_LEVEL_II_OPLOCKS (zerosmb does not keep the client's capabilities).
+// A client that did not announce CAP_LEVEL_II_OPLOCKS in its
+// SESSION_SETUP_ANDX gets no level II oplock, and its exclusive and batch
+// oplocks break to none (as Samba).
 
 // smb1WantOplock maps NT_CREATE_ANDX Flags to the SMB2 oplock request: the
 // batch bit counts only with the oplock bit, as on Samba.

@@ -128,3 +128,34 @@ func TestSMB1OplockSameConnection(t *testing.T) {
 		t.Fatalf("lock: %v", smb2.Status(r.hdr.Status))
 	}
 }
+
+// TestSMB1NoLevelIICapability: a client that did not announce
+// CAP_LEVEL_II_OPLOCKS gets no level II oplock, and its batch oplock
+// breaks to none, not to level II; with the capability the same steps
+// give level II.
+func TestSMB1NoLevelIICapability(t *testing.T) {
+	for _, capable := range []bool{false, true} {
+		hs := startSMB1Hostile(t)
+		c := &s1Conn{rawConn: dialRaw(t, hs.Addr), noLevelII: !capable}
+		c.login()
+		r := c.expect("batch open", c.ntCreateOplockMsg(`\cap.bin`, smb1.NTCreateRequestOplock|smb1.NTCreateRequestBatchOplock), 0)
+		fid := le.Uint16(r.blk.Words[5:])
+		want := smb1.BreakLevelNone
+		if capable {
+			want = smb1.BreakLevelII
+		}
+		c2 := &s1Conn{rawConn: dialRaw(t, hs.Addr), noLevelII: !capable}
+		c2.login()
+		c2.write(rawFrame(c2.ntCreateOplockMsg(`\cap.bin`, smb1.NTCreateRequestOplock)))
+		c.s1Break("break of the first holder", fid, want)
+		c.write(rawFrame(c.releaseMsg(fid, want)))
+		r2 := c2.s1Recv()
+		got, wantGrant := r2.blk.Words[4], smb1.OplockNone
+		if capable {
+			wantGrant = smb1.OplockLevelII
+		}
+		if smb2.Status(r2.hdr.Status) != smb2.StatusSuccess || got != wantGrant {
+			t.Fatalf("capable %v: second open %v oplock %d, want %d", capable, smb2.Status(r2.hdr.Status), got, wantGrant)
+		}
+	}
+}

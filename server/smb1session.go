@@ -27,6 +27,7 @@ func (c *conn) smb1SessionSetup(r *smb1Req) smb1Resp {
 	if req.MaxBufferSize >= 1024 {
 		s1.clientMB = int(req.MaxBufferSize)
 	}
+	s1.levelII = req.Capabilities&smb1.CapLevelIIOplocks != 0
 	var s *session
 	if r.hdr.UID != 0 {
 		if id, ok := s1.uids[r.hdr.UID]; ok {

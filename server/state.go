@@ -217,6 +217,10 @@ type cacheRequest struct {
 	deleteOnClose bool
 	// smb3: the connection's dialect is 3.x (directory leases).
 	smb3 bool
+	// noLevelII: an SMB1 client that did not announce
+	// CAP_LEVEL_II_OPLOCKS; it is granted no level II oplock, and its
+	// exclusive and batch oplocks break to none (MS-CIFS 3.3.4.2).
+	noLevelII bool
 	// noLease: the lease asked is not granted (a directory without
 	// directory leasing), but its key is checked like any other.
 	noLease bool
