@@ -28,6 +28,7 @@ type Collector struct {
 	src Source
 
 	connections, sessions, trees, opens, locks, credits, async *prometheus.Desc
+	durable, disconnected, reclaims                            *prometheus.Desc
 	accepted, refused, established, logonFailures              *prometheus.Desc
 	readBytes, writeBytes                                      *prometheus.Desc
 	requests, latency, errors                                  *prometheus.Desc
@@ -46,6 +47,9 @@ func NewCollector(src Source) *Collector {
 		opens:         d("open_files", "Open handles (files, directories, named pipes)."),
 		locks:         d("byte_range_locks", "Granted byte-range locks."),
 		credits:       d("credits_outstanding", "Credits granted to clients and not yet used."),
+		durable:       d("durable_opens", "Durable and resilient opens, connected or not."),
+		disconnected:  d("disconnected_opens", "Durable and resilient opens waiting for their client to reconnect."),
+		reclaims:      d("durable_reclaims_total", "Disconnected durable and resilient opens reclaimed by their client on a new connection."),
 		async:         d("async_requests", "Requests pending asynchronously (blocking locks, change notifications, pipe reads)."),
 		accepted:      d("connections_accepted_total", "Connections accepted."),
 		refused:       d("connections_refused_total", "Connections refused because MaxConnections was reached."),
@@ -64,7 +68,7 @@ func NewCollector(src Source) *Collector {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connections, c.sessions, c.trees, c.opens, c.locks, c.credits, c.async,
-		c.accepted, c.refused, c.established, c.logonFailures, c.readBytes, c.writeBytes, c.requests, c.latency, c.errors} {
+		c.durable, c.disconnected, c.reclaims, c.accepted, c.refused, c.established, c.logonFailures, c.readBytes, c.writeBytes, c.requests, c.latency, c.errors} {
 		ch <- d
 	}
 }
@@ -94,6 +98,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.locks, m.Locks)
 	gauge(c.credits, m.Credits)
 	gauge(c.async, m.AsyncOps)
+	gauge(c.durable, m.DurableOpens)
+	gauge(c.disconnected, m.DisconnectedOpens)
+	counter(c.reclaims, m.DurableReclaims)
 	counter(c.accepted, m.ConnectionsAccepted)
 	counter(c.refused, m.ConnectionsRefused)
 	counter(c.established, m.SessionsEstablished)

@@ -167,6 +167,9 @@ func TestScrape(t *testing.T) {
 		{"zerosmb_open_files", nil, 1},
 		{"zerosmb_connections_accepted_total", nil, 4},
 		{"zerosmb_logon_failures_total", nil, 2},
+		{"zerosmb_durable_opens", nil, 0}, // go-smb2 asks for no durable handle
+		{"zerosmb_disconnected_opens", nil, 0},
+		{"zerosmb_durable_reclaims_total", nil, 0},
 		{"zerosmb_sessions_established_total", nil, 2},
 		{"zerosmb_errors_total", []string{"status", "STATUS_LOGON_FAILURE"}, 2},
 		{"zerosmb_errors_total", []string{"status", "STATUS_OBJECT_NAME_NOT_FOUND"}, 1},

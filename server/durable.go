@@ -277,6 +277,7 @@ func (t *nodeTable) reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.Le
 		return nil, smb2.StatusInvalidParameter
 	}
 	o.disconnected = false
+	t.reclaims.Add(1)
 	if o.scavenger != nil {
 		o.scavenger.Stop()
 		o.scavenger = nil
@@ -326,4 +327,30 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 			smb2.CreateContext{Name: smb2.CreateContextDurableRequest, Data: smb2.DurableHandleResponse()})
 	}
 	return response{body: resp.Append(nil)}
+}
+
+// durableStats counts the durable and resilient opens and the reclaims.
+type durableStats struct {
+	opens, disconnected int
+	reclaims            uint64
+}
+
+// durableStats implements stateStore.durableStats.
+func (t *nodeTable) durableStats() durableStats {
+	t.lmu.Lock()
+	opens := make([]*open, 0, len(t.durables))
+	for _, o := range t.durables {
+		opens = append(opens, o)
+	}
+	t.lmu.Unlock()
+	st := durableStats{opens: len(opens), reclaims: t.reclaims.Load()}
+	for _, o := range opens {
+		n := o.node
+		n.mu.Lock()
+		if o.disconnected {
+			st.disconnected++
+		}
+		n.mu.Unlock()
+	}
+	return st
 }

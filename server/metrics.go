@@ -61,6 +61,11 @@ type Metrics struct {
 	TreeConnects int
 	Opens        int // open handles (files, directories, pipes)
 	Locks        int // granted byte-range locks
+	// DurableOpens counts the durable and resilient opens, connected or
+	// not; DisconnectedOpens those of them waiting for their client to
+	// reconnect.
+	DurableOpens      int
+	DisconnectedOpens int
 	// Credits is the number of credits granted to clients and not yet
 	// used, summed over the connections (requests they may still send).
 	Credits int
@@ -73,8 +78,11 @@ type Metrics struct {
 	ConnectionsRefused  uint64 // over MaxConnections
 	SessionsEstablished uint64 // successful logons, guest and anonymous included
 	LogonFailures       uint64
-	Data                DataStats
-	Commands            [NumCommands]CommandMetrics
+	// DurableReclaims counts disconnected durable and resilient opens
+	// reclaimed by a client on a new connection (DHnC, DH2C).
+	DurableReclaims uint64
+	Data            DataStats
+	Commands        [NumCommands]CommandMetrics
 	// Errors counts responses by NTSTATUS, for every status of warning or
 	// error severity (0x8... and 0xC...) except
 	// STATUS_MORE_PROCESSING_REQUIRED; STATUS_PENDING and success are not
@@ -207,6 +215,8 @@ func (s *Server) Metrics() Metrics {
 		}
 	}
 	m.Locks = s.state.lockCount()
+	ds := s.state.durableStats()
+	m.DurableOpens, m.DisconnectedOpens, m.DurableReclaims = ds.opens, ds.disconnected, ds.reclaims
 	return m
 }
 

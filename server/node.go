@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zerosmb/zerosmb/vfs"
@@ -68,6 +69,8 @@ type nodeTable struct {
 	// at most maxDurable (Config.MaxDurableOpens).
 	durables   map[uint64]*open
 	maxDurable int
+	// reclaims counts disconnected opens handed to a new connection.
+	reclaims atomic.Uint64
 	// durablePerSess counts the durable table's opens by the session
 	// that made them, at most maxDurablePerSess each (under lmu).
 	durablePerSess    map[uint64]int

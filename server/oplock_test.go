@@ -314,6 +314,14 @@ func TestDurableDisconnectReclaim(t *testing.T) {
 		nil, smb2.StatusObjectNameNotFound)
 	b.expectStatus("DH2C with DH2Q", smb2.Create, rawCreateCtx(rawCreateReq{name: "f", ctxs: []smb2.CreateContext{dh2c(guid),
 		{Name: smb2.CreateContextDurableRequestV2, Data: dh2q}}}), nil, smb2.StatusInvalidParameter)
+	if m := ts.Srv.Metrics(); m.DurableOpens != 1 || m.DurableReclaims != 0 {
+		t.Fatalf("metrics before the reclaim: %d durable, %d reclaims; want 1, 0", m.DurableOpens, m.DurableReclaims)
+	}
+	for deadline := time.Now().Add(3 * time.Second); ts.Srv.Metrics().DisconnectedOpens != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("DisconnectedOpens = %d after the drop, want 1", ts.Srv.Metrics().DisconnectedOpens)
+		}
+	}
 	// The server notices the dropped connection asynchronously: retry
 	// while the open is still attached to it.
 	var rb rawCreated
@@ -325,6 +333,10 @@ func TestDurableDisconnectReclaim(t *testing.T) {
 	}
 	if rb.status != smb2.StatusSuccess || rb.id != ra.id || rb.oplock != smb2.OplockLevelBatch {
 		t.Fatalf("reclaim: %v id %v oplock %#x, want the old handle with its batch oplock", rb.status, rb.id, rb.oplock)
+	}
+	if m := ts.Srv.Metrics(); m.DisconnectedOpens != 0 || m.DurableReclaims != 1 || m.DurableOpens != 1 {
+		t.Fatalf("metrics after the reclaim: %d durable, %d disconnected, %d reclaims; want 1, 0, 1",
+			m.DurableOpens, m.DisconnectedOpens, m.DurableReclaims)
 	}
 	r := b.expectStatus("read through the reclaimed handle", smb2.Read, rawRead(rb.id, 0, 5), nil, smb2.StatusSuccess)
 	if string(r.body[16:]) != "hello" {

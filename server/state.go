@@ -162,6 +162,9 @@ type stateStore interface {
 	makeResilient(o *open, timeout time.Duration) smb2.Status
 	// reclaim hands a disconnected durable or resilient open to session s and tree tr.
 	reclaim(d *durableRequest, s *session, tr *tree, lr *smb2.LeaseRequest, name string, client [16]byte) (*open, smb2.Status)
+	// durableStats counts durable and resilient opens, the disconnected
+	// ones, and the reclaims so far (metrics).
+	durableStats() durableStats
 	// purgeDisconnected closes o for good if it is disconnected, and
 	// reports whether it was.
 	purgeDisconnected(o *open) bool
