@@ -53,10 +53,15 @@ func parseDurable(req *smb2.CreateRequest) (durableRequest, smb2.Status) {
 	if hasNC && has2C || hasNC && has2Q || has2C && hasNQ || has2Q && has2C || hasNQ && has2Q {
 		return d, smb2.StatusInvalidParameter
 	}
-	_, hasLease := req.Context(smb2.CreateContextRequestLease)
+	// Besides the durable contexts a reconnect may carry its lease and
+	// the two pure queries, QFid and MxAc (the Linux kernel client sends
+	// RqLs, DHnC and QFid); anything else fails it with
+	// OBJECT_NAME_NOT_FOUND, as on Samba.
 	others := len(req.CreateContexts)
-	if hasLease {
-		others--
+	for _, tag := range []string{smb2.CreateContextRequestLease, smb2.CreateContextQueryOnDiskID, smb2.CreateContextQueryMaximalAccess} {
+		if _, ok := req.Context(tag); ok {
+			others--
+		}
 	}
 	switch {
 	case hasNC:
@@ -123,11 +128,13 @@ func (t *nodeTable) grantDurable(o *open, d *durableRequest) []smb2.CreateContex
 	hasH := o.caching()&cacheH != 0
 	n.mu.Unlock()
 	if !hasH {
+		t.log.Debug("durable handle not granted: no handle caching", "path", o.name, "version", d.version)
 		return nil
 	}
 	t.lmu.Lock()
 	if !t.addDurable(o) {
 		t.lmu.Unlock()
+		t.log.Debug("durable handle not granted: durable open limit", "path", o.name)
 		return nil
 	}
 	o.durable, o.durableTimeout, o.createGUID = d.version, d.timeout, d.createGUID
@@ -159,6 +166,7 @@ func (t *nodeTable) disconnect(o *open) bool {
 		// It lost the handle caching durability needs, or someone waits
 		// for a break nobody can acknowledge now: close it.
 		n.mu.Unlock()
+		t.log.Debug("durable open closed at disconnect: no handle caching or a break pending", "path", o.name)
 		return false
 	}
 	o.disconnected = true
@@ -306,8 +314,10 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 	name := strings.ReplaceAll(req.Name, `\`, "/")
 	o, st := c.srv.state.reclaim(d, r.sess, r.tree, lr, name, c.clientGUID)
 	if st != smb2.StatusSuccess {
+		c.log.Debug("durable reconnect refused", "path", name, "version", d.version, "status", st)
 		return errResp(st)
 	}
+	c.log.Debug("durable open reclaimed", "path", name, "version", d.version)
 	c.mu.Lock()
 	c.opens[o.id.Volatile] = o
 	c.mu.Unlock()
@@ -319,6 +329,7 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 	}
 	info := c.fileInfo(o.tree.share, o.path(), fi)
 	resp := c.openedResponse(o, smb2.FileOpened, o.id, info)
+	resp.CreateContexts = createContextResponses(req, o.maxAccess, o.tree.share, info.IndexNumber)
 	if st := c.srv.state.describe(o); st.hasLease {
 		resp.CreateContexts = append(resp.CreateContexts, leaseResponse(st))
 	}

@@ -391,3 +391,51 @@ func TestDurablePurgedAndScavenged(t *testing.T) {
 		t.Fatalf("open took %v: the disconnected holder was not purged", took)
 	}
 }
+
+// TestDurableV1ReconnectWithQueries reclaims a durable v1 open the way
+// the Linux kernel client asks: DHnC with its lease (RqLs) and a QFid
+// query; the answer carries the lease and the QFid response. Another
+// context beside them still fails the reconnect with
+// OBJECT_NAME_NOT_FOUND, as on Samba.
+func TestDurableV1ReconnectWithQueries(t *testing.T) {
+	ts := startServer(t, testOpts{Guest: true})
+	a := rawClient(t, ts.Addr, 7)
+	rwh := uint32(smb2.LeaseReadCaching | smb2.LeaseWriteCaching | smb2.LeaseHandleCaching)
+	qfid := smb2.CreateContext{Name: smb2.CreateContextQueryOnDiskID}
+	ra := decodeCreated(t, a.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "k", disposition: rawDispOverwriteIf,
+		oplock: smb2.OplockLevelLease, ctxs: []smb2.CreateContext{leaseCtx(9, rwh),
+			{Name: smb2.CreateContextDurableRequest, Data: make([]byte, 16)}, qfid}}), nil))
+	if _, ok := ra.context(smb2.CreateContextDurableRequest); !ok || ra.status != smb2.StatusSuccess {
+		t.Fatalf("durable v1 open: %v, durable granted %v", ra.status, ok)
+	}
+	a.nc.Close()
+	for deadline := time.Now().Add(3 * time.Second); ts.Srv.Metrics().DisconnectedOpens != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the durable open was not kept after the drop")
+		}
+	}
+	b := rawClient(t, ts.Addr, 7) // the same ClientGuid, as the lease needs
+	dhnc := make([]byte, 16)
+	le.PutUint64(dhnc, ra.id.Persistent)
+	le.PutUint64(dhnc[8:], ra.id.Volatile)
+	reconnect := func(extra ...smb2.CreateContext) rawCreated {
+		ctxs := append([]smb2.CreateContext{leaseCtx(9, rwh), {Name: smb2.CreateContextDurableReconnect, Data: dhnc}}, extra...)
+		return decodeCreated(t, b.call(smb2.Create, rawCreateCtx(rawCreateReq{name: "k", oplock: smb2.OplockLevelLease, ctxs: ctxs}), nil))
+	}
+	if r := reconnect(qfid, smb2.CreateContext{Name: "ZZZZ", Data: make([]byte, 4)}); r.status != smb2.StatusObjectNameNotFound {
+		t.Fatalf("reconnect with an unknown context: %v, want OBJECT_NAME_NOT_FOUND", r.status)
+	}
+	rb := reconnect(qfid)
+	if rb.status != smb2.StatusSuccess || rb.id != ra.id || rb.oplock != smb2.OplockLevelLease {
+		t.Fatalf("reconnect as the kernel client asks: %v id %v oplock %#x, want the old handle with its lease", rb.status, rb.id, rb.oplock)
+	}
+	if _, ok := rb.context(smb2.CreateContextQueryOnDiskID); !ok {
+		t.Error("no QFid response to the reconnect")
+	}
+	if _, ok := rb.context(smb2.CreateContextRequestLease); !ok {
+		t.Error("no lease response to the reconnect")
+	}
+	if m := ts.Srv.Metrics(); m.DurableReclaims != 1 {
+		t.Errorf("DurableReclaims = %d, want 1", m.DurableReclaims)
+	}
+}

@@ -145,7 +145,8 @@ func TestKernelClient(t *testing.T) {
 		t.Fatalf("building the guest program: %v\n%s", err, b)
 	}
 
-	addr, shareDir, serverLog := startServer(t, false)
+	plain := startServer(t, false)
+	addr, shareDir, serverLog := plain.addr, plain.dir, plain.log
 	if *peerFlag != "" { // compare with another server (Samba): same guest, same checks
 		addr, shareDir = *peerFlag, *peerDirFlag
 		t.Logf("guest mounts %s (sharing %s) instead of zerosmb", addr, shareDir)
@@ -153,7 +154,8 @@ func TestKernelClient(t *testing.T) {
 	if err := makeOwnedFile(shareDir); err != nil {
 		t.Fatal(err)
 	}
-	encAddr, _, encLog := startServer(t, true)
+	enc := startServer(t, true)
+	encAddr, encLog := enc.addr, enc.log
 	t.Logf("server on %s sharing %s; encryption-required server on %s", addr, shareDir, encAddr)
 
 	cfg := guestConfig{Server: guestAddrPlain, Share: kShare, User: kUser, Pass: kPass, Long: *longMode, NoQuiesce: *noQuiesceFlag}
@@ -181,11 +183,16 @@ func TestKernelClient(t *testing.T) {
 		t.Logf("console log: %s", consolePath)
 	}
 	stopCoherence := rewriteWhenReady(t, addr, shareDir) // coherence_test.go
+	stopReconnect := func() {}
+	if *peerFlag == "" {
+		stopReconnect = dropWhenReady(t, plain) // reconnect_test.go
+	}
 	start := time.Now()
 	fwd := map[string]string{guestAddrPlain: addr, guestAddrEncrypt: encAddr}
 	res, err := bootGuest(t, qemu, filepath.Join(cache, "vmlinuz"), initrd, guestBin, fwd, consolePath, timeout)
 	t.Logf("guest ran %s", time.Since(start).Round(time.Second))
 	stopCoherence()
+	stopReconnect()
 	if err != nil {
 		console, _ := os.ReadFile(consolePath)
 		t.Fatalf("guest: %v\nconsole tail:\n%s\nserver log tail:\n%s\nencrypting server log tail:\n%s",
@@ -207,7 +214,8 @@ func selectVariants(i int) []guestVariant {
 		if *variantsFlag != "" && !containsCSV(*variantsFlag, v.name) {
 			continue
 		}
-		gv := guestVariant{Name: v.name, Opts: v.opts, Coherence: *coherenceFlag && !v.encrypted}
+		gv := guestVariant{Name: v.name, Opts: v.opts, Coherence: *coherenceFlag && !v.encrypted,
+			Reconnect: *peerFlag == "" && (v.name == "2.1" || v.name == "3.1.1")}
 		if *repeatFlag > 1 {
 			gv.Name = fmt.Sprintf("%s-r%d", v.name, i)
 		}
@@ -313,7 +321,7 @@ func (l *lockedBuffer) String() string {
 // startServer serves a fresh directory as kShare on a loopback port with
 // the zero-copy paths on, as `zerosmb serve` does by default; encrypt
 // requires encryption on every session (`zerosmb serve --encrypt`).
-func startServer(t *testing.T, encrypt bool) (string, string, *lockedBuffer) {
+func startServer(t *testing.T, encrypt bool) *kserver {
 	dir := t.TempDir()
 	fsys, err := osfs.New(dir, false)
 	if err != nil {
@@ -342,17 +350,26 @@ func startServer(t *testing.T, encrypt bool) (string, string, *lockedBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln := &trackingListener{Listener: l, conns: map[net.Conn]struct{}{}}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	return ln.Addr().String(), dir, logBuf
+	return &kserver{addr: ln.Addr().String(), dir: dir, log: logBuf, srv: srv, ln: ln}
+}
+
+// kserver is a server startServer started.
+type kserver struct {
+	addr, dir string // listening address, shared directory
+	log       *lockedBuffer
+	srv       *server.Server
+	ln        *trackingListener
 }
 
 // guestConfig mirrors the guest program's Config (/kcheck.json).
@@ -372,6 +389,7 @@ type guestVariant struct {
 	OwnedFile          string
 	OwnedUID, OwnedGID uint32
 	Coherence          bool
+	Reconnect          bool
 }
 
 // The file the posix variant's posix_owner check stats: made on the host

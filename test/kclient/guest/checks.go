@@ -62,6 +62,9 @@ func checks(cfg *Config, v Variant) []check {
 		{"pipe_read", 45 * time.Second, checkPipeRead},
 		{"sync", m, checkSync},
 	}
+	if v.Reconnect {
+		cs = append(cs, check{"reconnect", 2 * m, func(d string) error { return checkReconnect(d, !cfg.NoQuiesce) }})
+	}
 	if v.Coherence {
 		cs = append(cs, check{"coherence", m, func(d string) error { return checkCoherence(d, !cfg.NoQuiesce) }},
 			check{"dircoherence", m, func(d string) error { return checkDirCoherence(d, !cfg.NoQuiesce) }})
@@ -532,17 +535,7 @@ func checkFcntlLock(dir string) error {
 	if err := unix.FcntlFlock(f.Fd(), unix.F_SETLK, &lk); err != nil {
 		return fmt.Errorf("F_SETLK: %w", err)
 	}
-	try := func(start, n int) (int, error) {
-		c := exec.Command("/proc/self/exe", "trylock", name, strconv.Itoa(start), strconv.Itoa(n))
-		b, err := c.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode(), nil
-		}
-		if err != nil {
-			return -1, fmt.Errorf("%v: %s", err, b)
-		}
-		return 0, nil
-	}
+	try := func(start, n int) (int, error) { return tryLockChild(name, start, n) }
 	if rc, err := try(120, 10); err != nil || rc != 3 {
 		return fmt.Errorf("overlapping lock from another process: rc %d %v, want refused", rc, err)
 	}
@@ -557,6 +550,20 @@ func checkFcntlLock(dir string) error {
 		return fmt.Errorf("lock after unlock: rc %d %v, want granted", rc, err)
 	}
 	return nil
+}
+
+// tryLockChild runs tryLock in a child process: its exit code (0 got the
+// lock, 3 refused).
+func tryLockChild(name string, start, n int) (int, error) {
+	c := exec.Command("/proc/self/exe", "trylock", name, strconv.Itoa(start), strconv.Itoa(n))
+	b, err := c.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), nil
+	}
+	if err != nil {
+		return -1, fmt.Errorf("%v: %s", err, b)
+	}
+	return 0, nil
 }
 
 // tryLock exits 0 if it got the write lock, 3 if refused (EAGAIN/EACCES).

@@ -63,6 +63,9 @@ type Variant struct {
 	// client caches (through its own SMB connection) while the guest
 	// waits.
 	Coherence bool
+	// Reconnect adds the check in which the host drops the client's
+	// connection while it holds a file open and locked.
+	Reconnect bool
 }
 
 var out sync.Mutex
