@@ -5,7 +5,10 @@ package osfs
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -44,26 +47,73 @@ func (f *File) writable(op string) error {
 // Getxattr returns the value of attribute name (fgetxattr(2)).
 func (f *File) Getxattr(name string) ([]byte, error) {
 	var val []byte
-	err := control(f.f, func(fd int) error {
-		buf := make([]byte, 256)
-		for {
-			n, err := unix.Fgetxattr(fd, xattrPrefix+name, buf)
-			if errors.Is(err, syscall.ERANGE) {
-				sz, err := unix.Fgetxattr(fd, xattrPrefix+name, nil)
-				if err != nil {
-					return err
-				}
-				buf = make([]byte, sz+1)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			val = buf[:n:n]
-			return nil
-		}
+	err := control(f.f, func(fd int) (err error) {
+		val, err = getxattr(func(buf []byte) (int, error) { return unix.Fgetxattr(fd, xattrPrefix+name, buf) })
+		return err
 	})
 	return val, f.xattrErr("getxattr", err)
+}
+
+// getxattr calls get with a buffer large enough for the value.
+func getxattr(get func(buf []byte) (int, error)) ([]byte, error) {
+	buf := make([]byte, 256)
+	for {
+		n, err := get(buf)
+		if errors.Is(err, syscall.ERANGE) {
+			sz, err := get(nil)
+			if err != nil {
+				return nil, err
+			}
+			buf = make([]byte, sz+1)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return buf[:n:n], nil
+	}
+}
+
+var _ vfs.XattrEntry = (*dirEntry)(nil)
+
+// procFD reports whether /proc/self/fd is there to name a descriptor.
+var procFD = sync.OnceValue(func() bool {
+	_, err := os.Stat("/proc/self/fd")
+	return err == nil
+})
+
+// Getxattr reads attribute name of the listed entry without opening it:
+// lgetxattr(2) of /proc/self/fd/<dir>/<entry>, where <dir> is the listed
+// directory's descriptor (opened through the share's root) and <entry> a
+// single component from getdents that is not followed, so the lookup
+// stays in the share. Without /proc, or once the directory is closed, a
+// regular file or directory is opened through the root (not following
+// a final symlink) and read with fgetxattr; other entries have none.
+func (d *dirEntry) Getxattr(name string) ([]byte, error) {
+	var val []byte
+	err := errors.ErrUnsupported
+	if d.dir != nil && procFD() {
+		err = d.dir.control(func(fd int) (err error) {
+			p := "/proc/self/fd/" + strconv.Itoa(fd) + "/" + d.name
+			val, err = getxattr(func(buf []byte) (int, error) { return unix.Lgetxattr(p, xattrPrefix+name, buf) })
+			return err
+		})
+		if errors.Is(err, os.ErrClosed) {
+			err = errors.ErrUnsupported
+		}
+	}
+	if errors.Is(err, errors.ErrUnsupported) {
+		if d.typ&^fs.ModeDir != 0 {
+			return nil, &fs.PathError{Op: "getxattr", Path: d.path, Err: vfs.ErrNoXattr}
+		}
+		f, oerr := d.fsys.root.OpenFile(d.path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		if oerr != nil {
+			return nil, osErr(oerr)
+		}
+		defer f.Close()
+		return (&File{f: f, name: d.path, fsys: d.fsys}).Getxattr(name)
+	}
+	return val, (&File{name: d.path}).xattrErr("getxattr", err)
 }
 
 // Setxattr creates or replaces attribute name (fsetxattr(2)).

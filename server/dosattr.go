@@ -1,0 +1,214 @@
+package server
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+
+	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+)
+
+// DOS attributes and client-set creation times are kept per file, not
+// per name: in the backend extended attribute dosXattr (osfs on Linux:
+// user.zerosmb.dosattrib) holding an smb2.DOSAttrib, so hard links share
+// them and they survive restarts. Where the backend cannot store it (no
+// xattrs, a read-only share, a file system or file refusing user
+// xattrs) the record is kept in memory (nsState.dos), keyed by the
+// file's identity (vfs.Identity: the inode, the FileId the server
+// reports) where the backend knows it, else by path, and forgotten when
+// the file's last name is deleted through the server. The in-memory
+// record wins over the stored one. A file with neither (made outside
+// the server) shows the attributes derived from its mode (meta.go). A
+// stored value that does not decode is ignored.
+//
+// Reading costs one fgetxattr per open file, one lgetxattr per listed
+// entry (vfs.XattrEntry, without opening it) and an open for lookups by
+// path; nothing is cached beyond the in-memory fallback, so attributes
+// changed by another program are seen at once.
+
+// dosXattr is the backend-neutral name of the stored record.
+const dosXattr = "dosattrib"
+
+// dosKey names a file in the in-memory fallback.
+type dosKey struct {
+	share *Share
+	id    uint64 // the file's identity, when known
+	path  string // otherwise its path
+}
+
+func dosKeyOf(share *Share, p string, fi fs.FileInfo) dosKey {
+	if fi != nil {
+		if id, ok := vfs.Identity(fi); ok {
+			return dosKey{share: share, id: id}
+		}
+	}
+	return dosKey{share: share, path: p}
+}
+
+// dosAttrib returns the DOS record of the file at (share, p) whose
+// information is fi: the in-memory one, else the one stored in the file,
+// read through src: an open vfs.File of the file itself, a listed
+// fs.DirEntry, or nil (the file is opened by path). Symlinks have none.
+func (c *conn) dosAttrib(share *Share, p string, fi fs.FileInfo, src any) smb2.DOSAttrib {
+	ns := &c.srv.nodes.ns
+	ns.mu.Lock()
+	d, ok := ns.dos[dosKeyOf(share, p, fi)]
+	ns.mu.Unlock()
+	if ok || fi == nil || isSymlinkInfo(fi) {
+		return d
+	}
+	var raw []byte
+	var err error
+	switch s := src.(type) {
+	case vfs.XattrEntry:
+		raw, err = s.Getxattr(dosXattr)
+	case vfs.XattrFile:
+		raw, err = s.Getxattr(dosXattr)
+	case vfs.File:
+		return d // the backend keeps no attributes
+	default: // nil, or an entry that cannot read attributes itself
+		raw, err = pathXattr(share, p, dosXattr)
+	}
+	if err != nil {
+		return d
+	}
+	if d, err = smb2.DecodeDOSAttrib(raw); err != nil {
+		return smb2.DOSAttrib{} // corrupt or from a later version: as if absent
+	}
+	d.Attributes &= settableAttrs
+	return d
+}
+
+// pathXattr reads attribute name of the file at p by opening it.
+func pathXattr(share *Share, p, name string) ([]byte, error) {
+	f, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if xf, ok := f.(vfs.XattrFile); ok {
+		return xf.Getxattr(name)
+	}
+	return nil, vfs.ErrXattrUnsupported
+}
+
+// openDOS returns the file information and the attribute source of o's
+// file (the base file of a stream open).
+func (c *conn) openDOS(o *open) (fs.FileInfo, any, error) {
+	if o.stream == "" && !isLinkOpen(o) {
+		fi, err := o.file.Stat()
+		return fi, o.file, err
+	}
+	fi, err := o.tree.share.FS.Lstat(vfsName(o.path()))
+	return fi, nil, err
+}
+
+// updateDOSAttrib changes the DOS record of o's file with f and stores
+// it: in the file's attribute, or in memory when that fails. fresh says
+// the file was just created (nothing stored to remove).
+func (c *conn) updateDOSAttrib(o *open, fresh bool, f func(d *smb2.DOSAttrib)) {
+	ns := &c.srv.nodes.ns
+	ns.dosMu.Lock() // one read-modify-write at a time
+	defer ns.dosMu.Unlock()
+	share, p := o.tree.share, o.path()
+	fi, src, err := c.openDOS(o)
+	if err != nil {
+		return
+	}
+	var d smb2.DOSAttrib
+	if !fresh {
+		d = c.dosAttrib(share, p, fi, src)
+	}
+	f(&d)
+	k := dosKeyOf(share, p, fi)
+	if fresh && d.IsZero() {
+		ns.setDOS(k, d, false)
+		return
+	}
+	xf, _ := src.(vfs.XattrFile)
+	if src == nil && !isSymlinkInfo(fi) {
+		if bf, err := share.FS.OpenFile(vfsName(p), os.O_RDONLY, 0); err == nil {
+			defer bf.Close()
+			xf, _ = bf.(vfs.XattrFile)
+		}
+	}
+	err = vfs.ErrXattrUnsupported
+	if xf != nil && d.IsZero() {
+		if err = xf.Removexattr(dosXattr); errors.Is(err, vfs.ErrNoXattr) {
+			err = nil
+		}
+	} else if xf != nil {
+		err = xf.Setxattr(dosXattr, d.Append(nil))
+	}
+	if err != nil && !d.IsZero() || err != nil && !errors.Is(err, vfs.ErrXattrUnsupported) {
+		ns.setDOS(k, d, true) // kept in memory for the life of the server
+		return
+	}
+	ns.setDOS(k, d, false)
+}
+
+// setDOS records d in memory under k, or drops k's record.
+func (s *nsState) setDOS(k dosKey, d smb2.DOSAttrib, keep bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !keep {
+		delete(s.dos, k)
+		return
+	}
+	if s.dos == nil {
+		s.dos = make(map[dosKey]smb2.DOSAttrib)
+	}
+	s.dos[k] = d
+}
+
+// forgetDOS drops the in-memory record of the file fi when the name p,
+// just removed or replaced, was its last (gone), or when the record was
+// kept by path.
+func (s *nsState) forgetDOS(share *Share, p string, fi fs.FileInfo, gone bool) {
+	if k := dosKeyOf(share, p, fi); k.path != "" || gone {
+		s.setDOS(k, smb2.DOSAttrib{}, false)
+	}
+}
+
+// moveDOS moves the in-memory records kept by path (backends without
+// file identities) of oldp and everything below it to newp.
+func (s *nsState) moveDOS(share *Share, oldp, newp string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	moved := make(map[dosKey]smb2.DOSAttrib)
+	for k, d := range s.dos {
+		if k.share == share && k.path != "" && pathWithin(k.path, oldp) {
+			delete(s.dos, k)
+			moved[dosKey{share: share, path: newp + k.path[len(oldp):]}] = d
+		}
+	}
+	for k, d := range moved {
+		s.dos[k] = d
+	}
+}
+
+// dosSrc is where o's DOS record is read: its file, or by path for
+// streams and symlink opens (whose file is not the base file).
+func dosSrc(o *open) any {
+	if o.file == nil || o.stream != "" || isLinkOpen(o) {
+		return nil
+	}
+	return o.file
+}
+
+// resetDOSAttrib gives o's file, just created (fresh) or overwritten,
+// the attributes attrs: a stored record only when they differ from the
+// default (ARCHIVE for a file, none for a directory).
+func (c *conn) resetDOSAttrib(o *open, fresh bool, attrs uint32) {
+	def := uint32(smb2.FileAttributeArchive)
+	if o.isDir {
+		def = 0
+	}
+	c.updateDOSAttrib(o, fresh, func(d *smb2.DOSAttrib) {
+		*d = smb2.DOSAttrib{}
+		if attrs != def {
+			d.Attributes, d.HasAttributes = attrs, true
+		}
+	})
+}
