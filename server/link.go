@@ -84,7 +84,9 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		return statusFromError(err)
 	}
 	c.srv.nodes.ns.resetMeta(share, newp, false)
-	c.srv.nodes.ns.forgetDOS(share, newp, tfi, vfs.Links(tfi) <= 1) // the replaced file
+	// The replaced file's DOS record goes if that was its last name; the
+	// new name shows the linked file's (dosattr.go).
+	c.srv.nodes.ns.forgetDOS(share, newp, tfi, vfs.Links(tfi) <= 1)
 	c.srv.state.uncache(o) // the file now has two names
 	c.srv.nodes.ns.notify(share, newp, smb2.FileActionModified, false)
 	c.srv.state.dirChanged(share, newp, o) // dirlease.go
