@@ -484,7 +484,11 @@ func (c *conn) createAction(share *Share, req *smb2.CreateRequest, p string, fi 
 	case overwrite && share.ReadOnly:
 		return 0, smb2.StatusAccessDenied
 	}
-	if c.isReadOnlyFile(share, p, fi, nil) {
+	var d smb2.DOSAttrib
+	if !fi.IsDir() {
+		d = c.dosAttrib(share, p, fi, nil) // read once, by path (dosattr.go)
+	}
+	if d.HasAttributes && d.Attributes&smb2.FileAttributeReadonly != 0 {
 		if opts&smb2.FileDeleteOnClose != 0 {
 			return 0, smb2.StatusCannotDelete
 		}
@@ -496,7 +500,7 @@ func (c *conn) createAction(share *Share, req *smb2.CreateRequest, p string, fi 
 		// MS-FSA 2.1.5.1.2.1: overwriting a hidden or system file needs
 		// the same attribute in the request.
 		const hs = smb2.FileAttributeHidden | smb2.FileAttributeSystem
-		if d := c.dosAttrib(share, p, fi, nil); d.HasAttributes && d.Attributes&hs&^req.FileAttributes != 0 {
+		if d.HasAttributes && d.Attributes&hs&^req.FileAttributes != 0 {
 			return 0, smb2.StatusAccessDenied
 		}
 	}

@@ -8,8 +8,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -82,18 +85,64 @@ var procFD = sync.OnceValue(func() bool {
 	return err == nil
 })
 
+// haveGetxattrat is cleared when the kernel lacks getxattrat(2) (Linux
+// before 6.13).
+var haveGetxattrat atomic.Bool
+
+func init() { haveGetxattrat.Store(true) }
+
+// getxattrat reads attribute attr of the entry name of the directory dirfd
+// without following it: getxattrat(2), Linux 6.13.
+func getxattrat(dirfd int, name, attr string, buf []byte) (int, error) {
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		return 0, err
+	}
+	a, err := unix.BytePtrFromString(attr)
+	if err != nil {
+		return 0, err
+	}
+	// struct xattr_args { __aligned_u64 value; __u32 size; __u32 flags; }
+	var args struct {
+		value       uint64
+		size, flags uint32
+	}
+	if len(buf) > 0 {
+		args.value = uint64(uintptr(unsafe.Pointer(&buf[0])))
+		args.size = uint32(len(buf))
+	}
+	n, _, e := unix.Syscall6(unix.SYS_GETXATTRAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)),
+		unix.AT_SYMLINK_NOFOLLOW, uintptr(unsafe.Pointer(a)), uintptr(unsafe.Pointer(&args)), unsafe.Sizeof(args))
+	runtime.KeepAlive(buf)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
 // Getxattr reads attribute name of the listed entry without opening it:
-// lgetxattr(2) of /proc/self/fd/<dir>/<entry>, where <dir> is the listed
-// directory's descriptor (opened through the share's root) and <entry> a
-// single component from getdents that is not followed, so the lookup
-// stays in the share. Without /proc, or once the directory is closed, a
+// getxattrat(2) of <entry> relative to the listed directory's descriptor
+// (opened through the share's root), or on kernels before 6.13
+// lgetxattr(2) of /proc/self/fd/<dir>/<entry>; <entry> is a single
+// component from getdents and is not followed, so the lookup stays in
+// the share. Without /proc, or once the directory is closed, a
 // regular file or directory is opened through the root (not following
 // a final symlink) and read with fgetxattr; other entries have none.
 func (d *dirEntry) Getxattr(name string) ([]byte, error) {
 	var val []byte
 	err := errors.ErrUnsupported
-	if d.dir != nil && procFD() {
+	if d.dir != nil && (haveGetxattrat.Load() || procFD()) {
 		err = d.dir.control(func(fd int) (err error) {
+			if haveGetxattrat.Load() {
+				val, err = getxattr(func(buf []byte) (int, error) { return getxattrat(fd, d.name, xattrPrefix+name, buf) })
+				if !errors.Is(err, syscall.ENOSYS) {
+					return err
+				}
+				haveGetxattrat.Store(false)
+				if !procFD() {
+					return errors.ErrUnsupported
+				}
+			}
 			p := "/proc/self/fd/" + strconv.Itoa(fd) + "/" + d.name
 			val, err = getxattr(func(buf []byte) (int, error) { return unix.Lgetxattr(p, xattrPrefix+name, buf) })
 			return err
