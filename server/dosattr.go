@@ -22,10 +22,14 @@ import (
 // the server) shows the attributes derived from its mode (meta.go). A
 // stored value that does not decode is ignored.
 //
-// Reading costs one fgetxattr per open file, one lgetxattr per listed
+// Reading costs one fgetxattr per open file, one getxattrat per listed
 // entry (vfs.XattrEntry, without opening it) and an open for lookups by
-// path; nothing is cached beyond the in-memory fallback, so attributes
-// changed by another program are seen at once.
+// path, unless the record is cached: nsState.dosCache keeps records
+// read (absent ones too) with the file's change time, and a record is
+// used again only while the file's change time is the same, so a change
+// by another program (which changes it) is seen, except one within the
+// file system's timestamp granularity of the read. At most
+// Config.DOSAttribCache entries.
 
 // dosXattr is the backend-neutral name of the stored record.
 const dosXattr = "dosattrib"
@@ -52,12 +56,31 @@ func dosKeyOf(share *Share, p string, fi fs.FileInfo) dosKey {
 // fs.DirEntry, or nil (the file is opened by path). Symlinks have none.
 func (c *conn) dosAttrib(share *Share, p string, fi fs.FileInfo, src any) smb2.DOSAttrib {
 	ns := &c.srv.nodes.ns
+	k := dosKeyOf(share, p, fi)
+	var ct int64
+	if fi != nil && k.path == "" {
+		_, _, ctime, _ := vfs.Times(fi)
+		ct = ctime.UnixNano()
+	}
 	ns.mu.Lock()
-	d, ok := ns.dos[dosKeyOf(share, p, fi)]
+	d, ok := ns.dos[k]
+	if cd, hit := ns.dosCache[k]; !ok && hit && ct != 0 && cd.ctime == ct {
+		d, ok = cd.rec, true
+	}
 	ns.mu.Unlock()
 	if ok || fi == nil || isSymlinkInfo(fi) {
 		return d
 	}
+	d = c.readDOSAttrib(share, p, src)
+	if ct != 0 {
+		ns.cacheDOS(k, dosCached{ctime: ct, rec: d}, c.srv.cfg.DOSAttribCache)
+	}
+	return d
+}
+
+// readDOSAttrib reads the stored record of the file at p through src (as
+// for dosAttrib); zero if there is none or it does not decode.
+func (c *conn) readDOSAttrib(share *Share, p string, src any) smb2.DOSAttrib {
 	var raw []byte
 	var err error
 	switch s := src.(type) {
@@ -66,14 +89,15 @@ func (c *conn) dosAttrib(share *Share, p string, fi fs.FileInfo, src any) smb2.D
 	case vfs.XattrFile:
 		raw, err = s.Getxattr(dosXattr)
 	case vfs.File:
-		return d // the backend keeps no attributes
+		return smb2.DOSAttrib{} // the backend keeps no attributes
 	default: // nil, or an entry that cannot read attributes itself
 		raw, err = pathXattr(share, p, dosXattr)
 	}
 	if err != nil {
-		return d
+		return smb2.DOSAttrib{}
 	}
-	if d, err = smb2.DecodeDOSAttrib(raw); err != nil {
+	d, err := smb2.DecodeDOSAttrib(raw)
+	if err != nil {
 		return smb2.DOSAttrib{} // corrupt or from a later version: as if absent
 	}
 	d.Attributes &= settableAttrs
@@ -148,10 +172,43 @@ func (c *conn) updateDOSAttrib(o *open, fresh bool, f func(d *smb2.DOSAttrib)) {
 	ns.setDOS(k, d, false)
 }
 
-// setDOS records d in memory under k, or drops k's record.
+// dosCached is a record read from the backend and the file's change
+// time (UnixNano) when it was read.
+type dosCached struct {
+	ctime int64
+	rec   smb2.DOSAttrib
+}
+
+// cacheDOS remembers a record read for k; when the cache holds max
+// entries, an arbitrary eighth of them goes first. max < 0 caches
+// nothing.
+func (s *nsState) cacheDOS(k dosKey, cd dosCached, max int) {
+	if max < 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dosCache == nil {
+		s.dosCache = make(map[dosKey]dosCached)
+	}
+	if len(s.dosCache) >= max {
+		n := max/8 + 1
+		for k := range s.dosCache {
+			delete(s.dosCache, k)
+			if n--; n == 0 {
+				break
+			}
+		}
+	}
+	s.dosCache[k] = cd
+}
+
+// setDOS records d in memory under k, or drops k's record; either way
+// k's cached read is dropped.
 func (s *nsState) setDOS(k dosKey, d smb2.DOSAttrib, keep bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	delete(s.dosCache, k)
 	if !keep {
 		delete(s.dos, k)
 		return

@@ -15,16 +15,23 @@ import (
 // BenchmarkListDir10k lists a 10,000-entry directory with go-smb2
 // (QUERY_DIRECTORY, FileIdBothDirectoryInformation): files made outside
 // the server (plain) and files carrying a stored DOS record (stored),
-// which the listing reads per entry (dosattr.go).
+// which the listing reads per entry (dosattr.go), with the record cache
+// (warm: every listing after the first finds them there) and without
+// (nocache: every listing reads every entry's xattr).
 //
 //	go test ./server -run XXX -bench ListDir10k -benchtime 20x
 func BenchmarkListDir10k(b *testing.B) {
-	for _, stored := range []bool{false, true} {
-		name := "plain"
-		if stored {
-			name = "stored"
+	for _, v := range []struct {
+		name          string
+		stored, cache bool
+	}{{"plain/warm", false, true}, {"plain/nocache", false, false}, {"stored/warm", true, true}, {"stored/nocache", true, false}} {
+		stored := v.stored
+		mod := func(cfg *Config) {
+			if !v.cache {
+				cfg.DOSAttribCache = -1
+			}
 		}
-		b.Run(name, func(b *testing.B) {
+		b.Run(v.name, func(b *testing.B) {
 			dir := b.TempDir()
 			rec := []byte{1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0} // HIDDEN
 			for i := range 10000 {
@@ -38,7 +45,7 @@ func BenchmarkListDir10k(b *testing.B) {
 					}
 				}
 			}
-			hs := serveGuestLogged(b, dir, slog.LevelWarn, nil, testUser)
+			hs := serveGuestLogged(b, dir, slog.LevelWarn, mod, testUser)
 			fs := dialGo(b, hs.testServer)
 			b.ResetTimer()
 			for b.Loop() {

@@ -42,6 +42,9 @@ type nsState struct {
 	// (dosattr.go); dosMu serializes their read-modify-write.
 	dos   map[dosKey]smb2.DOSAttrib
 	dosMu sync.Mutex
+	// dosCache holds records read from the backend, each valid while
+	// the file's change time is the one it was read at (dosattr.go).
+	dosCache map[dosKey]dosCached
 }
 
 // getMeta returns a copy of the metadata of (share, p).
