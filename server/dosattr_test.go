@@ -3,6 +3,7 @@
 package server
 
 import (
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,7 +13,10 @@ import (
 	gosmb2 "github.com/hirochachacha/go-smb2"
 	"golang.org/x/sys/unix"
 
+	"github.com/zerosmb/zerosmb/auth"
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
+	"github.com/zerosmb/zerosmb/vfs/memfs"
 )
 
 // rawBasicInfo is a FILE_BASIC_INFORMATION setting the creation time
@@ -165,5 +169,73 @@ func TestDOSAttribCorrupt(t *testing.T) {
 		if a := goStat(t, fs, s.FileName).FileAttributes; a != want {
 			t.Errorf("stat %s: %#x, want %#x", s.FileName, a, want)
 		}
+	}
+}
+
+// noXattrFS is memfs whose files keep no extended attributes: the
+// server must keep DOS records in memory.
+type noXattrFS struct{ *memfs.FS }
+
+type noXattrFile struct{ vfs.File }
+
+func (f noXattrFS) OpenFile(name string, flag int, perm fs.FileMode) (vfs.File, error) {
+	file, err := f.FS.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return noXattrFile{file}, nil
+}
+
+// TestDOSAttribMemoryFallback: without xattrs the record is kept in
+// memory by file identity, so a hard link shows it too, and it is
+// forgotten when the last name goes.
+func TestDOSAttribMemoryFallback(t *testing.T) {
+	fsys := noXattrFS{memfs.New()}
+	db := auth.NewUserDB()
+	db.Add(testUser, testPass)
+	ts := serveConfig(t, Config{Shares: []*Share{{Name: "mem", FS: fsys}}, Users: db, Logger: testLogger(t)}, "")
+	share := dialGoAs(t, ts, testUser, testPass, "mem")
+	if err := share.WriteFile("f", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := share.Chmod("f", 0o444); err != nil { // FILE_ATTRIBUTE_READONLY
+		t.Fatal(err)
+	}
+	if err := fsys.Link("f", "g"); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"f", "g"} {
+		if a := goStat(t, share, n).FileAttributes; a&smb2.FileAttributeReadonly == 0 {
+			t.Errorf("%s: attributes %#x, want READONLY", n, a)
+		}
+	}
+	ns := &ts.Srv.nodes.ns
+	count := func() int {
+		ns.mu.Lock()
+		defer ns.mu.Unlock()
+		return len(ns.dos)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d in-memory records, want 1", n)
+	}
+	if err := share.Chmod("g", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a := goStat(t, share, "f").FileAttributes; a&smb2.FileAttributeReadonly != 0 {
+		t.Errorf("f after clearing READONLY through g: %#x", a)
+	}
+	share.Chmod("g", 0o444)
+	share.Chmod("g", 0o644)
+	if err := share.Remove("f"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d in-memory records with one name left, want 1", n)
+	}
+	if err := share.Remove("g"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d in-memory records after the last name went, want 0", n)
 	}
 }
