@@ -165,6 +165,9 @@ func (c *conn) updateDOSAttrib(o *open, fresh bool, f func(d *smb2.DOSAttrib)) {
 	} else if xf != nil {
 		err = xf.Setxattr(dosXattr, d.Append(nil))
 	}
+	if err == nil && xf != nil {
+		c.keepSetCtime(o, fi)
+	}
 	if err != nil && !d.IsZero() || err != nil && !errors.Is(err, vfs.ErrXattrUnsupported) {
 		ns.setDOS(k, d, true) // kept in memory for the life of the server
 		return
@@ -266,6 +269,32 @@ func (c *conn) resetDOSAttrib(o *open, fresh bool, attrs uint32) {
 		*d = smb2.DOSAttrib{}
 		if attrs != def {
 			d.Attributes, d.HasAttributes = attrs, true
+		}
+	})
+}
+
+// keepSetCtime keeps a change time the client set on o's file (meta.go:
+// valid while the real one is the one it was set at) across the write
+// of the DOS record, which moved the real change time on from that of
+// before (fi): the client's change time stays, as Windows keeps it.
+func (c *conn) keepSetCtime(o *open, before fs.FileInfo) {
+	after, _, err := c.openDOS(o)
+	if err != nil {
+		return
+	}
+	_, _, ct0, _ := vfs.Times(before)
+	_, _, ct1, _ := vfs.Times(after)
+	old, now := smb2.FileTime(ct0), smb2.FileTime(ct1)
+	if old == now {
+		return
+	}
+	share, p := o.tree.share, o.path()
+	if m := c.srv.nodes.ns.getMeta(share, p); m.ctime == 0 || m.ctimeAt != old {
+		return
+	}
+	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) {
+		if m.ctime != 0 && m.ctimeAt == old {
+			m.ctimeAt = now
 		}
 	})
 }

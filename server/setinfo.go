@@ -211,17 +211,6 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 	}
 	_, cok := settime(bi.ChangeTime)
 	_, bok := settime(bi.CreationTime)
-	var realCtime uint64
-	if cok {
-		fi, err := o.file.Stat()
-		if err != nil {
-			return statusFromError(err)
-		}
-		realCtime = c.fileInfo(share, p, fi, dosSrc(o)).ChangeTime
-	}
-	if cok {
-		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.ctime, m.ctimeAt = bi.ChangeTime, realCtime })
-	}
 	if bok || bi.FileAttributes != 0 {
 		c.updateDOSAttrib(o, false, func(d *smb2.DOSAttrib) {
 			if bok {
@@ -231,6 +220,16 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 				d.Attributes, d.HasAttributes = bi.FileAttributes&settableAttrs, true
 			}
 		})
+	}
+	if cok {
+		// After the record's write, which changed the real change time:
+		// the one set holds while the real one stays this.
+		fi, err := o.file.Stat()
+		if err != nil {
+			return statusFromError(err)
+		}
+		realCtime := c.fileInfo(share, p, fi, dosSrc(o)).ChangeTime
+		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.ctime, m.ctimeAt = bi.ChangeTime, realCtime })
 	}
 	if bi.FileAttributes != 0 && c.posix {
 		posixReadonly(o, bi.FileAttributes&smb2.FileAttributeReadonly != 0) // posix.go
