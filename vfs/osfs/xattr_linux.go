@@ -132,7 +132,9 @@ func (d *dirEntry) Getxattr(name string) ([]byte, error) {
 	var val []byte
 	err := errors.ErrUnsupported
 	if d.dir != nil && (haveGetxattrat.Load() || procFD()) {
+		ran := false
 		err = d.dir.control(func(fd int) (err error) {
+			ran = true
 			if haveGetxattrat.Load() {
 				val, err = getxattr(func(buf []byte) (int, error) { return getxattrat(fd, d.name, xattrPrefix+name, buf) })
 				if !errors.Is(err, syscall.ENOSYS) {
@@ -147,8 +149,8 @@ func (d *dirEntry) Getxattr(name string) ([]byte, error) {
 			val, err = getxattr(func(buf []byte) (int, error) { return unix.Lgetxattr(p, xattrPrefix+name, buf) })
 			return err
 		})
-		if errors.Is(err, os.ErrClosed) {
-			err = errors.ErrUnsupported
+		if !ran {
+			err = errors.ErrUnsupported // the directory is closed
 		}
 	}
 	if errors.Is(err, errors.ErrUnsupported) {
