@@ -53,8 +53,16 @@ func dosKeyOf(share *Share, p string, fi fs.FileInfo) dosKey {
 // dosAttrib returns the DOS record of the file at (share, p) whose
 // information is fi: the in-memory one, else the one stored in the file,
 // read through src: an open vfs.File of the file itself, a listed
-// fs.DirEntry, or nil (the file is opened by path). Symlinks have none.
+// fs.DirEntry, nil (the file is opened by path) or streamBase (fi is a
+// stream's: the base file at p is looked up). Symlinks have none.
 func (c *conn) dosAttrib(share *Share, p string, fi fs.FileInfo, src any) smb2.DOSAttrib {
+	if _, ok := src.(streamBase); ok {
+		bfi, err := share.FS.Stat(vfsName(p))
+		if err != nil {
+			return smb2.DOSAttrib{}
+		}
+		fi, src = bfi, nil
+	}
 	ns := &c.srv.nodes.ns
 	k := dosKeyOf(share, p, fi)
 	var ct int64
@@ -248,10 +256,17 @@ func (s *nsState) moveDOS(share *Share, oldp, newp string) {
 	}
 }
 
-// dosSrc is where o's DOS record is read: its file, or by path for
-// streams and symlink opens (whose file is not the base file).
+// streamBase is the dosAttrib source of a stream open: the record is the
+// base file's.
+type streamBase struct{}
+
+// dosSrc is where o's DOS record is read (see dosAttrib): its file, the
+// base file of a stream, or by path.
 func dosSrc(o *open) any {
-	if o.file == nil || o.stream != "" || isLinkOpen(o) {
+	switch {
+	case o.stream != "":
+		return streamBase{}
+	case o.file == nil || isLinkOpen(o):
 		return nil
 	}
 	return o.file
