@@ -239,3 +239,28 @@ func TestDOSAttribMemoryFallback(t *testing.T) {
 		t.Errorf("%d in-memory records after the last name went, want 0", n)
 	}
 }
+
+// TestDOSAttribDefaultNotStored: a file created with the default
+// attributes gets no stored record (no xattr, so no extra inode space).
+func TestDOSAttribDefaultNotStored(t *testing.T) {
+	dir := t.TempDir()
+	if err := unix.Setxattr(dir, "user.test", []byte("x"), 0); err != nil {
+		t.Skipf("no user xattrs on the temp dir: %v", err)
+	}
+	hs := serveGuestLogged(t, dir, slog.LevelWarn, nil, testUser)
+	share := dialGo(t, hs.testServer)
+	if err := share.WriteFile("n", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := share.Mkdir("d", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"n", "d"} {
+		if _, err := unix.Getxattr(filepath.Join(dir, n), "user.zerosmb.dosattrib", nil); err != unix.ENODATA {
+			t.Errorf("%s: record stored for default attributes: %v", n, err)
+		}
+	}
+	if a := goStat(t, share, "n").FileAttributes; a != smb2.FileAttributeArchive {
+		t.Errorf("n: %#x, want ARCHIVE", a)
+	}
+}
