@@ -18,7 +18,7 @@ func (c *conn) handleClose(r *request) response {
 	var resp smb2.CloseResponse
 	if req.Flags&smb2.CloseFlagPostqueryAttrib != 0 && o.file != nil {
 		if fi, err := o.file.Stat(); err == nil {
-			info := c.fileInfo(o.tree.share, o.path(), fi)
+			info := c.fileInfo(o.tree.share, o.path(), fi, dosSrc(o))
 			resp = smb2.CloseResponse{
 				Flags:          smb2.CloseFlagPostqueryAttrib,
 				CreationTime:   info.CreationTime,

@@ -217,7 +217,7 @@ func (c *conn) createResponse(r *request, o *open, req *smb2.CreateRequest, dur 
 	r.setFileID(id)
 	r.created, o.createAction = o, action
 	o.channelSeq.Store(uint32(uint16(r.hdr.Status))) // the CREATE's ChannelSequence (3.x)
-	info := c.fileInfo(share, p, fi)
+	info := c.fileInfo(share, p, fi, dosSrc(o))
 	resp := c.openedResponse(o, action, id, info)
 	resp.CreateContexts = createContextResponses(req, o.maxAccess, share, info.IndexNumber)
 	if posixOpen {
@@ -399,7 +399,8 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 		if !isDir {
 			attrs |= smb2.FileAttributeArchive
 		}
-		c.srv.nodes.ns.resetMeta(share, p, attrs, attrs != 0)
+		c.srv.nodes.ns.resetMeta(share, p, !isDir)
+		c.resetDOSAttrib(o, action == smb2.FileCreated, attrs)
 		if st := c.replaceEAs(o, action, eas); st != smb2.StatusSuccess {
 			c.closeOpen(o)
 			return nil, 0, nil, st
@@ -483,7 +484,11 @@ func (c *conn) createAction(share *Share, req *smb2.CreateRequest, p string, fi 
 	case overwrite && share.ReadOnly:
 		return 0, smb2.StatusAccessDenied
 	}
-	if c.isReadOnlyFile(share, p, fi) {
+	var d smb2.DOSAttrib
+	if !fi.IsDir() {
+		d = c.dosAttrib(share, p, fi, nil) // read once, by path (dosattr.go)
+	}
+	if d.HasAttributes && d.Attributes&smb2.FileAttributeReadonly != 0 {
 		if opts&smb2.FileDeleteOnClose != 0 {
 			return 0, smb2.StatusCannotDelete
 		}
@@ -495,7 +500,7 @@ func (c *conn) createAction(share *Share, req *smb2.CreateRequest, p string, fi 
 		// MS-FSA 2.1.5.1.2.1: overwriting a hidden or system file needs
 		// the same attribute in the request.
 		const hs = smb2.FileAttributeHidden | smb2.FileAttributeSystem
-		if m := c.srv.nodes.ns.getMeta(share, p); m.hasAttrs && m.attrs&hs&^req.FileAttributes != 0 {
+		if d.HasAttributes && d.Attributes&hs&^req.FileAttributes != 0 {
 			return 0, smb2.StatusAccessDenied
 		}
 	}

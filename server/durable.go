@@ -327,7 +327,7 @@ func (c *conn) reconnectDurable(r *request, req *smb2.CreateRequest, d *durableR
 	if err != nil {
 		return errResp(statusFromError(err))
 	}
-	info := c.fileInfo(o.tree.share, o.path(), fi)
+	info := c.fileInfo(o.tree.share, o.path(), fi, dosSrc(o))
 	resp := c.openedResponse(o, smb2.FileOpened, o.id, info)
 	resp.CreateContexts = createContextResponses(req, o.maxAccess, o.tree.share, info.IndexNumber)
 	if st := c.srv.state.describe(o); st.hasLease {

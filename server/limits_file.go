@@ -9,6 +9,7 @@ const (
 	DefaultMaxDirStreams        = 4096
 	DefaultMaxDirStreamsPerConn = 64
 	DefaultMaxZeroFill          = 64 << 20
+	DefaultDOSAttribCache       = 65536
 )
 
 // fileLimitDefaults fills in and checks the file-level limits.
@@ -24,6 +25,9 @@ func (cfg *Config) fileLimitDefaults() error {
 	}
 	if cfg.MaxStreamSize == 0 || cfg.MaxStreamSize > maxFileSize {
 		cfg.MaxStreamSize = maxFileSize
+	}
+	if cfg.DOSAttribCache == 0 {
+		cfg.DOSAttribCache = DefaultDOSAttribCache
 	}
 	if cfg.MaxZeroFill == 0 {
 		cfg.MaxZeroFill = DefaultMaxZeroFill

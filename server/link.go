@@ -70,7 +70,7 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		return smb2.StatusSuccess
 	case tfi.IsDir(), c.srv.state.hasOpens(share, newp, false):
 		return smb2.StatusAccessDenied
-	case c.isReadOnlyFile(share, newp, tfi) && li.Flags&smb2.FileLinkIgnoreReadonlyAttribute == 0:
+	case c.isReadOnlyFile(share, newp, tfi, nil) && li.Flags&smb2.FileLinkIgnoreReadonlyAttribute == 0:
 		return smb2.StatusAccessDenied
 	}
 	var rnd [8]byte
@@ -83,7 +83,10 @@ func (c *conn) setLink(o *open, b []byte, class uint8) smb2.Status {
 		fsys.Remove(tmp)
 		return statusFromError(err)
 	}
-	c.srv.nodes.ns.resetMeta(share, newp, 0, false)
+	c.srv.nodes.ns.resetMeta(share, newp, false)
+	// The replaced file's DOS record goes if that was its last name; the
+	// new name shows the linked file's (dosattr.go).
+	c.srv.nodes.ns.forgetDOS(share, newp, tfi, vfs.Links(tfi) <= 1)
 	c.srv.state.uncache(o) // the file now has two names
 	c.srv.nodes.ns.notify(share, newp, smb2.FileActionModified, false)
 	c.srv.state.dirChanged(share, newp, o) // dirlease.go

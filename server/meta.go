@@ -8,16 +8,14 @@ import (
 	"github.com/zerosmb/zerosmb/vfs"
 )
 
-// What a POSIX file system cannot keep for us: DOS attribute bits,
-// creation and change times set by a client, an allocation size larger
-// than the data, and a security descriptor a client stored. zerosmb keeps
-// them in memory, per share path, for the life of the server.
+// What a POSIX file system cannot keep for us: change times set by a
+// client, an allocation size larger than the data, and a security
+// descriptor a client stored where the backend has no xattrs. zerosmb
+// keeps them in memory, per share path, for the life of the server. DOS
+// attribute bits and creation times are kept per file (dosattr.go).
 
 // pathMeta is the in-memory metadata of one path.
 type pathMeta struct {
-	attrs    uint32 // settableAttrs bits, valid when hasAttrs
-	hasAttrs bool
-	btime    uint64 // creation time set by the client (FILETIME), 0 if none
 	// ctime is a change time set by the client; it holds while the
 	// file's real change time is still ctimeAt.
 	ctime, ctimeAt uint64
@@ -40,6 +38,13 @@ type nsState struct {
 	mu       sync.Mutex
 	meta     map[nodeKey]*pathMeta
 	watchers map[*watcher]struct{}
+	// dos holds the DOS records the backend could not store
+	// (dosattr.go); dosMu serializes their read-modify-write.
+	dos   map[dosKey]smb2.DOSAttrib
+	dosMu sync.Mutex
+	// dosCache holds records read from the backend, each valid while
+	// the file's change time is the one it was read at (dosattr.go).
+	dosCache map[dosKey]dosCached
 }
 
 // getMeta returns a copy of the metadata of (share, p).
@@ -66,20 +71,18 @@ func (s *nsState) updateMeta(share *Share, p string, f func(m *pathMeta)) {
 		s.meta[k] = m
 	}
 	f(m)
-	if !m.hasAttrs && m.btime == 0 && m.ctime == 0 && m.alloc == 0 && m.sd == nil &&
+	if m.ctime == 0 && m.alloc == 0 && m.sd == nil &&
 		m.eas == nil && m.eaSize == 0 && !m.sparseSet {
 		delete(s.meta, k)
 	}
 }
 
 // resetMeta forgets everything about (share, p) but its security
-// descriptor (kept by an overwrite; set before a create, sdstore.go)
-// and, when attrs is non-negative, records attrs: a file was created or
-// overwritten there (and is not sparse).
-func (s *nsState) resetMeta(share *Share, p string, attrs uint32, has bool) {
-	// Files always get attributes (ARCHIVE at least), which also marks
-	// them not sparse; directories are never sparse.
-	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{attrs: attrs, hasAttrs: has, sparseSet: has, sd: m.sd} })
+// descriptor (kept by an overwrite; set before a create, sdstore.go);
+// with file set, a file was created or overwritten there and is not
+// sparse. DOS attributes are reset separately (resetDOSAttrib).
+func (s *nsState) resetMeta(share *Share, p string, file bool) {
+	s.updateMeta(share, p, func(m *pathMeta) { *m = pathMeta{sparseSet: file, sd: m.sd} })
 }
 
 // moveMeta moves the metadata of oldp and everything below it to newp.
@@ -103,10 +106,12 @@ func (s *nsState) moveMeta(share *Share, oldp, newp string) {
 	}
 }
 
-// fileInfo describes the file at share path p from its FileInfo and the
-// in-memory metadata.
-func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
+// fileInfo describes the file at share path p from its FileInfo, its
+// DOS record (read through src, see dosAttrib) and the in-memory
+// metadata.
+func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo, src any) smb2.FileInfo {
 	m := c.srv.nodes.ns.getMeta(share, p)
+	d := c.dosAttrib(share, p, fi, src)
 	at, mt, ct, bt := vfs.Times(fi)
 	out := smb2.FileInfo{
 		CreationTime:   smb2.FileTime(bt),
@@ -122,13 +127,13 @@ func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
 	if out.Directory {
 		out.NumberOfLinks = 1 // as Windows and Samba: not the Unix count of subdirectories
 	}
-	if m.btime != 0 {
-		out.CreationTime = m.btime
+	if d.CreationTime != 0 {
+		out.CreationTime = d.CreationTime
 	}
 	if m.ctime != 0 && m.ctimeAt == out.ChangeTime {
 		out.ChangeTime = m.ctime
 	}
-	out.FileAttributes = fileAttributes(share, fi, m)
+	out.FileAttributes = fileAttributes(share, fi, m, d)
 	if !fi.IsDir() {
 		out.EndOfFile = uint64(fi.Size())
 		out.AllocationSize = uint64(max(dataAllocation(fi), m.alloc))
@@ -140,10 +145,10 @@ func (c *conn) fileInfo(share *Share, p string, fi fs.FileInfo) smb2.FileInfo {
 // client set (or defaults: ARCHIVE for files), DIRECTORY for
 // directories, READONLY on read-only shares or for files without any
 // write permission bit.
-func fileAttributes(share *Share, fi fs.FileInfo, m pathMeta) uint32 {
+func fileAttributes(share *Share, fi fs.FileInfo, m pathMeta, d smb2.DOSAttrib) uint32 {
 	var a uint32
-	if m.hasAttrs {
-		a = m.attrs
+	if d.HasAttributes {
+		a = d.Attributes
 	} else if !fi.IsDir() {
 		a = smb2.FileAttributeArchive
 	}
@@ -165,13 +170,14 @@ func fileAttributes(share *Share, fi fs.FileInfo, m pathMeta) uint32 {
 }
 
 // isReadOnlyFile reports whether the file carries the READONLY attribute
-// set by a client (the share being read-only is checked elsewhere).
-func (c *conn) isReadOnlyFile(share *Share, p string, fi fs.FileInfo) bool {
+// set by a client (the share being read-only is checked elsewhere); src
+// is as for dosAttrib.
+func (c *conn) isReadOnlyFile(share *Share, p string, fi fs.FileInfo, src any) bool {
 	if fi.IsDir() {
 		return false
 	}
-	m := c.srv.nodes.ns.getMeta(share, p)
-	return m.hasAttrs && m.attrs&smb2.FileAttributeReadonly != 0
+	d := c.dosAttrib(share, p, fi, src)
+	return d.HasAttributes && d.Attributes&smb2.FileAttributeReadonly != 0
 }
 
 // dataAllocation is the file's allocation as the backend reports it,

@@ -209,6 +209,9 @@ func (t *nodeTable) release(o *open, log *slog.Logger) {
 			log.Warn("delete on close failed", "path", path, "err", err)
 		} else {
 			t.ns.updateMeta(share, path, func(m *pathMeta) { *m = pathMeta{} }) // forgotten, so it cannot pile up
+			if fi, err := o.file.Stat(); err == nil {
+				t.ns.forgetDOS(share, path, fi, vfs.Links(fi) == 0) // dosattr.go
+			}
 			changed = true
 		}
 	}

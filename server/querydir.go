@@ -188,7 +188,11 @@ func (c *conn) dirEntry(share *Share, dir string, d fs.DirEntry) (smb2.DirEntry,
 	if err != nil {
 		return smb2.DirEntry{}, false
 	}
-	info := c.fileInfo(share, p, fi)
+	var src any = d
+	if d.Type()&fs.ModeSymlink != 0 {
+		src = nil // the target's record, read by path
+	}
+	info := c.fileInfo(share, p, fi, src)
 	return smb2.DirEntry{
 		CreationTime:   info.CreationTime,
 		LastAccessTime: info.LastAccessTime,

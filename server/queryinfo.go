@@ -85,7 +85,7 @@ func (c *conn) queryFileInfo(o *open, req *smb2.QueryInfoRequest) ([]byte, smb2.
 		return nil, statusFromError(err)
 	}
 	p := o.path()
-	info := c.fileInfo(o.tree.share, p, fi)
+	info := c.fileInfo(o.tree.share, p, fi, dosSrc(o))
 	o.mu.Lock()
 	info.Position = uint64(o.position)
 	info.Mode = o.mode

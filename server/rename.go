@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/zerosmb/zerosmb/smb2"
+	"github.com/zerosmb/zerosmb/vfs"
 )
 
 // setRename applies FileRenameInformation(Ex): the open's file moves to
@@ -55,11 +56,11 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 			return smb2.StatusAccessDenied
 		case c.srv.state.hasOpens(share, newp, false):
 			return smb2.StatusAccessDenied
-		case c.isReadOnlyFile(share, newp, tfi) && ri.Flags&smb2.FileRenameIgnoreReadonlyAttribute == 0:
+		case c.isReadOnlyFile(share, newp, tfi, nil) && ri.Flags&smb2.FileRenameIgnoreReadonlyAttribute == 0:
 			return smb2.StatusAccessDenied
 		}
 	}
-	_, lerr := fsys.Lstat(newp)
+	tfi, lerr := fsys.Lstat(newp)
 	if st := c.checkRenameACL(o, newp, lerr == nil); st != smb2.StatusSuccess { // aclcreate.go
 		return st
 	}
@@ -79,7 +80,11 @@ func (c *conn) setRename(o *open, b []byte, class uint8) smb2.Status {
 	if newDir != oldDir {
 		c.srv.state.dirChanged(share, newp, o)
 	}
+	if lerr == nil && !strings.EqualFold(newp, oldp) {
+		c.srv.nodes.ns.forgetDOS(share, newp, tfi, vfs.Links(tfi) <= 1) // the replaced file
+	}
 	c.srv.nodes.ns.moveMeta(share, oldp, newp)
+	c.srv.nodes.ns.moveDOS(share, oldp, newp)
 	c.srv.nodes.ns.renameWatchers(share, oldp, newp)
 	if oldDir == newDir {
 		c.srv.nodes.ns.notify(share, oldp, smb2.FileActionRenamedOldName, o.isDir)

@@ -163,7 +163,7 @@ func (c *conn) replayResponse(r *request, req *smb2.CreateRequest, o *open) resp
 		return errResp(statusFromError(err))
 	}
 	r.setFileID(o.id)
-	info := c.fileInfo(o.tree.share, o.path(), fi)
+	info := c.fileInfo(o.tree.share, o.path(), fi, dosSrc(o))
 	resp := c.openedResponse(o, o.createAction, o.id, info)
 	resp.OplockLevel = level
 	resp.CreateContexts = createContextResponses(req, o.maxAccess, o.tree.share, info.IndexNumber)

@@ -146,6 +146,11 @@ type Config struct {
 
 	// File-level limits (limits_file.go has the defaults).
 
+	// DOSAttribCache bounds the stored DOS attribute records the server
+	// keeps after reading them, each used while the file's change time
+	// is unchanged (dosattr.go). Default 65536 (a few MiB); negative
+	// caches none (every listing reads each entry's xattr).
+	DOSAttribCache int
 	// MaxSearchPattern bounds a QUERY_DIRECTORY search pattern, in UTF-16
 	// code units; longer ones get STATUS_OBJECT_NAME_INVALID. Default
 	// 255, as Windows.

@@ -211,28 +211,26 @@ func (c *conn) setBasic(o *open, b []byte) smb2.Status {
 	}
 	_, cok := settime(bi.ChangeTime)
 	_, bok := settime(bi.CreationTime)
-	var realCtime uint64
+	if bok || bi.FileAttributes != 0 {
+		c.updateDOSAttrib(o, false, func(d *smb2.DOSAttrib) {
+			if bok {
+				d.CreationTime = bi.CreationTime
+			}
+			if bi.FileAttributes != 0 {
+				d.Attributes, d.HasAttributes = bi.FileAttributes&settableAttrs, true
+			}
+		})
+	}
 	if cok {
+		// After the record's write, which changed the real change time:
+		// the one set holds while the real one stays this.
 		fi, err := o.file.Stat()
 		if err != nil {
 			return statusFromError(err)
 		}
-		realCtime = c.fileInfo(share, p, fi).ChangeTime
+		realCtime := c.fileInfo(share, p, fi, dosSrc(o)).ChangeTime
+		c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) { m.ctime, m.ctimeAt = bi.ChangeTime, realCtime })
 	}
-	c.srv.nodes.ns.updateMeta(share, p, func(m *pathMeta) {
-		if bok {
-			m.btime = bi.CreationTime
-		}
-		if cok {
-			m.ctime, m.ctimeAt = 0, 0
-			m.ctimeAt = realCtime
-			m.ctime = bi.ChangeTime
-		}
-		if bi.FileAttributes != 0 {
-			m.attrs = bi.FileAttributes & settableAttrs
-			m.hasAttrs = true
-		}
-	})
 	if bi.FileAttributes != 0 && c.posix {
 		posixReadonly(o, bi.FileAttributes&smb2.FileAttributeReadonly != 0) // posix.go
 	}
@@ -317,7 +315,7 @@ func (c *conn) setDisposition(o *open, b []byte, class uint8) smb2.Status {
 		if err != nil {
 			return statusFromError(err)
 		}
-		if flags&smb2.FileDispositionIgnoreReadonlyAttribute == 0 && c.isReadOnlyFile(o.tree.share, p, fi) {
+		if flags&smb2.FileDispositionIgnoreReadonlyAttribute == 0 && c.isReadOnlyFile(o.tree.share, p, fi, dosSrc(o)) {
 			return smb2.StatusCannotDelete
 		}
 		if fi.IsDir() {

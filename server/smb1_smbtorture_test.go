@@ -21,9 +21,8 @@ var smb1TortureSuites = []string{
 // knownSMB1TortureFailures lists the SMB1 subtests that fail today with
 // Samba's result for the same subtest and the first error smbtorture
 // reports. SMB1 support is partial (README): most of these fail on Samba
-// too; the one Samba pass, raw.rename.ntrename, needs hard links sharing
-// DOS attributes. A subtest that starts passing must be
-// removed (TestSmbtortureSMB1 reports it).
+// too. A subtest that starts passing must be removed (TestSmbtortureSMB1
+// reports it).
 var knownSMB1TortureFailures = map[string]string{
 	"base.createx_access":    "fails on Samba 4.17 too; Incorrect status NT_STATUS_PRIVILEGE_NOT_HELD - should be NT_STATUS_OK",
 	"base.delete.deltest16a": "fails on Samba 4.17 too; Expression `expect_it == io.all_info.out.delete_pending' failed: - Expected del_on_close flag 0, qfi",
@@ -32,7 +31,6 @@ var knownSMB1TortureFailures = map[string]string{
 	"raw.close":              "fails on Samba 4.17 too; the print-file close SPLCLOSE is not implemented (should be ERRSRV:ERRerror)",
 	"raw.qfileinfo":          "fails on Samba 4.17 too; see the subtest output",
 	"raw.qfsinfo":            "fails on Samba 4.17 too; ERROR: level DSKATTR failed - NT_STATUS_NOT_IMPLEMENTED",
-	"raw.rename.ntrename":    "Samba passes; NT_RENAME is implemented, but hard links do not share DOS attributes (kept per path): attrib 0x20 should be 0x4 after a hard link",
 	"raw.seek":               "fails on Samba 4.17 too; FILE_POSITION_INFORMATION does not follow SEEK, reads and writes",
 	"raw.sfileinfo.base":     "fails on Samba 4.17 too; see the subtest output",
 }

@@ -189,7 +189,10 @@ func (c *conn) createStreamBase(t *tree, p string, disp uint32, statErr error) s
 		return statusFromError(err)
 	}
 	f.Close()
-	c.srv.nodes.ns.resetMeta(share, p, smb2.FileAttributeArchive, true)
+	c.srv.nodes.ns.resetMeta(share, p, true)
+	if fi, err := share.FS.Lstat(vfsName(p)); err == nil {
+		c.srv.nodes.ns.setDOS(dosKeyOf(share, p, fi), smb2.DOSAttrib{}, false) // a new file: ARCHIVE
+	}
 	c.srv.nodes.ns.notify(share, p, smb2.FileActionAdded, false)
 	return smb2.StatusSuccess
 }

@@ -62,6 +62,20 @@ func FileIndex(fi fs.FileInfo) uint64 {
 	return 1
 }
 
+// Identity returns the file's identity when the backend knows it (a
+// FileIDer's FileID or the inode number): two names of one file (hard
+// links) have the same identity. ok is false when FileIndex would fall
+// back to a hash of the name.
+func Identity(fi fs.FileInfo) (id uint64, ok bool) {
+	if fid, isID := fileIDer(fi); isID {
+		return fid.FileID(), true
+	}
+	if si, isSI := fromSys(fi.Sys()); isSI && si.ino != 0 {
+		return si.ino, true
+	}
+	return 0, false
+}
+
 // Links returns the file's hard link count, or 1 when unknown.
 func Links(fi fs.FileInfo) uint32 {
 	if id, ok := fileIDer(fi); ok {

@@ -35,3 +35,12 @@ type XattrFile interface {
 	// Removexattr deletes attribute name, or fails with ErrNoXattr.
 	Removexattr(name string) error
 }
+
+// XattrEntry is implemented by directory entries (fs.DirEntry values
+// from ReadDir) that can read an attribute of the entry without opening
+// it: the server reads each listed file's stored DOS attributes through
+// it. Names are those of XattrFile. The entry is not followed if it is a
+// symlink; its errors are those of XattrFile.Getxattr.
+type XattrEntry interface {
+	Getxattr(name string) ([]byte, error)
+}

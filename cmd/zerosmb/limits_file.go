@@ -19,15 +19,16 @@ type fileLimits struct {
 	MaxZeroFill          byteSize `toml:"max_zero_fill"`
 	MaxStreamSize        byteSize `toml:"max_stream_size"`
 	StrictAllocate       bool     `toml:"strict_allocate"`
+	DOSAttribCache       int      `toml:"dos_attrib_cache"`
 }
 
 // fileLimitKeys lists the keys for the unknown-key message.
-const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill, max_stream_size, strict_allocate"
+const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill, max_stream_size, strict_allocate, dos_attrib_cache"
 
 // fileLimitFlags are the flags' raw values.
 type fileLimitFlags struct {
-	searchPattern, dirStreams, dirStreamsPerConn, zeroFill, streamSize *string
-	strictAllocate                                                     *bool
+	searchPattern, dirStreams, dirStreamsPerConn, zeroFill, streamSize, dosCache *string
+	strictAllocate                                                               *bool
 }
 
 // registerFileLimitFlags adds the flags to fs.
@@ -39,6 +40,7 @@ func registerFileLimitFlags(fs *flag.FlagSet) *fileLimitFlags {
 		zeroFill:          fs.String("max-zero-fill", "", ""),
 		streamSize:        fs.String("max-stream-size", "", ""),
 		strictAllocate:    fs.Bool("strict-allocate", false, ""),
+		dosCache:          fs.String("dos-attrib-cache", "", ""),
 	}
 }
 
@@ -79,6 +81,13 @@ func (f *fileLimitFlags) apply(set map[string]bool, fl *fileLimits) error {
 	if set["strict-allocate"] {
 		fl.StrictAllocate = *f.strictAllocate
 	}
+	if set["dos-attrib-cache"] {
+		n, err := strconv.Atoi(*f.dosCache)
+		if err != nil {
+			return fmt.Errorf("--dos-attrib-cache %q: want an integer (negative: no cache)", *f.dosCache)
+		}
+		fl.DOSAttribCache = n
+	}
 	return nil
 }
 
@@ -93,5 +102,6 @@ func (fl *fileLimits) toConfig(cfg *server.Config) error {
 	cfg.MaxZeroFill = int64(fl.MaxZeroFill)
 	cfg.MaxStreamSize = int64(fl.MaxStreamSize)
 	cfg.StrictAllocate = fl.StrictAllocate
+	cfg.DOSAttribCache = fl.DOSAttribCache
 	return nil
 }

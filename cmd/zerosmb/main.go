@@ -235,6 +235,12 @@ SERVE OPTIONS
                         resource fork) in the share's sidecar store
                         (default: as large as a file, 16T - 64K); WRITEs
                         beyond get STATUS_DISK_FULL.
+    --dos-attrib-cache N
+                        DOS attribute records (user.zerosmb.dosattrib)
+                        remembered after reading them, each used while the
+                        file's change time is unchanged (default 65536;
+                        negative: none, every listing reads each entry's
+                        xattr).
     --strict-allocate   Reserve disk space for real when a client sets a
                         file's allocation size (fallocate); off by
                         default, as Samba's "strict allocate": the size is
@@ -444,6 +450,7 @@ CONFIG FILE
         max_zero_fill = "64M"
         max_stream_size = "16T"     # default: as large as a file
         strict_allocate = false
+        dos_attrib_cache = 65536
         server_name = "ZEROSMB"
         workgroup = "WORKGROUP"
         log_format = "text"         # or "json"

@@ -113,7 +113,7 @@ func (f *File) record() (*dirEntry, error) {
 	if ne.Uint64(rec) == 0 || string(name) == "." || string(name) == ".." || reserved(string(name)) {
 		return nil, nil
 	}
-	e := &dirEntry{name: string(name), off: int64(ne.Uint64(rec[8:])), fsys: f.fsys}
+	e := &dirEntry{name: string(name), off: int64(ne.Uint64(rec[8:])), fsys: f.fsys, dir: f}
 	e.path = path.Join(f.name, e.name)
 	switch rec[18] {
 	case syscall.DT_DIR:
@@ -178,6 +178,7 @@ type dirEntry struct {
 	off  int64 // getdents offset of the next record
 	fsys *FS
 	path string
+	dir  *File // the listed directory, for Getxattr while it is open
 }
 
 func (d *dirEntry) Name() string               { return d.name }

@@ -25,3 +25,11 @@ func (f *File) Removexattr(string) error { return f.unsupported("removexattr") }
 
 // Listxattr is not supported on this platform.
 func (f *File) Listxattr() ([]string, error) { return nil, f.unsupported("listxattr") }
+
+var _ vfs.XattrEntry = dirEntry{}
+
+// Getxattr is not supported on this platform (the server then does not
+// open each listed entry to look).
+func (d dirEntry) Getxattr(string) ([]byte, error) {
+	return nil, &fs.PathError{Op: "getxattr", Path: d.path, Err: vfs.ErrXattrUnsupported}
+}
