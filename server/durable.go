@@ -1,6 +1,8 @@
 package server
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -349,10 +351,7 @@ type durableStats struct {
 // durableStats implements stateStore.durableStats.
 func (t *nodeTable) durableStats() durableStats {
 	t.lmu.Lock()
-	opens := make([]*open, 0, len(t.durables))
-	for _, o := range t.durables {
-		opens = append(opens, o)
-	}
+	opens := slices.Collect(maps.Values(t.durables))
 	t.lmu.Unlock()
 	st := durableStats{opens: len(opens), reclaims: t.reclaims.Load()}
 	for _, o := range opens {

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"maps"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -234,10 +236,7 @@ func (s *Server) connList() []*conn {
 // lockCount counts the granted byte-range locks of every node.
 func (t *nodeTable) lockCount() int {
 	t.mu.Lock()
-	nodes := make([]*node, 0, len(t.m))
-	for _, n := range t.m {
-		nodes = append(nodes, n)
-	}
+	nodes := slices.Collect(maps.Values(t.m))
 	t.mu.Unlock()
 	total := 0
 	for _, n := range nodes {

@@ -24,49 +24,56 @@ import (
 // lease), then dcoh.done. The returned function stops the watcher and
 // waits for it.
 func rewriteWhenReady(t *testing.T, addr, shareDir string) (stop func()) {
+	seen := map[string]bool{}
+	return pollShare(func() {
+		ready, _ := filepath.Glob(filepath.Join(shareDir, "*", "coherence", "coh.ready"))
+		dready, _ := filepath.Glob(filepath.Join(shareDir, "*", "dircoherence", "dcoh.ready"))
+		ready = append(ready, dready...)
+		for _, r := range ready {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			rel, err := filepath.Rel(shareDir, filepath.Dir(r))
+			if err != nil {
+				t.Errorf("coherence: %v", err)
+				continue
+			}
+			do := rewrite
+			if filepath.Base(r) == "dcoh.ready" {
+				do = createInDir
+			}
+			if err := do(addr, filepath.ToSlash(rel)); err != nil {
+				t.Errorf("coherence: host write to %s: %v", rel, err)
+			}
+		}
+	})
+}
+
+// pollShare runs scan every 100 ms on a goroutine of its own, and once
+// more when stopped (for a step the guest finished since the last
+// tick); the returned function stops it and waits for it.
+func pollShare(scan func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		seen := map[string]bool{}
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
 			select {
 			case <-done:
+				scan()
 				return
 			case <-tick.C:
-			}
-			ready, _ := filepath.Glob(filepath.Join(shareDir, "*", "coherence", "coh.ready"))
-			dready, _ := filepath.Glob(filepath.Join(shareDir, "*", "dircoherence", "dcoh.ready"))
-			ready = append(ready, dready...)
-			for _, r := range ready {
-				if seen[r] {
-					continue
-				}
-				seen[r] = true
-				rel, err := filepath.Rel(shareDir, filepath.Dir(r))
-				if err != nil {
-					t.Errorf("coherence: %v", err)
-					continue
-				}
-				do := rewrite
-				if filepath.Base(r) == "dcoh.ready" {
-					do = createInDir
-				}
-				if err := do(addr, filepath.ToSlash(rel)); err != nil {
-					t.Errorf("coherence: host write to %s: %v", rel, err)
-				}
+				scan()
 			}
 		}
 	}()
+	var once sync.Once
 	return func() {
-		select {
-		case <-done:
-		default:
-			close(done)
-		}
+		once.Do(func() { close(done) })
 		wg.Wait()
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	gosmb2 "github.com/hirochachacha/go-smb2"
 )
@@ -53,65 +52,38 @@ func (l *trackingListener) dropAll() int {
 // (DHnC on 2.1, DH2C on 3.x) and the server handed it the open it kept.
 // The returned function stops the watcher and waits for it.
 func dropWhenReady(t *testing.T, ks *kserver) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		before := map[string]uint64{} // rc.ready path -> reclaims before the drop
-		checked := map[string]bool{}
-		scan := func() {
-			ready, _ := filepath.Glob(filepath.Join(ks.dir, "*", "reconnect", "rc.ready"))
-			for _, r := range ready {
-				if _, seen := before[r]; seen {
-					continue
-				}
-				before[r] = ks.srv.Metrics().DurableReclaims
-				n := ks.ln.dropAll()
-				rel, _ := filepath.Rel(ks.dir, filepath.Dir(r))
-				t.Logf("reconnect: %s is ready; dropped %d connections", rel, n)
-				err := withShare(ks.addr, func(fs *gosmb2.Share) error {
-					return fs.WriteFile(filepath.ToSlash(rel)+"/rc.dropped", nil, 0o644)
-				})
-				if err != nil {
-					t.Errorf("reconnect: creating %s/rc.dropped: %v", rel, err)
-				}
+	before := map[string]uint64{} // rc.ready path -> reclaims before the drop
+	checked := map[string]bool{}
+	return pollShare(func() { // coherence_test.go
+		ready, _ := filepath.Glob(filepath.Join(ks.dir, "*", "reconnect", "rc.ready"))
+		for _, r := range ready {
+			if _, seen := before[r]; seen {
+				continue
 			}
-			dones, _ := filepath.Glob(filepath.Join(ks.dir, "*", "reconnect", "rc.done"))
-			for _, d := range dones {
-				r := filepath.Join(filepath.Dir(d), "rc.ready")
-				b, seen := before[r]
-				if checked[d] || !seen {
-					continue
-				}
-				checked[d] = true
-				m := ks.srv.Metrics()
-				if m.DurableReclaims <= b {
-					t.Errorf("reconnect: %s: the client went on without reclaiming its durable open (reclaims %d, %d before the drop)",
-						d, m.DurableReclaims, b)
-				} else {
-					t.Logf("reconnect: %s: %d durable opens reclaimed", filepath.Dir(d), m.DurableReclaims-b)
-				}
+			before[r] = ks.srv.Metrics().DurableReclaims
+			n := ks.ln.dropAll()
+			rel, _ := filepath.Rel(ks.dir, filepath.Dir(r))
+			t.Logf("reconnect: %s is ready; dropped %d connections", rel, n)
+			err := withShare(ks.addr, func(fs *gosmb2.Share) error {
+				return fs.WriteFile(filepath.ToSlash(rel)+"/rc.dropped", nil, 0o644)
+			})
+			if err != nil {
+				t.Errorf("reconnect: creating %s/rc.dropped: %v", rel, err)
 			}
 		}
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				scan() // a check that finished since the last tick
-				return
-			case <-tick.C:
-				scan()
+		dones, _ := filepath.Glob(filepath.Join(ks.dir, "*", "reconnect", "rc.done"))
+		for _, d := range dones {
+			b, seen := before[filepath.Join(filepath.Dir(d), "rc.ready")]
+			if checked[d] || !seen {
+				continue
+			}
+			checked[d] = true
+			if m := ks.srv.Metrics(); m.DurableReclaims <= b {
+				t.Errorf("reconnect: %s: the client went on without reclaiming its durable open (reclaims %d, %d before the drop)",
+					d, m.DurableReclaims, b)
+			} else {
+				t.Logf("reconnect: %s: %d durable opens reclaimed", filepath.Dir(d), m.DurableReclaims-b)
 			}
 		}
-	}()
-	return func() {
-		select {
-		case <-done:
-		default:
-			close(done)
-		}
-		wg.Wait()
-	}
+	})
 }
