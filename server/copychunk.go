@@ -150,7 +150,7 @@ func checkCopyChunks(chunks []copyChunk) smb2.Status {
 }
 
 // copyChunkLocks checks the byte-range locks of both ends of a chunk.
-func copyChunkLocks(state stateStore, src, dst *open, ch copyChunk) smb2.Status {
+func copyChunkLocks(state lockState, src, dst *open, ch copyChunk) smb2.Status {
 	for _, side := range []struct {
 		o     *open
 		off   int64

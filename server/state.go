@@ -70,8 +70,16 @@ import (
 //     replayable open; an open stops being replayable when another
 //     command uses it or it is released (replay.go).
 type stateStore interface {
-	// Nodes, share modes and delete-pending (node.go, rename.go).
+	nodeState
+	cachingState
+	lockState
+	durableState
+	instanceState
+}
 
+// nodeState is the part of stateStore over nodes, share modes and
+// delete-pending (node.go, rename.go).
+type nodeState interface {
 	// acquire returns the node of (share, path) with a reference held;
 	// the caller admits an open to it or calls put.
 	acquire(share *Share, path string) *node
@@ -97,9 +105,14 @@ type stateStore interface {
 	// mayWrite reports whether an open of o's node, o included, holds
 	// access in mask or write caching.
 	mayWrite(o *open, mask uint32) bool
+	// describe reports o's caching and its granted locks (Status, CREATE
+	// responses).
+	describe(o *open) openState
+}
 
-	// Caching: oplocks and leases (oplock.go, lease.go, dirlease.go).
-
+// cachingState is the part of stateStore over oplocks and leases
+// (oplock.go, lease.go, dirlease.go).
+type cachingState interface {
 	// admit decides the open o of node n described by q: share modes,
 	// delete-pending and breaks of other opens' caching. On success o is
 	// attached to n with its oplock or lease granted (o.oplock, o.lease).
@@ -131,9 +144,11 @@ type stateStore interface {
 	// lease included: o's file gained a second name (a hard link), and
 	// caching state is kept per name.
 	uncache(o *open)
+}
 
-	// Byte-range locks (locktable.go).
-
+// lockState is the part of stateStore over byte-range locks
+// (locktable.go).
+type lockState interface {
 	// lock tries the byte-range lock request q (all its ranges or none)
 	// and queues it when refused and q.wake is set (locktable.go).
 	lock(q *lockRequest) (failed int, st smb2.Status)
@@ -145,13 +160,13 @@ type stateStore interface {
 	// ioConflicts reports whether a READ or WRITE (write) of o and SMB1
 	// process pid conflicts with a byte-range lock.
 	ioConflicts(o *open, pid uint16, off, size uint64, write bool) bool
-	// describe reports o's caching and its granted locks; lockCount
-	// counts every granted lock (Status, metrics).
-	describe(o *open) openState
+	// lockCount counts every granted lock (metrics).
 	lockCount() int
+}
 
-	// Durable and resilient opens (durable.go, resilient.go).
-
+// durableState is the part of stateStore over durable and resilient
+// opens (durable.go, resilient.go).
+type durableState interface {
 	// grantDurable makes o durable if d asks and o holds handle caching.
 	grantDurable(o *open, d *durableRequest) []smb2.CreateContext
 	// disconnect keeps durable o after its connection is lost (false: the
@@ -168,9 +183,11 @@ type stateStore interface {
 	// purgeDisconnected closes o for good if it is disconnected, and
 	// reports whether it was.
 	purgeDisconnected(o *open) bool
+}
 
-	// Application instances and create replay (appinstance.go, replay.go).
-
+// instanceState is the part of stateStore over application instances and
+// create replay (appinstance.go, replay.go).
+type instanceState interface {
 	// appInstanceOpens returns the opens of a's application instance on
 	// (share, path, stream) held by clients other than client, which a
 	// new open takes over (or STATUS_FILE_FORCED_CLOSED: one is newer).

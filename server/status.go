@@ -171,7 +171,7 @@ func (c *conn) status() ConnectionStatus {
 	return cs
 }
 
-func (o *open) status(state stateStore) OpenStatus {
+func (o *open) status(state nodeState) OpenStatus {
 	o.mu.Lock()
 	os := OpenStatus{FileID: o.id.Volatile, Path: o.name, Stream: o.stream, Directory: o.isDir,
 		Access: o.access, ShareMode: shareModeString(o.shareAccess), Oplock: "none", Lease: "none"}
