@@ -13,6 +13,19 @@ import (
 // request waits, its error codes) stay with the SMB1 handler
 // (smb1lock.go), which only asks for precedence (lockRequest.ordered).
 
+// Limits of the lock table, so that no client makes it grow without
+// bound or makes every unlock cost more than a bounded amount of work.
+// They are variables only so that tests can lower them.
+var (
+	// maxLocksPerOpen bounds the byte-range locks one open holds; a
+	// request that would take more gets STATUS_INSUFFICIENT_RESOURCES.
+	maxLocksPerOpen = 65536
+	// maxLockWaitersPerFile bounds the requests waiting on one file (each
+	// is retried at every change of its locks); a request that would wait
+	// beyond it gets STATUS_INSUFFICIENT_RESOURCES at once.
+	maxLockWaitersPerFile = 1024
+)
+
 // lockRequest is one LOCK or LOCKING_ANDX request of open o: its ranges
 // are granted all or none. The caller fills o, ranges, ordered and, for
 // a request that waits, wake; the state store owns queued and ended.
@@ -45,8 +58,10 @@ func (q *lockRequest) shared() bool {
 // lock tries q. Granted, q ends and lock returns -1 and STATUS_SUCCESS.
 // Refused, it returns the index of the failing range and
 // STATUS_LOCK_NOT_GRANTED (a conflict, or an earlier queued ordered
-// request) or STATUS_INVALID_LOCK_RANGE; a refused q with wake set is
-// queued (or stays queued). STATUS_CANCELLED means q had ended, or its
+// request), STATUS_INVALID_LOCK_RANGE, or STATUS_INSUFFICIENT_RESOURCES
+// (the open holds maxLocksPerOpen locks, or q would wait while
+// maxLockWaitersPerFile others do); a q refused with
+// STATUS_LOCK_NOT_GRANTED and wake set is queued (or stays queued). STATUS_CANCELLED means q had ended, or its
 // open was released: nothing changed.
 func (t *nodeTable) lock(q *lockRequest) (int, smb2.Status) {
 	n := q.o.node
@@ -56,12 +71,18 @@ func (t *nodeTable) lock(q *lockRequest) (int, smb2.Status) {
 		return -1, smb2.StatusCancelled
 	}
 	idx, st := n.precedence(q), smb2.StatusLockNotGranted
-	if idx < 0 {
+	if idx < 0 && q.o.locksHeld+len(q.ranges) > maxLocksPerOpen {
+		idx, st = 0, smb2.StatusInsufficientResources
+	} else if idx < 0 {
 		var locks []byteLock
 		locks, idx, st = applyLocks(n.locks, q.o, q.ranges)
 		if st == smb2.StatusSuccess {
 			n.locks = locks
+			q.o.locksHeld += len(q.ranges)
 		}
+	}
+	if st == smb2.StatusLockNotGranted && q.wake != nil && !q.queued && len(n.lockQueue) >= maxLockWaitersPerFile {
+		st = smb2.StatusInsufficientResources // refused for good, below
 	}
 	var wakes []func()
 	switch {
@@ -164,6 +185,7 @@ func (t *nodeTable) unlock(o *open, rs []lockRange) smb2.Status {
 	var removed int
 	var st smb2.Status
 	n.locks, removed, st = applyUnlocks(n.locks, o, rs)
+	o.locksHeld -= removed
 	var wakes []func()
 	if removed > 0 {
 		wakes = n.lockWakes()
@@ -192,6 +214,7 @@ func (t *nodeTable) ioConflicts(o *open, pid uint16, off, size uint64, write boo
 // requests. Called by release with n.mu held.
 func (n *node) releaseLocks(o *open) []func() {
 	o.released = true
+	o.locksHeld = 0
 	n.locks = slices.DeleteFunc(n.locks, func(l byteLock) bool { return l.owner == o })
 	n.lockQueue = slices.DeleteFunc(n.lockQueue, func(q *lockRequest) bool {
 		if q.o == o {

@@ -144,3 +144,42 @@ func TestLockTableInvalidRange(t *testing.T) {
 		t.Fatal("the valid range before the invalid one stayed locked")
 	}
 }
+
+// An open holds at most maxLocksPerOpen locks and a file has at most
+// maxLockWaitersPerFile waiting requests; beyond either a request is
+// refused for good with STATUS_INSUFFICIENT_RESOURCES, and unlocking
+// gives the open its allowance back.
+func TestLockTableLimits(t *testing.T) {
+	defer func(l, w int) { maxLocksPerOpen, maxLockWaitersPerFile = l, w }(maxLocksPerOpen, maxLockWaitersPerFile)
+	maxLocksPerOpen, maxLockWaitersPerFile = 3, 2
+	st, a, b := lockTableFixture()
+	two := []lockRange{{off: 0, len: 1, exclusive: true}, {off: 10, len: 1, exclusive: true}}
+	if _, s := st.lock(&lockRequest{o: a, ranges: two}); s != smb2.StatusSuccess {
+		t.Fatalf("two locks: %v", s)
+	}
+	if _, s := st.lock(&lockRequest{o: a, ranges: []lockRange{{off: 20, len: 1}, {off: 30, len: 1}}}); s != smb2.StatusInsufficientResources {
+		t.Fatalf("fourth lock of the open: %v, want INSUFFICIENT_RESOURCES", s)
+	}
+	if _, s := st.lock(&lockRequest{o: a, ranges: excl(20, 1)}); s != smb2.StatusSuccess {
+		t.Fatalf("third lock: %v", s)
+	}
+	if s := st.unlock(a, excl(20, 1)); s != smb2.StatusSuccess {
+		t.Fatalf("unlock: %v", s)
+	}
+	if _, s := st.lock(&lockRequest{o: a, ranges: excl(40, 1)}); s != smb2.StatusSuccess {
+		t.Fatalf("lock after an unlock: %v, want the allowance back", s)
+	}
+	wait := func() *lockRequest { return &lockRequest{o: b, ranges: excl(0, 1), wake: func() {}} }
+	for i := range 2 {
+		if _, s := st.lock(wait()); s != smb2.StatusLockNotGranted {
+			t.Fatalf("waiter %d: %v, want queued", i, s)
+		}
+	}
+	q := wait()
+	if _, s := st.lock(q); s != smb2.StatusInsufficientResources || q.queued {
+		t.Fatalf("third waiter: %v queued %v, want INSUFFICIENT_RESOURCES, not queued", s, q.queued)
+	}
+	if _, s := st.lock(&lockRequest{o: b, ranges: excl(0, 1)}); s != smb2.StatusLockNotGranted {
+		t.Fatalf("a try that does not wait: %v, want LOCK_NOT_GRANTED", s)
+	}
+}

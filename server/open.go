@@ -35,8 +35,10 @@ type open struct {
 	oplock uint8
 	lease  *lease
 	// released is set under node.mu when o leaves its node (release): no
-	// lock is granted to it any more.
+	// lock is granted to it any more. locksHeld counts its granted
+	// byte-range locks (under node.mu, locktable.go).
 	released  bool
+	locksHeld int
 	obreaking bool
 	obreakTo  uint8
 	obreakGen uint64
