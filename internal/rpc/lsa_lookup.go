@@ -78,23 +78,7 @@ func (d *ndrDecoder) refArray(n uint32, head func(), body func() string) []strin
 	if d.u32() != n {
 		d.fail()
 	}
-	ptrs := make([]bool, 0, min(n, 4096))
-	for i := uint32(0); i < n && d.err == nil; i++ {
-		head()
-		ptrs = append(ptrs, d.u32() != 0)
-	}
-	var out []string
-	for _, p := range ptrs {
-		if d.err != nil {
-			break
-		}
-		if p {
-			out = append(out, body())
-		} else {
-			out = append(out, "")
-		}
-	}
-	return out
+	return d.refArrayNoCount(n, head, body)
 }
 
 // lookupRefused writes the empty answer of a lookup the server refuses

@@ -161,7 +161,7 @@ func (d *ndrDecoder) samrRIDs() ([]uint32, bool) {
 
 // refArrayNoCount is refArray for an array whose count was read already.
 func (d *ndrDecoder) refArrayNoCount(n uint32, head func(), body func() string) []string {
-	ptrs := make([]bool, 0, n)
+	ptrs := make([]bool, 0, min(n, 4096)) // n comes from the wire
 	for i := uint32(0); i < n && d.err == nil; i++ {
 		head()
 		ptrs = append(ptrs, d.u32() != 0)
