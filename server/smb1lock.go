@@ -59,12 +59,11 @@ type smb1LockState struct {
 type smb1PendingLock struct {
 	c       *conn
 	o       *open
-	locks   []smb1.LockRange
-	shared  bool
 	large   bool
 	core    bool // LOCK_BYTE_RANGE: the response has no AndX words
 	blocker int  // index of the range that was refused last
-	// q is the request in the state store's lock table.
+	// q is the request in the state store's lock table: its ranges, each
+	// with the PID of its element.
 	q lockRequest
 	// Set when the request waits.
 	hdr      smb1.Header // the request's header, for the response
@@ -118,7 +117,8 @@ func (c *conn) smb1Locking(r *smb1Req) smb1Resp {
 	if len(req.Locks) == 0 {
 		return smb1Resp{block: smb1.AppendAndXOnly(nil)}
 	}
-	p := &smb1PendingLock{c: c, o: o, locks: req.Locks, shared: req.Type&smb1.LockingShared != 0, large: large}
+	p := newSMB1PendingLock(c, o, req.Locks, req.Type&smb1.LockingShared != 0)
+	p.large = large
 	return c.smb1LockOrWait(r, p, req.Timeout)
 }
 
@@ -155,14 +155,21 @@ func (c *conn) smb1Unlock(o *open, ranges []smb1.LockRange) smb2.Status {
 	return bad
 }
 
+// newSMB1PendingLock is the request of o for ranges, all shared or all
+// exclusive.
+func newSMB1PendingLock(c *conn, o *open, ranges []smb1.LockRange, shared bool) *smb1PendingLock {
+	p := &smb1PendingLock{c: c, o: o}
+	p.q = lockRequest{o: o, ordered: true, ranges: make([]lockRange, len(ranges))}
+	for i, l := range ranges {
+		p.q.ranges[i] = lockRange{off: l.Offset, len: l.Length, pid: l.PID, exclusive: !shared}
+	}
+	return p
+}
+
 // smb1LockOrWait takes p's locks or, when refused and the request may
 // wait, parks it (the response is sent later, by smb1PendingLock.answer).
 func (c *conn) smb1LockOrWait(r *smb1Req, p *smb1PendingLock, timeout uint32) smb1Resp {
 	c.srv.state.contend(p.o) // a byte-range lock breaks read caching (as Windows)
-	p.q = lockRequest{o: p.o, ordered: true, ranges: make([]lockRange, len(p.locks))}
-	for i, l := range p.locks {
-		p.q.ranges[i] = lockRange{off: l.Offset, len: l.Length, pid: l.PID, exclusive: !p.shared}
-	}
 	ls := &c.s1.locks
 	idx, st := c.srv.state.lock(&p.q)
 	if st != smb2.StatusLockNotGranted {
@@ -238,7 +245,7 @@ func (ls *smb1LockState) waitFor(p *smb1PendingLock, timeout uint32) time.Durati
 	case 0xFFFFFFFF:
 		return -1
 	case 0:
-		off := p.locks[p.blocker].Offset
+		off := p.q.ranges[p.blocker].off
 		last, seen := ls.lastErr[p.o]
 		if (off >= 0xEF000000 && off>>63 == 0) || (seen && last == off) {
 			return smb1LockSpin
@@ -266,7 +273,7 @@ func (ls *smb1LockState) refused(p *smb1PendingLock) {
 		}
 		c.mu.Unlock()
 	}
-	ls.lastErr[p.o] = p.locks[p.blocker].Offset
+	ls.lastErr[p.o] = p.q.ranges[p.blocker].off
 }
 
 // smb1MaxLastErr is how many opens' last refused offsets are kept before
@@ -282,8 +289,8 @@ func (ls *smb1LockState) finishByRange(o *open, large bool, l smb1.LockRange, st
 		if p.o != o || p.large != large {
 			continue
 		}
-		for _, x := range p.locks {
-			if x == l {
+		for _, x := range p.q.ranges {
+			if x.pid == l.PID && x.off == l.Offset && x.len == l.Length {
 				found = p
 				break
 			}
@@ -410,7 +417,9 @@ func (c *conn) smb1LockByteRange(r *smb1Req) smb1Resp {
 	if o == nil {
 		return resp
 	}
-	return c.smb1LockOrWait(r, &smb1PendingLock{c: c, o: o, locks: []smb1.LockRange{l}, core: true}, 0)
+	p := newSMB1PendingLock(c, o, []smb1.LockRange{l}, false)
+	p.core = true
+	return c.smb1LockOrWait(r, p, 0)
 }
 
 // smb1UnlockByteRange is the core UNLOCK_BYTE_RANGE.
