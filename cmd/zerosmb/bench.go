@@ -18,6 +18,7 @@ const benchUsage = `usage: zerosmb bench [options]
        zerosmb bench floor --mode zerocopy|netpoll|copy --listen ADDR --read FILE --write FILE
        zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options] < password
        zerosmb bench dirlist [--entries 100000,1000000] [--handles 100] [--reps 3] [--dir DIR] [--exe ZEROSMB]
+       zerosmb bench meta [--files 10000] [--clients 1,8] [--reps 3] [--dir DIR] [--exe ZEROSMB]
 
 Starts zerosmb (zero-copy and copy path), Samba (sendfile/recvfile tuned and
 defaults) and the kernel floor on loopback, drives each with the built-in
@@ -40,6 +41,9 @@ func cmdBench(args []string) int {
 	}
 	if len(args) > 0 && args[0] == "dirlist" {
 		return cmdBenchDirList(args[1:])
+	}
+	if len(args) > 0 && args[0] == "meta" {
+		return cmdBenchMeta(args[1:])
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(os.Stderr, benchUsage); fs.PrintDefaults() }
@@ -232,6 +236,50 @@ func cmdBenchDirList(args []string) int {
 	fmt.Print(bench.FormatDirList(rs))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "zerosmb bench dirlist:", err)
+		return 1
+	}
+	return 0
+}
+
+// cmdBenchMeta is "zerosmb bench meta": stats per second and server CPU
+// per stat (CREATE+QUERY_INFO+CLOSE compounds), zerosmb beside Samba
+// (bench/meta.go).
+func cmdBenchMeta(args []string) int {
+	fs := flag.NewFlagSet("bench meta", flag.ContinueOnError)
+	files := fs.String("files", "10000", "comma-separated directory sizes")
+	clients := fs.String("clients", "1,8", "comma-separated numbers of concurrent connections")
+	reps := fs.Int("reps", 3, "warm passes after the cold one, per size, client count and server")
+	servers := fs.String("servers", bench.ServerZeroSMB+","+bench.ServerSamba, "servers to compare")
+	dir := fs.String("dir", os.TempDir(), "directory (on disk) for the meta-N directories; kept for reuse")
+	exe := fs.String("exe", "", "zerosmb binary to serve with, e.g. an older build for an A/B (default: this one)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	ints := func(flagName, v string) ([]int, bool) {
+		var out []int
+		for _, f := range splitList(v) {
+			n, err := parseSize(f)
+			if err != nil || n <= 0 {
+				fmt.Fprintf(os.Stderr, "zerosmb bench meta: bad --%s %q\n", flagName, f)
+				return nil, false
+			}
+			out = append(out, int(n))
+		}
+		return out, true
+	}
+	sizes, ok1 := ints("files", *files)
+	conns, ok2 := ints("clients", *clients)
+	if !ok1 || !ok2 {
+		return 2
+	}
+	rs, err := bench.Meta(bench.MetaOptions{Files: sizes, Clients: conns, Servers: splitList(*servers),
+		Reps: *reps, Dir: *dir, Exe: *exe, Log: os.Stderr})
+	fmt.Print(bench.FormatMeta(rs))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zerosmb bench meta:", err)
 		return 1
 	}
 	return 0

@@ -339,6 +339,21 @@ func (c *Client) Open(name string, write bool) (FileID, error) {
 // CreateDisposition and CreateOptions, sharing read|write|delete, and
 // returns the open's FileId.
 func (c *Client) create(name string, access, disposition, options uint32) (FileID, error) {
+	r, st, err := c.roundTrip(cmdCreate, createBody(name, access, disposition, options), true)
+	if err != nil {
+		return FileID{}, err
+	}
+	if st != statusOK || len(r) < hdrSize+88 {
+		return FileID{}, fmt.Errorf("bench: CREATE %s: status %#x", name, st)
+	}
+	var id FileID
+	copy(id[:], r[hdrSize+64:hdrSize+80])
+	return id, nil
+}
+
+// createBody is a CREATE request body for name (share read|write|delete,
+// no oplock, no create contexts).
+func createBody(name string, access, disposition, options uint32) []byte {
 	le := binary.LittleEndian
 	nm := utf16le(name)
 	b := make([]byte, 56+len(nm))
@@ -351,16 +366,7 @@ func (c *Client) create(name string, access, disposition, options uint32) (FileI
 	le.PutUint16(b[44:], hdrSize+56) // name offset
 	le.PutUint16(b[46:], uint16(len(nm)))
 	copy(b[56:], nm)
-	r, st, err := c.roundTrip(cmdCreate, b, true)
-	if err != nil {
-		return FileID{}, err
-	}
-	if st != statusOK || len(r) < hdrSize+88 {
-		return FileID{}, fmt.Errorf("bench: CREATE %s: status %#x", name, st)
-	}
-	var id FileID
-	copy(id[:], r[hdrSize+64:hdrSize+80])
-	return id, nil
+	return b
 }
 
 // CloseFile closes an open.
