@@ -1,6 +1,8 @@
 package server
 
 import (
+	"io/fs"
+
 	"github.com/zerosmb/zerosmb/internal/acl"
 	"github.com/zerosmb/zerosmb/smb2"
 )
@@ -22,7 +24,8 @@ type aclResult struct {
 
 // checkCreateACL checks the CREATE of share path p (exists tells whether
 // it does; action is the CreateAction createAction decided).
-func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exists, isDir bool, action uint32) (aclResult, smb2.Status) {
+func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, fi fs.FileInfo, isDir bool, action uint32) (aclResult, smb2.Status) {
+	exists := fi != nil
 	t := r.tree
 	if action != smb2.FileOpened && t.readOnly {
 		return aclResult{}, smb2.StatusAccessDenied
@@ -30,7 +33,7 @@ func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exi
 	if !exists {
 		return c.checkNewFile(r, req, p, isDir)
 	}
-	granted := c.grantedOn(t, p)
+	granted := c.grantedOnInfo(t, p, fi)
 	access, ok := acl.Check(req.DesiredAccess, granted)
 	switch {
 	case !ok:
@@ -49,8 +52,14 @@ func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exi
 // grantedOn returns every right the tree's token has on existing path p,
 // bounded by the tree's maximal access.
 func (c *conn) grantedOn(t *tree, p string) uint32 {
+	return c.grantedOnInfo(t, p, nil)
+}
+
+// grantedOnInfo is grantedOn for a file whose information fi this
+// request has just read (effectiveSDOf).
+func (c *conn) grantedOnInfo(t *tree, p string, fi fs.FileInfo) uint32 {
 	id := t.rights()
-	granted := acl.Granted(c.effectiveSD(t.share, p), id.tok)
+	granted := acl.Granted(c.effectiveSDOf(t.share, p, fi), id.tok)
 	if p != "" && granted&(accessDelete|smb2.FileReadAttributes) != accessDelete|smb2.FileReadAttributes {
 		dir, _ := parentPath(p)
 		granted |= inheritedRights(acl.Granted(c.effectiveSD(t.share, dir), id.tok))

@@ -350,7 +350,11 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 		return nil, 0, nil, st
 	}
 	isDir := exists && fi.IsDir() || !exists && req.CreateOptions&smb2.FileDirectoryFile != 0
-	ac, st := c.checkCreateACL(r, req, p, exists, isDir, action) // aclcreate.go
+	var efi fs.FileInfo // the existing file's, for the descriptor cache
+	if exists {
+		efi = fi
+	}
+	ac, st := c.checkCreateACL(r, req, p, efi, isDir, action) // aclcreate.go
 	if st != smb2.StatusSuccess {
 		return nil, 0, nil, st
 	}

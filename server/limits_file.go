@@ -10,6 +10,7 @@ const (
 	DefaultMaxDirStreamsPerConn = 64
 	DefaultMaxZeroFill          = 64 << 20
 	DefaultDOSAttribCache       = 65536
+	DefaultSDCache              = 65536
 )
 
 // fileLimitDefaults fills in and checks the file-level limits.
@@ -28,6 +29,9 @@ func (cfg *Config) fileLimitDefaults() error {
 	}
 	if cfg.DOSAttribCache == 0 {
 		cfg.DOSAttribCache = DefaultDOSAttribCache
+	}
+	if cfg.SDCache == 0 {
+		cfg.SDCache = DefaultSDCache
 	}
 	if cfg.MaxZeroFill == 0 {
 		cfg.MaxZeroFill = DefaultMaxZeroFill

@@ -45,6 +45,11 @@ type nsState struct {
 	// dosCache holds records read from the backend, each valid while
 	// the file's change time is the one it was read at (dosattr.go).
 	dosCache map[dosKey]dosCached
+	// sdCache holds descriptors read from the backend, each valid while
+	// the file's change time and sdGen are the ones it was read at
+	// (sdcache.go).
+	sdCache map[sdKey]sdCached
+	sdGen   int64
 }
 
 // getMeta returns a copy of the metadata of (share, p).

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"reflect"
 	"strings"
@@ -45,9 +46,16 @@ const (
 // that does not decode is reported and replaced by an empty DACL owned
 // by Administrators, so only share admins can open the file to fix it.
 func (c *conn) storedSD(share *Share, p string) *smb2.SecurityDescriptor {
+	return c.storedSDOf(share, p, nil)
+}
+
+// storedSDOf is storedSD for a file whose information fi (nil: unknown)
+// this request has just read: the xattr is read through the cache
+// (sdcache.go).
+func (c *conn) storedSDOf(share *Share, p string, fi fs.FileInfo) *smb2.SecurityDescriptor {
 	raw := c.srv.nodes.ns.getMeta(share, p).sd // in memory: no xattrs, or a create in progress
 	if raw == nil {
-		raw = xattrSD(share, p)
+		raw = c.cachedXattrSD(share, p, fi)
 	}
 	return c.decodeStoredSD(share, p, raw)
 }
@@ -72,7 +80,13 @@ func (c *conn) decodeStoredSD(share *Share, p string, raw []byte) *smb2.Security
 
 // effectiveSD is the stored descriptor of (share, p) or the default one.
 func (c *conn) effectiveSD(share *Share, p string) *smb2.SecurityDescriptor {
-	if sd := c.storedSD(share, p); sd != nil {
+	return c.effectiveSDOf(share, p, nil)
+}
+
+// effectiveSDOf is effectiveSD with the file's fresh information fi, as
+// storedSDOf.
+func (c *conn) effectiveSDOf(share *Share, p string, fi fs.FileInfo) *smb2.SecurityDescriptor {
+	if sd := c.storedSDOf(share, p, fi); sd != nil {
 		return sd
 	}
 	return defaultSD(share, p)
@@ -115,6 +129,7 @@ func (c *conn) storeSD(share *Share, p string, sd *smb2.SecurityDescriptor) smb2
 	}
 	defer f.Close()
 	if xf, ok := f.(vfs.XattrFile); ok {
+		defer c.srv.nodes.ns.sdWritten() // once written (sdcache.go)
 		err = xf.Setxattr(sdXattr, raw)
 		sc, _ := f.(vfs.Streamer)
 		switch {

@@ -151,6 +151,13 @@ type Config struct {
 	// is unchanged (dosattr.go). Default 65536 (a few MiB); negative
 	// caches none (every listing reads each entry's xattr).
 	DOSAttribCache int
+	// SDCache bounds the security descriptors the server keeps after
+	// reading them from the backend, each used while the file's change
+	// time is unchanged and no descriptor was written through the
+	// server since (sdcache.go); descriptors over 512 bytes are not
+	// kept. Default 65536; negative caches none (every CREATE of an
+	// existing file reads its xattr).
+	SDCache int
 	// MaxSearchPattern bounds a QUERY_DIRECTORY search pattern, in UTF-16
 	// code units; longer ones get STATUS_OBJECT_NAME_INVALID. Default
 	// 255, as Windows.

@@ -514,7 +514,7 @@ func FuzzParseSize(f *testing.F) {
 // TestFileLimits: the file-level limits come from the config file, flags
 // override them, and they reach server.Config.
 func TestFileLimits(t *testing.T) {
-	p := writeFile(t, t.TempDir(), "c.toml", "max_search_pattern = 100\nmax_dir_streams = 10\nmax_dir_streams_per_conn = 2\nmax_zero_fill = \"1M\"\nmax_stream_size = \"5M\"\nstrict_allocate = true\ndos_attrib_cache = -1\n", 0o644)
+	p := writeFile(t, t.TempDir(), "c.toml", "max_search_pattern = 100\nmax_dir_streams = 10\nmax_dir_streams_per_conn = 2\nmax_zero_fill = \"1M\"\nmax_stream_size = \"5M\"\nstrict_allocate = true\ndos_attrib_cache = -1\nsd_cache = -1\n", 0o644)
 	fc, _, err := parseServeArgs([]string{"--config", p, "--max-dir-streams", "20", "--max-zero-fill", "2M"})
 	if err != nil {
 		t.Fatal(err)
@@ -526,8 +526,8 @@ func TestFileLimits(t *testing.T) {
 	if cfg.MaxSearchPattern != 100 || cfg.MaxDirStreams != 20 || cfg.MaxDirStreamsPerConn != 2 || cfg.MaxZeroFill != 2<<20 || cfg.MaxStreamSize != 5<<20 || !cfg.StrictAllocate {
 		t.Errorf("limits = %d %d %d %d", cfg.MaxSearchPattern, cfg.MaxDirStreams, cfg.MaxDirStreamsPerConn, cfg.MaxZeroFill)
 	}
-	if cfg.DOSAttribCache != -1 {
-		t.Errorf("dos_attrib_cache = %d", cfg.DOSAttribCache)
+	if cfg.DOSAttribCache != -1 || cfg.SDCache != -1 {
+		t.Errorf("dos_attrib_cache = %d, sd_cache = %d", cfg.DOSAttribCache, cfg.SDCache)
 	}
 	if _, _, err := parseServeArgs([]string{"--max-dir-streams", "-1"}); err == nil || !strings.Contains(err.Error(), "--max-dir-streams") {
 		t.Errorf("negative --max-dir-streams: %v", err)
@@ -537,6 +537,12 @@ func TestFileLimits(t *testing.T) {
 	}
 	if _, _, err := parseServeArgs([]string{"--dos-attrib-cache", "x"}); err == nil {
 		t.Error("--dos-attrib-cache x accepted")
+	}
+	if fc, _, err := parseServeArgs([]string{"--config", p, "--sd-cache", "7"}); err != nil || fc.fileLimits.SDCache != 7 {
+		t.Errorf("--sd-cache 7: %v", err)
+	}
+	if _, _, err := parseServeArgs([]string{"--sd-cache", "x"}); err == nil {
+		t.Error("--sd-cache x accepted")
 	}
 }
 

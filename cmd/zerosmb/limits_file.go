@@ -20,15 +20,16 @@ type fileLimits struct {
 	MaxStreamSize        byteSize `toml:"max_stream_size"`
 	StrictAllocate       bool     `toml:"strict_allocate"`
 	DOSAttribCache       int      `toml:"dos_attrib_cache"`
+	SDCache              int      `toml:"sd_cache"`
 }
 
 // fileLimitKeys lists the keys for the unknown-key message.
-const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill, max_stream_size, strict_allocate, dos_attrib_cache"
+const fileLimitKeys = "max_search_pattern, max_dir_streams, max_dir_streams_per_conn, max_zero_fill, max_stream_size, strict_allocate, dos_attrib_cache, sd_cache"
 
 // fileLimitFlags are the flags' raw values.
 type fileLimitFlags struct {
-	searchPattern, dirStreams, dirStreamsPerConn, zeroFill, streamSize, dosCache *string
-	strictAllocate                                                               *bool
+	searchPattern, dirStreams, dirStreamsPerConn, zeroFill, streamSize, dosCache, sdCache *string
+	strictAllocate                                                                        *bool
 }
 
 // registerFileLimitFlags adds the flags to fs.
@@ -41,6 +42,7 @@ func registerFileLimitFlags(fs *flag.FlagSet) *fileLimitFlags {
 		streamSize:        fs.String("max-stream-size", "", ""),
 		strictAllocate:    fs.Bool("strict-allocate", false, ""),
 		dosCache:          fs.String("dos-attrib-cache", "", ""),
+		sdCache:           fs.String("sd-cache", "", ""),
 	}
 }
 
@@ -88,6 +90,13 @@ func (f *fileLimitFlags) apply(set map[string]bool, fl *fileLimits) error {
 		}
 		fl.DOSAttribCache = n
 	}
+	if set["sd-cache"] {
+		n, err := strconv.Atoi(*f.sdCache)
+		if err != nil {
+			return fmt.Errorf("--sd-cache %q: want an integer (negative: no cache)", *f.sdCache)
+		}
+		fl.SDCache = n
+	}
 	return nil
 }
 
@@ -103,5 +112,6 @@ func (fl *fileLimits) toConfig(cfg *server.Config) error {
 	cfg.MaxStreamSize = int64(fl.MaxStreamSize)
 	cfg.StrictAllocate = fl.StrictAllocate
 	cfg.DOSAttribCache = fl.DOSAttribCache
+	cfg.SDCache = fl.SDCache
 	return nil
 }

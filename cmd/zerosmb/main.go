@@ -241,6 +241,12 @@ SERVE OPTIONS
                         file's change time is unchanged (default 65536;
                         negative: none, every listing reads each entry's
                         xattr).
+    --sd-cache N        Security descriptors (user.zerosmb.ntacl, up to 512
+                        bytes each) remembered after reading them, each used
+                        while the file's change time is unchanged and no
+                        descriptor was set through the server since
+                        (default 65536; negative: none, every CREATE of an
+                        existing file reads its xattr).
     --strict-allocate   Reserve disk space for real when a client sets a
                         file's allocation size (fallocate); off by
                         default, as Samba's "strict allocate": the size is
@@ -451,6 +457,7 @@ CONFIG FILE
         max_stream_size = "16T"     # default: as large as a file
         strict_allocate = false
         dos_attrib_cache = 65536
+        sd_cache = 65536
         server_name = "ZEROSMB"
         workgroup = "WORKGROUP"
         log_format = "text"         # or "json"

@@ -64,7 +64,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 	opts := manualSection(t, "SERVE OPTIONS")
 	for _, flag := range []string{"--config", "--listen", "--share", "--users", "--signing", "--encrypt",
 		"--posix", "--sendfile", "--recvfile-min", "--max-io", "--server-name", "--workgroup", "--log-format", "--log-level", "--metrics", "--control-socket", "--mdns", "--mdns-model", "--ws-discovery", "--access-based-share-enum", "--unix-users", "--unix-guest", "--help",
-		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--max-stream-size", "--strict-allocate", "--dos-attrib-cache",
+		"--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--max-zero-fill", "--max-stream-size", "--strict-allocate", "--dos-attrib-cache", "--sd-cache",
 		"--max-connections", "--max-connections-per-addr", "--max-handshakes-per-addr", "--handshake-timeout",
 		"--idle-timeout", "--max-request-memory", "--auth-fail-delay", "--auth-lockout-addr", "--auth-lockout-user",
 		"--auth-lockout-time"} {
@@ -87,7 +87,7 @@ func TestManualSynopsisAndOptions(t *testing.T) {
 			args = append(args, "x=/x")
 		case "--recvfile-min", "--max-io", "--max-zero-fill", "--max-stream-size", "--max-request-memory":
 			args = append(args, "1M")
-		case "--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--dos-attrib-cache":
+		case "--max-search-pattern", "--max-dir-streams", "--max-dir-streams-per-conn", "--dos-attrib-cache", "--sd-cache":
 			args = append(args, "100")
 		case "--max-connections", "--max-connections-per-addr", "--max-handshakes-per-addr", "--auth-lockout-addr", "--auth-lockout-user":
 			args = append(args, "5")
