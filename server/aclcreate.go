@@ -23,9 +23,10 @@ type aclResult struct {
 }
 
 // checkCreateACL checks the CREATE of share path p (exists tells whether
-// it does; action is the CreateAction createAction decided).
-func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, fi fs.FileInfo, isDir bool, action uint32) (aclResult, smb2.Status) {
-	exists := fi != nil
+// it does; action is the CreateAction createAction decided). fi, if not
+// nil, is the existing file's information this request just read, for
+// the descriptor cache (sdcache.go).
+func (c *conn) checkCreateACL(r *request, req *smb2.CreateRequest, p string, exists bool, fi fs.FileInfo, isDir bool, action uint32) (aclResult, smb2.Status) {
 	t := r.tree
 	if action != smb2.FileOpened && t.readOnly {
 		return aclResult{}, smb2.StatusAccessDenied

@@ -351,10 +351,10 @@ func (c *conn) openPathOnce(r *request, req *smb2.CreateRequest, p string, acces
 	}
 	isDir := exists && fi.IsDir() || !exists && req.CreateOptions&smb2.FileDirectoryFile != 0
 	var efi fs.FileInfo // the existing file's, for the descriptor cache
-	if exists {
-		efi = fi
+	if exists && link == nil {
+		efi = fi // (a link's own stat does not describe the file its descriptor is read from)
 	}
-	ac, st := c.checkCreateACL(r, req, p, efi, isDir, action) // aclcreate.go
+	ac, st := c.checkCreateACL(r, req, p, exists, efi, isDir, action) // aclcreate.go
 	if st != smb2.StatusSuccess {
 		return nil, 0, nil, st
 	}
