@@ -199,19 +199,25 @@ func (s *nsState) cacheDOS(k dosKey, cd dosCached, max int) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.dosCache == nil {
-		s.dosCache = make(map[dosKey]dosCached)
+	cachePut(&s.dosCache, k, cd, max)
+}
+
+// cachePut stores v under k in the cache *m (made if nil) of at most max
+// entries: when full, an arbitrary eighth of them goes first.
+func cachePut[K comparable, V any](m *map[K]V, k K, v V, max int) {
+	if *m == nil {
+		*m = make(map[K]V)
 	}
-	if len(s.dosCache) >= max {
+	if len(*m) >= max {
 		n := max/8 + 1
-		for k := range s.dosCache {
-			delete(s.dosCache, k)
+		for k := range *m {
+			delete(*m, k)
 			if n--; n == 0 {
 				break
 			}
 		}
 	}
-	s.dosCache[k] = cd
+	(*m)[k] = v
 }
 
 // setDOS records d in memory under k, or drops k's record; either way

@@ -78,19 +78,7 @@ func (c *conn) cachedXattrSD(share *Share, p string, fi fs.FileInfo) []byte {
 func (s *nsState) cacheSD(k sdKey, e sdCached, max int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sdCache == nil {
-		s.sdCache = make(map[sdKey]sdCached)
-	}
-	if len(s.sdCache) >= max {
-		n := max/8 + 1
-		for k := range s.sdCache {
-			delete(s.sdCache, k)
-			if n--; n == 0 {
-				break
-			}
-		}
-	}
-	s.sdCache[k] = e
+	cachePut(&s.sdCache, k, e, max)
 }
 
 // sdWritten invalidates every cached descriptor: call it once a

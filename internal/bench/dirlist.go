@@ -69,25 +69,11 @@ func DirList(o DirListOptions) ([]DirListResult, error) {
 	if o.Reps <= 0 {
 		o.Reps = 3
 	}
-	if o.Exe == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		o.Exe = exe
-	}
-	if o.Dir == "" {
-		o.Dir = os.TempDir()
-	}
-	scratch, err := os.MkdirTemp("", "zerosmb-dirlist-")
+	e, cleanup, err := dirEnv("dirlist", &o.Exe, &o.Dir, o.Log)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(scratch)
-	e := &env{dir: scratch, share: o.Dir, exe: o.Exe, log: o.Log}
-	if err := e.setupUsers(); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 	var out []DirListResult
 	for _, n := range o.Entries {
 		name := "dirlist-" + strconv.Itoa(n)
@@ -95,10 +81,8 @@ func DirList(o DirListOptions) ([]DirListResult, error) {
 			return out, err
 		}
 		for _, s := range o.Servers {
-			if strings.HasPrefix(s, "samba") {
-				if err := ensureSamba(logf); err != nil {
-					return out, err
-				}
+			if err := ensureServer(s, logf); err != nil {
+				return out, err
 			}
 			r, err := e.dirListOne(s, name, n, o, logf)
 			if err != nil {
@@ -165,6 +149,40 @@ func (e *env) dirListOne(s, name string, n int, o DirListOptions, logf func(stri
 	logf("%-8s %8d entries: peak RSS %d MiB; RSS %d MiB idle, %d MiB with %d enumerations held",
 		s, n, r.PeakRSS>>20, r.BaseRSS>>20, r.HeldRSS>>20, o.Handles)
 	return r, nil
+}
+
+// dirEnv prepares the directory benchmarks (dirlist, meta): *exe
+// defaults to this executable and *dir (the share) to os.TempDir(); the
+// returned env has a scratch directory with the bench user, removed by
+// cleanup.
+func dirEnv(name string, exe, dir *string, log io.Writer) (e *env, cleanup func(), err error) {
+	if *exe == "" {
+		if *exe, err = os.Executable(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if *dir == "" {
+		*dir = os.TempDir()
+	}
+	scratch, err := os.MkdirTemp("", "zerosmb-"+name+"-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() { os.RemoveAll(scratch) }
+	e = &env{dir: scratch, share: *dir, exe: *exe, log: log}
+	if err := e.setupUsers(); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return e, cleanup, nil
+}
+
+// ensureServer installs what server s needs (Samba for the samba ones).
+func ensureServer(s string, logf func(string, ...any)) error {
+	if strings.HasPrefix(s, "samba") {
+		return ensureSamba(logf)
+	}
+	return nil
 }
 
 // makeDir creates dir with n empty files, unless it already has them.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,25 +68,11 @@ func Meta(o MetaOptions) ([]MetaResult, error) {
 	if o.Reps <= 0 {
 		o.Reps = 3
 	}
-	if o.Exe == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		o.Exe = exe
-	}
-	if o.Dir == "" {
-		o.Dir = os.TempDir()
-	}
-	scratch, err := os.MkdirTemp("", "zerosmb-meta-")
+	e, cleanup, err := dirEnv("meta", &o.Exe, &o.Dir, o.Log)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(scratch)
-	e := &env{dir: scratch, share: o.Dir, exe: o.Exe, log: o.Log}
-	if err := e.setupUsers(); err != nil {
-		return nil, err
-	}
+	defer cleanup()
 	var out []MetaResult
 	for _, n := range o.Files {
 		name := "meta-" + strconv.Itoa(n)
@@ -95,10 +80,8 @@ func Meta(o MetaOptions) ([]MetaResult, error) {
 			return out, err
 		}
 		for _, s := range o.Servers {
-			if strings.HasPrefix(s, "samba") {
-				if err := ensureSamba(logf); err != nil {
-					return out, err
-				}
+			if err := ensureServer(s, logf); err != nil {
+				return out, err
 			}
 			for _, c := range o.Clients {
 				r, err := e.metaOne(s, name, n, c, o.Reps, logf)
