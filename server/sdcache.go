@@ -9,8 +9,11 @@ import (
 // The security-descriptor cache. Every CREATE of an existing file checks
 // its descriptor; reading the xattr by path costs an open, an fgetxattr
 // and a close (about a fifth of a stat's server CPU, bench meta). So the
-// raw descriptors read from the backend are cached by file identity
-// (vfs.Identity: the inode) and used again only while
+// raw descriptors read from the backend are cached by path and file
+// identity (vfs.Identity: the inode; with the path, two file systems
+// mounted inside one share cannot mix up their inode numbers, nor a new
+// file at another name inherit a deleted one's entry) and used again
+// only while
 //
 //   - the file's change time, from the caller's own fresh stat, is the
 //     one it had when the descriptor was read (another program's setxattr
@@ -21,18 +24,19 @@ import (
 //
 // A change by another program within the file system's timestamp
 // granularity of the server's read is not seen until the file changes
-// again, as for the DOS attribute cache (dosattr.go). Descriptors over
-// maxCachedSD bytes are not cached, so Config.SDCache entries hold at
-// most SDCache × maxCachedSD bytes (default: 32 MiB; a typical entry is
-// under 200 bytes). In-memory descriptors (pathMeta.sd) are looked up
+// again, as for the DOS attribute cache (dosattr.go). An entry whose
+// descriptor and path together exceed maxCachedSD bytes is not made, so
+// the cache holds at most Config.SDCache × maxCachedSD bytes (default:
+// 64 MiB; a typical entry is under 300 bytes). In-memory descriptors (pathMeta.sd) are looked up
 // first and never cached here.
 
-// maxCachedSD is the largest raw descriptor the cache keeps.
-const maxCachedSD = 512
+// maxCachedSD bounds the descriptor plus path of a cache entry.
+const maxCachedSD = 1024
 
 // sdKey names a file in the cache.
 type sdKey struct {
 	share *Share
+	path  string
 	id    uint64
 }
 
@@ -57,7 +61,7 @@ func (c *conn) cachedXattrSD(share *Share, p string, fi fs.FileInfo) []byte {
 	if !ok || ctime.IsZero() {
 		return xattrSD(share, p)
 	}
-	k, ct := sdKey{share, id}, ctime.UnixNano()
+	k, ct := sdKey{share, p, id}, ctime.UnixNano()
 	ns := &c.srv.nodes.ns
 	ns.mu.Lock()
 	e, hit := ns.sdCache[k]
@@ -67,7 +71,7 @@ func (c *conn) cachedXattrSD(share *Share, p string, fi fs.FileInfo) []byte {
 		return e.raw
 	}
 	raw := xattrSD(share, p)
-	if len(raw) <= maxCachedSD {
+	if len(raw)+len(p) <= maxCachedSD {
 		ns.cacheSD(k, sdCached{ctime: ct, gen: gen, raw: raw}, max)
 	}
 	return raw

@@ -90,9 +90,10 @@ func TestSDCache(t *testing.T) {
 	if sd := c.storedSDOf(sh, "f", fi); owner(sd) != acl.SIDAdmins {
 		t.Fatalf("descriptor set through the server not seen with an old stat: %s", owner(sd))
 	}
-	// A large descriptor is read every time.
+	// A large descriptor (over maxCachedSD with its path) is read every
+	// time.
 	big := &smb2.SecurityDescriptor{Owner: acl.SIDAdmins, Group: smb2.SIDUsers, DACL: &smb2.ACL{}}
-	for i := range 40 {
+	for i := range 60 {
 		big.DACL.ACEs = append(big.DACL.ACEs, smb2.ACE{Type: smb2.ACEAccessAllowed, Mask: 1, SID: "S-1-5-21-1-2-3-" + strconv.Itoa(2000+i)})
 	}
 	if st := c.storeSD(sh, "f", big); st != smb2.StatusSuccess {
@@ -100,7 +101,7 @@ func TestSDCache(t *testing.T) {
 	}
 	time.Sleep(20 * time.Millisecond) // past the timestamp granularity
 	fi = stat()
-	if sd := c.storedSDOf(sh, "f", fi); sd == nil || len(sd.DACL.ACEs) != 40 {
+	if sd := c.storedSDOf(sh, "f", fi); sd == nil || len(sd.DACL.ACEs) != 60 {
 		t.Fatalf("large descriptor: %+v", sd)
 	}
 	if len(ts.Srv.nodes.ns.sdCache) != 0 {

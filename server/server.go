@@ -154,8 +154,8 @@ type Config struct {
 	// SDCache bounds the security descriptors the server keeps after
 	// reading them from the backend, each used while the file's change
 	// time is unchanged and no descriptor was written through the
-	// server since (sdcache.go); descriptors over 512 bytes are not
-	// kept. Default 65536; negative caches none (every CREATE of an
+	// server since (sdcache.go); an entry whose descriptor and path
+	// exceed 1 KiB is not kept. Default 65536; negative caches none (every CREATE of an
 	// existing file reads its xattr).
 	SDCache int
 	// MaxSearchPattern bounds a QUERY_DIRECTORY search pattern, in UTF-16

@@ -241,12 +241,12 @@ SERVE OPTIONS
                         file's change time is unchanged (default 65536;
                         negative: none, every listing reads each entry's
                         xattr).
-    --sd-cache N        Security descriptors (user.zerosmb.ntacl, up to 512
-                        bytes each) remembered after reading them, each used
-                        while the file's change time is unchanged and no
-                        descriptor was set through the server since
-                        (default 65536; negative: none, every CREATE of an
-                        existing file reads its xattr).
+    --sd-cache N        Security descriptors (user.zerosmb.ntacl; entries up
+                        to 1 KiB with the path) remembered after reading
+                        them, each used while the file's change time is
+                        unchanged and no descriptor was set through the
+                        server since (default 65536; negative: none, every
+                        CREATE of an existing file reads its xattr).
     --strict-allocate   Reserve disk space for real when a client sets a
                         file's allocation size (fallocate); off by
                         default, as Samba's "strict allocate": the size is
