@@ -45,9 +45,9 @@ type nsState struct {
 	// dosCache holds records read from the backend, each valid while
 	// the file's change time is the one it was read at (dosattr.go).
 	dosCache map[dosKey]dosCached
-	// sdCache holds descriptors read from the backend, each valid while
-	// the file's change time and sdGen are the ones it was read at
-	// (sdcache.go).
+	// sdCache holds descriptors read from the backend by path, each
+	// valid while the file's inode and change time are the ones it was
+	// read at; sdGen counts descriptors written (sdcache.go).
 	sdCache map[sdKey]sdCached
 	sdGen   int64
 }

@@ -9,42 +9,42 @@ import (
 // The security-descriptor cache. Every CREATE of an existing file checks
 // its descriptor; reading the xattr by path costs an open, an fgetxattr
 // and a close (about a fifth of a stat's server CPU, bench meta). So the
-// raw descriptors read from the backend are cached by path and file
-// identity (vfs.Identity: the inode; with the path, two file systems
-// mounted inside one share cannot mix up their inode numbers, nor a new
-// file at another name inherit a deleted one's entry) and used again
-// only while
+// raw descriptors read from the backend are cached by path, with the
+// file's identity (vfs.Identity: the inode) and change time, and an entry
+// is used only while the caller's own fresh stat of the path shows the
+// same inode and change time. Another program's setxattr, a rename over
+// the name and a new hard link all change one or the other.
 //
-//   - the file's change time, from the caller's own fresh stat, is the
-//     one it had when the descriptor was read (another program's setxattr
-//     changes it), and
-//   - no descriptor was written through the server since (sdGen counts
-//     those writes; the change time alone could miss one in the same
-//     timestamp tick).
+// A descriptor written through the server drops its path's entry, after
+// the write; a read that was in flight meanwhile is not entered (sdGen
+// counts the writes; a read enters its result only if none completed
+// since it began), so the change time's granularity cannot hide the
+// server's own writes. Files with more than one link are not cached: a
+// write through one name could not drop the others' entries.
 //
 // A change by another program within the file system's timestamp
 // granularity of the server's read is not seen until the file changes
 // again, as for the DOS attribute cache (dosattr.go). An entry whose
 // descriptor and path together exceed maxCachedSD bytes is not made, so
 // the cache holds at most Config.SDCache × maxCachedSD bytes (default:
-// 64 MiB; a typical entry is under 300 bytes). In-memory descriptors (pathMeta.sd) are looked up
-// first and never cached here.
+// 64 MiB; a typical entry is under 300 bytes). In-memory descriptors
+// (pathMeta.sd) are looked up first and never cached here.
 
 // maxCachedSD bounds the descriptor plus path of a cache entry.
 const maxCachedSD = 1024
 
-// sdKey names a file in the cache.
+// sdKey names a path in the cache.
 type sdKey struct {
 	share *Share
 	path  string
-	id    uint64
 }
 
-// sdCached is a raw descriptor (nil: none stored), the file's change
-// time (UnixNano) and sdGen when it was read.
+// sdCached is a raw descriptor (nil: none stored) and the identity and
+// change time (UnixNano) of the file it was read from.
 type sdCached struct {
-	ctime, gen int64
-	raw        []byte
+	id    uint64
+	ctime int64
+	raw   []byte
 }
 
 // cachedXattrSD is xattrSD for a file whose fresh information fi the
@@ -53,7 +53,7 @@ type sdCached struct {
 // The result must not be modified.
 func (c *conn) cachedXattrSD(share *Share, p string, fi fs.FileInfo) []byte {
 	max := c.srv.cfg.SDCache
-	if fi == nil || max < 0 {
+	if fi == nil || max < 0 || vfs.Links(fi) > 1 {
 		return xattrSD(share, p)
 	}
 	id, ok := vfs.Identity(fi)
@@ -61,37 +61,32 @@ func (c *conn) cachedXattrSD(share *Share, p string, fi fs.FileInfo) []byte {
 	if !ok || ctime.IsZero() {
 		return xattrSD(share, p)
 	}
-	k, ct := sdKey{share, p, id}, ctime.UnixNano()
+	k, want := sdKey{share, p}, sdCached{id: id, ctime: ctime.UnixNano()}
 	ns := &c.srv.nodes.ns
 	ns.mu.Lock()
 	e, hit := ns.sdCache[k]
 	gen := ns.sdGen
 	ns.mu.Unlock()
-	if hit && e.ctime == ct && e.gen == gen {
+	if hit && e.id == want.id && e.ctime == want.ctime {
 		return e.raw
 	}
-	raw := xattrSD(share, p)
-	if len(raw)+len(p) <= maxCachedSD {
-		ns.cacheSD(k, sdCached{ctime: ct, gen: gen, raw: raw}, max)
+	want.raw = xattrSD(share, p)
+	if len(want.raw)+len(p) <= maxCachedSD {
+		ns.mu.Lock()
+		if ns.sdGen == gen { // no descriptor written since the read began
+			cachePut(&ns.sdCache, k, want, max)
+		}
+		ns.mu.Unlock()
 	}
-	return raw
+	return want.raw
 }
 
-// cacheSD remembers a descriptor read for k; when the cache holds max
-// entries, an arbitrary eighth of them goes first.
-func (s *nsState) cacheSD(k sdKey, e sdCached, max int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cachePut(&s.sdCache, k, e, max)
-}
-
-// sdWritten invalidates every cached descriptor: call it once a
-// descriptor has been written through the server. A read that began
-// before (it took the older sdGen) is not used afterwards, whichever
-// value it saw.
-func (s *nsState) sdWritten() {
+// sdWritten drops the cached descriptor of (share, p): call it once a
+// descriptor has been written there through the server. A read that
+// began before is not entered afterwards, whichever value it saw.
+func (s *nsState) sdWritten(share *Share, p string) {
 	s.mu.Lock()
 	s.sdGen++
-	clear(s.sdCache)
+	delete(s.sdCache, sdKey{share, p})
 	s.mu.Unlock()
 }

@@ -16,11 +16,12 @@ import (
 )
 
 // TestSDCache checks the descriptor cache on an osfs share: a read is
-// cached and served while the file's change time and sdGen hold; a
-// descriptor set through the server is seen at once, even by a caller
-// whose stat is as old as the cached read (same timestamp tick); one set
-// by another program is seen once the change time moves; descriptors
-// over maxCachedSD and a negative SDCache are not cached.
+// cached and served while the file's inode and change time hold, and
+// survives descriptors written on other files; a descriptor set through
+// the server is seen at once, even by a caller whose stat is as old as
+// the cached read (same timestamp tick); one set by another program is
+// seen once the change time moves; hard-linked files, entries over
+// maxCachedSD and a negative SDCache are not cached.
 func TestSDCache(t *testing.T) {
 	ts := startServer(t, testOpts{})
 	p := filepath.Join(ts.Dir, "f")
@@ -75,6 +76,17 @@ func TestSDCache(t *testing.T) {
 	if sd := c.storedSDOf(sh, "f", fi); sd != nil {
 		t.Fatalf("cached read not used: %s", owner(sd))
 	}
+	// Writing another file's descriptor leaves this entry alone.
+	if err := os.WriteFile(filepath.Join(ts.Dir, "g"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := sdOf(acl.SIDAdmins, false)
+	if st := c.storeSD(sh, "g", other); st != smb2.StatusSuccess {
+		t.Fatal(st)
+	}
+	if sd := c.storedSDOf(sh, "f", fi); sd != nil {
+		t.Fatalf("entry dropped by a write to another file: %s", owner(sd))
+	}
 	// With a fresh stat the change time moved (the xattr write did it):
 	// the new descriptor is read.
 	if sd := c.storedSDOf(sh, "f", stat()); owner(sd) != "S-1-5-21-1-2-3-1001" {
@@ -106,6 +118,17 @@ func TestSDCache(t *testing.T) {
 	}
 	if len(ts.Srv.nodes.ns.sdCache) != 0 {
 		t.Errorf("a descriptor over %d bytes was cached", maxCachedSD)
+	}
+	// A hard-linked file is read every time.
+	if err := os.Link(filepath.Join(ts.Dir, "g"), filepath.Join(ts.Dir, "g2")); err != nil {
+		t.Fatal(err)
+	}
+	gfi, err := sh.FS.Stat("g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sd := c.storedSDOf(sh, "g", gfi); owner(sd) != acl.SIDAdmins || len(ts.Srv.nodes.ns.sdCache) != 0 {
+		t.Errorf("hard-linked file: read %s, %d cached", owner(sd), len(ts.Srv.nodes.ns.sdCache))
 	}
 	// No cache: every read goes to the xattr.
 	ts.Srv.cfg.SDCache = -1

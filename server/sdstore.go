@@ -129,7 +129,7 @@ func (c *conn) storeSD(share *Share, p string, sd *smb2.SecurityDescriptor) smb2
 	}
 	defer f.Close()
 	if xf, ok := f.(vfs.XattrFile); ok {
-		defer c.srv.nodes.ns.sdWritten() // once written (sdcache.go)
+		defer c.srv.nodes.ns.sdWritten(share, p) // once written (sdcache.go)
 		err = xf.Setxattr(sdXattr, raw)
 		sc, _ := f.(vfs.Streamer)
 		switch {

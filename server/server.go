@@ -152,11 +152,12 @@ type Config struct {
 	// caches none (every listing reads each entry's xattr).
 	DOSAttribCache int
 	// SDCache bounds the security descriptors the server keeps after
-	// reading them from the backend, each used while the file's change
-	// time is unchanged and no descriptor was written through the
-	// server since (sdcache.go); an entry whose descriptor and path
-	// exceed 1 KiB is not kept. Default 65536; negative caches none (every CREATE of an
-	// existing file reads its xattr).
+	// reading them from the backend, by path, each used while the
+	// file's inode and change time are unchanged; a descriptor set
+	// through the server drops its entry (sdcache.go). An entry whose
+	// descriptor and path exceed 1 KiB is not kept. Default 65536;
+	// negative caches none (every CREATE of an existing file reads its
+	// xattr).
 	SDCache int
 	// MaxSearchPattern bounds a QUERY_DIRECTORY search pattern, in UTF-16
 	// code units; longer ones get STATUS_OBJECT_NAME_INVALID. Default

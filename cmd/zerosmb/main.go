@@ -243,10 +243,11 @@ SERVE OPTIONS
                         xattr).
     --sd-cache N        Security descriptors (user.zerosmb.ntacl; entries up
                         to 1 KiB with the path) remembered after reading
-                        them, each used while the file's change time is
-                        unchanged and no descriptor was set through the
-                        server since (default 65536; negative: none, every
-                        CREATE of an existing file reads its xattr).
+                        them by path, each used while the file's inode and
+                        change time are unchanged; setting a descriptor
+                        through the server drops its entry (default 65536;
+                        negative: none, every CREATE of an existing file
+                        reads its xattr).
     --strict-allocate   Reserve disk space for real when a client sets a
                         file's allocation size (fallocate); off by
                         default, as Samba's "strict allocate": the size is
