@@ -63,7 +63,13 @@ func (c *conn) grantedOnInfo(t *tree, p string, fi fs.FileInfo) uint32 {
 	granted := acl.Granted(c.effectiveSDOf(t.share, p, fi), id.tok)
 	if p != "" && granted&(accessDelete|smb2.FileReadAttributes) != accessDelete|smb2.FileReadAttributes {
 		dir, _ := parentPath(p)
-		granted |= inheritedRights(acl.Granted(c.effectiveSD(t.share, dir), id.tok))
+		var dfi fs.FileInfo
+		if fi != nil {
+			// A stat is cheaper than the open that reading the
+			// parent's descriptor uncached takes (sdcache.go).
+			dfi, _ = t.share.FS.Stat(vfsName(dir))
+		}
+		granted |= inheritedRights(acl.Granted(c.effectiveSDOf(t.share, dir, dfi), id.tok))
 	}
 	return granted & id.maxAccess
 }

@@ -19,8 +19,9 @@ import (
 // the write; a read that was in flight meanwhile is not entered (sdGen
 // counts the writes; a read enters its result only if none completed
 // since it began), so the change time's granularity cannot hide the
-// server's own writes. Files with more than one link are not cached: a
-// write through one name could not drop the others' entries.
+// server's own writes. Files (not directories) with more than one link
+// are not cached: a write through one name could not drop the others'
+// entries.
 //
 // A change by another program within the file system's timestamp
 // granularity of the server's read is not seen until the file changes
@@ -53,7 +54,7 @@ type sdCached struct {
 // The result must not be modified.
 func (c *conn) cachedXattrSD(share *Share, p string, fi fs.FileInfo) []byte {
 	max := c.srv.cfg.SDCache
-	if fi == nil || max < 0 || vfs.Links(fi) > 1 {
+	if fi == nil || max < 0 || !fi.IsDir() && vfs.Links(fi) > 1 {
 		return xattrSD(share, p)
 	}
 	id, ok := vfs.Identity(fi)

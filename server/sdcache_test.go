@@ -20,8 +20,8 @@ import (
 // survives descriptors written on other files; a descriptor set through
 // the server is seen at once, even by a caller whose stat is as old as
 // the cached read (same timestamp tick); one set by another program is
-// seen once the change time moves; hard-linked files, entries over
-// maxCachedSD and a negative SDCache are not cached.
+// seen once the change time moves; hard-linked files (not directories),
+// entries over maxCachedSD and a negative SDCache are not cached.
 func TestSDCache(t *testing.T) {
 	ts := startServer(t, testOpts{})
 	p := filepath.Join(ts.Dir, "f")
@@ -137,5 +137,18 @@ func TestSDCache(t *testing.T) {
 	}
 	if sd := c.storedSDOf(sh, "f", fi); owner(sd) != "S-1-5-21-1-2-3-1001" || len(ts.Srv.nodes.ns.sdCache) != 0 {
 		t.Errorf("SDCache -1: read %s, %d cached", owner(sd), len(ts.Srv.nodes.ns.sdCache))
+	}
+	// A directory (two or more links by its subdirectories) is cached.
+	ts.Srv.cfg.SDCache = DefaultSDCache
+	if err := os.MkdirAll(filepath.Join(ts.Dir, "d", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dfi, err := sh.FS.Stat("d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.storedSDOf(sh, "d", dfi)
+	if _, ok := ts.Srv.nodes.ns.sdCache[sdKey{sh, "d"}]; !ok {
+		t.Error("a directory's descriptor was not cached")
 	}
 }
