@@ -15,7 +15,7 @@ import (
 )
 
 const benchUsage = `usage: zerosmb bench [options]
-       zerosmb bench floor --mode zerocopy|netpoll|copy --listen ADDR --read FILE --write FILE
+       zerosmb bench floor --mode zerocopy|netpoll|copy --listen ADDR [--read FILE] [--write FILE] [--stat-dir DIR]
        zerosmb bench load --addr HOST:PORT --user NAME --file PATH [options] < password
        zerosmb bench dirlist [--entries 100000,1000000] [--handles 100] [--reps 3] [--dir DIR] [--exe ZEROSMB]
        zerosmb bench meta [--files 10000] [--clients 1,8] [--reps 3] [--dir DIR] [--exe ZEROSMB]
@@ -98,10 +98,11 @@ func cmdBenchFloor(args []string) int {
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
 	rd := fs.String("read", "", "file sent for READ")
 	wr := fs.String("write", "", "file written by WRITE")
+	statDir := fs.String("stat-dir", "", "directory STAT requests look names up in")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *rd == "" || *wr == "" || !contains([]string{string(bench.FloorZeroCopy), string(bench.FloorCopy), string(bench.FloorNetpoll)}, *mode) {
+	if *rd == "" && *wr == "" && *statDir == "" || !contains([]string{string(bench.FloorZeroCopy), string(bench.FloorCopy), string(bench.FloorNetpoll)}, *mode) {
 		fs.Usage()
 		return 2
 	}
@@ -110,7 +111,7 @@ func cmdBenchFloor(args []string) int {
 		fmt.Fprintln(os.Stderr, "zerosmb bench floor:", err)
 		return 1
 	}
-	if err := bench.ServeFloor(ln, *rd, *wr, bench.FloorMode(*mode)); err != nil {
+	if err := bench.ServeFloor(ln, bench.FloorFiles{Read: *rd, Write: *wr, StatDir: *statDir}, bench.FloorMode(*mode)); err != nil {
 		fmt.Fprintln(os.Stderr, "zerosmb bench floor:", err)
 		return 1
 	}
@@ -249,7 +250,7 @@ func cmdBenchMeta(args []string) int {
 	files := fs.String("files", "10000", "comma-separated directory sizes")
 	clients := fs.String("clients", "1,8", "comma-separated numbers of concurrent connections")
 	reps := fs.Int("reps", 3, "warm passes after the cold one, per size, client count and server")
-	servers := fs.String("servers", bench.ServerZeroSMB+","+bench.ServerSamba, "servers to compare")
+	servers := fs.String("servers", bench.ServerZeroSMB+","+bench.ServerSamba+","+bench.ServerFloorZC, "servers to compare (floor-zc: the kernel floor, fstatat per request)")
 	dir := fs.String("dir", os.TempDir(), "directory (on disk) for the meta-N directories; kept for reuse")
 	exe := fs.String("exe", "", "zerosmb binary to serve with, e.g. an older build for an A/B (default: this one)")
 	if err := fs.Parse(args); err != nil {

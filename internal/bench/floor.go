@@ -14,11 +14,13 @@ import (
 )
 
 // The kernel floor: a server that moves file bytes over TCP and does nothing
-// else. The wire protocol is a 17-byte request — op ('R' or 'W'), offset
-// and length as little-endian uint64 — after which the server sends length
-// bytes of the file (READ) or receives length bytes into the file at
-// offset and answers one byte (WRITE). A connection may carry many
-// requests.
+// else. The wire protocol is a 17-byte request — op ('R', 'W' or 'S'),
+// offset and length as little-endian uint64 — after which the server sends
+// length bytes of the file (READ) or receives length bytes into the file at
+// offset and answers one byte (WRITE). For STAT, length bytes of a file
+// name follow; the server stats it in its directory (fstatat, not
+// following symlinks) and answers one byte, 1 if it exists (the floor of
+// bench meta). A connection may carry many requests.
 
 // FloorMode selects how the floor server moves bytes.
 type FloorMode string
@@ -33,23 +35,43 @@ const (
 	FloorNetpoll FloorMode = "netpoll"
 )
 
-const floorReqSize = 17
+const (
+	floorReqSize = 17
+	floorMaxName = 4096 // longest STAT name
+)
 
-// ServeFloor accepts connections on ln until it is closed, sending
-// readPath for READ and receiving into writePath for WRITE, with mode. Each
-// connection runs on blocking file descriptors so the program does nothing
-// but the system calls that move the data.
-func ServeFloor(ln net.Listener, readPath, writePath string, mode FloorMode) error {
-	rf, err := os.Open(readPath)
-	if err != nil {
-		return fmt.Errorf("bench: floor: %w", err)
+// FloorFiles names what a floor serves; an empty name refuses its op.
+type FloorFiles struct {
+	Read    string // the file sent for READ
+	Write   string // the file written by WRITE (created if missing)
+	StatDir string // the directory STAT names are looked up in
+}
+
+// floorOpen holds a floor's open files (nil when not served).
+type floorOpen struct {
+	rf, wf, dir *os.File
+}
+
+// ServeFloor accepts connections on ln until it is closed, serving files
+// with mode. Each connection runs on blocking file descriptors so the
+// program does nothing but the system calls that move the data.
+func ServeFloor(ln net.Listener, files FloorFiles, mode FloorMode) error {
+	var f floorOpen
+	for _, o := range []struct {
+		dst  **os.File
+		name string
+		flag int
+	}{{&f.rf, files.Read, os.O_RDONLY}, {&f.wf, files.Write, os.O_WRONLY | os.O_CREATE}, {&f.dir, files.StatDir, os.O_RDONLY}} {
+		if o.name == "" {
+			continue
+		}
+		file, err := os.OpenFile(o.name, o.flag, 0o644)
+		if err != nil {
+			return fmt.Errorf("bench: floor: %w", err)
+		}
+		defer file.Close()
+		*o.dst = file
 	}
-	defer rf.Close()
-	wf, err := os.OpenFile(writePath, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("bench: floor: %w", err)
-	}
-	defer wf.Close()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -57,23 +79,50 @@ func ServeFloor(ln net.Listener, readPath, writePath string, mode FloorMode) err
 		}
 		go func() {
 			defer c.Close()
-			if err := serveFloorConn(c.(*net.TCPConn), rf, wf, mode); err != nil && err != io.EOF {
+			if err := serveFloorConn(c.(*net.TCPConn), f, mode); err != nil && err != io.EOF {
 				fmt.Fprintln(os.Stderr, "floor:", err)
 			}
 		}()
 	}
 }
 
-func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
+// floorStat answers a STAT request of n name bytes read from r: one byte,
+// 1 if the name exists in dir.
+func floorStat(r io.Reader, w io.Writer, dir *os.File, n int64, name []byte) error {
+	if dir == nil || n <= 0 || n > floorMaxName {
+		return fmt.Errorf("bench: floor: STAT of %d name bytes refused", n)
+	}
+	if _, err := io.ReadFull(r, name[:n]); err != nil {
+		return err
+	}
+	var st unix.Stat_t
+	ok := byte(0)
+	if unix.Fstatat(int(dir.Fd()), string(name[:n]), &st, unix.AT_SYMLINK_NOFOLLOW) == nil {
+		ok = 1
+	}
+	_, err := w.Write([]byte{ok})
+	return err
+}
+
+// floorFD is f's descriptor, or -1.
+func floorFD(f *os.File) int {
+	if f == nil {
+		return -1
+	}
+	return int(f.Fd())
+}
+
+func serveFloorConn(c *net.TCPConn, f floorOpen, mode FloorMode) error {
 	if mode == FloorNetpoll {
-		return serveFloorNetpoll(c, rf, wf)
+		return serveFloorNetpoll(c, f)
 	}
 	sf, err := c.File() // a blocking dup of the socket
 	if err != nil {
 		return err
 	}
 	defer sf.Close()
-	sock, rfd, wfd := int(sf.Fd()), int(rf.Fd()), int(wf.Fd())
+	sock, rfd, wfd := int(sf.Fd()), floorFD(f.rf), floorFD(f.wf)
+	name := make([]byte, floorMaxName)
 	var pipe [2]int
 	var buf []byte
 	if mode == FloorZeroCopy {
@@ -92,6 +141,10 @@ func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
 			return err
 		}
 		switch {
+		case op == 'R' && rfd < 0, op == 'W' && wfd < 0:
+			err = fmt.Errorf("bench: floor: op %q not served", op)
+		case op == 'S':
+			err = floorStat(sf, sf, f.dir, n, name)
 		case op == 'R' && mode == FloorZeroCopy:
 			err = floorSendfile(sock, rfd, off, n)
 		case op == 'R':
@@ -114,19 +167,24 @@ func serveFloorConn(c *net.TCPConn, rf, wf *os.File, mode FloorMode) error {
 
 // serveFloorNetpoll is serveFloorConn for FloorNetpoll: the socket stays
 // non-blocking and every wait parks on the netpoller.
-func serveFloorNetpoll(c *net.TCPConn, rf, wf *os.File) error {
+func serveFloorNetpoll(c *net.TCPConn, f floorOpen) error {
 	recv := zerocopy.NewReceiver()
 	defer recv.Close()
+	name := make([]byte, floorMaxName)
 	for {
 		op, off, n, err := readFloorReq(c)
 		if err != nil {
 			return err
 		}
-		switch op {
-		case 'R':
-			_, _, err = zerocopy.SendFile(c, nil, rf, off, n)
-		case 'W':
-			if _, err = recv.RecvFile(c, wf, off, n); err == nil {
+		switch {
+		case op == 'R' && f.rf == nil, op == 'W' && f.wf == nil:
+			err = fmt.Errorf("bench: floor: op %q not served", op)
+		case op == 'S':
+			err = floorStat(c, c, f.dir, n, name)
+		case op == 'R':
+			_, _, err = zerocopy.SendFile(c, nil, f.rf, off, n)
+		case op == 'W':
+			if _, err = recv.RecvFile(c, f.wf, off, n); err == nil {
 				_, err = c.Write([]byte{1})
 			}
 		default:
@@ -314,3 +372,26 @@ func (c *floorClient) transfer(write bool, off, length int64, ioSize, depth int)
 	}
 	return done, nil
 }
+
+// Stat asks the floor to stat name (relative to its StatDir) and fails
+// unless it exists.
+func (c *floorClient) Stat(name string) error {
+	req := make([]byte, floorReqSize+len(name))
+	req[0] = 'S'
+	binary.LittleEndian.PutUint64(req[9:], uint64(len(name)))
+	copy(req[floorReqSize:], name)
+	if _, err := c.conn.Write(req); err != nil {
+		return err
+	}
+	var ok [1]byte
+	if _, err := io.ReadFull(c.conn, ok[:]); err != nil {
+		return err
+	}
+	if ok[0] != 1 {
+		return fmt.Errorf("bench: floor: %s not found", name)
+	}
+	return nil
+}
+
+// Close closes the connection.
+func (c *floorClient) Close() error { return c.conn.Close() }

@@ -24,13 +24,15 @@ import (
 // (warm). Both servers read a DOS-attribute record per open (zerosmb
 // user.zerosmb.dosattrib, Samba user.DOSATTRIB); zerosmb caches up to
 // dos_attrib_cache of them, so a directory larger than that misses on
-// every pass.
+// every pass. The floor (floor-zc) is the kernel's part: a server that
+// reads a request naming the file, fstatat()s it and answers one byte,
+// on blocking sockets.
 
 // MetaOptions configures Meta.
 type MetaOptions struct {
 	Files   []int    // directory sizes; default 10,000
 	Clients []int    // concurrent connections; default 1 and 8
-	Servers []string // ServerZeroSMB and/or ServerSamba (default both)
+	Servers []string // ServerZeroSMB, ServerSamba, ServerFloorZC (default all three)
 	Reps    int      // warm passes per size, client count and server; default 3
 	Exe     string   // zerosmb binary; default this executable
 	Dir     string   // holds the meta-N directories (kept, reused); default os.TempDir()
@@ -63,7 +65,7 @@ func Meta(o MetaOptions) ([]MetaResult, error) {
 		o.Clients = []int{1, 8}
 	}
 	if len(o.Servers) == 0 {
-		o.Servers = []string{ServerZeroSMB, ServerSamba}
+		o.Servers = []string{ServerZeroSMB, ServerSamba, ServerFloorZC}
 	}
 	if o.Reps <= 0 {
 		o.Reps = 3
@@ -104,9 +106,15 @@ func (e *env) metaOne(s, dir string, n, clients, reps int, logf func(string, ...
 		return r, err
 	}
 	defer t.stop()
-	conns := make([]*Client, clients)
+	conns := make([]statter, clients)
 	for i := range conns {
-		c, err := Dial(ClientConfig{Addr: t.addr, Share: "share", User: e.user, Password: e.password})
+		var c statter
+		var err error
+		if isFloor(s) {
+			c, err = dialFloor(t.addr, false)
+		} else {
+			c, err = Dial(ClientConfig{Addr: t.addr, Share: "share", User: e.user, Password: e.password})
+		}
 		if err != nil {
 			return r, err
 		}
@@ -140,17 +148,28 @@ func (e *env) metaOne(s, dir string, n, clients, reps int, logf func(string, ...
 	return r, nil
 }
 
+// statter stats a file of the share: an SMB Client, or a floorClient
+// (the floor: the server does only fstatat between the socket calls).
+type statter interface {
+	Stat(name string) error
+	Close() error
+}
+
 // statAll stats files f00000000…f(n-1) of dir, connection i taking every
 // len(conns)-th file from i.
-func statAll(conns []*Client, dir string, n int) error {
+func statAll(conns []statter, dir string, n int) error {
 	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			sep := `\`
+			if _, floor := c.(*floorClient); floor {
+				sep = "/"
+			}
 			for f := i; f < n; f += len(conns) {
-				if err := c.Stat(fmt.Sprintf(`%s\f%08d`, dir, f)); err != nil {
+				if err := c.Stat(fmt.Sprintf("%s%sf%08d", dir, sep, f)); err != nil {
 					errs[i] = err
 					return
 				}

@@ -4,17 +4,18 @@ package bench
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"strings"
 	"testing"
 )
 
-// TestMetaEndToEnd stats a small directory through zerosmb and, when it is
-// installed, through Samba (an independent server for the compound the
-// client builds), and checks every pass was measured.
+// TestMetaEndToEnd stats a small directory through zerosmb, the floor
+// and, when it is installed, through Samba (an independent server for the
+// compound the client builds), and checks every pass was measured.
 func TestMetaEndToEnd(t *testing.T) {
 	exe := buildZeroSMB(t)
-	servers := []string{ServerZeroSMB}
+	servers := []string{ServerZeroSMB, ServerFloorZC}
 	if _, err := os.Stat("/usr/sbin/smbd"); err == nil {
 		servers = append(servers, ServerSamba)
 	} else if os.Getenv("CI") == "true" {
@@ -34,7 +35,7 @@ func TestMetaEndToEnd(t *testing.T) {
 			t.Errorf("%+v", r)
 		}
 	}
-	if md := FormatMeta(rs); !strings.Contains(md, "| zerosmb | 300 | 3 |") {
+	if md := FormatMeta(rs); !strings.Contains(md, "| zerosmb | 300 | 3 |") || !strings.Contains(md, "| floor-zc | 300 | 1 |") {
 		t.Errorf("table:\n%s", md)
 	}
 	if n := strings.Count(log.String(), "stats/s"); n != 4*len(servers) {
@@ -67,5 +68,31 @@ func TestStatMissingFile(t *testing.T) {
 	}
 	if err := c.Stat("present"); err != nil {
 		t.Fatalf("Stat after the failed compound: %v", err)
+	}
+}
+
+// TestFloorStatMissing checks the floor's STAT answer for a missing name
+// and that it keeps serving afterwards.
+func TestFloorStatMissing(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/present", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go ServeFloor(ln, FloorFiles{StatDir: dir}, FloorZeroCopy)
+	c, err := dialFloor(ln.Addr().String(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Stat("missing"); err == nil {
+		t.Error("STAT of a missing name succeeded")
+	}
+	if err := c.Stat("present"); err != nil {
+		t.Errorf("STAT after a miss: %v", err)
 	}
 }

@@ -170,8 +170,12 @@ func (e *env) start(name string, p Protection) (*target, error) {
 		case ServerFloorNetpoll:
 			mode = FloorNetpoll
 		}
-		args = []string{"bench", "floor", "--mode", string(mode), "--listen", addr,
-			"--read", filepath.Join(e.share, readName), "--write", filepath.Join(e.share, writeName)}
+		args = []string{"bench", "floor", "--mode", string(mode), "--listen", addr, "--stat-dir", e.share}
+		for flag, name := range map[string]string{"--read": readName, "--write": writeName} {
+			if p := filepath.Join(e.share, name); fileExists(p) {
+				args = append(args, flag, p)
+			}
+		}
 	default:
 		return nil, fmt.Errorf("bench: unknown server %q", name)
 	}
@@ -226,4 +230,10 @@ func (e *env) setupUsers() error {
 		return fmt.Errorf("bench: zerosmb user add: %v: %s", err, out)
 	}
 	return nil
+}
+
+// fileExists reports whether p names an existing file.
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
