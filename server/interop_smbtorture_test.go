@@ -27,10 +27,11 @@ type tortureResult struct {
 // Whether the server has torn down the old connection before the next
 // subtest's first CREATE is a race on the client's side (Samba and Windows
 // have it too); on a loaded machine the old open may still be there and
-// the CREATE fails with DELETE_PENDING or SHARING_VIOLATION. A failure
-// that names one of those statuses is run again once, alone, in a fresh
-// smbtorture process; it counts as passed only if it passes then, and the
-// first failure is logged.
+// the CREATE fails with DELETE_PENDING or SHARING_VIOLATION, or the test
+// directory vanishes while the subtest sets it up (raw.search in CI). A
+// failure that says so (leftoverState) is run again once, alone, in a
+// fresh smbtorture process; it counts as passed only if it passes then,
+// and the first failure is logged.
 func runTorture(t *testing.T, ts *testServer, suite string, extra ...string) tortureResult {
 	t.Helper()
 	res, reasons := execTorture(t, ts, suite, extra...)
@@ -54,9 +55,16 @@ func runTorture(t *testing.T, ts *testServer, suite string, extra ...string) tor
 }
 
 // leftoverState reports whether a failure reason names a status that an
-// open left by the previous subtest's connection would cause.
+// open left by the previous subtest's connection would cause, or says the
+// subtest could not set up its directory (torture_setup_dir: the old
+// directory may be vanishing under it as that connection is torn down).
 func leftoverState(why string) bool {
-	return strings.Contains(why, "NT_STATUS_DELETE_PENDING") || strings.Contains(why, "NT_STATUS_SHARING_VIOLATION")
+	for _, s := range []string{"NT_STATUS_DELETE_PENDING", "NT_STATUS_SHARING_VIOLATION", "Failed to setup up test directory"} {
+		if strings.Contains(why, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // execTorture runs smbtorture once and returns what it printed, parsed,
@@ -87,11 +95,15 @@ func execTorture(t *testing.T, ts *testServer, suite string, extra ...string) (t
 	return parseTorture(out.String())
 }
 
-// parseTorture parses smbtorture's subunit-like output.
+// parseTorture parses smbtorture's subunit-like output. A failure's
+// reason is everything its subtest printed: the lines after "test:" (some
+// tests print the failing status there, as raw.search's "Unable to setup
+// \testsearch - NT_STATUS_DELETE_PENDING") and the bracketed reason.
 func parseTorture(out string) (tortureResult, map[string]string) {
 	res := tortureResult{out: out}
 	reasons := map[string]string{}
-	var current string // the failure whose bracketed reason is being read
+	var printed strings.Builder // since the last "test:" line
+	var current string          // the failure whose bracketed reason is being read
 	sc := bufio.NewScanner(strings.NewReader(res.out))
 	for sc.Scan() {
 		line := sc.Text()
@@ -102,18 +114,25 @@ func parseTorture(out string) (tortureResult, map[string]string) {
 			} else {
 				reasons[current] += line + "\n"
 			}
+		case strings.HasPrefix(line, "test: "):
+			printed.Reset()
+		case strings.HasPrefix(line, "time: "):
 		case strings.HasPrefix(line, "success: "):
 			res.pass = append(res.pass, strings.TrimPrefix(line, "success: "))
 		case strings.HasPrefix(line, "failure: "), strings.HasPrefix(line, "error: "):
 			name, rest, bracket := strings.Cut(line[strings.Index(line, " ")+1:], " [")
 			res.fail = append(res.fail, name)
+			reasons[name] = printed.String()
 			if bracket {
 				if r, ok := strings.CutSuffix(rest, "]"); ok {
-					reasons[name] = r
+					reasons[name] += r
 				} else {
-					reasons[name], current = rest, name
+					reasons[name] += rest
+					current = name
 				}
 			}
+		default:
+			printed.WriteString(line + "\n")
 		}
 	}
 	return res, reasons
@@ -286,12 +305,14 @@ func TestSmbtortureSigningRequired(t *testing.T) {
 func TestParseTorture(t *testing.T) {
 	out := "test: eof\nsuccess: eof\ntest: position\nfailure: position [\n" +
 		"../../source4/torture/smb2/read.c:151: status was NT_STATUS_DELETE_PENDING, expected NT_STATUS_OK: Incorrect status\n" +
-		"]\ntest: dir\nerror: dir [one line]\nskip: bug14607 [\nwhy\n]\n"
+		"]\ntest: dir\nerror: dir [one line]\nskip: bug14607 [\nwhy\n]\n" +
+		"test: sorted\nUnable to setup \\testsearch - NT_STATUS_OBJECT_NAME_NOT_FOUND\nfailure: sorted [\n" +
+		"../../source4/torture/raw/search.c:1109: Expression failed: Failed to setup up test directory\n]\n"
 	res, reasons := parseTorture(out)
-	if fmt.Sprint(res.pass) != "[eof]" || fmt.Sprint(res.fail) != "[position dir]" {
+	if fmt.Sprint(res.pass) != "[eof]" || fmt.Sprint(res.fail) != "[position dir sorted]" {
 		t.Fatalf("pass %v fail %v", res.pass, res.fail)
 	}
-	if !leftoverState(reasons["position"]) || leftoverState(reasons["dir"]) || reasons["dir"] != "one line" {
+	if !leftoverState(reasons["position"]) || !leftoverState(reasons["sorted"]) || leftoverState(reasons["dir"]) || reasons["dir"] != "one line" {
 		t.Fatalf("reasons %q", reasons)
 	}
 }
