@@ -43,11 +43,19 @@ func goStat(t *testing.T, fs *gosmb2.Share, name string) *gosmb2.FileStat {
 // and one made on the backing directory, in a directory listing, after
 // a server restart on the same directory, and that an overwrite resets
 // them.
-func TestDOSAttribPersist(t *testing.T) {
+// xattrTempDir returns a temporary directory whose file system takes
+// user xattrs, or skips the test.
+func xattrTempDir(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := unix.Setxattr(dir, "user.test", []byte("x"), 0); err != nil {
 		t.Skipf("no user xattrs on the temp dir: %v", err)
 	}
+	return dir
+}
+
+func TestDOSAttribPersist(t *testing.T) {
+	dir := xattrTempDir(t)
 	hs := serveGuestLogged(t, dir, slog.LevelWarn, nil, testUser)
 	fs := dialGo(t, hs.testServer)
 	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("data"), 0o644); err != nil {
@@ -131,10 +139,7 @@ func TestDOSAttribPersist(t *testing.T) {
 // TestDOSAttribCorrupt: a stored record that is truncated, of another
 // version or garbage is ignored: the file shows its derived attributes.
 func TestDOSAttribCorrupt(t *testing.T) {
-	dir := t.TempDir()
-	if err := unix.Setxattr(dir, "user.test", []byte("x"), 0); err != nil {
-		t.Skipf("no user xattrs on the temp dir: %v", err)
-	}
+	dir := xattrTempDir(t)
 	good := smb2.DOSAttrib{Attributes: smb2.FileAttributeHidden, HasAttributes: true, CreationTime: 1}.Append(nil)
 	bad := map[string][]byte{
 		"truncated": good[:9],
@@ -243,10 +248,7 @@ func TestDOSAttribMemoryFallback(t *testing.T) {
 // TestDOSAttribDefaultNotStored: a file created with the default
 // attributes gets no stored record (no xattr, so no extra inode space).
 func TestDOSAttribDefaultNotStored(t *testing.T) {
-	dir := t.TempDir()
-	if err := unix.Setxattr(dir, "user.test", []byte("x"), 0); err != nil {
-		t.Skipf("no user xattrs on the temp dir: %v", err)
-	}
+	dir := xattrTempDir(t)
 	hs := serveGuestLogged(t, dir, slog.LevelWarn, nil, testUser)
 	share := dialGo(t, hs.testServer)
 	if err := share.WriteFile("n", []byte("x"), 0o644); err != nil {

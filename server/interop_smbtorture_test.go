@@ -16,6 +16,7 @@ import (
 // tortureResult is the outcome of one smbtorture suite.
 type tortureResult struct {
 	pass, fail []string
+	why        map[string]string // each failure's reason (parseTorture)
 	out        string
 }
 
@@ -34,15 +35,15 @@ type tortureResult struct {
 // and the first failure is logged.
 func runTorture(t *testing.T, ts *testServer, suite string, extra ...string) tortureResult {
 	t.Helper()
-	res, reasons := execTorture(t, ts, suite, extra...)
+	res := execTorture(t, ts, suite, extra...)
 	var fail []string
 	for _, name := range res.fail {
-		why := reasons[name]
+		why := res.why[name]
 		if !leftoverState(why) {
 			fail = append(fail, name)
 			continue
 		}
-		again, _ := execTorture(t, ts, suite+"."+name, extra...)
+		again := execTorture(t, ts, suite+"."+name, extra...)
 		if len(again.fail) == 0 && len(again.pass) > 0 {
 			t.Logf("%s.%s failed on state left by the previous subtest's connection and passed alone: %s", suite, name, why)
 			res.pass = append(res.pass, name)
@@ -67,9 +68,8 @@ func leftoverState(why string) bool {
 	return false
 }
 
-// execTorture runs smbtorture once and returns what it printed, parsed,
-// with each failure's bracketed reason by subtest name.
-func execTorture(t *testing.T, ts *testServer, suite string, extra ...string) (tortureResult, map[string]string) {
+// execTorture runs smbtorture once and returns what it printed, parsed.
+func execTorture(t *testing.T, ts *testServer, suite string, extra ...string) tortureResult {
 	t.Helper()
 	bin := requireTool(t, "smbtorture")
 	host, port, _ := net.SplitHostPort(ts.Addr)
@@ -99,9 +99,9 @@ func execTorture(t *testing.T, ts *testServer, suite string, extra ...string) (t
 // reason is everything its subtest printed: the lines after "test:" (some
 // tests print the failing status there, as raw.search's "Unable to setup
 // \testsearch - NT_STATUS_DELETE_PENDING") and the bracketed reason.
-func parseTorture(out string) (tortureResult, map[string]string) {
-	res := tortureResult{out: out}
-	reasons := map[string]string{}
+func parseTorture(out string) tortureResult {
+	res := tortureResult{out: out, why: map[string]string{}}
+	reasons := res.why
 	var printed strings.Builder // since the last "test:" line
 	var current string          // the failure whose bracketed reason is being read
 	sc := bufio.NewScanner(strings.NewReader(res.out))
@@ -135,7 +135,7 @@ func parseTorture(out string) (tortureResult, map[string]string) {
 			printed.WriteString(line + "\n")
 		}
 	}
-	return res, reasons
+	return res
 }
 
 // knownTortureFailures lists subtests ("suite.subtest") that fail today,
@@ -308,7 +308,8 @@ func TestParseTorture(t *testing.T) {
 		"]\ntest: dir\nerror: dir [one line]\nskip: bug14607 [\nwhy\n]\n" +
 		"test: sorted\nUnable to setup \\testsearch - NT_STATUS_OBJECT_NAME_NOT_FOUND\nfailure: sorted [\n" +
 		"../../source4/torture/raw/search.c:1109: Expression failed: Failed to setup up test directory\n]\n"
-	res, reasons := parseTorture(out)
+	res := parseTorture(out)
+	reasons := res.why
 	if fmt.Sprint(res.pass) != "[eof]" || fmt.Sprint(res.fail) != "[position dir sorted]" {
 		t.Fatalf("pass %v fail %v", res.pass, res.fail)
 	}

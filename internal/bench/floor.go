@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/zerosmb/zerosmb/internal/zerocopy"
 	"golang.org/x/sys/unix"
@@ -373,9 +374,10 @@ func (c *floorClient) transfer(write bool, off, length int64, ioSize, depth int)
 	return done, nil
 }
 
-// Stat asks the floor to stat name (relative to its StatDir) and fails
-// unless it exists.
+// Stat asks the floor to stat name (relative to its StatDir, with SMB's
+// backslashes) and fails unless it exists.
 func (c *floorClient) Stat(name string) error {
+	name = strings.ReplaceAll(name, `\`, "/")
 	req := make([]byte, floorReqSize+len(name))
 	req[0] = 'S'
 	binary.LittleEndian.PutUint64(req[9:], uint64(len(name)))

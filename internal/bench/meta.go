@@ -164,12 +164,8 @@ func statAll(conns []statter, dir string, n int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sep := `\`
-			if _, floor := c.(*floorClient); floor {
-				sep = "/"
-			}
 			for f := i; f < n; f += len(conns) {
-				if err := c.Stat(fmt.Sprintf("%s%sf%08d", dir, sep, f)); err != nil {
+				if err := c.Stat(fmt.Sprintf(`%s\f%08d`, dir, f)); err != nil {
 					errs[i] = err
 					return
 				}
